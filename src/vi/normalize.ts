@@ -27,10 +27,8 @@ const ETH = /[\u00d0\u00f0]/g;
  */
 export function cleanText(text: string): string {
   let s = text;
-  // Fast path: pure ASCII needs nothing but quotes/space handling, which ASCII cannot contain.
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return s.includes('\r') ? s.replace(/\r\n?/g, '\n').replace(/[\t\v\f]/g, ' ') : s.replace(/[\t\v\f]/g, ' ');
-  s = s.normalize('NFC');
+  // Pure ASCII text is already NFC and has no invisible characters or curly quotes.
+  if (!/^[\x00-\x7f]*$/.test(s)) s = s.normalize('NFC');
   s = s.replace(INVISIBLE, '').replace(ODD_SPACE, ' ').replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"');
   s = s.replace(ETH, (c) => (c === '\u00d0' ? 'Đ' : 'đ'));
   if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
