@@ -1,0 +1,231 @@
+/**
+ * Accent restoration: "chuyen doi so" → "chuyển đổi số".
+ *
+ * People often type Vietnamese without marks. Every syllable typed that way is the folded form
+ * of one of a handful of real syllables (duong: đường, dương, dướng …), and the right one
+ * depends on its neighbours (con đường, đại dương). We learn syllable unigram and bigram counts
+ * from a corpus (the search engine gives us the counts of its term dictionaries) and pick the
+ * most probable sequence of syllables with the Viterbi algorithm over a smoothed bigram model
+ * (restore/bigram-model.ts). The text is otherwise left exactly as typed:
+ *
+ * - tokenisation is the engine's own (forEachToken), so syllable boundaries agree with search;
+ * - only Vietnamese syllables are restored; numbers, URLs, foreign words, abbreviations and any
+ *   folded form the corpus never saw stay as typed;
+ * - a syllable that already carries marks is kept as typed and used as fixed evidence for its
+ *   neighbours ("duong hầm" knows the second syllable is hầm);
+ * - spacing, punctuation and capitalisation are kept ("HA NOI" → "HÀ NỘI"); punctuation also
+ *   ends the context, because the counts have no bigrams across it.
+ */
+import { forEachToken, type TokenType } from './tokenize.ts';
+import { fold } from './fold.ts';
+import { applyCase } from './restore/case.ts';
+import { BigramModel, DEFAULT_MODEL, type ModelOptions } from './restore/bigram-model.ts';
+import { buildTables, contextKey, decodeTables, encodeTables, isSyllable, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
+
+export type { ModelOptions, PruneOptions, CountTables };
+
+/** One token of the input as the restorer sees it. */
+interface Slot {
+  start: number;
+  end: number;
+  /** Candidate syllable ids (one when the syllable was typed with marks); empty: keep as typed. */
+  cands: Int32Array | null;
+  /** True when the typed form may be replaced (it had no marks). */
+  free: boolean;
+  /** True when this slot does not continue the previous slot's phrase. */
+  breakBefore: boolean;
+}
+
+const EMPTY: Int32Array = new Int32Array(0);
+
+export class AccentRestorer {
+  private readonly model: BigramModel;
+  private readonly tables: CountTables;
+  private readonly idOf = new Map<string, number>();
+  /** Folded form → syllable ids, most frequent first. */
+  private readonly byFolded = new Map<string, Int32Array>();
+  private readonly unkId: number;
+
+  private constructor(tables: CountTables, opts: ModelOptions) {
+    this.tables = tables;
+    this.model = new BigramModel(tables, opts);
+    const groups = new Map<string, number[]>();
+    // Ids are in descending count order, so each group comes out most frequent first.
+    for (let i = 0; i < tables.norms.length; i++) {
+      const norm = tables.norms[i];
+      this.idOf.set(norm, i);
+      if (!isSyllable(norm)) continue;
+      const f = fold(norm);
+      const g = groups.get(f);
+      if (g) g.push(i);
+      else groups.set(f, [i]);
+    }
+    for (const [f, g] of groups) this.byFolded.set(f, Int32Array.from(g));
+    this.unkId = this.idOf.get(UNK) ?? -1;
+  }
+
+  /**
+   * Build from collection frequencies: keys are tokenizer `norm` forms, a bigram key is
+   * "a b" (one space). Anything that is not a Vietnamese syllable is ignored; tiny counts are
+   * pruned (see restore/tables.ts). `prune` and `model` are for evaluation and tuning.
+   */
+  static fromCounts(
+    unigrams: Iterable<[string, number]>,
+    bigrams: Iterable<[string, number]>,
+    prune: Partial<PruneOptions> = {},
+    model: Partial<ModelOptions> = {},
+  ): AccentRestorer {
+    const tables = buildTables(unigrams, bigrams, fold, { ...DEFAULT_PRUNE, ...prune });
+    return new AccentRestorer(tables, { ...DEFAULT_MODEL, ...model });
+  }
+
+  /**
+   * Count the syllable unigrams and bigrams of `texts` with the engine's tokenizer (no bigram
+   * across punctuation, a `gap`) and build a restorer from them.
+   */
+  static train(texts: Iterable<string>, prune: Partial<PruneOptions> = {}, model: Partial<ModelOptions> = {}): AccentRestorer {
+    const counter = new NgramCounter();
+    for (const t of texts) counter.add(t);
+    return AccentRestorer.fromCounts(counter.unigrams, counter.bigrams, prune, model);
+  }
+
+  /** Compact binary form (the engine caches it on disk). */
+  toBuffer(): Uint8Array {
+    return encodeTables(this.tables);
+  }
+
+  static fromBuffer(b: Uint8Array, model: Partial<ModelOptions> = {}): AccentRestorer {
+    return new AccentRestorer(decodeTables(b), { ...DEFAULT_MODEL, ...model });
+  }
+
+  /** Number of syllables and bigrams kept (for reports). */
+  get size(): { syllables: number; bigrams: number } {
+    return { syllables: this.tables.norms.length, bigrams: this.tables.rights.length };
+  }
+
+  /** Candidates for one folded syllable, most frequent first (for "did you mean" and query expansion). */
+  candidates(folded: string): Array<{ norm: string; count: number }> {
+    const g = this.byFolded.get(fold(folded.normalize('NFC')));
+    if (!g) return [];
+    return Array.from(g, (i) => ({ norm: this.tables.norms[i], count: this.tables.counts[i] }));
+  }
+
+  /** The restored text: same tokens, spacing, punctuation and capitalisation, marks added. */
+  restore(text: string): string {
+    const slots = this.slots(text);
+    if (slots.length === 0) return text;
+    const choice = new Int32Array(slots.length).fill(-1);
+    // Viterbi over each run of consecutive restorable slots.
+    let s = 0;
+    while (s < slots.length) {
+      if (!slots[s].cands) {
+        s++;
+        continue;
+      }
+      let e = s + 1;
+      while (e < slots.length && slots[e].cands && !slots[e].breakBefore) e++;
+      this.viterbi(slots, s, e, choice);
+      s = e;
+    }
+    // Splice the chosen syllables in, keeping everything between tokens verbatim.
+    let out = '';
+    let pos = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const sl = slots[i];
+      if (!sl.free || choice[i] < 0) continue;
+      const typed = text.slice(sl.start, sl.end);
+      const norm = this.tables.norms[choice[i]];
+      if (norm === typed) continue;
+      out += text.slice(pos, sl.start) + applyCase(typed, norm);
+      pos = sl.end;
+    }
+    return pos === 0 ? text : out + text.slice(pos);
+  }
+
+  /** Tokenise and attach candidates. */
+  private slots(text: string): Slot[] {
+    const slots: Slot[] = [];
+    forEachToken(text, (norm: string, folded: string, start: number, end: number, type: TokenType, gap: boolean) => {
+      let cands: Int32Array | null = null;
+      let free = false;
+      const key = contextKey(norm);
+      if (key !== null) {
+        const g = type === 'word' && norm === folded ? this.byFolded.get(folded) : undefined;
+        if (g) {
+          // Typed without marks, and the corpus knows spellings for it: restore.
+          cands = g;
+          free = true;
+        } else {
+          // Typed with marks, a number, another word or an unseen syllable: kept as typed, and
+          // fixed evidence for its neighbours.
+          const id = this.idOf.get(key) ?? this.unkId;
+          if (id >= 0) cands = Int32Array.of(id);
+        }
+      }
+      slots.push({ start, end, cands, free, breakBefore: gap });
+    });
+    return slots;
+  }
+
+  /** Best candidate sequence for slots[s..e) into `choice`. */
+  private viterbi(slots: Slot[], s: number, e: number, choice: Int32Array): void {
+    const m = this.model;
+    const n = e - s;
+    let prev = slots[s].cands ?? EMPTY;
+    let score = Float64Array.from(prev, (id) => m.logUnigram[id]);
+    const back: Int32Array[] = [EMPTY];
+    for (let t = 1; t < n; t++) {
+      const cur = slots[s + t].cands ?? EMPTY;
+      const next = new Float64Array(cur.length);
+      const bp = new Int32Array(cur.length);
+      for (let k = 0; k < cur.length; k++) {
+        let best = -Infinity;
+        let arg = 0;
+        for (let j = 0; j < prev.length; j++) {
+          const v = score[j] + m.logProb(prev[j], cur[k]);
+          if (v > best) {
+            best = v;
+            arg = j;
+          }
+        }
+        next[k] = best;
+        bp[k] = arg;
+      }
+      back.push(bp);
+      score = next;
+      prev = cur;
+    }
+    let k = 0;
+    for (let j = 1; j < score.length; j++) if (score[j] > score[k]) k = j;
+    for (let t = n - 1; t >= 0; t--) {
+      choice[s + t] = (slots[s + t].cands ?? EMPTY)[k];
+      if (t > 0) k = back[t][k];
+    }
+  }
+}
+
+/**
+ * Unigram and bigram counter over texts with the engine's tokenizer, keyed by `norm` like the
+ * engine's term dictionaries (the tables map them to context classes when built).
+ */
+export class NgramCounter {
+  readonly unigrams = new Map<string, number>();
+  readonly bigrams = new Map<string, number>();
+
+  add(text: string): void {
+    let prev: string | null = null;
+    forEachToken(text, (norm: string, _folded: string, _start: number, _end: number, type: TokenType, gap: boolean) => {
+      // Words and numbers are context; URLs, hashtags and the like end the phrase.
+      if (type !== 'word' && type !== 'number') {
+        prev = null;
+        return;
+      }
+      this.unigrams.set(norm, (this.unigrams.get(norm) ?? 0) + 1);
+      if (prev !== null && !gap) {
+        const key = prev + ' ' + norm;
+        this.bigrams.set(key, (this.bigrams.get(key) ?? 0) + 1);
+      }
+      prev = norm;
+    });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The count tables behind accent restoration, and their binary file format.
+ *
+ * Only Vietnamese syllables (a norm that `parseSyllable` accepts) are candidates for
+ * restoration, but the words around them are evidence too ("Vinamilk cũng", "năm 2020"): all
+ * numbers share one entry `<num>`, frequent non-syllable words (Covid, Trump) keep their own, and
+ * rare ones share `<unk>`. URLs, e-mail addresses and the like carry no context and are dropped.
+ * Ids are assigned by descending count, so the most frequent syllables
+ * have the smallest ids. Bigrams are stored as a compressed sparse row table: for each left id,
+ * its right ids in ascending order with their counts, which is compact on disk (deltas of sorted
+ * ids are small) and needs no hash table at load time (a binary search finds a bigram).
+ *
+ * File format (all integers LEB128 varints, see varint.ts):
+ *   "TRAR" magic, format version (1 byte)
+ *   V, then V × (norm as length-prefixed UTF-8, count)
+ *   for each left id 0..V-1: n successors, then n × (right id delta, count − minBigram)
+ */
+import { parseSyllable } from '../syllable.ts';
+import { ByteReader, ByteWriter } from './varint.ts';
+
+export interface PruneOptions {
+  /**
+   * Bigrams seen fewer times than this are dropped (they are most of the size and mostly noise).
+   * 'auto' keeps every bigram of a small corpus (up to 250,000 bigram types) and drops the
+   * singletons of a larger one: on the news evaluation that halves the model at no cost in
+   * accuracy, while a small collection needs every observation it has.
+   */
+  minBigramCount: number | 'auto';
+  /** Syllables seen fewer times than this are dropped. */
+  minUnigramCount: number;
+  /**
+   * A spelling whose count is below this share of its folded group's total is dropped: at that
+   * rate it is almost always a typo ("nguời" beside "người"), and keeping it as a candidate
+   * only lets a few noisy bigrams pick it.
+   */
+  minShareOfFolded: number;
+  /** Words that are not Vietnamese syllables (Covid, Trump, iPhone) get their own entry from this count; rarer ones share `<unk>`. */
+  minOtherCount: number;
+}
+
+export const DEFAULT_PRUNE: PruneOptions = { minBigramCount: 'auto', minUnigramCount: 1, minShareOfFolded: 0.0002, minOtherCount: 20 };
+
+/** Above this many bigram types, 'auto' pruning drops the bigrams seen once. */
+const AUTO_PRUNE_TYPES = 250_000;
+
+/** Context classes: every number is one token, every rare non-syllable word another. */
+export const NUM = '<num>';
+export const UNK = '<unk>';
+
+/** Syllable unigram and bigram counts, pruned, in compact arrays. */
+export interface CountTables {
+  /** The `norm` form of each id: a syllable, a frequent non-syllable word, `<num>` or `<unk>`. */
+  norms: string[];
+  /** Collection frequency of each id. */
+  counts: Float64Array;
+  /** Bigrams out of left id `l` are at positions offsets[l] .. offsets[l+1]-1. */
+  offsets: Uint32Array;
+  /** Right id of each bigram, ascending within a left id. */
+  rights: Uint32Array;
+  /** Count of each bigram. */
+  bigramCounts: Float64Array;
+  /** The bigram threshold the tables were pruned with (stored to encode counts compactly). */
+  minBigramCount: number;
+}
+
+const syllableCache = new Map<string, boolean>();
+
+/** True when `norm` (lower case, canonical) is a well-formed Vietnamese syllable. */
+export function isSyllable(norm: string): boolean {
+  let ok = syllableCache.get(norm);
+  if (ok === undefined) {
+    ok = parseSyllable(norm) !== null;
+    if (syllableCache.size > 100_000) syllableCache.clear();
+    syllableCache.set(norm, ok);
+  }
+  return ok;
+}
+
+const NUMBER = /^\d[\d.,/:-]*$/;
+const WORD = /^\p{L}[\p{L}\p{N}]*$/u;
+
+/**
+ * What a token norm stands for as context: itself (a syllable or another word), `<num>` for
+ * any number (so "năm 2020" and "năm 1975" teach the same thing), or null for tokens that carry
+ * no useful context (URLs, e-mail addresses, hashtags, abbreviations) and end a phrase.
+ */
+export function contextKey(norm: string): string | null {
+  if (isSyllable(norm)) return norm;
+  if (NUMBER.test(norm)) return NUM;
+  if (WORD.test(norm)) return norm;
+  return null;
+}
+
+/** Build pruned tables from raw unigram and bigram counts (keys are tokenizer `norm` forms). */
+export function buildTables(
+  unigrams: Iterable<[string, number]>,
+  bigrams: Iterable<[string, number]>,
+  fold: (s: string) => string,
+  opts: PruneOptions = DEFAULT_PRUNE,
+): CountTables {
+  // Unigrams by context key, duplicates summed.
+  const uni = new Map<string, number>();
+  for (const [norm, c] of unigrams) {
+    if (!(c > 0)) continue;
+    const k = contextKey(norm);
+    if (k !== null) uni.set(k, (uni.get(k) ?? 0) + c);
+  }
+  // Prune syllables by absolute count and by share of the folded group; rare other words and
+  // pruned syllables become <unk>.
+  const groupTotal = new Map<string, number>();
+  for (const [k, c] of uni) {
+    if (!isSyllable(k)) continue;
+    const f = fold(k);
+    groupTotal.set(f, (groupTotal.get(f) ?? 0) + c);
+  }
+  const kept = new Map<string, number>();
+  let unk = 0;
+  for (const [k, c] of uni) {
+    let keep: boolean;
+    if (k === NUM) keep = true;
+    else if (isSyllable(k)) keep = c >= opts.minUnigramCount && c >= opts.minShareOfFolded * (groupTotal.get(fold(k)) ?? 0);
+    else keep = c >= opts.minOtherCount;
+    if (keep) kept.set(k, c);
+    else unk += c;
+  }
+  if (unk > 0) kept.set(UNK, unk);
+  const sorted = [...kept].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const norms = sorted.map((k) => k[0]);
+  const counts = Float64Array.from(sorted, (k) => k[1]);
+  const id = new Map<string, number>();
+  norms.forEach((n, i) => id.set(n, i));
+  const unkId = id.get(UNK) ?? -1;
+  const idOfNorm = (norm: string): number => {
+    const k = contextKey(norm);
+    if (k === null) return -1;
+    return id.get(k) ?? unkId;
+  };
+
+  // Bigrams by id pair, summed over the norms a class stands for, then pruned.
+  const pairCounts = new Map<number, number>();
+  const V = norms.length;
+  for (const [key, c] of bigrams) {
+    if (!(c > 0)) continue;
+    const sp = key.indexOf(' ');
+    if (sp <= 0) continue;
+    const l = idOfNorm(key.slice(0, sp));
+    if (l < 0) continue;
+    const r = idOfNorm(key.slice(sp + 1));
+    if (r < 0) continue;
+    const k = l * V + r;
+    pairCounts.set(k, (pairCounts.get(k) ?? 0) + c);
+  }
+  const minBigram = opts.minBigramCount === 'auto' ? (pairCounts.size > AUTO_PRUNE_TYPES ? 2 : 1) : Math.max(1, opts.minBigramCount);
+  const pairs: number[] = [];
+  for (const [k, c] of pairCounts) if (c >= minBigram) pairs.push(k);
+  pairs.sort((a, b) => a - b);
+  return fromSortedPairs(norms, counts, pairs, (k) => pairCounts.get(k) ?? 0, minBigram);
+}
+
+function fromSortedPairs(norms: string[], counts: Float64Array, pairs: number[], countOf: (k: number) => number, minBigramCount: number): CountTables {
+  const V = norms.length;
+  const offsets = new Uint32Array(V + 1);
+  const rights = new Uint32Array(pairs.length);
+  const bigramCounts = new Float64Array(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    const l = Math.floor(pairs[i] / V);
+    rights[i] = pairs[i] - l * V;
+    bigramCounts[i] = countOf(pairs[i]);
+    offsets[l + 1]++;
+  }
+  for (let l = 0; l < V; l++) offsets[l + 1] += offsets[l];
+  return { norms, counts, offsets, rights, bigramCounts, minBigramCount };
+}
+
+const MAGIC = [0x54, 0x52, 0x41, 0x52]; // "TRAR"
+const VERSION = 1;
+
+export function encodeTables(t: CountTables): Uint8Array {
+  const w = new ByteWriter();
+  for (const b of MAGIC) w.byte(b);
+  w.byte(VERSION);
+  w.uint(t.minBigramCount);
+  const V = t.norms.length;
+  w.uint(V);
+  for (let i = 0; i < V; i++) {
+    w.string(t.norms[i]);
+    w.uint(t.counts[i]);
+  }
+  for (let l = 0; l < V; l++) {
+    const a = t.offsets[l];
+    const b = t.offsets[l + 1];
+    w.uint(b - a);
+    let prev = 0;
+    for (let i = a; i < b; i++) {
+      w.uint(t.rights[i] - prev);
+      prev = t.rights[i];
+      w.uint(t.bigramCounts[i] - t.minBigramCount);
+    }
+  }
+  return w.finish();
+}
+
+export function decodeTables(buf: Uint8Array): CountTables {
+  const r = new ByteReader(buf);
+  for (const b of MAGIC) if (r.byte() !== b) throw new Error('not an accent model (bad magic)');
+  const version = r.byte();
+  if (version !== VERSION) throw new Error(`unsupported accent model version ${version}`);
+  const minBigramCount = r.uint();
+  const V = r.uint();
+  const norms = new Array<string>(V);
+  const counts = new Float64Array(V);
+  for (let i = 0; i < V; i++) {
+    norms[i] = r.string();
+    counts[i] = r.uint();
+  }
+  // Two passes would need the total up front; grow plain arrays instead (fast enough: one pass).
+  const offsets = new Uint32Array(V + 1);
+  const rightsList: number[] = [];
+  const countList: number[] = [];
+  for (let l = 0; l < V; l++) {
+    const n = r.uint();
+    let prev = 0;
+    for (let k = 0; k < n; k++) {
+      prev += r.uint();
+      if (prev >= V) throw new Error('accent model: bigram id out of range');
+      rightsList.push(prev);
+      countList.push(r.uint() + minBigramCount);
+    }
+    offsets[l + 1] = offsets[l] + n;
+  }
+  return { norms, counts, offsets, rights: Uint32Array.from(rightsList), bigramCounts: Float64Array.from(countList), minBigramCount };
+}

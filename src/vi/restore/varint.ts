@@ -1,0 +1,102 @@
+/**
+ * LEB128 unsigned variable-length integers: the byte-level codec of the accent model file.
+ * Counts and id deltas are mostly small, so most take one byte.
+ */
+
+/** Growable byte buffer with varint and string writers. */
+export class ByteWriter {
+  private buf = new Uint8Array(1 << 16);
+  private len = 0;
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Unsigned integer below 2^53. */
+  uint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint out of range: ${n}`);
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** A 64-bit float, little-endian. */
+  float(x: number): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, x, true);
+    this.bytes(b);
+  }
+
+  /** UTF-8 string prefixed by its byte length. */
+  string(s: string): void {
+    const b = new TextEncoder().encode(s);
+    this.uint(b.length);
+    this.bytes(b);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+/** Sequential reader over a byte array; throws on truncated input. */
+export class ByteReader {
+  pos = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly buf: Uint8Array;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new RangeError('accent model: unexpected end of data');
+    return this.buf[this.pos++];
+  }
+
+  uint(): number {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new RangeError('accent model: varint too long');
+    }
+  }
+
+  float(): number {
+    if (this.pos + 8 > this.buf.length) throw new RangeError('accent model: unexpected end of data');
+    const x = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return x;
+  }
+
+  string(): string {
+    const n = this.uint();
+    if (this.pos + n > this.buf.length) throw new RangeError('accent model: unexpected end of data');
+    const s = this.decoder.decode(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+}
