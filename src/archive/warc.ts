@@ -1,0 +1,266 @@
+/**
+ * WARC 1.1 capture files: writing (gzip per record, rotated by size, made safe against a kill) and
+ * reading (any WARC: ours, Heritrix's, browsertrix's, wget's).
+ *
+ * Records are built and serialised by warcio (webrecorder's library, which also computes
+ * WARC-Block-Digest and WARC-Payload-Digest, sha256). This module owns only the file handling:
+ *
+ * - Each record is its own gzip member, so a reader can seek to any record's offset (what CDXJ
+ *   indexes point at) and a torn member at the end is detectable.
+ * - Appending is "write, fsync, then record": the caller commits the new file length in
+ *   archive.sqlite in the same transaction as the capture rows. On restart `recover()` truncates
+ *   every file to its committed length, which removes both a torn last record and complete records
+ *   whose capture rows never made it into the database — so a resumed crawl neither loses nor
+ *   duplicates a capture.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { WARCParser, WARCRecord, WARCSerializer, type WARCType } from 'warcio';
+import type { Exchange } from './http.ts';
+
+export const WARC_VERSION = 'WARC/1.1' as const;
+
+/** sha256 of bytes in the form warcio writes in WARC-Payload-Digest. */
+export function payloadDigest(bytes: Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface RecordLocation {
+  file: string;
+  offset: number;
+  length: number;
+  recordId: string;
+  type: WARCType;
+}
+
+/** What the writer needs from the database: committed lengths of its files. */
+export interface WarcLedger {
+  committedFiles(): Array<{ name: string; bytes: number }>;
+  registerFile(name: string): void;
+  forgetFile(name: string): void;
+}
+
+export interface WarcWriterOptions {
+  /** Start a new file once the current one is larger than this. Default 1 GiB. */
+  maxFileBytes?: number;
+  /** fsync after each append (default true): the database must never point past durable bytes. */
+  fsync?: boolean;
+  /** Prefix of file names. */
+  prefix?: string;
+  /** Software and operator lines of the warcinfo record. */
+  info?: Record<string, string>;
+}
+
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:T]/g, '').replace(/\..*$/, '');
+}
+
+async function serialize(record: WARCRecord): Promise<Uint8Array> {
+  return WARCSerializer.serialize(record, { gzip: true });
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (bytes.length) yield bytes;
+}
+
+/** Response header names that describe the wire, not the payload we store. */
+const HOP_HEADERS = new Set(['transfer-encoding']);
+
+/**
+ * The request and response (or revisit) records for one exchange. Transfer-Encoding is renamed
+ * `X-Archive-Orig-Transfer-Encoding` because the stored body is already de-chunked (what pywb and
+ * warcprox do); Content-Encoding stays, since the body stays compressed as sent.
+ */
+export function exchangeRecords(ex: Exchange, opts: { revisitOf?: { url: string; date: string; digest: string } } = {}): WARCRecord[] {
+  const date = new Date(ex.started).toISOString();
+  const u = new URL(ex.url);
+  const respHeaders: Array<[string, string]> = ex.headers.map(([k, v]) => (HOP_HEADERS.has(k.toLowerCase()) ? [`X-Archive-Orig-${k}`, v] : [k, v]));
+  const statusline = `HTTP/${ex.httpVersion} ${ex.status} ${ex.statusText}`.trimEnd();
+  const warcHeaders: Record<string, string> = {};
+  if (ex.ip) warcHeaders['WARC-IP-Address'] = ex.ip;
+  let response: WARCRecord;
+  if (opts.revisitOf) {
+    warcHeaders['WARC-Payload-Digest'] = opts.revisitOf.digest;
+    warcHeaders['WARC-Truncated'] = 'length';
+    response = WARCRecord.create({
+      url: ex.url, date, type: 'revisit', warcVersion: WARC_VERSION, statusline, httpHeaders: respHeaders, warcHeaders,
+      refersToUrl: opts.revisitOf.url, refersToDate: opts.revisitOf.date,
+    }, once(new Uint8Array()));
+  } else {
+    response = WARCRecord.create({ url: ex.url, date, type: 'response', warcVersion: WARC_VERSION, statusline, httpHeaders: respHeaders, warcHeaders }, once(ex.body));
+  }
+  const responseId = response.warcHeaders.headers.get('WARC-Record-ID') ?? '';
+  const request = WARCRecord.create({
+    url: ex.url, date, type: 'request', warcVersion: WARC_VERSION,
+    statusline: `GET ${u.pathname}${u.search} HTTP/1.1`, httpHeaders: ex.requestHeaders,
+    warcHeaders: { 'WARC-Concurrent-To': responseId },
+  }, once(new Uint8Array()));
+  // Revisit records carry no payload: the digest they repeat was set above, and warcio must not
+  // overwrite it with the digest of an empty body.
+  return [response, request];
+}
+
+export class WarcWriter {
+  readonly dir: string;
+  private readonly ledger: WarcLedger;
+  private readonly opts: Required<Omit<WarcWriterOptions, 'info'>> & { info: Record<string, string> };
+  private current: { name: string; fd: number; size: number } | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(dir: string, ledger: WarcLedger, opts: WarcWriterOptions = {}) {
+    this.dir = dir;
+    this.ledger = ledger;
+    this.opts = {
+      maxFileBytes: opts.maxFileBytes ?? 1024 * 1024 * 1024,
+      fsync: opts.fsync ?? true,
+      prefix: opts.prefix ?? 'tra',
+      info: opts.info ?? {},
+    };
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  /**
+   * Truncate every file to the length the database committed (see the module comment). Returns
+   * what was cut, for the report of a resumed crawl. Files of ours the database never registered
+   * are left alone (they hold nothing the database points to) but reported.
+   */
+  recover(): Array<{ file: string; droppedBytes: number }> {
+    const out: Array<{ file: string; droppedBytes: number }> = [];
+    for (const { name, bytes } of this.ledger.committedFiles()) {
+      const p = path.join(this.dir, name);
+      let size: number;
+      try {
+        size = fs.statSync(p).size;
+      } catch {
+        continue;
+      }
+      if (bytes === 0) {
+        // Registered but nothing committed: no capture points into it.
+        fs.rmSync(p, { force: true });
+        this.ledger.forgetFile(name);
+        out.push({ file: name, droppedBytes: size });
+      } else if (size > bytes) {
+        fs.truncateSync(p, bytes);
+        out.push({ file: name, droppedBytes: size - bytes });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Append records to the current file (opening or rotating as needed) and make them durable.
+   * Calls are serialised. Returns where each record landed and the file's new length, which the
+   * caller must commit (with `commit`) together with its capture rows.
+   */
+  append(records: WARCRecord[]): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
+    const run = this.chain.then(() => this.appendNow(records));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(records: WARCRecord[]): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
+    const blobs: Uint8Array[] = [];
+    for (const r of records) blobs.push(await serialize(r));
+    const total = blobs.reduce((n, b) => n + b.length, 0);
+    if (!this.current || (this.current.size > 0 && this.current.size + total > this.opts.maxFileBytes)) await this.rotate();
+    const cur = this.current!;
+    const locations: RecordLocation[] = [];
+    for (let i = 0; i < blobs.length; i++) {
+      fs.writeSync(cur.fd, blobs[i], 0, blobs[i].length, cur.size);
+      locations.push({
+        file: cur.name, offset: cur.size, length: blobs[i].length,
+        recordId: records[i].warcHeaders.headers.get('WARC-Record-ID') ?? '',
+        type: (records[i].warcType ?? 'resource') as WARCType,
+      });
+      cur.size += blobs[i].length;
+    }
+    if (this.opts.fsync) fs.fdatasyncSync(cur.fd);
+    return { locations, file: cur.name, end: cur.size };
+  }
+
+  /** Start a new file: register it, then write its warcinfo record. */
+  private async rotate(): Promise<void> {
+    this.closeFile();
+    let name: string;
+    let n = 0;
+    do {
+      name = `${this.opts.prefix}-${stamp()}-${String(process.pid % 100000).padStart(5, '0')}-${n++}.warc.gz`;
+    } while (fs.existsSync(path.join(this.dir, name)));
+    this.ledger.registerFile(name);
+    const fd = fs.openSync(path.join(this.dir, name), 'w');
+    const info = WARCRecord.createWARCInfo({ filename: name, warcVersion: WARC_VERSION }, {
+      software: 'Tra (warcio.js)',
+      format: 'WARC File Format 1.1',
+      conformsTo: 'https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/',
+      ...this.opts.info,
+    });
+    const blob = await serialize(info);
+    fs.writeSync(fd, blob, 0, blob.length, 0);
+    if (this.opts.fsync) fs.fdatasyncSync(fd);
+    this.current = { name, fd, size: blob.length };
+  }
+
+  /** Size of the warcinfo-only prefix of a just-rotated file, for the caller to commit. */
+  get currentFile(): { name: string; size: number } | undefined {
+    return this.current ? { name: this.current.name, size: this.current.size } : undefined;
+  }
+
+  private closeFile(): void {
+    if (this.current) {
+      fs.closeSync(this.current.fd);
+      this.current = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    this.closeFile();
+  }
+}
+
+export interface ReadRecord {
+  type: string;
+  url?: string;
+  date?: string;
+  recordId?: string;
+  payloadDigest?: string;
+  refersToUrl?: string;
+  refersToDate?: string;
+  status?: number;
+  httpHeaders: Array<[string, string]>;
+  /** Payload bytes (HTTP body for response records, content-encoding kept). */
+  payload: Uint8Array;
+  offset: number;
+  length: number;
+}
+
+/** Read every record of a WARC file (gzip per record, whole-file gzip, or uncompressed). */
+export async function* readWarc(file: string): AsyncGenerator<ReadRecord> {
+  const stream = fs.createReadStream(file);
+  const parser = new WARCParser(stream, { keepHeadersCase: true });
+  try {
+    for await (const record of parser) {
+      const payload = await record.readFully(false);
+      const h = record.httpHeaders;
+      const httpHeaders: Array<[string, string]> = [];
+      if (h) for (const [k, v] of h.headers as Iterable<[string, string]>) httpHeaders.push([k, v]);
+      yield {
+        type: record.warcType ?? '',
+        url: record.warcTargetURI ?? undefined,
+        date: record.warcDate ?? undefined,
+        recordId: record.warcHeaders.headers.get('WARC-Record-ID') ?? undefined,
+        payloadDigest: record.warcPayloadDigest ?? undefined,
+        refersToUrl: record.warcRefersToTargetURI ?? undefined,
+        refersToDate: record.warcRefersToDate ?? undefined,
+        status: h?.statusCode ? Number(h.statusCode) : undefined,
+        httpHeaders,
+        payload,
+        offset: parser.offset,
+        length: parser.recordLength,
+      };
+    }
+  } finally {
+    stream.destroy();
+  }
+}
