@@ -1,0 +1,315 @@
+/**
+ * Which encoding is this text in, and what does it say in Unicode?
+ *
+ * Order of evidence, strongest first:
+ * 1. a byte-order mark;
+ * 2. a declared charset: the caller's (a label or a whole Content-Type header), then the page's
+ *    own `<meta charset>`, `<meta http-equiv="Content-Type" content="…; charset=…">` or
+ *    `<?xml encoding="…"?>`. Declarations of latin-1 / windows-1252 / ASCII / x-user-defined are
+ *    not trusted: the Vietnamese web of the 1990s and 2000s declared exactly those while writing
+ *    TCVN3 or VNI bytes for .VnTime and VNI-Times fonts. A declared utf-8 that is not valid UTF-8
+ *    is not trusted either;
+ * 3. the text itself: valid UTF-8 with Vietnamese letters is UTF-8; pure ASCII is UTF-8 (nothing
+ *    to convert); otherwise every candidate decoding is scored by the share of its words that are
+ *    well-formed Vietnamese syllables (parseSyllable), and the best one wins. Only words holding a
+ *    byte ≥ 0xA1 are scored, since all candidates read ASCII alike. In HTML, tags, scripts and
+ *    styles are left out of the count, and font names (.VnTime, VNI-Times) add a small bonus.
+ *
+ * A string input is taken to be text that may have been mis-decoded as latin-1/windows-1252
+ * ("ViÖt Nam", "Vieät Nam"); it is left as it is unless a legacy reading is clearly better.
+ */
+import { parseSyllable } from '../syllable.ts';
+import {
+  bytesToByteString, decodeLegacy, decodeWindows1252, stringToByteString, type LegacyEncoding,
+} from './convert.ts';
+
+/** Encodings reported: 'utf-8', the three legacy ones, 'windows-1252', or another WHATWG name. */
+export type EncodingName = 'utf-8' | LegacyEncoding | 'windows-1252' | (string & {});
+
+export interface Detection {
+  encoding: EncodingName;
+  /** 0..1: 1 for a BOM, a trusted declaration or pure ASCII; otherwise from the syllable scores. */
+  confidence: number;
+  /** What decided: 'bom' | 'declared' | 'ascii' | 'evidence'. */
+  by: 'bom' | 'declared' | 'ascii' | 'evidence';
+}
+
+export interface Decoded {
+  text: string;
+  encoding: EncodingName;
+  confidence: number;
+}
+
+/** Labels outside the WHATWG list that name the Vietnamese font encodings. */
+const TCVN3_LABEL = /^(x-viet-)?(tcvn|tcvn3|tcvn-3|tcvn5712|tcvn-5712|tcvn5712-[123]|vscii|vscii-[123]|vn3|abc|\.?vntime)$/;
+const VNI_LABEL = /^(x-viet-)?(vni|vni-windows|vni-win|vnitimes|vni-times)$/;
+
+/**
+ * Canonical name for an encoding label, or null when unknown. Knows the WHATWG labels (through
+ * TextDecoder: 'latin1' → 'windows-1252', 'cp1258' → 'windows-1258', …) and the TCVN3/VNI
+ * names used in the wild.
+ */
+export function normalizeEncodingLabel(label: string): EncodingName | null {
+  const l = label.trim().toLowerCase().replace(/_/g, '-');
+  if (!l) return null;
+  if (TCVN3_LABEL.test(l)) return 'tcvn3';
+  if (VNI_LABEL.test(l)) return 'vni';
+  try {
+    return new TextDecoder(l).encoding;
+  } catch {
+    return null;
+  }
+}
+
+/** Declarations that say nothing about Vietnamese text (see the module comment). */
+const WEAK = new Set(['windows-1252', 'x-user-defined']);
+
+/** The charset in a Content-Type value ("text/html; charset=…"), or the value itself if it is a bare label. */
+export function charsetFromContentType(value: string): string | undefined {
+  const m = /charset\s*=\s*["']?\s*([-\w.:]+)/i.exec(value);
+  if (m) return m[1];
+  return /[/;=]/.test(value) ? undefined : value.trim() || undefined;
+}
+
+/** The charset a document declares in its first 4 KiB: `<meta charset>`, http-equiv, or an XML declaration. */
+export function declaredCharset(head: string): string | undefined {
+  const s = head.slice(0, 4096);
+  const meta = /<meta\b[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)/i.exec(s);
+  if (meta) return meta[1];
+  const xml = /^\s*<\?xml\b[^>]*?encoding\s*=\s*["']([-\w.:]+)/i.exec(s);
+  return xml ? xml[1] : undefined;
+}
+
+/**
+ * Letters only Vietnamese Unicode text has (ă đ ĩ ũ ơ ư, the Latin Extended Additional block,
+ * combining tone marks): none of them can come out of a latin-1 reading of legacy bytes.
+ */
+const VIET_SPECIFIC = /[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9\u0300\u0301\u0303\u0309\u0323]/;
+
+// ---------------------------------------------------------------------------------------------
+// Scoring
+
+/** Word separators in byte strings: controls, space, ASCII punctuation, NBSP (read alike by every candidate). */
+const SEPARATORS = /[\u0000-\u0020\u0021-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u007f\u00a0]+/;
+/** Punctuation a decoded word may carry at its ends (curly quotes, brackets, dashes, ellipsis). */
+const EDGE_PUNCT = /^[\p{Pi}\p{Pf}\p{Ps}\p{Pe}\p{Pd}\u2026]+|[\p{Pi}\p{Pf}\p{Ps}\p{Pe}\p{Pd}\u2026]+$/gu;
+const MAX_WORDS = 5000;
+
+/** Words of a byte string that tell candidates apart: a byte ≥ 0xA1 inside, no digits. */
+function discriminatingWords(bs: string): string[] {
+  const out: string[] = [];
+  for (const w of bs.split(SEPARATORS)) {
+    if (!/[\u00a1-\u00ff]/.test(w) || /[0-9]/.test(w)) continue;
+    out.push(w);
+    if (out.length >= MAX_WORDS) break;
+  }
+  return out;
+}
+
+function isVietnameseWord(decoded: string): boolean {
+  const w = decoded.replace(EDGE_PUNCT, '').toLowerCase();
+  return w.length > 0 && parseSyllable(w) !== null;
+}
+
+type Candidate = 'as-is' | LegacyEncoding | 'windows-1252';
+
+function decodeCandidate(bs: string, c: Candidate): string {
+  return c === 'as-is' || c === 'windows-1252' ? decodeWindows1252(bs) : decodeLegacy(bs, c);
+}
+
+/** Share of the words that decode to Vietnamese syllables, per candidate. */
+function scoreCandidates(words: string[], candidates: Candidate[]): Map<Candidate, number> {
+  const scores = new Map<Candidate, number>();
+  for (const c of candidates) {
+    let valid = 0;
+    for (const w of words) if (isVietnameseWord(decodeCandidate(w, c))) valid++;
+    scores.set(c, words.length ? valid / words.length : 0);
+  }
+  return scores;
+}
+
+/** Text of an HTML byte string for scoring: scripts, styles, comments and tags removed. */
+function htmlText(bs: string): string {
+  return bs
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ');
+}
+
+const LOOKS_LIKE_HTML = /<(!doctype|html|head|body|meta|p|div|font|br|span|table|title)\b/i;
+const TCVN3_FONT = /(face\s*=\s*["']?|font-family\s*:\s*["']?)\s*\.?vn(time|arial|helvetica|avant|courier|univers|bodoni|book|linh|3d)/i;
+const VNI_FONT = /(face\s*=\s*["']?|font-family\s*:\s*["']?)\s*vni[- ]/i;
+const FONT_BONUS = 0.15;
+
+interface Pick {
+  winner: Candidate;
+  /** The winner's share of good syllables (font bonus included). */
+  score: number;
+  confidence: number;
+}
+
+/**
+ * Pick the best candidate. Ties go to the earlier candidate in the list; the first candidate is
+ * the "leave it" choice and a challenger must beat it by `margin`.
+ */
+function pick(bs: string, candidates: Candidate[], margin: number): Pick | null {
+  const html = LOOKS_LIKE_HTML.test(bs.slice(0, 4096));
+  let words = discriminatingWords(html ? htmlText(bs) : bs);
+  if (words.length === 0 && html) words = discriminatingWords(bs);
+  if (words.length === 0) return null;
+  const scores = scoreCandidates(words, candidates);
+  if (html) {
+    if (TCVN3_FONT.test(bs) && scores.has('tcvn3')) scores.set('tcvn3', scores.get('tcvn3')! + FONT_BONUS);
+    if (VNI_FONT.test(bs) && scores.has('vni')) scores.set('vni', scores.get('vni')! + FONT_BONUS);
+  }
+  let winner = candidates[0];
+  let best = scores.get(winner)!;
+  for (const c of candidates.slice(1)) {
+    const s = scores.get(c)!;
+    if (s > best + (winner === candidates[0] ? margin : 0)) {
+      winner = c;
+      best = s;
+    }
+  }
+  let second = 0;
+  for (const c of candidates) if (c !== winner) second = Math.max(second, scores.get(c)!);
+  // Confidence: the winner's share of good syllables, less half the runner-up's — high when one
+  // reading is clearly Vietnamese and the others are not, about 0.5 when two read equally well.
+  const confidence = Math.max(0, Math.min(1, best - second / 2));
+  return { winner, score: best, confidence: Math.round(confidence * 100) / 100 };
+}
+
+/** Minimum share of good syllables for a legacy reading to be believed over windows-1252. */
+const MIN_LEGACY_SCORE = 0.5;
+
+/**
+ * Detection on text that is already Unicode. `unicodeConfidence` is how sure we are that it is
+ * right as it is when no legacy reading wins: high for bytes that were valid multi-byte UTF-8
+ * (rarely an accident), middling for a string of unknown history.
+ */
+function detectFromString(s: string, unicodeConfidence: number): Detection {
+  if (!/[^\u0000-\u007f]/.test(s)) return { encoding: 'utf-8', confidence: 1, by: 'ascii' };
+  if (VIET_SPECIFIC.test(s.normalize('NFC'))) return { encoding: 'utf-8', confidence: 0.99, by: 'evidence' };
+  // Leaving the text as it is must lose clearly before a legacy reading is applied.
+  const p = pick(stringToByteString(s), ['as-is', 'windows-1258', 'tcvn3', 'vni'], 0.2);
+  if (!p || p.winner === 'as-is' || p.score < MIN_LEGACY_SCORE) {
+    return { encoding: 'utf-8', confidence: Math.max(unicodeConfidence, p && p.winner === 'as-is' ? p.confidence : 0), by: 'evidence' };
+  }
+  return { encoding: p.winner, confidence: p.confidence, by: 'evidence' };
+}
+
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
+
+function validUtf8(bytes: Uint8Array): string | null {
+  try {
+    return UTF8_FATAL.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function bom(bytes: Uint8Array): EncodingName | null {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
+/** A trusted declaration, or null. */
+function trustedDeclaration(label: string | undefined, bytes: Uint8Array | null): EncodingName | null {
+  if (!label) return null;
+  const enc = normalizeEncodingLabel(label);
+  if (!enc || WEAK.has(enc)) return null;
+  if (enc === 'utf-8' && bytes && validUtf8(bytes) === null) return null;
+  // WHATWG: a page cannot declare UTF-16 in its own bytes' meta tag; such pages are UTF-8.
+  if (enc.startsWith('utf-16') && bytes && !bom(bytes)) return null;
+  return enc;
+}
+
+/**
+ * Detect the encoding of bytes or of a possibly mis-decoded string. `declared` is a charset label
+ * or a whole Content-Type header value; for bytes, a charset declared inside the document is
+ * looked at too.
+ */
+export function detectEncoding(input: Uint8Array | string, declared?: string): Detection {
+  if (typeof input === 'string') {
+    const d = trustedDeclaration(declared ? charsetFromContentType(declared) : undefined, null);
+    if (d) return { encoding: d, confidence: 1, by: 'declared' };
+    return detectFromString(input, 0.5);
+  }
+  const b = bom(input);
+  if (b) return { encoding: b, confidence: 1, by: 'bom' };
+  const bs = bytesToByteString(input.subarray(0, 4096));
+  const fromCaller = trustedDeclaration(declared ? charsetFromContentType(declared) : undefined, input);
+  if (fromCaller) return { encoding: fromCaller, confidence: 1, by: 'declared' };
+  const fromDoc = trustedDeclaration(declaredCharset(bs), input);
+  if (fromDoc) {
+    // A document that says utf-8 may still carry mis-decoded legacy text saved as UTF-8.
+    if (fromDoc !== 'utf-8') return { encoding: fromDoc, confidence: 1, by: 'declared' };
+    const d = detectFromString(validUtf8(input)!, 1);
+    return d.encoding === 'utf-8' ? { encoding: 'utf-8', confidence: 1, by: 'declared' } : d;
+  }
+  const hasHigh = input.some((x) => x >= 0x80);
+  if (!hasHigh) return { encoding: 'utf-8', confidence: 1, by: 'ascii' };
+  const utf8 = validUtf8(input);
+  if (utf8 !== null) return detectFromString(utf8, 0.9);
+  const p = pick(bytesToByteString(input), ['windows-1258', 'tcvn3', 'vni', 'windows-1252'], 0);
+  // Nothing reads as Vietnamese (a French or English page, say): the web's default, windows-1252.
+  if (!p || p.score < MIN_LEGACY_SCORE) return { encoding: 'windows-1252', confidence: 0.3, by: 'evidence' };
+  return { encoding: p.winner, confidence: p.confidence, by: 'evidence' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+const LEGACY = new Set<string>(['tcvn3', 'vni', 'windows-1258']);
+
+/** Decode with a known (canonical) encoding. */
+function decodeWith(input: Uint8Array | string, enc: EncodingName): string {
+  if (typeof input === 'string') {
+    // A string is already Unicode: only a legacy reading changes it.
+    if (LEGACY.has(enc)) return decodeLegacy(stringToByteString(input), enc as LegacyEncoding);
+    return input.normalize('NFC');
+  }
+  if (LEGACY.has(enc)) return decodeLegacy(bytesToByteString(input), enc as LegacyEncoding);
+  // TextDecoder drops a matching byte-order mark itself.
+  return new TextDecoder(enc).decode(input).normalize('NFC');
+}
+
+/**
+ * Convert text to NFC Unicode. With `encoding` ('auto' or absent: detect; 'utf-8', 'tcvn3',
+ * 'vni', 'windows-1258', 'windows-1252' or any WHATWG label), the input is read as that encoding;
+ * a string input is then taken as that encoding's bytes read as latin-1/windows-1252.
+ * Throws a RangeError for an unknown encoding label.
+ */
+export function decodeText(input: Uint8Array | string, encoding?: string): Decoded {
+  if (encoding && encoding.toLowerCase() !== 'auto') {
+    const enc = normalizeEncodingLabel(encoding);
+    if (!enc) throw new RangeError(`unknown encoding: ${encoding}`);
+    return { text: decodeWith(input, enc), encoding: enc, confidence: 1 };
+  }
+  const d = detectEncoding(input);
+  return { text: decodeUtf8Aware(input, d), encoding: d.encoding, confidence: d.confidence };
+}
+
+/**
+ * Decode after detection. Bytes that are valid UTF-8 but were found to hold legacy text
+ * (mis-decoded once, then saved as UTF-8) are read as UTF-8 first, then converted.
+ */
+function decodeUtf8Aware(input: Uint8Array | string, d: Detection): string {
+  if (typeof input !== 'string' && LEGACY.has(d.encoding) && d.by === 'evidence') {
+    const utf8 = validUtf8(input);
+    if (utf8 !== null) return decodeWith(utf8, d.encoding);
+  }
+  return decodeWith(input, d.encoding);
+}
+
+/**
+ * Decode a fetched HTML page to NFC Unicode. `contentType` is the HTTP Content-Type header, if
+ * any; the page's own meta/XML declaration and its text are looked at as `detectEncoding` says.
+ * The markup is returned whole (only the characters change).
+ */
+export function decodeHtml(bytes: Uint8Array, contentType?: string): { text: string; encoding: string } {
+  const d = detectEncoding(bytes, contentType);
+  return { text: decodeUtf8Aware(bytes, d), encoding: d.encoding };
+}
