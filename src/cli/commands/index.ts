@@ -4,5 +4,6 @@
  */
 import type { Command } from 'commander';
 import { register as analyze } from './analyze.ts';
+import { register as decode } from './decode.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze];
+export const commands: Array<(program: Command) => void> = [analyze, decode];
