@@ -156,7 +156,7 @@ function unigramRestore(r: AccentRestorer): (s: string) => string {
   };
 }
 
-const pct = (a: number, b: number): number => Math.round((1000 * a) / Math.max(b, 1)) / 10;
+const pct = (a: number, b: number): number => Math.round((10000 * a) / Math.max(b, 1)) / 100;
 
 async function main(): Promise<void> {
   const counted = await countRss();
@@ -191,11 +191,13 @@ async function main(): Promise<void> {
   const rows: Array<[string, Score]> = [['bigram KN (fromCounts, default)', main], ['unigram: most frequent candidate', uni]];
   const wb = AccentRestorer.fromCounts(uniList, biList, {}, { smoothing: 'wb' });
   rows.push(['bigram Witten-Bell', evaluate(wb, test)]);
+  const fwdOnly = AccentRestorer.fromCounts(uniList, biList, {}, { forwardWeight: 1 });
+  rows.push(['bigram KN, left-to-right only', evaluate(fwdOnly, test)]);
 
   const summary = {
     bench: 'restore-eval',
     trainItems: counted.items,
-    trainSyllables: uniList.reduce((s, [, c]) => s + c, 0),
+    trainTokens: uniList.reduce((s, [, c]) => s + c, 0),
     countMs: Math.round(counted.ms),
     buildMs: Math.round(buildMs),
     modelBytes: buf.length,
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(summary));
   console.log('');
-  console.log(`trained on ${counted.items} items (${summary.trainSyllables} syllables) in ${summary.countMs + summary.buildMs} ms; model ${(buf.length / 1e6).toFixed(2)} MB, ${summary.modelSyllables} syllables, ${summary.modelBigrams} bigrams, loads in ${summary.loadMs} ms`);
+  console.log(`trained on ${counted.items} items (${summary.trainTokens} tokens) in ${summary.countMs + summary.buildMs} ms; model ${(buf.length / 1e6).toFixed(2)} MB, ${summary.modelSyllables} syllables, ${summary.modelBigrams} bigrams, loads in ${summary.loadMs} ms`);
   console.log(`test: first ${test.length} Dân Trí paragraphs, ${main.syllables} syllables (${main.ambiguous} ambiguous); candidates contain the truth for ${summary.reachable}%`);
   console.log('model                                  accuracy  ambiguous');
   for (const [name, s] of rows) console.log(`${name.padEnd(38)} ${String(pct(s.correct, s.syllables)).padStart(7)}%  ${String(pct(s.ambiguousCorrect, s.ambiguous)).padStart(8)}%`);
@@ -227,6 +229,7 @@ async function main(): Promise<void> {
     const settings: Array<[string, Partial<PruneOptions>, Partial<ModelOptions>]> = [];
     for (const d of [0.5, 0.75, 0.9]) for (const mix of [0, 0.1, 0.3, 1]) settings.push([`kn D=${d} mix=${mix}`, {}, { smoothing: 'kn', discount: d, unigramMix: mix }]);
     settings.push(['wb', {}, { smoothing: 'wb' }]);
+    for (const fw of [1, 0.7, 0.3]) settings.push([`kn forwardWeight=${fw}`, {}, { forwardWeight: fw }]);
     for (const mb of [1, 3, 5]) settings.push([`kn minBigram=${mb}`, { minBigramCount: mb }, {}]);
     for (const share of [0, 0.001, 0.005]) settings.push([`kn minShare=${share}`, { minShareOfFolded: share }, {}]);
     for (const [name, prune, model] of settings) {

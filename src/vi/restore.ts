@@ -20,7 +20,7 @@ import { forEachToken, type TokenType } from './tokenize.ts';
 import { fold } from './fold.ts';
 import { applyCase } from './restore/case.ts';
 import { BigramModel, DEFAULT_MODEL, type ModelOptions } from './restore/bigram-model.ts';
-import { buildTables, contextKey, decodeTables, encodeTables, isSyllable, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
+import { buildTables, contextKey, decodeTables, encodeTables, isSyllable, BOUNDARY, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
 
 export type { ModelOptions, PruneOptions, CountTables };
 
@@ -45,6 +45,7 @@ export class AccentRestorer {
   /** Folded form → syllable ids, most frequent first. */
   private readonly byFolded = new Map<string, Int32Array>();
   private readonly unkId: number;
+  private readonly boundaryId: number;
 
   private constructor(tables: CountTables, opts: ModelOptions) {
     this.tables = tables;
@@ -62,6 +63,7 @@ export class AccentRestorer {
     }
     for (const [f, g] of groups) this.byFolded.set(f, Int32Array.from(g));
     this.unkId = this.idOf.get(UNK) ?? -1;
+    this.boundaryId = this.idOf.get(BOUNDARY) ?? -1;
   }
 
   /**
@@ -172,7 +174,10 @@ export class AccentRestorer {
     const m = this.model;
     const n = e - s;
     let prev = slots[s].cands ?? EMPTY;
-    let score = Float64Array.from(prev, (id) => m.logUnigram[id]);
+    // The phrase is scored between two boundary tokens (<s> w1 … wn <s>), so how phrases
+    // start and end counts too; a model without the boundary falls back to the unigram.
+    const bnd = this.boundaryId;
+    let score = Float64Array.from(prev, (id) => (bnd >= 0 ? m.pairScore(bnd, id) : m.logUnigram[id]));
     const back: Int32Array[] = [EMPTY];
     for (let t = 1; t < n; t++) {
       const cur = slots[s + t].cands ?? EMPTY;
@@ -182,7 +187,7 @@ export class AccentRestorer {
         let best = -Infinity;
         let arg = 0;
         for (let j = 0; j < prev.length; j++) {
-          const v = score[j] + m.logProb(prev[j], cur[k]);
+          const v = score[j] + m.pairScore(prev[j], cur[k]);
           if (v > best) {
             best = v;
             arg = j;
@@ -195,6 +200,7 @@ export class AccentRestorer {
       score = next;
       prev = cur;
     }
+    if (bnd >= 0) for (let j = 0; j < score.length; j++) score[j] += m.pairScore(prev[j], bnd);
     let k = 0;
     for (let j = 1; j < score.length; j++) if (score[j] > score[k]) k = j;
     for (let t = n - 1; t >= 0; t--) {

@@ -28,34 +28,28 @@ export interface ModelOptions {
   discount: number;
   /** Weight of the unigram frequency inside P_low for 'kn' (the rest is the continuation probability). */
   unigramMix: number;
+  /** Weight λ of the left-to-right model against the right-to-left one (1: forward only). */
+  forwardWeight: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 0.75, unigramMix: 0.1 };
+export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 0.75, unigramMix: 0.1, forwardWeight: 0.5 };
 
-export class BigramModel {
-  readonly tables: CountTables;
-  /** log P(w) with no context (start of a phrase). */
-  readonly logUnigram: Float64Array;
-  private readonly pLow: Float64Array;
-  private readonly gamma: Float64Array;
-  private readonly invContext: Float64Array;
-  private readonly discount: number;
-  private readonly smoothing: Smoothing;
+/** One direction of the model: P(next | prev) over a CSR table of (prev → next) counts. */
+class Direction {
+  readonly pLow: Float64Array;
+  readonly gamma: Float64Array;
+  readonly invContext: Float64Array;
+  readonly offsets: Uint32Array;
+  readonly rights: Uint32Array;
+  readonly bigramCounts: Float64Array;
+  readonly discount: number;
 
-  constructor(tables: CountTables, opts: ModelOptions = DEFAULT_MODEL) {
-    this.tables = tables;
-    this.smoothing = opts.smoothing;
+  constructor(counts: Float64Array, pUni: Float64Array, offsets: Uint32Array, rights: Uint32Array, bigramCounts: Float64Array, opts: ModelOptions) {
+    this.offsets = offsets;
+    this.rights = rights;
+    this.bigramCounts = bigramCounts;
     this.discount = opts.smoothing === 'kn' ? opts.discount : 0;
-    const { counts, offsets, rights, bigramCounts } = tables;
     const V = counts.length;
-    let total = 0;
-    for (let i = 0; i < V; i++) total += counts[i];
-    const pUni = new Float64Array(V);
-    this.logUnigram = new Float64Array(V);
-    for (let i = 0; i < V; i++) {
-      pUni[i] = counts[i] / total;
-      this.logUnigram[i] = Math.log(pUni[i]);
-    }
     this.gamma = new Float64Array(V);
     this.invContext = new Float64Array(V);
     if (opts.smoothing === 'kn') {
@@ -98,9 +92,9 @@ export class BigramModel {
     }
   }
 
-  /** Count of the bigram (h, w), 0 when absent. */
-  bigramCount(h: number, w: number): number {
-    const { offsets, rights, bigramCounts } = this.tables;
+  /** Count of the pair (h, w), 0 when absent. */
+  count(h: number, w: number): number {
+    const { offsets, rights, bigramCounts } = this;
     let lo = offsets[h];
     let hi = offsets[h + 1] - 1;
     while (lo <= hi) {
@@ -113,10 +107,80 @@ export class BigramModel {
     return 0;
   }
 
-  /** log P(w | h). */
   logProb(h: number, w: number): number {
-    const c = this.bigramCount(h, w);
+    const c = this.count(h, w);
     const direct = c > 0 ? Math.max(c - this.discount, 0) * this.invContext[h] : 0;
     return Math.log(direct + this.gamma[h] * this.pLow[w]);
+  }
+}
+
+/** The same pairs indexed by right id (the table read backwards). */
+function transpose(V: number, offsets: Uint32Array, rights: Uint32Array, counts: Float64Array): { offsets: Uint32Array; rights: Uint32Array; counts: Float64Array } {
+  const tOff = new Uint32Array(V + 1);
+  for (let i = 0; i < rights.length; i++) tOff[rights[i] + 1]++;
+  for (let v = 0; v < V; v++) tOff[v + 1] += tOff[v];
+  const fill = tOff.slice(0, V);
+  const tLeft = new Uint32Array(rights.length);
+  const tCount = new Float64Array(rights.length);
+  // Walking left ids in ascending order keeps each backward list sorted.
+  for (let l = 0; l < V; l++) {
+    for (let i = offsets[l]; i < offsets[l + 1]; i++) {
+      const p = fill[rights[i]]++;
+      tLeft[p] = l;
+      tCount[p] = counts[i];
+    }
+  }
+  return { offsets: tOff, rights: tLeft, counts: tCount };
+}
+
+export class BigramModel {
+  readonly tables: CountTables;
+  /** log P(w) with no context (start or end of a phrase). */
+  readonly logUnigram: Float64Array;
+  /** Weight of the forward model in the pair score; the backward model gets the rest. */
+  readonly forwardWeight: number;
+  private readonly fwd: Direction;
+  private readonly bwd: Direction | null;
+
+  constructor(tables: CountTables, opts: ModelOptions = DEFAULT_MODEL) {
+    this.tables = tables;
+    const { counts, offsets, rights, bigramCounts } = tables;
+    const V = counts.length;
+    let total = 0;
+    for (let i = 0; i < V; i++) total += counts[i];
+    const pUni = new Float64Array(V);
+    this.logUnigram = new Float64Array(V);
+    for (let i = 0; i < V; i++) {
+      pUni[i] = counts[i] / total;
+      this.logUnigram[i] = Math.log(pUni[i]);
+    }
+    this.fwd = new Direction(counts, pUni, offsets, rights, bigramCounts, opts);
+    this.forwardWeight = opts.forwardWeight;
+    if (opts.forwardWeight < 1) {
+      const t = transpose(V, offsets, rights, bigramCounts);
+      this.bwd = new Direction(counts, pUni, t.offsets, t.rights, t.counts, opts);
+    } else this.bwd = null;
+  }
+
+  /** Count of the bigram (h, w), 0 when absent. */
+  bigramCount(h: number, w: number): number {
+    return this.fwd.count(h, w);
+  }
+
+  /** log P(w | h). */
+  logProb(h: number, w: number): number {
+    return this.fwd.logProb(h, w);
+  }
+
+  /**
+   * Score of the adjacent pair (h, w): λ·log P(w | h) + (1 − λ)·log P(h | w). Summed over a
+   * phrase between boundary tokens, each direction alone is the log-probability of the whole
+   * phrase; mixing them lets the right neighbour speak as loudly as the left one where the
+   * smoothed estimates disagree.
+   */
+  pairScore(h: number, w: number): number {
+    const f = this.fwd.logProb(h, w);
+    if (!this.bwd) return f;
+    return this.forwardWeight * f + (1 - this.forwardWeight) * this.bwd.logProb(w, h);
   }
 }

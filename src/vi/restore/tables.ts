@@ -12,18 +12,18 @@
  *
  * File format (all integers LEB128 varints, see varint.ts):
  *   "TRAR" magic, format version (1 byte)
- *   V, then V × (norm as length-prefixed UTF-8, count)
- *   for each left id 0..V-1: n successors, then n × (right id delta, count − minBigram)
+ *   minimum bigram count m, V, number of bigrams B
+ *   V × (norm as length-prefixed UTF-8, count)
+ *   for each left id 0..V-1: n successors, then n × (right id delta, count − m)
  */
 import { parseSyllable } from '../syllable.ts';
 import { ByteReader, ByteWriter } from './varint.ts';
 
 export interface PruneOptions {
   /**
-   * Bigrams seen fewer times than this are dropped (they are most of the size and mostly noise).
-   * 'auto' keeps every bigram of a small corpus (up to 250,000 bigram types) and drops the
-   * singletons of a larger one: on the news evaluation that halves the model at no cost in
-   * accuracy, while a small collection needs every observation it has.
+   * Bigrams seen fewer times than this are dropped (rare bigrams are most of the model's size).
+   * 'auto' picks the smallest threshold that keeps at most `maxBigrams` bigram types: a small
+   * collection keeps every observation it has, a large one drops its rarest pairs first.
    */
   minBigramCount: number | 'auto';
   /** Syllables seen fewer times than this are dropped. */
@@ -36,16 +36,17 @@ export interface PruneOptions {
   minShareOfFolded: number;
   /** Words that are not Vietnamese syllables (Covid, Trump, iPhone) get their own entry from this count; rarer ones share `<unk>`. */
   minOtherCount: number;
+  /** Size budget for 'auto' pruning (about 3 bytes each on disk, 12 in memory). */
+  maxBigrams: number;
 }
 
-export const DEFAULT_PRUNE: PruneOptions = { minBigramCount: 'auto', minUnigramCount: 1, minShareOfFolded: 0.0002, minOtherCount: 20 };
-
-/** Above this many bigram types, 'auto' pruning drops the bigrams seen once. */
-const AUTO_PRUNE_TYPES = 250_000;
+export const DEFAULT_PRUNE: PruneOptions = { minBigramCount: 'auto', minUnigramCount: 1, minShareOfFolded: 0.0002, minOtherCount: 20, maxBigrams: 1_000_000 };
 
 /** Context classes: every number is one token, every rare non-syllable word another. */
 export const NUM = '<num>';
 export const UNK = '<unk>';
+/** Start or end of a phrase (the last id of every table). */
+export const BOUNDARY = '<s>';
 
 /** Syllable unigram and bigram counts, pruned, in compact arrays. */
 export interface CountTables {
@@ -125,8 +126,9 @@ export function buildTables(
   }
   if (unk > 0) kept.set(UNK, unk);
   const sorted = [...kept].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const norms = sorted.map((k) => k[0]);
-  const counts = Float64Array.from(sorted, (k) => k[1]);
+  // The phrase boundary comes last; its count (the number of phrases) is known only below.
+  const norms = [...sorted.map((k) => k[0]), BOUNDARY];
+  const counts = Float64Array.from(norms, (_, i) => (i < sorted.length ? sorted[i][1] : 0));
   const id = new Map<string, number>();
   norms.forEach((n, i) => id.set(n, i));
   const unkId = id.get(UNK) ?? -1;
@@ -150,11 +152,57 @@ export function buildTables(
     const k = l * V + r;
     pairCounts.set(k, (pairCounts.get(k) ?? 0) + c);
   }
-  const minBigram = opts.minBigramCount === 'auto' ? (pairCounts.size > AUTO_PRUNE_TYPES ? 2 : 1) : Math.max(1, opts.minBigramCount);
+  addBoundaries(counts, pairCounts);
+  const minBigram = opts.minBigramCount === 'auto' ? autoThreshold(pairCounts, opts.maxBigrams) : Math.max(1, opts.minBigramCount);
   const pairs: number[] = [];
   for (const [k, c] of pairCounts) if (c >= minBigram) pairs.push(k);
   pairs.sort((a, b) => a - b);
   return fromSortedPairs(norms, counts, pairs, (k) => pairCounts.get(k) ?? 0, minBigram);
+}
+
+/**
+ * Phrase starts and ends, recovered from the margins. The counts have no bigrams across
+ * punctuation, so every occurrence of w that is not the left side of a bigram ended a phrase,
+ * and every one that is not the right side started one:
+ *   end(w) = c(w) − Σ_v c(w v),   start(w) = c(w) − Σ_h c(h w).
+ * They become bigrams with the boundary token (the last id), which the model then treats like
+ * any other context: "bán được giá." ends well, "bán được gia." does not ("gia" is nearly
+ * always followed by hạn, đình, tăng…). This needs the bigram counts before pruning, as given.
+ */
+function addBoundaries(counts: Float64Array, pairCounts: Map<number, number>): void {
+  const V = counts.length;
+  const b = V - 1;
+  const out = new Float64Array(V);
+  const inc = new Float64Array(V);
+  for (const [k, c] of pairCounts) {
+    const l = Math.floor(k / V);
+    out[l] += c;
+    inc[k - l * V] += c;
+  }
+  let phrases = 0;
+  for (let w = 0; w < b; w++) {
+    const start = Math.max(0, counts[w] - inc[w]);
+    const end = Math.max(0, counts[w] - out[w]);
+    if (start > 0) pairCounts.set(b * V + w, start);
+    if (end > 0) pairCounts.set(w * V + b, end);
+    phrases += start;
+  }
+  counts[b] = Math.max(phrases, 1);
+}
+
+/** The smallest count threshold that keeps at most `budget` bigram types. */
+function autoThreshold(pairCounts: Map<number, number>, budget: number): number {
+  if (pairCounts.size <= budget) return 1;
+  // Histogram of counts (capped): types kept at threshold t = types with count >= t.
+  const CAP = 1024;
+  const hist = new Float64Array(CAP + 1);
+  for (const c of pairCounts.values()) hist[Math.min(Math.floor(c), CAP)]++;
+  let kept = pairCounts.size;
+  for (let t = 1; t < CAP; t++) {
+    if (kept <= budget) return t;
+    kept -= hist[t];
+  }
+  return CAP;
 }
 
 function fromSortedPairs(norms: string[], counts: Float64Array, pairs: number[], countOf: (k: number) => number, minBigramCount: number): CountTables {
@@ -182,6 +230,7 @@ export function encodeTables(t: CountTables): Uint8Array {
   w.uint(t.minBigramCount);
   const V = t.norms.length;
   w.uint(V);
+  w.uint(t.rights.length);
   for (let i = 0; i < V; i++) {
     w.string(t.norms[i]);
     w.uint(t.counts[i]);
@@ -207,26 +256,29 @@ export function decodeTables(buf: Uint8Array): CountTables {
   if (version !== VERSION) throw new Error(`unsupported accent model version ${version}`);
   const minBigramCount = r.uint();
   const V = r.uint();
+  const B = r.uint();
   const norms = new Array<string>(V);
   const counts = new Float64Array(V);
   for (let i = 0; i < V; i++) {
     norms[i] = r.string();
     counts[i] = r.uint();
   }
-  // Two passes would need the total up front; grow plain arrays instead (fast enough: one pass).
   const offsets = new Uint32Array(V + 1);
-  const rightsList: number[] = [];
-  const countList: number[] = [];
+  const rights = new Uint32Array(B);
+  const bigramCounts = new Float64Array(B);
+  let p = 0;
   for (let l = 0; l < V; l++) {
     const n = r.uint();
+    if (p + n > B) throw new Error('accent model: more bigrams than declared');
     let prev = 0;
     for (let k = 0; k < n; k++) {
       prev += r.uint();
       if (prev >= V) throw new Error('accent model: bigram id out of range');
-      rightsList.push(prev);
-      countList.push(r.uint() + minBigramCount);
+      rights[p] = prev;
+      bigramCounts[p++] = r.uint() + minBigramCount;
     }
-    offsets[l + 1] = offsets[l] + n;
+    offsets[l + 1] = p;
   }
-  return { norms, counts, offsets, rights: Uint32Array.from(rightsList), bigramCounts: Float64Array.from(countList), minBigramCount };
+  if (p !== B) throw new Error('accent model: fewer bigrams than declared');
+  return { norms, counts, offsets, rights, bigramCounts, minBigramCount };
 }
