@@ -5,5 +5,11 @@
 import type { Command } from 'commander';
 import { register as analyze } from './analyze.ts';
 import { register as decode } from './decode.ts';
+import { register as indexDocs } from './index-docs.ts';
+import { register as search } from './search.ts';
+import { register as stats } from './stats.ts';
+import { register as reindex } from './reindex.ts';
+import { register as trends } from './trends.ts';
+import { register as restore } from './restore.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode];
+export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore];

@@ -1,0 +1,447 @@
+/**
+ * The search engine's public API: open a data directory, add/replace/delete documents, search,
+ * count over time, restore accents. The CLI, the archive and the web server all call this; the
+ * engine knows nothing of HTTP or crawling.
+ *
+ * Data directory:
+ *   DIR/store.sqlite   the system of record (src/store): every document with every field
+ *   DIR/index/         immutable segments + deletion bitmaps + manifest (./directory.ts),
+ *                      derived from the store and rebuildable from it (`tra reindex`)
+ *
+ * Consistency: documents are written to the store first (each write gets an increasing seq),
+ * then indexed; the manifest records the last seq its segments cover. On open, anything the
+ * store holds past that seq (documents, and tombs of replaced/deleted documents) is indexed
+ * before the first query, so a crash at any moment loses nothing the store accepted.
+ */
+import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { DocStore, type StoredDoc } from '../store/store.ts';
+import { SegmentBuilder } from './builder.ts';
+import { Segment } from './segment.ts';
+import { readManifest, writeManifest, writeFileDurable, collectGarbage, ensureDir, dirBytes, type Manifest, type SegmentEntry } from './directory.ts';
+import { DEFAULT_PARAMS, type ScoreParams } from './scoring.ts';
+import { compileQuery, execute, explainDoc, filtersOf, globalStats, ordsFor, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
+import { makeSnippet, matcherFor, highlightsIn } from './highlight.ts';
+import { trends as trendsOf, type TrendsRequest, type TrendsResponse } from './trends.ts';
+import { mergeSegments } from './merge.ts';
+import { RestoreModel } from './restore-model.ts';
+
+export type { SearchRequest, Explanation } from './search.ts';
+export type { TrendsRequest, TrendsResponse, Interval } from './trends.ts';
+export type { StoredDoc } from '../store/store.ts';
+export type { ScoreParams } from './scoring.ts';
+export type { QueryWeights } from './search.ts';
+
+export interface DocInput {
+  id: string;
+  title?: string;
+  summary?: string;
+  text?: string;
+  url?: string;
+  published?: string;
+  source?: string;
+  category?: string;
+  [extra: string]: unknown;
+}
+
+export interface Hit {
+  id: string;
+  score: number;
+  title?: string;
+  url?: string;
+  published?: string;
+  source?: string;
+  category?: string;
+  snippet?: string;
+  /** [start, end) UTF-16 offsets into `snippet` of the matched words. */
+  highlights?: [number, number][];
+  /** [start, end) offsets into `title`. */
+  title_highlights?: [number, number][];
+  explain?: Explanation;
+}
+
+export interface SearchResponse {
+  total: number;
+  took_ms: number;
+  hits: Hit[];
+  /** Matches per source and per category over the whole result set (when asked: `facets`). */
+  facets?: { sources: { value: string; count: number }[]; categories: { value: string; count: number }[] };
+  /** The accented reading used for a query typed without marks, if any. */
+  restored?: string;
+}
+
+export interface EngineStats {
+  documents: number;
+  segments: number;
+  bytes: number;
+  terms: number;
+  deleted: number;
+  index_bytes: number;
+  store_bytes: number;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Flush a segment when the in-memory builder holds about this many bytes. */
+  flushBytes?: number;
+  /** Merge when there are more segments than this. */
+  maxSegments?: number;
+  params?: ScoreParams;
+  weights?: QueryWeights;
+}
+
+export interface AddOptions {
+  onProgress?(n: number): void;
+}
+
+export interface Engine {
+  readonly dataDir: string;
+  /** Add or replace documents (same id replaces). Durable and searchable when the promise resolves. */
+  add(docs: Iterable<DocInput> | AsyncIterable<DocInput>, opts?: AddOptions): Promise<{ indexed: number }>;
+  /** Delete documents by id; returns how many existed. */
+  delete(ids: string[]): Promise<number>;
+  get(id: string): StoredDoc | undefined;
+  search(req: SearchRequest): SearchResponse;
+  trends(req: TrendsRequest): TrendsResponse;
+  /** Restore the diacritics of text typed without them, from what the index has seen. */
+  restore(text: string): string;
+  stats(): EngineStats;
+  /** Drop the index and rebuild it from the store. */
+  reindex(opts?: AddOptions): Promise<{ indexed: number }>;
+  close(): void;
+  /** Scoring parameters in use (tests and tuning may change them). */
+  params: ScoreParams;
+  weights: QueryWeights;
+}
+
+const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 384) * 1024 * 1024;
+const DEFAULT_MAX_SEGMENTS = 8;
+const BATCH = 1000;
+
+export async function openEngine(dataDir: string, opts: OpenOptions = {}): Promise<Engine> {
+  return new EngineImpl(dataDir, opts);
+}
+
+class EngineImpl implements Engine {
+  readonly dataDir: string;
+  private readonly indexDir: string;
+  private readonly readOnly: boolean;
+  private readonly store: DocStore;
+  private manifest: Manifest;
+  private segments: Segment[] = [];
+  private entries: SegmentEntry[] = [];
+  /** Segments whose deletion bitmap changed since the last commit. */
+  private dirtyDeletes = new Set<Segment>();
+  private readonly flushBytes: number;
+  private readonly maxSegments: number;
+  private restoreModel: RestoreModel;
+  params: ScoreParams;
+  weights: QueryWeights;
+
+  constructor(dataDir: string, opts: OpenOptions) {
+    this.dataDir = dataDir;
+    this.indexDir = path.join(dataDir, 'index');
+    this.readOnly = opts.readOnly ?? false;
+    this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH;
+    this.maxSegments = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
+    this.params = opts.params ?? structuredClone(DEFAULT_PARAMS);
+    this.weights = opts.weights ?? { ...DEFAULT_WEIGHTS };
+    if (this.readOnly) {
+      if (!existsSync(path.join(dataDir, 'store.sqlite'))) throw new Error(`${dataDir}: không có dữ liệu (no store.sqlite); hãy chạy "tra index --data ${dataDir} FILE..." trước`);
+    } else {
+      ensureDir(this.indexDir);
+    }
+    this.store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: this.readOnly });
+    this.manifest = readManifest(this.indexDir);
+    for (const e of this.manifest.segments) this.loadSegment(e);
+    if (!this.readOnly) collectGarbage(this.indexDir, this.manifest);
+    this.restoreModel = new RestoreModel(this.indexDir, this.readOnly);
+    this.catchUp();
+  }
+
+  private loadSegment(e: SegmentEntry): Segment {
+    const seg = new Segment(e.name, readFileSync(path.join(this.indexDir, e.name)));
+    if (e.del) {
+      const bits = readFileSync(path.join(this.indexDir, e.del));
+      seg.deleted = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+      seg.deletedCount = e.deleted;
+    }
+    this.segments.push(seg);
+    this.entries.push(e);
+    return seg;
+  }
+
+  /** Index whatever the store holds beyond the manifest (after a crash, or a read-only open). */
+  private catchUp(): void {
+    if (this.store.lastSeq() <= this.manifest.seq) return;
+    let builder = new SegmentBuilder();
+    for (const t of this.store.tombsAfter(this.manifest.seq)) this.deleteSeq(t.old, builder);
+    for (const { seq, doc } of this.store.docsAfter(this.manifest.seq)) {
+      builder.add(seq, doc);
+      if (builder.memoryBytes() > this.flushBytes) {
+        this.commit(builder, seq);
+        builder = new SegmentBuilder();
+      }
+    }
+    this.commit(builder, this.store.lastSeq());
+  }
+
+  /** Mark the document stored under `seq` deleted wherever it is indexed. */
+  private deleteSeq(seq: number, builder: SegmentBuilder): void {
+    if (builder.deleteSeq(seq)) return;
+    for (let i = 0; i < this.segments.length; i++) {
+      const e = this.entries[i];
+      if (seq < e.minSeq || seq > e.maxSeq) continue;
+      const seg = this.segments[i];
+      const d = seg.docOfSeq(seq);
+      if (d < 0 || seg.isDeleted(d)) continue;
+      if (!this.dirtyDeletes.has(seg)) {
+        const bits = new Uint8Array((seg.docCount + 7) >> 3);
+        if (seg.deleted) bits.set(seg.deleted);
+        seg.deleted = bits;
+        this.dirtyDeletes.add(seg);
+      }
+      seg.deleted![d >> 3] |= 1 << (d & 7);
+      seg.deletedCount++;
+      return;
+    }
+  }
+
+  /**
+   * Publish the builder as a new segment (if it holds documents) together with changed deletion
+   * bitmaps, covering store writes up to `coveredSeq`. Read-only engines keep it in memory.
+   */
+  private commit(builder: SegmentBuilder, coveredSeq: number): void {
+    const gen = this.manifest.generation + 1;
+    if (builder.docCount > 0) {
+      const { bytes, deleted } = builder.build();
+      const name = `seg-${String(gen).padStart(6, '0')}.tseg`;
+      if (!this.readOnly) writeFileDurable(path.join(this.indexDir, name), bytes);
+      const seg = new Segment(name, bytes);
+      if (deleted.length) {
+        seg.deleted = new Uint8Array((seg.docCount + 7) >> 3);
+        for (const d of deleted) seg.deleted[d >> 3] |= 1 << (d & 7);
+        seg.deletedCount = deleted.length;
+        this.dirtyDeletes.add(seg);
+      }
+      this.segments.push(seg);
+      this.entries.push({ name, docs: seg.docCount, deleted: seg.deletedCount, minSeq: seg.seq[0], maxSeq: seg.seq[seg.docCount - 1] });
+    }
+    // Drop fully deleted segments; write changed deletion bitmaps under new names.
+    const keepSegs: Segment[] = [];
+    const keepEntries: SegmentEntry[] = [];
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      let e = this.entries[i];
+      if (seg.deletedCount >= seg.docCount) continue;
+      if (this.dirtyDeletes.has(seg)) {
+        const del = `${seg.name.replace(/\.tseg$/, '')}.del${gen}`;
+        if (!this.readOnly) writeFileDurable(path.join(this.indexDir, del), seg.deleted!);
+        e = { ...e, del, deleted: seg.deletedCount };
+      }
+      keepSegs.push(seg);
+      keepEntries.push(e);
+    }
+    this.dirtyDeletes.clear();
+    this.segments = keepSegs;
+    this.entries = keepEntries;
+    this.manifest = { format: 1, generation: gen, seq: coveredSeq, segments: this.entries };
+    if (this.readOnly) return;
+    // The store must be durable before the manifest claims to cover it.
+    this.store.sync();
+    writeManifest(this.indexDir, this.manifest);
+    this.store.pruneTombs(coveredSeq);
+    this.maybeMerge();
+  }
+
+  /**
+   * Merge policy: when there are more than maxSegments segments, merge the smallest adjacent
+   * pair-or-more whose combined size is smallest (segments stay in seq order, so seq ranges
+   * never overlap). Tiered in effect: small segments merge often, big ones rarely.
+   */
+  private maybeMerge(): void {
+    while (this.segments.length > this.maxSegments) {
+      let best = 0;
+      let bestSize = Infinity;
+      for (let i = 0; i + 1 < this.segments.length; i++) {
+        const size = this.segments[i].liveCount + this.segments[i + 1].liveCount;
+        if (size < bestSize) {
+          bestSize = size;
+          best = i;
+        }
+      }
+      this.mergeRange(best, best + 2);
+    }
+  }
+
+  private mergeRange(a: number, b: number): void {
+    const gen = this.manifest.generation + 1;
+    const parts = this.segments.slice(a, b);
+    const bytes = mergeSegments(parts);
+    const name = `seg-${String(gen).padStart(6, '0')}.tseg`;
+    writeFileDurable(path.join(this.indexDir, name), bytes);
+    const seg = new Segment(name, bytes);
+    const entry: SegmentEntry = { name, docs: seg.docCount, deleted: 0, minSeq: seg.seq[0], maxSeq: seg.seq[seg.docCount - 1] };
+    this.segments.splice(a, b - a, seg);
+    this.entries.splice(a, b - a, entry);
+    this.manifest = { ...this.manifest, generation: gen, segments: this.entries };
+    writeManifest(this.indexDir, this.manifest);
+    collectGarbage(this.indexDir, this.manifest);
+  }
+
+  async add(docs: Iterable<DocInput> | AsyncIterable<DocInput>, opts: AddOptions = {}): Promise<{ indexed: number }> {
+    if (this.readOnly) throw new Error('engine opened read-only');
+    let builder = new SegmentBuilder();
+    let batch: StoredDoc[] = [];
+    let indexed = 0;
+    let lastSeq = this.manifest.seq;
+    const flushBatch = () => {
+      const res = this.store.putBatch(batch);
+      for (let i = 0; i < res.length; i++) {
+        const r = res[i];
+        if (r.replaced !== undefined) this.deleteSeq(r.replaced, builder);
+        builder.add(r.seq, batch[i]);
+        lastSeq = r.seq;
+      }
+      indexed += batch.length;
+      batch = [];
+      opts.onProgress?.(indexed);
+      if (builder.memoryBytes() > this.flushBytes) {
+        this.commit(builder, lastSeq);
+        builder = new SegmentBuilder();
+      }
+    };
+    for await (const doc of docs as AsyncIterable<DocInput>) {
+      if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new Error('document without a string "id"');
+      batch.push(doc as StoredDoc);
+      if (batch.length >= BATCH) flushBatch();
+    }
+    if (batch.length) flushBatch();
+    if (builder.docCount > 0 || this.dirtyDeletes.size > 0 || this.store.lastSeq() > this.manifest.seq) this.commit(builder, this.store.lastSeq());
+    return { indexed };
+  }
+
+  async delete(ids: string[]): Promise<number> {
+    if (this.readOnly) throw new Error('engine opened read-only');
+    const removed = this.store.deleteIds(ids);
+    const builder = new SegmentBuilder();
+    for (const r of removed) this.deleteSeq(r.old, builder);
+    this.commit(builder, this.store.lastSeq());
+    return removed.length;
+  }
+
+  get(id: string): StoredDoc | undefined {
+    return this.store.get(id);
+  }
+
+  private expand(prefixKey: string): string[] {
+    const found = new Map<string, number>();
+    for (const seg of this.segments) {
+      let i = seg.lowerBound(prefixKey);
+      let scanned = 0;
+      while (i < seg.nTerms && scanned < 5000) {
+        const t = seg.term(i);
+        if (!t.startsWith(prefixKey)) break;
+        found.set(t, (found.get(t) ?? 0) + seg.df(i));
+        i++;
+        scanned++;
+      }
+    }
+    return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.weights.prefixExpansions).map((e) => e[0]);
+  }
+
+  search(req: SearchRequest & { stored?: boolean }): SearchResponse {
+    const t0 = performance.now();
+    const cq = compileQuery(req.query, this.weights, (text) => this.restoreModel.restore(text, this.segments, this.manifest.generation), (p) => this.expand(p));
+    const limit = Math.max(0, req.limit ?? 10);
+    const offset = Math.max(0, req.offset ?? 0);
+    if (cq.lists.length === 0) return { total: 0, took_ms: performance.now() - t0, hits: [] };
+    const res = execute(this.segments, cq, this.params, filtersOf(req), offset + limit, req.sort === 'date', req.facets ?? false);
+    const stats = req.explain ? globalStats(this.segments) : undefined;
+    const wantStored = req.stored ?? true;
+    const wantSnippets = wantStored && (req.snippets ?? true);
+    const matcher = wantSnippets ? matcherFor(cq.parsed) : undefined;
+    const hits: Hit[] = [];
+    for (const c of res.top.slice(offset)) {
+      const seg = this.segments[c.seg];
+      const seq = seg.seq[c.doc];
+      const score = Math.round(c.score * 10000) / 10000;
+      let hit: Hit;
+      if (!wantStored) {
+        hit = { id: this.store.idBySeq(seq) ?? '', score };
+      } else {
+        const d = this.store.getBySeq(seq);
+        if (!d) continue;
+        hit = { id: d.id, score };
+        for (const k of ['title', 'url', 'published', 'source', 'category'] as const) if (typeof d[k] === 'string') hit[k] = d[k] as string;
+        if (matcher) {
+          const body = typeof d.summary === 'string' && d.summary ? d.summary : typeof d.text === 'string' ? d.text : '';
+          const sn = makeSnippet(body, matcher);
+          hit.snippet = sn.snippet;
+          hit.highlights = sn.highlights;
+          if (hit.title) hit.title_highlights = highlightsIn(hit.title, matcher);
+        }
+      }
+      if (req.explain && stats) hit.explain = explainDoc(seg, c.doc, cq, ordsFor(seg, cq), res.idfs, this.params, stats);
+      hits.push(hit);
+    }
+    const out: SearchResponse = { total: res.total, took_ms: 0, hits };
+    if (res.facets) {
+      const list = (m: Map<string, number>) => [...m.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      out.facets = { sources: list(res.facets.sources), categories: list(res.facets.categories) };
+    }
+    if (cq.restored) out.restored = cq.restored;
+    out.took_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    return out;
+  }
+
+  trends(req: TrendsRequest): TrendsResponse {
+    return trendsOf(this.segments, req);
+  }
+
+  restore(text: string): string {
+    return this.restoreModel.restore(text, this.segments, this.manifest.generation) ?? text;
+  }
+
+  stats(): EngineStats {
+    let documents = 0;
+    let terms = 0;
+    let deleted = 0;
+    for (const s of this.segments) {
+      documents += s.liveCount;
+      deleted += s.deletedCount;
+      terms += s.nTerms;
+    }
+    const index_bytes = dirBytes(this.indexDir);
+    const bytes = dirBytes(this.dataDir);
+    return { documents, segments: this.segments.length, bytes, terms, deleted, index_bytes, store_bytes: bytes - index_bytes };
+  }
+
+  async reindex(opts: AddOptions = {}): Promise<{ indexed: number }> {
+    if (this.readOnly) throw new Error('engine opened read-only');
+    // Publish an empty manifest covering nothing, then catch up from the whole store.
+    this.segments = [];
+    this.entries = [];
+    this.dirtyDeletes.clear();
+    this.manifest = { format: 1, generation: this.manifest.generation + 1, seq: 0, segments: [] };
+    writeManifest(this.indexDir, this.manifest);
+    collectGarbage(this.indexDir, this.manifest);
+    let builder = new SegmentBuilder();
+    let n = 0;
+    for (const row of this.store.docsAfter(0)) {
+      builder.add(row.seq, row.doc);
+      if (++n % 1000 === 0) opts.onProgress?.(n);
+      if (builder.memoryBytes() > this.flushBytes) {
+        this.commit(builder, row.seq);
+        builder = new SegmentBuilder();
+      }
+    }
+    this.commit(builder, this.store.lastSeq());
+    opts.onProgress?.(n);
+    return { indexed: n };
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The accent restorer trained on what the index has seen: collection frequencies of exact words
+ * and exact word bigrams, summed over the live segments, fed to src/vi/restore.ts. Built on first
+ * use and cached as index/restore.bin; rebuilt when the number of indexed documents has changed
+ * by more than a fifth since (the statistics of a language move slowly; rebuilding on every
+ * commit would cost more than it brings).
+ *
+ * restore.bin: "TRARST01", u32 n, JSON {docs, generation} (n bytes), then the restorer's own
+ * buffer (AccentRestorer.toBuffer).
+ */
+import path from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { AccentRestorer } from '../vi/restore.ts';
+import type { Segment } from './segment.ts';
+import { writeFileDurable } from './directory.ts';
+
+const MAGIC = 'TRARST01';
+
+function varints(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    let b = bytes[pos++];
+    let v = b & 0x7f;
+    let shift = 128;
+    while (b & 0x80) {
+      b = bytes[pos++];
+      v += (b & 0x7f) * shift;
+      shift *= 128;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** Summed exact unigram and bigram counts over segments. */
+export function collectCounts(segments: Segment[]): { unigrams: Map<string, number>; bigrams: Map<string, number> } {
+  const unigrams = new Map<string, number>();
+  const bigrams = new Map<string, number>();
+  for (const seg of segments) {
+    const names = new Map<number, string>();
+    const name = (ord: number): string => {
+      let s = names.get(ord);
+      if (s === undefined) {
+        s = seg.term(ord).slice(1);
+        names.set(ord, s);
+      }
+      return s;
+    };
+    const cf = varints(seg.section('exactCf'));
+    let prev = 0;
+    for (let i = 0; i < cf.length; i += 2) {
+      const ord = prev + cf[i];
+      prev = ord;
+      const w = name(ord);
+      unigrams.set(w, (unigrams.get(w) ?? 0) + cf[i + 1]);
+    }
+    const bg = varints(seg.section('bigrams'));
+    for (let i = 0; i + 2 < bg.length; i += 3) {
+      const key = name(bg[i]) + ' ' + name(bg[i + 1]);
+      bigrams.set(key, (bigrams.get(key) ?? 0) + bg[i + 2]);
+    }
+  }
+  return { unigrams, bigrams };
+}
+
+export class RestoreModel {
+  private readonly file: string;
+  private readonly readOnly: boolean;
+  private model: AccentRestorer | undefined;
+  private modelDocs = -1;
+
+  constructor(indexDir: string, readOnly: boolean) {
+    this.file = path.join(indexDir, 'restore.bin');
+    this.readOnly = readOnly;
+  }
+
+  private docsOf(segments: Segment[]): number {
+    let n = 0;
+    for (const s of segments) n += s.liveCount;
+    return n;
+  }
+
+  private fresh(docs: number, current: number): boolean {
+    return docs >= 0 && Math.abs(current - docs) <= 0.2 * Math.max(docs, current);
+  }
+
+  /** The restorer for the current index (undefined when the index is empty). */
+  get(segments: Segment[], generation: number): AccentRestorer | undefined {
+    const current = this.docsOf(segments);
+    if (current === 0) return undefined;
+    if (this.model && this.fresh(this.modelDocs, current)) return this.model;
+    if (existsSync(this.file)) {
+      try {
+        const b = readFileSync(this.file);
+        if (b.subarray(0, 8).toString('latin1') === MAGIC) {
+          const n = b.readUInt32LE(8);
+          const head = JSON.parse(b.subarray(12, 12 + n).toString('utf8')) as { docs: number };
+          if (this.fresh(head.docs, current)) {
+            this.model = AccentRestorer.fromBuffer(b.subarray(12 + n));
+            this.modelDocs = head.docs;
+            return this.model;
+          }
+        }
+      } catch {
+        // unreadable cache: rebuild below
+      }
+    }
+    const { unigrams, bigrams } = collectCounts(segments);
+    this.model = AccentRestorer.fromCounts(unigrams, bigrams);
+    this.modelDocs = current;
+    if (!this.readOnly) {
+      try {
+        const head = Buffer.from(JSON.stringify({ docs: current, generation }), 'utf8');
+        const len = Buffer.alloc(4);
+        len.writeUInt32LE(head.length);
+        const tmp = this.file + '.tmp';
+        writeFileDurable(tmp, Buffer.concat([Buffer.from(MAGIC, 'latin1'), len, head, this.model.toBuffer()]));
+        renameSync(tmp, this.file);
+      } catch {
+        // a cache only: failing to write it costs time, not correctness
+      }
+    }
+    return this.model;
+  }
+
+  restore(text: string, segments: Segment[], generation: number): string | undefined {
+    return this.get(segments, generation)?.restore(text);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * BM25F scoring over the postings of one segment.
+ *
+ * For a document d and a term list t with query weight w:
+ *   tf~(d) = Σ_f W_f · tf_f(d) / (1 − b_f + b_f · len_f(d) / avglen_f)
+ *   score  = w · idf(t) · tf~ · (k1 + 1) / (k1 + tf~),   idf = ln(1 + (N − df + 0.5) / (df + 0.5))
+ * (Robertson & Zaragoza's BM25F: field frequencies are normalised and weighted before the one
+ * saturation, so a word repeated in title and body is not counted as two independent matches.)
+ */
+import { BLOCK } from './segment-format.ts';
+import type { Segment } from './segment.ts';
+
+export interface ScoreParams {
+  k1: number;
+  /** Field weights W_f: title, summary, text. */
+  fieldWeight: [number, number, number];
+  /** Length normalisation b_f per field. */
+  b: [number, number, number];
+}
+
+export const DEFAULT_PARAMS: ScoreParams = {
+  k1: 1.2,
+  fieldWeight: [2.0, 1.0, 1.0],
+  b: [0.5, 0.75, 0.75],
+};
+
+export function idf(N: number, df: number): number {
+  return Math.log(1 + (N - df + 0.5) / (df + 0.5));
+}
+
+/** Skip the df header and the skip table; returns [df, position of the first posting]. */
+export function postingsStart(p: Uint8Array, pos: number): [number, number] {
+  let b = p[pos++];
+  let df = b & 0x7f;
+  let shift = 128;
+  while (b & 0x80) {
+    b = p[pos++];
+    df += (b & 0x7f) * shift;
+    shift *= 128;
+  }
+  if (df > BLOCK) {
+    const entries = 2 * (Math.ceil(df / BLOCK) - 1);
+    for (let i = 0; i < entries; i++) {
+      while (p[pos++] & 0x80);
+    }
+  }
+  return [df, pos];
+}
+
+/**
+ * Add the scores of one term list to `acc` (and OR `bit` into `mask` if non-zero).
+ * Returns the number of postings read.
+ */
+export function accumulate(
+  seg: Segment,
+  ord: number,
+  weight: number,
+  norms: Float32Array[],
+  params: ScoreParams,
+  acc: Float32Array,
+  mask: Uint32Array | undefined,
+  bit: number,
+): number {
+  const p = seg.postings;
+  const [df, start] = postingsStart(p, seg.postOff[ord]);
+  let pos = start;
+  const n0 = norms[0];
+  const n1 = norms[1];
+  const n2 = norms[2];
+  const w0 = params.fieldWeight[0];
+  const w1 = params.fieldWeight[1];
+  const w2 = params.fieldWeight[2];
+  const k1 = params.k1;
+  const k1p = weight * (k1 + 1);
+  let doc = -1;
+  for (let i = 0; i < df; i++) {
+    let b = p[pos++];
+    let delta = b & 0x7f;
+    if (b & 0x80) {
+      let shift = 128;
+      do {
+        b = p[pos++];
+        delta += (b & 0x7f) * shift;
+        shift *= 128;
+      } while (b & 0x80);
+    }
+    doc += delta;
+    const t = p[pos++];
+    let t0 = t & 3;
+    let t1 = (t >> 2) & 3;
+    let t2 = (t >> 4) & 3;
+    if (t0 === 3) {
+      b = p[pos++];
+      let v = b & 0x7f;
+      let shift = 128;
+      while (b & 0x80) {
+        b = p[pos++];
+        v += (b & 0x7f) * shift;
+        shift *= 128;
+      }
+      t0 += v;
+    }
+    if (t1 === 3) {
+      b = p[pos++];
+      let v = b & 0x7f;
+      let shift = 128;
+      while (b & 0x80) {
+        b = p[pos++];
+        v += (b & 0x7f) * shift;
+        shift *= 128;
+      }
+      t1 += v;
+    }
+    if (t2 === 3) {
+      b = p[pos++];
+      let v = b & 0x7f;
+      let shift = 128;
+      while (b & 0x80) {
+        b = p[pos++];
+        v += (b & 0x7f) * shift;
+        shift *= 128;
+      }
+      t2 += v;
+    }
+    const tf = w0 * t0 * n0[doc] + w1 * t1 * n1[doc] + w2 * t2 * n2[doc];
+    acc[doc] += (k1p * tf) / (k1 + tf);
+    if (mask !== undefined) mask[doc] |= bit;
+  }
+  return df;
+}
+
+/** Per-field tfs of `doc` in the list at `ord`, or undefined when absent (for explanations). */
+export function findTfs(seg: Segment, ord: number, target: number): [number, number, number] | undefined {
+  const p = seg.postings;
+  const [df, start] = postingsStart(p, seg.postOff[ord]);
+  let pos = start;
+  let doc = -1;
+  const rd = (): number => {
+    let b = p[pos++];
+    let v = b & 0x7f;
+    let shift = 128;
+    while (b & 0x80) {
+      b = p[pos++];
+      v += (b & 0x7f) * shift;
+      shift *= 128;
+    }
+    return v;
+  };
+  for (let i = 0; i < df; i++) {
+    doc += rd();
+    const t = p[pos++];
+    let t0 = t & 3;
+    let t1 = (t >> 2) & 3;
+    let t2 = (t >> 4) & 3;
+    if (t0 === 3) t0 += rd();
+    if (t1 === 3) t1 += rd();
+    if (t2 === 3) t2 += rd();
+    if (doc === target) return [t0, t1, t2];
+    if (doc > target) return undefined;
+  }
+  return undefined;
+}
+
+/** Mark every doc in the list: bits[doc] |= bit (for exclusions and required clauses). */
+export function markDocs(seg: Segment, ord: number, marks: Uint32Array, bit: number): void {
+  const p = seg.postings;
+  const [df, start] = postingsStart(p, seg.postOff[ord]);
+  let pos = start;
+  let doc = -1;
+  for (let i = 0; i < df; i++) {
+    let b = p[pos++];
+    let delta = b & 0x7f;
+    let shift = 128;
+    while (b & 0x80) {
+      b = p[pos++];
+      delta += (b & 0x7f) * shift;
+      shift *= 128;
+    }
+    doc += delta;
+    const t = p[pos++];
+    // skip the tf escapes
+    if ((t & 3) === 3) while (p[pos++] & 0x80);
+    if (((t >> 2) & 3) === 3) while (p[pos++] & 0x80);
+    if (((t >> 4) & 3) === 3) while (p[pos++] & 0x80);
+    marks[doc] |= bit;
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * Query execution: a parsed query becomes weighted term lists (exact words, folded words,
+ * folded bigrams, restored accents), scored term-at-a-time with BM25F into a per-segment
+ * accumulator, then filtered and collected into a top-k heap.
+ *
+ * Why these lists (see docs/ENGINE.md, "Ranking"):
+ * - every word matches through its folded form, so `duong` finds đường and dương;
+ * - a word typed with marks adds its exact form, so đường outranks dương for `đường`;
+ * - adjacent words add their folded bigram: word-level (multi-syllable) matches and proximity;
+ * - a query typed without any marks gets the restorer's most likely accented reading as exact
+ *   lists with a smaller weight: a boost, never a filter, since the restoration may be wrong.
+ */
+import type { Segment } from './segment.ts';
+import { parseQuery, type ParsedQuery, type QueryToken } from './query.ts';
+import { accumulate, findTfs, idf, markDocs, type ScoreParams } from './scoring.ts';
+import { TopK } from './topk.ts';
+import { NO_DAY, dayOfDate } from './fields.ts';
+
+export interface QueryWeights {
+  exact: number;
+  folded: number;
+  bigram: number;
+  /** Exact lists from accent restoration of an accentless query. */
+  restored: number;
+  /** Expansions of a prefix (each). */
+  prefix: number;
+  /** Most terms a prefix expands to. */
+  prefixExpansions: number;
+}
+
+export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32 };
+
+export interface SearchRequest {
+  query: string;
+  limit?: number;
+  offset?: number;
+  from?: string;
+  to?: string;
+  sources?: string[];
+  categories?: string[];
+  sort?: 'relevance' | 'date';
+  explain?: boolean;
+  snippets?: boolean;
+  /** Count matches per source and category over the whole result set. */
+  facets?: boolean;
+}
+
+export interface TermList {
+  key: string;
+  weight: number;
+  /** Bit of the required clause this list satisfies (0: optional). */
+  req: number;
+  /** What the user typed, for explanations. */
+  label: string;
+}
+
+export interface CompiledQuery {
+  parsed: ParsedQuery;
+  lists: TermList[];
+  /** Excluded units: each is a set of keys that must all match for the doc to be excluded. */
+  excluded: string[][];
+  requiredMask: number;
+  /** The accented reading used for an accentless query (for explanations). */
+  restored?: string;
+}
+
+export type Restore = (text: string) => string | undefined;
+
+function wordKeys(t: QueryToken): { e: string; f: string } {
+  return { e: 'e' + t.norm, f: 'f' + t.folded };
+}
+
+/** Turn a query string into weighted term lists. */
+export function compileQuery(q: string, w: QueryWeights, restore: Restore | undefined, expand: (prefixKey: string) => string[]): CompiledQuery {
+  const parsed = parseQuery(q);
+  const lists: TermList[] = [];
+  const byKey = new Map<string, TermList>();
+  const add = (key: string, weight: number, req: number, label: string) => {
+    const k = key + '\u0000' + req;
+    const prev = byKey.get(k);
+    if (prev) {
+      prev.weight += weight;
+      return;
+    }
+    const l = { key, weight, req, label };
+    byKey.set(k, l);
+    lists.push(l);
+  };
+  // Accent restoration for queries typed entirely without marks.
+  let restoredNorms: (string | undefined)[] | undefined;
+  let restoredText: string | undefined;
+  if (!parsed.accented && restore && parsed.words.length > 0) {
+    const words = parsed.words.map((t) => t.text);
+    const r = restore(words.join(' '));
+    if (r !== undefined) {
+      const toks = parseQuery(r).words;
+      if (toks.length === words.length) {
+        restoredNorms = toks.map((t, i) => (t.norm !== parsed.words[i].norm ? t.norm : undefined));
+        restoredText = r;
+      }
+    }
+  }
+  const words = parsed.words;
+  for (let i = 0; i < words.length; i++) {
+    const t = words[i];
+    const { e, f } = wordKeys(t);
+    if (t.prefix) {
+      const ns = t.accented ? e : f;
+      const terms = expand(ns);
+      for (const term of terms) add(term, w.prefix, 0, t.text + '*');
+      const prev = i > 0 && !t.gap ? words[i - 1] : undefined;
+      if (prev) for (const term of expand('b' + prev.folded + ' ' + t.folded)) add(term, w.bigram, 0, prev.text + ' ' + t.text + '*');
+      continue;
+    }
+    add(f, w.folded, 0, t.text);
+    if (t.accented || parsed.accented) add(e, w.exact, 0, t.text);
+    else if (restoredNorms?.[i]) add('e' + restoredNorms[i], w.restored, 0, t.text + '→' + restoredNorms[i]);
+    if (i > 0 && !t.gap && !words[i - 1].prefix) add('b' + words[i - 1].folded + ' ' + t.folded, w.bigram, 0, words[i - 1].text + ' ' + t.text);
+  }
+  let bit = 1;
+  let requiredMask = 0;
+  const nextBit = (): number => {
+    if (bit === 0 || bit > 0x40000000) return 0; // more than 31 required clauses: the rest only score
+    const b = bit;
+    requiredMask |= b;
+    bit = bit * 2;
+    return b;
+  };
+  for (const phrase of parsed.phrases) {
+    for (let i = 0; i < phrase.length; i++) {
+      const t = phrase[i];
+      const { e, f } = wordKeys(t);
+      // A quoted word must match as written: exact form when it has marks, else folded.
+      add(t.accented ? e : f, w.exact + w.folded, nextBit(), t.text);
+      if (i > 0) add('b' + phrase[i - 1].folded + ' ' + t.folded, w.bigram, nextBit(), phrase[i - 1].text + ' ' + t.text);
+    }
+  }
+  const excluded: string[][] = [];
+  for (const unit of parsed.excluded) {
+    const keys: string[] = [];
+    for (let i = 0; i < unit.length; i++) {
+      const t = unit[i];
+      keys.push(t.accented ? 'e' + t.norm : 'f' + t.folded);
+      if (i > 0) keys.push('b' + unit[i - 1].folded + ' ' + t.folded);
+    }
+    excluded.push(keys);
+  }
+  return { parsed, lists, excluded, requiredMask, restored: restoredText };
+}
+
+export interface Candidate {
+  seg: number;
+  doc: number;
+  score: number;
+}
+
+export interface ExecResult {
+  total: number;
+  top: Candidate[];
+  facets?: { sources: Map<string, number>; categories: Map<string, number> };
+  /** Per list: idf used (for explanations). */
+  idfs: number[];
+}
+
+export interface Filters {
+  fromDay?: number;
+  toDay?: number;
+  sources?: Set<string>;
+  categories?: Set<string>;
+}
+
+export function filtersOf(req: SearchRequest): Filters {
+  const f: Filters = {};
+  if (req.from) f.fromDay = dayOfDate(req.from);
+  if (req.to) f.toDay = dayOfDate(req.to);
+  if (req.sources && req.sources.length) f.sources = new Set(req.sources);
+  if (req.categories && req.categories.length) f.categories = new Set(req.categories);
+  return f;
+}
+
+let scratchAcc = new Float32Array(0);
+let scratchMask = new Uint32Array(0);
+let scratchExcl = new Uint32Array(0);
+
+function scratch(n: number): Float32Array {
+  if (scratchAcc.length < n) scratchAcc = new Float32Array(n);
+  const a = scratchAcc.subarray(0, n);
+  a.fill(0);
+  return a;
+}
+
+export interface GlobalStats {
+  N: number;
+  avgLen: number[];
+}
+
+export function globalStats(segments: Segment[]): GlobalStats {
+  let docs = 0;
+  let live = 0;
+  const sum = [0, 0, 0];
+  for (const s of segments) {
+    docs += s.docCount;
+    live += s.liveCount;
+    for (let f = 0; f < 3; f++) sum[f] += s.sumLen(f);
+  }
+  return { N: Math.max(1, live), avgLen: sum.map((x) => (docs ? x / docs : 1)) };
+}
+
+/** Allowed ordinals of a column under a name filter (undefined: no filter). */
+function allowed(names: string[], filter: Set<string> | undefined): Uint8Array | undefined {
+  if (!filter) return undefined;
+  const a = new Uint8Array(names.length + 1);
+  for (let i = 0; i < names.length; i++) if (filter.has(names[i])) a[i + 1] = 1;
+  return a;
+}
+
+export function execute(
+  segments: Segment[],
+  cq: CompiledQuery,
+  params: ScoreParams,
+  filters: Filters,
+  k: number,
+  sortByDate: boolean,
+  wantFacets: boolean,
+): ExecResult {
+  const stats = globalStats(segments);
+  const lists = cq.lists;
+  // Global document frequencies (summed over segments) and idf per list.
+  const ords: Int32Array[] = segments.map((s) => {
+    const o = new Int32Array(lists.length);
+    for (let i = 0; i < lists.length; i++) o[i] = s.lookup(lists[i].key);
+    return o;
+  });
+  const idfs = lists.map((_, i) => {
+    let df = 0;
+    for (let s = 0; s < segments.length; s++) if (ords[s][i] >= 0) df += segments[s].df(ords[s][i]);
+    return df > 0 ? idf(stats.N, df) : 0;
+  });
+  const top = new TopK(k);
+  let total = 0;
+  const facetSrc = new Map<string, number>();
+  const facetCat = new Map<string, number>();
+  const fromDay = filters.fromDay ?? -Infinity;
+  const toDay = filters.toDay ?? Infinity;
+  const hasDate = filters.fromDay !== undefined || filters.toDay !== undefined;
+  for (let si = 0; si < segments.length; si++) {
+    const seg = segments[si];
+    const n = seg.docCount;
+    const o = ords[si];
+    let any = false;
+    for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) any = true;
+    if (!any) continue;
+    const norms = seg.norms(stats.avgLen, params.b);
+    const acc = scratch(n);
+    let mask: Uint32Array | undefined;
+    if (cq.requiredMask) {
+      if (scratchMask.length < n) scratchMask = new Uint32Array(n);
+      mask = scratchMask.subarray(0, n);
+      mask.fill(0);
+    }
+    for (let i = 0; i < lists.length; i++) {
+      if (o[i] < 0) continue;
+      accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req);
+    }
+    // Exclusions: a doc is excluded when it matches every key of some excluded unit.
+    let excl: Uint32Array | undefined;
+    if (cq.excluded.length) {
+      if (scratchExcl.length < n) scratchExcl = new Uint32Array(n);
+      excl = scratchExcl.subarray(0, n);
+      excl.fill(0);
+      const marks = new Uint32Array(n);
+      for (const unit of cq.excluded) {
+        marks.fill(0);
+        let allPresent = true;
+        const keyOrds = unit.map((key) => seg.lookup(key));
+        if (keyOrds.some((x) => x < 0)) allPresent = false;
+        if (!allPresent) continue;
+        keyOrds.forEach((ord, j) => markDocs(seg, ord, marks, 1 << j));
+        const full = unit.length >= 31 ? 0x7fffffff : (1 << unit.length) - 1;
+        for (let d = 0; d < n; d++) if ((marks[d] & full) === full) excl[d] = 1;
+      }
+    }
+    const srcOk = allowed(seg.header.sources, filters.sources);
+    const catOk = allowed(seg.header.categories, filters.categories);
+    const day = seg.day;
+    const req = cq.requiredMask;
+    const srcCounts = wantFacets ? new Uint32Array(seg.header.sources.length + 1) : undefined;
+    const catCounts = wantFacets ? new Uint32Array(seg.header.categories.length + 1) : undefined;
+    const del = seg.deleted;
+    const seqs = seg.seq;
+    for (let d = 0; d < n; d++) {
+      const s = acc[d];
+      if (s <= 0) continue;
+      if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
+      if (mask !== undefined && (mask[d] & req) !== req) continue;
+      if (excl !== undefined && excl[d]) continue;
+      if (hasDate) {
+        const dd = day[d];
+        if (dd === NO_DAY || dd < fromDay || dd > toDay) continue;
+      }
+      if (srcOk !== undefined && !srcOk[seg.src[d]]) continue;
+      if (catOk !== undefined && !catOk[seg.cat[d]]) continue;
+      total++;
+      if (srcCounts) srcCounts[seg.src[d]]++;
+      if (catCounts) catCounts[seg.cat[d]]++;
+      if (sortByDate) {
+        const dd = day[d];
+        top.push(dd === NO_DAY ? -1e9 : dd + s / (1 + s), seqs[d], si * 4294967296 + d);
+      } else top.push(s, seqs[d], si * 4294967296 + d);
+    }
+    if (srcCounts) for (let i = 1; i < srcCounts.length; i++) if (srcCounts[i]) facetSrc.set(seg.header.sources[i - 1], (facetSrc.get(seg.header.sources[i - 1]) ?? 0) + srcCounts[i]);
+    if (catCounts) for (let i = 1; i < catCounts.length; i++) if (catCounts[i]) facetCat.set(seg.header.categories[i - 1], (facetCat.get(seg.header.categories[i - 1]) ?? 0) + catCounts[i]);
+  }
+  const out: Candidate[] = top.sorted().map((e) => {
+    const si = Math.floor(e.ref / 4294967296);
+    const doc = e.ref - si * 4294967296;
+    const score = sortByDate ? scoreOf(segments[si], doc, cq, ords[si], idfs, params, stats) : e.key;
+    return { seg: si, doc, score };
+  });
+  return { total, top: out, idfs, facets: wantFacets ? { sources: facetSrc, categories: facetCat } : undefined };
+}
+
+function scoreOf(seg: Segment, doc: number, cq: CompiledQuery, ords: Int32Array, idfs: number[], params: ScoreParams, stats: GlobalStats): number {
+  return explainDoc(seg, doc, cq, ords, idfs, params, stats).score;
+}
+
+export interface Explanation {
+  score: number;
+  restored?: string;
+  terms: { term: string; query: string; weight: number; idf: number; tf: { title: number; summary: number; text: number }; score: number; required: boolean }[];
+}
+
+/** How the score of one document was made, list by list. */
+export function explainDoc(seg: Segment, doc: number, cq: CompiledQuery, ords: Int32Array, idfs: number[], params: ScoreParams, stats: GlobalStats): Explanation {
+  const norms = seg.norms(stats.avgLen, params.b);
+  const terms: Explanation['terms'] = [];
+  let total = 0;
+  for (let i = 0; i < cq.lists.length; i++) {
+    if (ords[i] < 0) continue;
+    const tfs = findTfs(seg, ords[i], doc);
+    if (!tfs) continue;
+    const l = cq.lists[i];
+    const tf = params.fieldWeight[0] * tfs[0] * norms[0][doc] + params.fieldWeight[1] * tfs[1] * norms[1][doc] + params.fieldWeight[2] * tfs[2] * norms[2][doc];
+    const s = Math.fround((l.weight * idfs[i] * (params.k1 + 1) * tf) / (params.k1 + tf));
+    total += s;
+    const kind = l.key[0] === 'e' ? 'exact' : l.key[0] === 'f' ? 'folded' : 'bigram';
+    terms.push({ term: `${kind}:${l.key.slice(1)}`, query: l.label, weight: l.weight, idf: idfs[i], tf: { title: tfs[0], summary: tfs[1], text: tfs[2] }, score: s, required: l.req !== 0 });
+  }
+  return { score: total, restored: cq.restored, terms };
+}
+
+/** Keys for the lists of a compiled query, by segment: used by explanations. */
+export function ordsFor(seg: Segment, cq: CompiledQuery): Int32Array {
+  const o = new Int32Array(cq.lists.length);
+  for (let i = 0; i < cq.lists.length; i++) o[i] = seg.lookup(cq.lists[i].key);
+  return o;
+}
