@@ -531,6 +531,7 @@ function fillFromEarlier(rep: Report): void {
     } catch {
       continue;
     }
+    if (old.options?.quick !== rep.options.quick) continue;
     for (const [s, p] of Object.entries(old.perf ?? {})) {
       if (!rep.perf[s] && !earlier.perf[s] && s !== 'tra') {
         earlier.perf[s] = p;
@@ -557,7 +558,7 @@ const num = (x: unknown): number | undefined => (typeof x === 'number' && Number
 function f(x: unknown, digits = 2): string {
   const v = num(x);
   if (v === undefined) return '–';
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 1000 || Number.isInteger(v)) return Math.round(v).toLocaleString('en-US');
   return v.toFixed(Math.abs(v) < 10 ? digits : 1);
 }
 
@@ -773,6 +774,10 @@ function targetLines(rep: Report, perf: Record<string, Json>, evals: Json[]): st
     const v = num(tr.in_process_ms_median) ?? num(tr.wall_ms_median);
     if (v !== undefined) lines.push(`trends "Hà Nội" < 50 ms (${num(tr.in_process_ms_median) !== undefined ? 'in-process' : 'wall clock'}): ${f(v)} ms — ${ok(v < 50)}`);
   }
+  const rs = rep.restore;
+  if (rs && num(rs.accuracy) !== undefined) lines.push(`accent restoration syllable accuracy (anchor 95.0%): ${f(rs.accuracy, 1)}% — ${ok((num(rs.accuracy) ?? 0) >= 95)}`);
+  const ex = sub(rep.extraction, 'pooled');
+  if (ex && num(ex.f1) !== undefined) lines.push(`extraction F1 (pooled; Readability.js 0.947, trafilatura 0.958): ${f(ex.f1, 3)} — ${ok((num(ex.f1) ?? 0) >= 0.947)} (vs Readability.js)`);
   const an = rep.analyzer;
   if (an) lines.push(`analyser ≥ 1M syllables/s: ${f(sub(an, 'tokenize')?.syllables_per_s)} — ${ok(Boolean(an.meets_target))}`);
   return lines;
@@ -864,8 +869,8 @@ async function main(argv: string[]): Promise<number> {
     await partEval(o, setup, rep, resultsDir);
     save();
   }
-  if (o.parts.has('restore')) await partScript(o, rep, 'restore', 'restore-eval.ts', o.quick ? ['--quick'] : []);
-  if (o.parts.has('extraction')) await partScript(o, rep, 'extraction', 'extraction-eval.ts', o.quick ? ['--quick'] : []);
+  if (o.parts.has('restore')) await partScript(o, rep, 'restore', 'restore-eval.ts', o.quick ? ['--paragraphs', '500'] : []);
+  if (o.parts.has('extraction')) await partScript(o, rep, 'extraction', 'extraction-eval.ts', ['--json']);
   save();
   const base = join(RESULTS_DIR, stamp(started));
   log(`report: ${base}.md (and .json; latest.md points at the newest)`);
