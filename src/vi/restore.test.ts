@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AccentRestorer, NgramCounter } from './restore.ts';
+import { tokenize } from './tokenize.ts';
+import { fold } from './fold.ts';
+
+// A small corpus written for these tests: each ambiguous folded syllable appears in contexts
+// that decide it (đường/dương, giá/gia, năm/nam, tính/tình …).
+const CORPUS = [
+  'Con đường làng quê em rợp bóng tre.',
+  'Con đường này dẫn tới trường học.',
+  'Chúng tôi đi trên con đường mới mở.',
+  'Đường phố Hà Nội đông người vào buổi sáng.',
+  'Tàu vượt đại dương trong nhiều tuần.',
+  'Đại dương bao la và sâu thẳm.',
+  'Cá voi sống ở đại dương.',
+  'Thái Bình Dương là đại dương lớn nhất.',
+  'Ông ấy được gia hạn hợp đồng thêm một năm.',
+  'Giấy phép được gia hạn đến cuối năm.',
+  'Hộ chiếu được gia hạn nhanh chóng.',
+  'Xe cũ vẫn bán được giá.',
+  'Nhà trong phố cổ luôn bán được giá.',
+  'Giá vàng hôm nay tăng mạnh.',
+  'Giá xăng giảm nhẹ trong tuần này.',
+  'Gia đình tôi sống ở Hà Nội.',
+  'Chuyển đổi số là xu thế tất yếu.',
+  'Doanh nghiệp đẩy mạnh chuyển đổi số.',
+  'Người dân Hà Nội đón năm mới.',
+  'Năm nay mùa màng bội thu.',
+  'Miền Nam có mùa mưa dài.',
+  'Đội tuyển Việt Nam thắng đậm.',
+  'Bệnh nhân có kết quả dương tính.',
+  'Mẫu xét nghiệm dương tính với vi rút.',
+  'Đường hầm xuyên núi dài hai cây số.',
+  'Tình yêu quê hương thật đẹp.',
+  'Bài hát về tình yêu được nhiều người nghe.',
+  'Cô ấy tính toán rất nhanh.',
+  'Máy tính mới chạy nhanh.',
+  'Hôm nay trời mưa to ở Hà Nội.',
+  'Thời tiết hôm nay đẹp.',
+  'Ngày 8-8 năm 2025 trời nắng.',
+];
+
+const trained = AccentRestorer.train(CORPUS);
+
+test('restoration follows the context', () => {
+  assert.equal(trained.restore('con duong'), 'con đường');
+  assert.equal(trained.restore('dai duong'), 'đại dương');
+  assert.equal(trained.restore('duong pho'), 'đường phố');
+  assert.equal(trained.restore('ket qua duong tinh'), 'kết quả dương tính');
+  assert.equal(trained.restore('tinh yeu'), 'tình yêu');
+  assert.equal(trained.restore('may tinh'), 'máy tính');
+  assert.equal(trained.restore('chuyen doi so'), 'chuyển đổi số');
+  assert.equal(trained.restore('doi tuyen viet nam'), 'đội tuyển việt nam');
+  assert.equal(trained.restore('nam moi'), 'năm mới');
+});
+
+test('the end of a phrase is evidence too', () => {
+  // "gia" is followed by hạn in the corpus, "giá" ends a sentence: the full stop decides.
+  assert.equal(trained.restore('duoc gia han'), 'được gia hạn');
+  assert.equal(trained.restore('ban duoc gia.'), 'bán được giá.');
+});
+
+test('case, spacing and punctuation are kept', () => {
+  assert.equal(trained.restore('Ha Noi'), 'Hà Nội');
+  assert.equal(trained.restore('HA NOI'), 'HÀ NỘI');
+  assert.equal(trained.restore('  Con   duong,\tdai duong!  '), '  Con   đường,\tđại dương!  ');
+  assert.equal(trained.restore('"Gia vang" (hom nay)?'), '"Giá vàng" (hôm nay)?');
+  assert.equal(trained.restore('Thai Binh Duong'), 'Thái Bình Dương');
+});
+
+test('the syllable count and order are preserved', () => {
+  for (const s of ['con duong lang que em', 'gia dinh toi song o ha noi', 'xe cu van ban duoc gia', 'abc xyz con duong 12/2025 dai duong']) {
+    const out = trained.restore(s);
+    const a = tokenize(s);
+    const b = tokenize(out);
+    assert.equal(b.length, a.length, out);
+    // Only marks were added: folding the output gives the input's tokens back.
+    assert.deepEqual(b.map((t) => t.folded), a.map((t) => fold(t.text)));
+  }
+});
+
+test('tokens that are not known syllables are kept as typed', () => {
+  const s = 'iPhone 15 https://tra.vn/duong?x=1 #duongpho TP.HCM zyx qwerty kwang';
+  assert.equal(trained.restore(s), s);
+  // An unseen folded syllable between known ones stays too.
+  assert.equal(trained.restore('con duong khuyu'), 'con đường khuyu');
+  assert.equal(trained.restore(''), '');
+  assert.equal(trained.restore(' ... '), ' ... ');
+});
+
+test('syllables typed with marks are kept and used as evidence', () => {
+  // "tính" typed: the neighbour follows it.
+  assert.equal(trained.restore('duong tính'), 'dương tính');
+  // New-style tone placement and NFD input are kept exactly as typed.
+  assert.equal(trained.restore('hoà binh'), 'hoà bình');
+  const nfd = 'con đường'.normalize('NFD');
+  assert.equal(trained.restore(nfd + ' dai duong'), nfd + ' đại dương');
+});
+
+test('candidates are the spellings of a folded syllable, most frequent first', () => {
+  const c = trained.candidates('duong');
+  assert.deepEqual(c.map((x) => x.norm).sort(), ['dương', 'đường']);
+  assert.ok(c[0].count >= c[1].count);
+  assert.equal(c.find((x) => x.norm === 'đường')?.count, 5);
+  // Folding is applied to the argument; unknown forms have no candidates.
+  assert.deepEqual(trained.candidates('DUONG'), c);
+  assert.deepEqual(trained.candidates('zzz'), []);
+  // Non-syllable words are context only, never candidates.
+  assert.deepEqual(trained.candidates('2025'), []);
+});
+
+test('fromCounts uses the counts the engine has (norm keys, "a b" bigrams)', () => {
+  const r = AccentRestorer.fromCounts(
+    [['đường', 50], ['dương', 40], ['con', 30], ['đại', 20], ['dài', 25], ['https://x.vn', 3], ['2025', 4]],
+    [['con đường', 20], ['đại dương', 15], ['con dài', 1], ['đường 2025', 2]],
+  );
+  assert.equal(r.restore('con duong'), 'con đường');
+  assert.equal(r.restore('dai duong'), 'đại dương');
+  assert.equal(r.restore('duong'), 'đường');
+  assert.equal(r.restore('dai'), 'dài');
+});
+
+test('train is counting plus fromCounts', () => {
+  const counter = new NgramCounter();
+  for (const s of CORPUS) counter.add(s);
+  assert.equal(counter.unigrams.get('đường'), 5);
+  assert.equal(counter.bigrams.get('con đường'), 3);
+  // No bigram across punctuation.
+  assert.equal(counter.bigrams.get('dương là'), 1);
+  assert.equal(counter.bigrams.get('dương trong'), 1);
+  assert.equal(counter.bigrams.get('la và'), 1);
+  assert.equal(counter.bigrams.get('dương mẫu'), undefined);
+  const r = AccentRestorer.fromCounts(counter.unigrams, counter.bigrams);
+  for (const s of ['con duong', 'ban duoc gia.', 'Ha Noi']) assert.equal(r.restore(s), trained.restore(s));
+});
+
+test('serialisation round-trips', () => {
+  const buf = trained.toBuffer();
+  const back = AccentRestorer.fromBuffer(buf);
+  assert.deepEqual(back.toBuffer(), buf);
+  assert.deepEqual(back.size, trained.size);
+  for (const f of ['duong', 'gia', 'nam', 'tinh']) assert.deepEqual(back.candidates(f), trained.candidates(f));
+  for (const s of CORPUS) {
+    const plain = fold(s);
+    assert.equal(back.restore(plain), trained.restore(plain));
+  }
+});
+
+test('a damaged model is refused with an error', () => {
+  const buf = trained.toBuffer();
+  assert.throws(() => AccentRestorer.fromBuffer(buf.subarray(0, buf.length - 3)), /accent model/);
+  const bad = buf.slice();
+  bad[0] = 0;
+  assert.throws(() => AccentRestorer.fromBuffer(bad), /not an accent model/);
+});
+
+test('an empty model restores nothing', () => {
+  const r = AccentRestorer.fromCounts([], []);
+  assert.equal(r.restore('con duong'), 'con duong');
+  assert.deepEqual(AccentRestorer.fromBuffer(r.toBuffer()).candidates('duong'), []);
+});
