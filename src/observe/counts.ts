@@ -1,0 +1,315 @@
+/**
+ * The observatory's derived table of daily counts, `DIR/observe.sqlite` (node:sqlite).
+ *
+ * For every day (Vietnam time, of the repaired publication time, see src/ingest/timestamps.ts) it
+ * holds the number of documents, overall and per source, and for every term (syllable or
+ * syllable pair, ./terms.ts) the number of documents mentioning it. It is derived from the
+ * documents and can always be rebuilt: delete the file, or call `rebuild`.
+ *
+ * Schema:
+ *   meta(key PRIMARY KEY, value)                 'version', 'store_seq' (last store row read)
+ *   terms(id INTEGER PRIMARY KEY, term TEXT UNIQUE, df INTEGER)   df = documents overall
+ *   counts(day, term, n, PRIMARY KEY(day, term)) WITHOUT ROWID   + index (term, day, n): a series
+ *     (day-major, so counting documents in date order appends; the term index is built once
+ *     after a bulk load, which is far cheaper than keeping it up to date row by row)
+ *   days(day INTEGER PRIMARY KEY, docs INTEGER)
+ *   source_days(source, day, docs, PRIMARY KEY(source, day)) WITHOUT ROWID
+ *   seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER) WITHOUT ROWID + index (seq)
+ * `day` is the number of days since 1970-01-01. `seen` holds one key per counted article
+ * (canonicalArticleKey of its URL, else its id), so the same VnExpress article under its
+ * `.htm` and `.html` URLs is counted once.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repairPublished, canonicalArticleKey, parseTime } from '../ingest/timestamps.ts';
+import { observedText, termsOf } from './terms.ts';
+
+export const OBSERVE_FILE = 'observe.sqlite';
+const VERSION = 1;
+const DAY_MS = 86_400_000;
+const VN_OFFSET = 7 * 3_600_000;
+
+/** Day number (days since 1970-01-01) of an instant in Vietnam time. */
+export function dayNumber(ms: number): number {
+  return Math.floor((ms + VN_OFFSET) / DAY_MS);
+}
+/** Day number of a calendar date YYYY-MM-DD; NaN when not a date. */
+export function dayOfIso(date: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return NaN;
+  const ms = Date.parse(date + 'T00:00:00Z');
+  return Number.isNaN(ms) ? NaN : Math.floor(ms / DAY_MS);
+}
+export function isoOfDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+/** Day of week of a day number, 0 = Monday … 6 = Sunday. */
+export function weekday(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
+/** A document as the observatory reads it (any extra fields are ignored). */
+export interface ObservedDoc {
+  id?: unknown;
+  title?: unknown;
+  summary?: unknown;
+  text?: unknown;
+  url?: unknown;
+  link?: unknown;
+  source?: unknown;
+  published?: unknown;
+  fetched?: unknown;
+}
+
+export interface AddResult {
+  counted: number;
+  /** Same article already counted (same id or same canonical URL key). */
+  duplicates: number;
+  /** No usable date, not counted. */
+  undated: number;
+}
+
+/** Pack (term id, day) into one number for in-memory aggregation. */
+const PACK = 100_000;
+
+export class ObserveCounts {
+  readonly path: string;
+  private db: DatabaseSync;
+  private termIds = new Map<string, number>();
+  private nextTermId: number;
+  private st: Record<string, StatementSync> = {};
+
+  constructor(dir: string, opts: { readOnly?: boolean } = {}) {
+    this.path = join(dir, OBSERVE_FILE);
+    this.db = new DatabaseSync(this.path, { readOnly: opts.readOnly ?? false });
+    // Two processes catching up at once: the second waits for the first instead of failing.
+    this.db.exec('PRAGMA busy_timeout=30000');
+    if (!opts.readOnly) {
+      this.db.exec('PRAGMA journal_mode=WAL');
+      this.db.exec('PRAGMA synchronous=NORMAL');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS terms(id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS counts(day INTEGER NOT NULL, term INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(day, term)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n);
+        CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS source_days(source TEXT NOT NULL, day INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY(source, day)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);`);
+      const v = this.getMeta('version');
+      if (v === undefined) this.setMeta('version', VERSION);
+    }
+    this.db.exec('PRAGMA cache_size=-64000');
+    const row = this.db.prepare('SELECT max(id) AS m FROM terms').get() as { m: number | null } | undefined;
+    this.nextTermId = (row?.m ?? 0) + 1;
+  }
+
+  private prep(name: string, sql: string): StatementSync {
+    let s = this.st[name];
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.st[name] = s;
+    }
+    return s;
+  }
+
+  getMeta(key: string): number | string | undefined {
+    const r = this.prep('getMeta', 'SELECT value FROM meta WHERE key=?').get(key) as { value: number | string } | undefined;
+    return r?.value;
+  }
+  setMeta(key: string, value: number | string): void {
+    this.prep('setMeta', 'INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  private termId(term: string, create: boolean): number | undefined {
+    let id = this.termIds.get(term);
+    if (id !== undefined) return id;
+    const r = this.prep('termId', 'SELECT id FROM terms WHERE term=?').get(term) as { id: number } | undefined;
+    if (r) id = r.id;
+    else if (create) {
+      id = this.nextTermId++;
+      this.prep('insTerm', 'INSERT INTO terms(id, term, df) VALUES (?, ?, 0)').run(id, term);
+    } else return undefined;
+    if (this.termIds.size > 2_000_000) this.termIds.clear();
+    this.termIds.set(term, id);
+    return id;
+  }
+
+  /**
+   * Count a batch of documents in one transaction. `seq` (optional, per document) is the store
+   * row the document came from; `lastSeq` is recorded as read when given.
+   */
+  add(docs: Iterable<{ doc: ObservedDoc; seq?: number }>, lastSeq?: number): AddResult {
+    const res: AddResult = { counted: 0, duplicates: 0, undated: 0 };
+    const agg = new Map<number, number>();
+    const dayDocs = new Map<number, number>();
+    const srcDocs = new Map<string, number>();
+    const df = new Map<number, number>();
+    const seenGet = this.prep('seenGet', 'SELECT 1 AS x FROM seen WHERE key=?');
+    const seenPut = this.prep('seenPut', 'INSERT INTO seen(key, seq, day) VALUES (?, ?, ?)');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const { doc, seq } of docs) {
+        const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
+        const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
+        const when = repairPublished(doc).published;
+        const ms = when ? parseTime(when) : NaN;
+        if (!Number.isFinite(ms)) {
+          res.undated++;
+          continue;
+        }
+        if (key && seenGet.get(key)) {
+          res.duplicates++;
+          continue;
+        }
+        const day = dayNumber(ms);
+        if (key) seenPut.run(key, seq ?? null, day);
+        res.counted++;
+        dayDocs.set(day, (dayDocs.get(day) ?? 0) + 1);
+        if (typeof doc.source === 'string' && doc.source) {
+          const k = doc.source + '\u0000' + day;
+          srcDocs.set(k, (srcDocs.get(k) ?? 0) + 1);
+        }
+        for (const t of termsOf(observedText(doc))) {
+          const id = this.termId(t, true) as number;
+          const k = id * PACK + day;
+          agg.set(k, (agg.get(k) ?? 0) + 1);
+          df.set(id, (df.get(id) ?? 0) + 1);
+        }
+      }
+      const upCount = this.prep('upCount', 'INSERT INTO counts(term, day, n) VALUES (?, ?, ?) ON CONFLICT(day, term) DO UPDATE SET n = n + excluded.n');
+      for (const [k, n] of agg) upCount.run(Math.floor(k / PACK), k % PACK, n);
+      const upDf = this.prep('upDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
+      for (const [id, n] of df) upDf.run(n, id);
+      const upDay = this.prep('upDay', 'INSERT INTO days(day, docs) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET docs = docs + excluded.docs');
+      for (const [d, n] of dayDocs) upDay.run(d, n);
+      const upSrc = this.prep('upSrc', 'INSERT INTO source_days(source, day, docs) VALUES (?, ?, ?) ON CONFLICT(source, day) DO UPDATE SET docs = docs + excluded.docs');
+      for (const [k, n] of srcDocs) {
+        const i = k.indexOf('\u0000');
+        upSrc.run(k.slice(0, i), Number(k.slice(i + 1)), n);
+      }
+      if (lastSeq !== undefined) this.setMeta('store_seq', lastSeq);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      this.termIds.clear();
+      const row = this.db.prepare('SELECT max(id) AS m FROM terms').get() as { m: number | null } | undefined;
+      this.nextTermId = (row?.m ?? 0) + 1;
+      throw e;
+    }
+    return res;
+  }
+
+  /**
+   * Before counting many documents into an empty table: drop the secondary index (rebuilt by
+   * `endBulk`, one sort instead of millions of random B-tree updates).
+   */
+  beginBulk(): void {
+    this.db.exec('DROP INDEX IF EXISTS counts_by_term');
+    this.db.exec('PRAGMA cache_size=-200000');
+  }
+  endBulk(): void {
+    this.db.exec('CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n)');
+    this.db.exec('PRAGMA cache_size=-64000');
+  }
+
+  /** True when the table holds no document yet. */
+  isEmpty(): boolean {
+    return !this.prep('anyDay', 'SELECT 1 AS x FROM days LIMIT 1').get();
+  }
+
+  /** True when a store row was counted (used to detect replaced documents). */
+  countedSeq(seq: number): boolean {
+    return Boolean(this.prep('seenSeq', 'SELECT 1 AS x FROM seen WHERE seq=?').get(seq));
+  }
+
+  /** The first and last day with documents, or undefined when empty. */
+  dayRange(): { first: number; last: number } | undefined {
+    const r = this.prep('range', 'SELECT min(day) AS a, max(day) AS b FROM days').get() as { a: number | null; b: number | null };
+    return r.a === null || r.b === null ? undefined : { first: r.a, last: r.b };
+  }
+
+  /** Documents per day for days [from, to], zeros included. */
+  totals(from: number, to: number): Float64Array {
+    const out = new Float64Array(Math.max(0, to - from + 1));
+    for (const r of this.prep('totals', 'SELECT day, docs FROM days WHERE day BETWEEN ? AND ?').iterate(from, to) as Iterable<{ day: number; docs: number }>) {
+      out[r.day - from] = r.docs;
+    }
+    return out;
+  }
+
+  /** Documents per day of one source for days [from, to]. */
+  sourceTotals(source: string, from: number, to: number): Float64Array {
+    const out = new Float64Array(Math.max(0, to - from + 1));
+    for (const r of this.prep('srcTotals', 'SELECT day, docs FROM source_days WHERE source=? AND day BETWEEN ? AND ?').iterate(source, from, to) as Iterable<{ day: number; docs: number }>) {
+      out[r.day - from] = r.docs;
+    }
+    return out;
+  }
+
+  /** The sources seen, with their document counts, largest first. */
+  sources(): { source: string; docs: number }[] {
+    return this.prep('sources', 'SELECT source, sum(docs) AS docs FROM source_days GROUP BY source ORDER BY docs DESC').all() as { source: string; docs: number }[];
+  }
+
+  /** Documents mentioning `term` per day for days [from, to]; all zeros for an unknown term. */
+  series(term: string, from: number, to: number): Float64Array {
+    const out = new Float64Array(Math.max(0, to - from + 1));
+    const id = this.termId(term, false);
+    if (id === undefined) return out;
+    return this.seriesById(id, from, to, out);
+  }
+
+  seriesById(id: number, from: number, to: number, out = new Float64Array(Math.max(0, to - from + 1))): Float64Array {
+    for (const r of this.prep('series', 'SELECT day, n FROM counts WHERE term=? AND day BETWEEN ? AND ?').iterate(id, from, to) as Iterable<{ day: number; n: number }>) {
+      out[r.day - from] = r.n;
+    }
+    return out;
+  }
+
+  /** Terms mentioned by at least `minCount` documents on `day`. */
+  termsOn(day: number, minCount: number): { id: number; term: string; n: number }[] {
+    return this.prep('termsOn', 'SELECT c.term AS id, t.term AS term, c.n AS n FROM counts c JOIN terms t ON t.id = c.term WHERE c.day = ? AND c.n >= ?').all(day, minCount) as { id: number; term: string; n: number }[];
+  }
+
+  /**
+   * The daily counts of the terms `ids` over days [from, to], one array each (index = day − from;
+   * length to − from + 2, the last slot free for the day being scored). One range scan of the
+   * day-major table: fast for many terms over a short window.
+   */
+  historyOf(ids: ReadonlySet<number>, from: number, to: number): Map<number, Float64Array> {
+    const out = new Map<number, Float64Array>();
+    const len = to - from + 2;
+    for (const r of this.prep('hist', 'SELECT day, term, n FROM counts WHERE day BETWEEN ? AND ?').iterate(from, to) as Iterable<{ day: number; term: number; n: number }>) {
+      if (!ids.has(r.term)) continue;
+      let a = out.get(r.term);
+      if (!a) {
+        a = new Float64Array(len);
+        out.set(r.term, a);
+      }
+      a[r.day - from] = r.n;
+    }
+    return out;
+  }
+
+  /** The most mentioned terms overall. */
+  topTerms(limit: number): { term: string; df: number }[] {
+    return this.prep('top', 'SELECT term, df FROM terms ORDER BY df DESC LIMIT ?').all(limit) as { term: string; df: number }[];
+  }
+
+  /** Number of documents counted. */
+  documents(): number {
+    return (this.prep('ndocs', 'SELECT coalesce(sum(docs), 0) AS n FROM days').get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Delete a data directory's observatory table (it is derived; the next sync rebuilds it). */
+export function dropObserveCounts(dir: string): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    const f = join(dir, OBSERVE_FILE + suffix);
+    if (existsSync(f)) rmSync(f);
+  }
+}

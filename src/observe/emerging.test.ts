@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DocStore } from '../store/store.ts';
+import { ObserveCounts, dayOfIso } from './counts.ts';
+import { syncFromStore } from './sync.ts';
+import { emergingOn } from './emerging.ts';
+import { syntheticNews } from './test-fixtures.ts';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tra-observe-'));
+}
+
+const START = '2025-06-02'; // a Monday
+const STORY = 'Bão Yagi đổ bộ Quảng Ninh gây mất điện diện rộng';
+
+function dateOf(offset: number): string {
+  return new Date(Date.parse(START + 'T00:00:00Z') + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+test('an injected story is the top emerging issue on its day, and only then', () => {
+  const dir = tempDir();
+  try {
+    const docs = syntheticNews(START, 70, 60, [{ day: 66, docs: 15, title: STORY }]);
+    const store = new DocStore(join(dir, 'store.sqlite'));
+    store.putBatch(docs);
+    store.close();
+    const r = syncFromStore(dir);
+    assert.equal(r.counted, docs.length);
+    const counts = new ObserveCounts(dir, { readOnly: true });
+    try {
+      const on = emergingOn(counts, dateOf(66), dayOfIso(dateOf(66)), { limit: 5 });
+      assert.ok(on.items.length > 0);
+      const top = on.items[0];
+      assert.ok(['bão yagi', 'quảng ninh', 'mất điện', 'diện rộng', 'đổ bộ'].some((w) => top.label.includes(w)), top.label);
+      assert.equal(top.count, 15);
+      assert.ok(top.baseline < 1);
+      // The story's words are joined into one phrase, not listed five times.
+      assert.ok(on.items.filter((i) => /yagi|quảng ninh|mất điện/.test(i.label)).length <= 2, JSON.stringify(on.items));
+      // Weekend football is not emerging on a Saturday (its own weekday pattern).
+      const saturday = 61; // START + 61 days is a Saturday
+      assert.equal(new Date(Date.parse(dateOf(saturday))).getUTCDay(), 6);
+      const sat = emergingOn(counts, dateOf(saturday), dayOfIso(dateOf(saturday)), { limit: 10 });
+      assert.ok(!sat.items.some((i) => /bóng đá|ngoại hạng/.test(i.label)), JSON.stringify(sat.items));
+      // The story does not emerge the day before.
+      const before = emergingOn(counts, dateOf(65), dayOfIso(dateOf(65)), { limit: 10 });
+      assert.ok(!before.items.some((i) => /yagi/.test(i.label)));
+      // Outside the data: nothing, no error.
+      assert.deepEqual(emergingOn(counts, '2030-01-01', dayOfIso('2030-01-01')).items, []);
+    } finally {
+      counts.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sync is incremental, counts an article once across URL forms, rebuilds after a replacement', () => {
+  const dir = tempDir();
+  try {
+    const store = new DocStore(join(dir, 'store.sqlite'));
+    const a = { id: 'a', title: 'Khánh thành cầu Phong Châu', url: 'https://vnexpress.net/khanh-thanh-cau-4900001.html', published: '2025-09-30T03:00:00+07:00', fetched: '2025-09-30T12:00:00+07:00' };
+    const a2 = { ...a, id: 'a2', url: 'https://vnexpress.net/khanh-thanh-cau-4900001.htm' };
+    store.putBatch([a, a2]);
+    let r = syncFromStore(dir);
+    assert.equal(r.counted, 1);
+    assert.equal(r.duplicates, 1);
+    let c = new ObserveCounts(dir, { readOnly: true });
+    // VnExpress time repaired: 03:00 labelled +07:00 is 10:00 in Vietnam, same day.
+    assert.equal(c.series('phong châu', dayOfIso('2025-09-30'), dayOfIso('2025-09-30'))[0], 1);
+    c.close();
+
+    store.putBatch([{ id: 'b', title: 'Cầu Phong Châu thông xe', published: '2025-09-30T20:00:00+07:00' }]);
+    r = syncFromStore(dir);
+    assert.equal(r.counted, 1);
+    assert.equal(r.rebuilt, false);
+    c = new ObserveCounts(dir, { readOnly: true });
+    assert.equal(c.series('phong châu', dayOfIso('2025-09-30'), dayOfIso('2025-09-30'))[0], 2);
+    c.close();
+
+    // Replace 'b' with a text that no longer mentions the bridge: the table is rebuilt.
+    store.putBatch([{ id: 'b', title: 'Thông xe tuyến đường mới', published: '2025-09-30T20:00:00+07:00' }]);
+    r = syncFromStore(dir);
+    assert.equal(r.rebuilt, true);
+    c = new ObserveCounts(dir, { readOnly: true });
+    assert.equal(c.series('phong châu', dayOfIso('2025-09-30'), dayOfIso('2025-09-30'))[0], 1);
+    assert.equal(c.documents(), 2);
+    c.close();
+    // Nothing new: nothing counted.
+    r = syncFromStore(dir);
+    assert.equal(r.counted, 0);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,10 @@
+/**
+ * The observatory: attention over time, emerging issues, forecasts. Plain functions with typed
+ * results, shared by the CLI and the HTTP API. See docs/OBSERVATORY.md.
+ */
+export { ObserveCounts, OBSERVE_FILE, dayOfIso, isoOfDay, dayNumber, weekday, dropObserveCounts, type ObservedDoc, type AddResult } from './counts.ts';
+export { syncFromStore, addJsonlFiles, STORE_FILE, type SyncResult, type OnProgress } from './sync.ts';
+export { emergingOn, scoreDay, mergeTerms, type EmergingItem, type EmergingOptions, type EmergingResult } from './emerging.ts';
+export { burstScore, DEFAULT_BURST, type BurstParams, type BurstScore } from './burst.ts';
+export { termsOf, observedText } from './terms.ts';
+export { isStopword, isStopPair } from './stopwords.ts';

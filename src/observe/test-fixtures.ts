@@ -1,0 +1,83 @@
+/**
+ * Deterministic synthetic news for the observatory's tests: a few outlets publishing every day
+ * on recurring topics with a weekday rhythm, plus stories injected on chosen days. Written for
+ * the tests (no real data is copied here).
+ */
+
+/** A small deterministic pseudo-random generator (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TOPICS = [
+  'Giá vàng trong nước biến động nhẹ',
+  'Ùn tắc giao thông giờ cao điểm ở Hà Nội',
+  'Thời tiết nắng nóng kéo dài ở miền Trung',
+  'Thị trường chứng khoán tăng điểm',
+  'Sinh viên chuẩn bị kỳ thi học kỳ',
+  'Bệnh viện quá tải bệnh nhân sốt xuất huyết',
+  'Xuất khẩu nông sản sang châu Âu',
+  'Giá xăng dầu điều chỉnh theo kỳ',
+];
+/** Football news: mostly at weekends. */
+const WEEKEND = 'Vòng đấu bóng đá ngoại hạng Anh cuối tuần';
+
+export interface FixtureDoc {
+  [field: string]: string;
+  id: string;
+  title: string;
+  summary: string;
+  url: string;
+  published: string;
+  source: string;
+}
+
+export interface Injection {
+  /** Day offset from the first day. */
+  day: number;
+  /** Documents added that day. */
+  docs: number;
+  title: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `days` days of news from `start` (YYYY-MM-DD): ~`perDay` documents a day (fewer at weekends),
+ * each on one recurring topic, plus the injected stories.
+ */
+export function syntheticNews(start: string, days: number, perDay: number, injections: Injection[] = [], seed = 7): FixtureDoc[] {
+  const rand = rng(seed);
+  const t0 = Date.parse(start + 'T00:00:00+07:00');
+  const out: FixtureDoc[] = [];
+  let n = 0;
+  const push = (d: number, title: string, source: string) => {
+    const ms = t0 + d * DAY_MS + Math.floor(rand() * 20) * 3_600_000 + 3_600_000;
+    const id = `t${++n}`;
+    out.push({
+      id,
+      title,
+      summary: `Tin tức tổng hợp số ${n}.`,
+      url: `https://example.vn/tin-${n}.html`,
+      published: new Date(ms).toISOString(),
+      source,
+    });
+  };
+  for (let d = 0; d < days; d++) {
+    const wd = new Date(t0 + d * DAY_MS + 7 * 3_600_000).getUTCDay(); // 0 = Sunday
+    const weekend = wd === 0 || wd === 6;
+    const count = Math.round(perDay * (weekend ? 0.6 : 1) * (0.9 + 0.2 * rand()));
+    for (let i = 0; i < count; i++) push(d, TOPICS[Math.floor(rand() * TOPICS.length)], i % 2 ? 'Báo A' : 'Báo B');
+    const football = weekend ? 6 : Math.floor(rand() * 2);
+    for (let i = 0; i < football; i++) push(d, WEEKEND, 'Báo B');
+    for (const inj of injections) if (inj.day === d) for (let i = 0; i < inj.docs; i++) push(d, inj.title, i % 2 ? 'Báo A' : 'Báo B');
+  }
+  return out;
+}
