@@ -8,16 +8,16 @@
  *   'b' + fa + ' ' + fb   folded adjacent-word bigram (never across punctuation or fields)
  * A posting carries the term frequency in each field, so BM25F is computed exactly at query time.
  *
- * Speed: analysis is the hot path of indexing. Term ids come from Maps keyed by the strings the
- * tokenizer already produced (its cache returns the same string objects), bigrams by a numeric
- * pair key, and postings go into a flat append-only log (term, doc, packed tfs) in typed arrays,
+ * Speed: analysis is the hot path of indexing. Term ids come from a Map keyed by the strings the
+ * tokenizer already produced (its cache returns the same string objects), bigrams from a typed
+ * open-addressing table (./pair-table.ts), and postings go into a flat append-only log (term, doc, packed tfs) in typed arrays,
  * sorted by term with a counting sort at flush time: no per-term objects.
  */
 import { forEachToken } from '../vi/index.ts';
 import { FIELDS, NFIELDS, dayOf, NO_DAY } from './fields.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
+import { PairTable } from './pair-table.ts';
 
-const PAIR = 4194304; // 2^22: numeric key of a pair of term ids (ids stay far below 2^31)
 
 export interface BuildDoc {
   seq: number;
@@ -25,18 +25,21 @@ export interface BuildDoc {
 }
 
 export class SegmentBuilder {
-  // Term ids
+  // Term ids: one Map from the tokenizer's norm string to its exact term id (the tokenizer
+  // hands back the same cached string objects, so hashing is cheap), the folded term id by array.
   private exactIds = new Map<string, number>();
   private foldIds = new Map<string, number>();
-  private bigramIds = new Map<number, number>();
+  private foldOfExact: number[] = [];
+  private bigramIds = new PairTable(1 << 18);
   private termStr: string[] = [];
-  private bigramPairs: number[] = []; // global id -> pair key for bigrams (others: -1)
+  private bigramA: number[] = []; // global id -> first fold id for bigrams (others: -1)
+  private bigramB: number[] = [];
   // Exact bigram collection counts (for accent restoration), keyed by exact id pair.
-  private exactBigrams = new Map<number, number>();
+  private exactBigrams = new PairTable(1 << 18);
   private exactCounts: number[] = [];
 
-  // Per-document scratch
-  private tf: Uint16Array[] = [new Uint16Array(1 << 16), new Uint16Array(1 << 16), new Uint16Array(1 << 16)];
+  // Per-document scratch: tfs packed 10 bits per field; `seen` marks terms met in this doc.
+  private tf = new Uint32Array(1 << 16);
   private seen = new Int32Array(1 << 16).fill(-1);
   private touched: number[] = [];
 
@@ -56,31 +59,82 @@ export class SegmentBuilder {
   private categories = new Map<string, number>();
   private deletedSeqs = new Set<number>();
 
+  // State of the token sink for the current field.
+  private curDoc = 0;
+  private curShift = 0;
+  private prevFold = -1;
+  private prevExact = -1;
+  private count = 0;
+  private readonly sink = (norm: string, folded: string, _s: number, _e: number, _type: string, gap: boolean): void => {
+    this.count++;
+    let e = this.exactIds.get(norm);
+    let fo: number;
+    if (e === undefined) {
+      let f = this.foldIds.get(folded);
+      if (f === undefined) {
+        f = this.newTerm('f' + folded);
+        this.foldIds.set(folded, f);
+      }
+      e = this.newTerm('e' + norm);
+      this.exactIds.set(norm, e);
+      this.exactCounts[e] = 0;
+      this.foldOfExact[e] = f;
+      fo = f;
+    } else fo = this.foldOfExact[e];
+    this.exactCounts[e]++;
+    this.bump(e);
+    this.bump(fo);
+    const pf = this.prevFold;
+    if (pf >= 0 && !gap) {
+      let b = this.bigramIds.get(pf, fo);
+      if (b < 0) {
+        b = this.newTerm('');
+        this.bigramA[b] = pf;
+        this.bigramB[b] = fo;
+        this.bigramIds.set(pf, fo, b);
+      }
+      this.bump(b);
+      this.exactBigrams.add(this.prevExact, e, 1);
+    }
+    this.prevFold = fo;
+    this.prevExact = e;
+  };
+
   get docCount(): number {
     return this.seqs.length;
   }
 
   /** Approximate bytes held, for flushing by size. */
   memoryBytes(): number {
-    return this.logLen * 12 + this.termStr.length * 80 + this.exactBigrams.size * 40 + this.seqs.length * 40;
+    return this.logLen * 12 + this.termStr.length * 64 + this.bigramIds.bytes() + this.exactBigrams.bytes() + this.seqs.length * 48;
   }
 
-  private newTerm(s: string, pair: number): number {
+  private newTerm(s: string): number {
     const id = this.termStr.length;
     this.termStr.push(s);
-    this.bigramPairs.push(pair);
+    this.bigramA.push(-1);
+    this.bigramB.push(-1);
     if (id >= this.seen.length) {
       const n = this.seen.length * 2;
       const seen = new Int32Array(n).fill(-1);
       seen.set(this.seen);
       this.seen = seen;
-      for (let f = 0; f < NFIELDS; f++) {
-        const t = new Uint16Array(n);
-        t.set(this.tf[f]);
-        this.tf[f] = t;
-      }
+      const tf = new Uint32Array(n);
+      tf.set(this.tf);
+      this.tf = tf;
     }
     return id;
+  }
+
+  private bump(id: number): void {
+    if (this.seen[id] !== this.curDoc) {
+      this.seen[id] = this.curDoc;
+      this.touched.push(id);
+      this.tf[id] = 1 << this.curShift;
+      return;
+    }
+    const v = this.tf[id];
+    if (((v >>> this.curShift) & 1023) < 1023) this.tf[id] = v + (1 << this.curShift);
   }
 
   add(seq: number, doc: Record<string, unknown>): void {
@@ -89,86 +143,32 @@ export class SegmentBuilder {
     this.days.push(dayOf(doc.published));
     this.srcOrd.push(ordinal(this.sources, doc.source));
     this.catOrd.push(ordinal(this.categories, doc.category));
-    const seen = this.seen;
-    const touched = this.touched;
-    touched.length = 0;
+    this.curDoc = local;
+    this.touched.length = 0;
     for (let f = 0; f < NFIELDS; f++) {
       const value = doc[FIELDS[f]];
       if (typeof value !== 'string' || value === '') {
         this.lens[f].push(0);
         continue;
       }
-      const tf = this.tf[f];
-      let prevFold = -1;
-      let prevExact = -1;
-      let count = 0;
-      forEachToken(value, (norm, folded, _s, _e, _type, gap) => {
-        count++;
-        let e = this.exactIds.get(norm);
-        if (e === undefined) {
-          e = this.newTerm('e' + norm, -1);
-          this.exactIds.set(norm, e);
-          this.exactCounts[e] = 0;
-        }
-        this.exactCounts[e]++;
-        let fo = this.foldIds.get(folded);
-        if (fo === undefined) {
-          fo = this.newTerm('f' + folded, -1);
-          this.foldIds.set(folded, fo);
-        }
-        const e2 = e;
-        const fo2 = fo;
-        if (seen[e2] !== local) {
-          seen[e2] = local;
-          touched.push(e2);
-          this.tf[0][e2] = 0;
-          this.tf[1][e2] = 0;
-          this.tf[2][e2] = 0;
-        }
-        if (tf[e2] < 65535) tf[e2]++;
-        if (seen[fo2] !== local) {
-          seen[fo2] = local;
-          touched.push(fo2);
-          this.tf[0][fo2] = 0;
-          this.tf[1][fo2] = 0;
-          this.tf[2][fo2] = 0;
-        }
-        if (tf[fo2] < 65535) tf[fo2]++;
-        if (prevFold >= 0 && !gap) {
-          const key = prevFold * PAIR + fo2;
-          let b = this.bigramIds.get(key);
-          if (b === undefined) {
-            b = this.newTerm('', key);
-            this.bigramIds.set(key, b);
-          }
-          if (seen[b] !== local) {
-            seen[b] = local;
-            touched.push(b);
-            this.tf[0][b] = 0;
-            this.tf[1][b] = 0;
-            this.tf[2][b] = 0;
-          }
-          if (tf[b] < 65535) tf[b]++;
-          const ek = prevExact * PAIR + e2;
-          this.exactBigrams.set(ek, (this.exactBigrams.get(ek) ?? 0) + 1);
-        }
-        prevFold = fo2;
-        prevExact = e2;
-      });
-      this.lens[f].push(Math.min(count, 65535));
+      this.curShift = 10 * f;
+      this.prevFold = -1;
+      this.prevExact = -1;
+      this.count = 0;
+      forEachToken(value, this.sink);
+      this.lens[f].push(Math.min(this.count, 65535));
     }
     // Append this document's postings to the log.
+    const touched = this.touched;
     const n = touched.length;
     if (this.logLen + n > this.logTerm.length) this.growLog(this.logLen + n);
-    const t0 = this.tf[0];
-    const t1 = this.tf[1];
-    const t2 = this.tf[2];
+    const tf = this.tf;
     for (let i = 0; i < n; i++) {
       const id = touched[i];
       const p = this.logLen++;
       this.logTerm[p] = id;
       this.logDoc[p] = local;
-      this.logTf[p] = Math.min(t0[id], 1023) | (Math.min(t1[id], 1023) << 10) | (Math.min(t2[id], 1023) << 20);
+      this.logTf[p] = tf[id];
     }
   }
 
@@ -198,12 +198,8 @@ export class SegmentBuilder {
     const nTerms = this.termStr.length;
     const strs = this.termStr;
     for (let id = 0; id < nTerms; id++) {
-      const key = this.bigramPairs[id];
-      if (key >= 0) {
-        const a = Math.floor(key / PAIR);
-        const b = key - a * PAIR;
-        strs[id] = 'b' + strs[a].slice(1) + ' ' + strs[b].slice(1);
-      }
+      const a = this.bigramA[id];
+      if (a >= 0) strs[id] = 'b' + strs[a].slice(1) + ' ' + strs[this.bigramB[id]].slice(1);
     }
     const order = new Uint32Array(nTerms);
     for (let i = 0; i < nTerms; i++) order[i] = i;
@@ -227,11 +223,9 @@ export class SegmentBuilder {
 
     const minCount = this.seqs.length >= 50000 ? 2 : 1;
     const eb: number[] = [];
-    for (const [key, c] of this.exactBigrams) {
-      if (c < minCount) continue;
-      const a = Math.floor(key / PAIR);
-      eb.push(rank[a], rank[key - a * PAIR], c);
-    }
+    this.exactBigrams.forEach((a, b, c) => {
+      if (c >= minCount) eb.push(rank[a], rank[b], c);
+    });
     const exactCf: number[] = [];
     for (let i = 0; i < nTerms; i++) {
       const id = order[i];

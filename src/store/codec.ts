@@ -1,41 +1,70 @@
 /**
- * How a document body is kept in the store: JSON of every field except `id`, then one codec
- * byte in front:
- *   0 — the JSON as UTF-8, uncompressed (short bodies, where deflate would not pay);
- *   1 — the JSON compressed with raw DEFLATE (node:zlib, level 6).
- * News items (~550 bytes of JSON) shrink to about 72% with DEFLATE; full articles far more.
+ * How document bodies are kept in the store: in blocks of consecutive documents.
+ *
+ * A block is one codec byte, then the payload:
+ *   0 — payload uncompressed;
+ *   1 — payload compressed with raw DEFLATE (node:zlib, level 6).
+ * Payload: u32 n; n × (f64 seq, u32 byte length); then the n bodies, each the UTF-8 JSON of a
+ * document's fields except `id` (every field as given, unknown ones included).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const RAW = 0;
 const DEFLATE = 1;
-const MIN_COMPRESS = 96;
+/** Raw JSON bytes per block before it is closed (compression ratio flattens out above this). */
+export const BLOCK_BYTES = 32 * 1024;
 
-export function encodeBody(doc: { id: string; [k: string]: unknown }): Uint8Array {
+export function bodyJson(doc: { id: string; [k: string]: unknown }): Buffer {
   const rest: Record<string, unknown> = {};
   for (const k in doc) if (k !== 'id') rest[k] = doc[k];
-  const json = Buffer.from(JSON.stringify(rest), 'utf8');
-  if (json.length >= MIN_COMPRESS) {
-    const z = deflateRawSync(json, { level: 6 });
-    if (z.length < json.length) {
-      const out = Buffer.allocUnsafe(z.length + 1);
-      out[0] = DEFLATE;
-      z.copy(out, 1);
-      return out;
-    }
-  }
-  const out = Buffer.allocUnsafe(json.length + 1);
-  out[0] = RAW;
-  json.copy(out, 1);
-  return out;
+  return Buffer.from(JSON.stringify(rest), 'utf8');
 }
 
-export function decodeBody(body: Uint8Array): Record<string, unknown> {
+export function encodeBlock(seqs: number[], bodies: Buffer[]): Uint8Array {
+  const n = seqs.length;
+  const head = Buffer.allocUnsafe(4 + 12 * n);
+  head.writeUInt32LE(n, 0);
+  for (let i = 0; i < n; i++) {
+    head.writeDoubleLE(seqs[i], 4 + 12 * i);
+    head.writeUInt32LE(bodies[i].length, 12 + 12 * i);
+  }
+  const payload = Buffer.concat([head, ...bodies]);
+  const z = deflateRawSync(payload, { level: 6 });
+  if (z.length < payload.length) return Buffer.concat([Buffer.of(DEFLATE), z]);
+  return Buffer.concat([Buffer.of(RAW), payload]);
+}
+
+export interface DecodedBlock {
+  seqs: Float64Array;
+  /** Start and end of each body in `bytes`. */
+  offsets: Uint32Array;
+  bytes: Buffer;
+}
+
+export function decodeBlock(body: Uint8Array): DecodedBlock {
   const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const codec = b[0];
-  let json: Buffer;
-  if (codec === RAW) json = b.subarray(1);
-  else if (codec === DEFLATE) json = inflateRawSync(b.subarray(1));
-  else throw new Error(`store: unknown body codec ${codec}`);
-  return JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+  let p: Buffer;
+  if (b[0] === RAW) p = b.subarray(1);
+  else if (b[0] === DEFLATE) p = inflateRawSync(b.subarray(1));
+  else throw new Error(`store: unknown block codec ${b[0]}`);
+  const n = p.readUInt32LE(0);
+  const seqs = new Float64Array(n);
+  const offsets = new Uint32Array(n + 1);
+  let off = 4 + 12 * n;
+  for (let i = 0; i < n; i++) {
+    seqs[i] = p.readDoubleLE(4 + 12 * i);
+    offsets[i] = off;
+    off += p.readUInt32LE(12 + 12 * i);
+  }
+  offsets[n] = off;
+  return { seqs, offsets, bytes: p };
+}
+
+/** The fields of the document stored under `seq` in a decoded block, or undefined. */
+export function fieldsIn(block: DecodedBlock, seq: number): Record<string, unknown> | undefined {
+  const { seqs, offsets, bytes } = block;
+  for (let i = 0; i < seqs.length; i++) {
+    if (seqs[i] === seq) return JSON.parse(bytes.toString('utf8', offsets[i], offsets[i + 1])) as Record<string, unknown>;
+  }
+  return undefined;
 }

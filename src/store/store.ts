@@ -5,7 +5,8 @@
  * can always be rebuilt from here and hits can be displayed with their original text.
  *
  * Schema (see docs/ENGINE.md):
- *   docs(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body BLOB NOT NULL)
+ *   docs(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, blk INTEGER NOT NULL)
+ *   blocks(blk INTEGER PRIMARY KEY, live INTEGER NOT NULL, body BLOB NOT NULL)
  *   tombs(seq INTEGER PRIMARY KEY, old INTEGER NOT NULL)
  *   meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID
  *
@@ -14,11 +15,14 @@
  *   past it are what a restarted index must catch up on.
  * - A replaced or deleted document leaves a tomb: (the write's own seq, the old row's seq). The
  *   index turns tombs into deletion bits; tombs the index covers are pruned.
- * - `body` is the document minus `id`, as JSON, compressed (see ./codec.ts). `id` has the one
- *   secondary index (UNIQUE); nothing else is indexed in SQL, which keeps the file small.
+ * - Bodies (each document minus `id`, as JSON) are stored compressed in blocks of consecutive
+ *   documents (./codec.ts): compressing ~32 KB at a time is both much smaller (0.3 of the JSON
+ *   for news items, against 0.7 one by one) and much cheaper (zlib's per-call set-up is paid
+ *   once per block). A block is dropped when its last live document goes; `live` counts them.
+ * - `id` has the one secondary index (UNIQUE); nothing else is indexed in SQL.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { encodeBody, decodeBody } from './codec.ts';
+import { encodeBlock, decodeBlock, bodyJson, fieldsIn, BLOCK_BYTES, type DecodedBlock } from './codec.ts';
 
 export interface StoredDoc {
   id: string;
@@ -39,10 +43,16 @@ export class DocStore {
   private stGetBySeq: StatementSync;
   private stIdBySeq: StatementSync;
   private stSeqById: StatementSync;
+  private stBlock: StatementSync;
   private stInsert: StatementSync | undefined;
+  private stInsertBlock: StatementSync | undefined;
   private stDelete: StatementSync | undefined;
+  private stDecLive: StatementSync | undefined;
+  private stDropBlock: StatementSync | undefined;
   private stTomb: StatementSync | undefined;
   private stSetMeta: StatementSync | undefined;
+  /** A few decoded blocks: hits and catch-up read neighbouring documents together. */
+  private cache = new Map<number, DecodedBlock>();
 
   constructor(path: string, opts: { readOnly?: boolean } = {}) {
     this.path = path;
@@ -53,17 +63,19 @@ export class DocStore {
       // caller needs durability against power loss as well.
       this.db.exec('PRAGMA journal_mode=WAL');
       this.db.exec('PRAGMA synchronous=NORMAL');
-      this.db.exec(`CREATE TABLE IF NOT EXISTS docs(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body BLOB NOT NULL);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS docs(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, blk INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS blocks(blk INTEGER PRIMARY KEY, live INTEGER NOT NULL, body BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS tombs(seq INTEGER PRIMARY KEY, old INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;`);
     }
     this.db.exec('PRAGMA cache_size=-32000');
     const row = this.db.prepare("SELECT value FROM meta WHERE key='seq'").get() as { value: number } | undefined;
     this.nextSeq = (row?.value ?? 0) + 1;
-    this.stGetById = this.db.prepare('SELECT seq, body FROM docs WHERE id=?');
-    this.stGetBySeq = this.db.prepare('SELECT id, body FROM docs WHERE seq=?');
+    this.stGetById = this.db.prepare('SELECT seq, blk FROM docs WHERE id=?');
+    this.stGetBySeq = this.db.prepare('SELECT id, blk FROM docs WHERE seq=?');
     this.stIdBySeq = this.db.prepare('SELECT id FROM docs WHERE seq=?');
-    this.stSeqById = this.db.prepare('SELECT seq FROM docs WHERE id=?');
+    this.stSeqById = this.db.prepare('SELECT seq, blk FROM docs WHERE id=?');
+    this.stBlock = this.db.prepare('SELECT body FROM blocks WHERE blk=?');
   }
 
   /** The last sequence number written (0 for an empty store). */
@@ -75,30 +87,74 @@ export class DocStore {
     return (this.db.prepare('SELECT count(*) AS n FROM docs').get() as { n: number }).n;
   }
 
+  private prepareWrites(): void {
+    this.stInsert ??= this.db.prepare('INSERT INTO docs(seq, id, blk) VALUES (?, ?, ?)');
+    this.stInsertBlock ??= this.db.prepare('INSERT INTO blocks(blk, live, body) VALUES (?, ?, ?)');
+    this.stDelete ??= this.db.prepare('DELETE FROM docs WHERE seq=?');
+    this.stDecLive ??= this.db.prepare('UPDATE blocks SET live = live - 1 WHERE blk=? RETURNING live');
+    this.stDropBlock ??= this.db.prepare('DELETE FROM blocks WHERE blk=?');
+    this.stTomb ??= this.db.prepare('INSERT INTO tombs(seq, old) VALUES (?, ?)');
+    this.stSetMeta ??= this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)');
+  }
+
+  /** Remove the row of a document (its block loses one live document); leaves a tomb. */
+  private removeRow(old: { seq: number; blk: number }, tombSeq: number): void {
+    this.stDelete!.run(old.seq);
+    const r = this.stDecLive!.get(old.blk) as { live: number } | undefined;
+    if (r && r.live <= 0) {
+      this.stDropBlock!.run(old.blk);
+      this.cache.delete(old.blk);
+    }
+    this.stTomb!.run(tombSeq, old.seq);
+  }
+
   /**
    * Write a batch of documents in one transaction (a replaced id leaves a tomb). Returns one
    * result per document, in order.
    */
   putBatch(docs: StoredDoc[]): PutResult[] {
-    this.stInsert ??= this.db.prepare('INSERT INTO docs(seq, id, body) VALUES (?, ?, ?)');
-    this.stDelete ??= this.db.prepare('DELETE FROM docs WHERE seq=?');
-    this.stTomb ??= this.db.prepare('INSERT INTO tombs(seq, old) VALUES (?, ?)');
-    this.stSetMeta ??= this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)');
+    this.prepareWrites();
     const out: PutResult[] = [];
     let seq = this.nextSeq;
+    let blkSeqs: number[] = [];
+    let blkBodies: Buffer[] = [];
+    let blkBytes = 0;
+    let blk = seq;
+    const flushBlock = () => {
+      if (blkSeqs.length === 0) return;
+      this.stInsertBlock!.run(blk, blkSeqs.length, encodeBlock(blkSeqs, blkBodies));
+      blkSeqs = [];
+      blkBodies = [];
+      blkBytes = 0;
+    };
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const doc of docs) {
-        const old = this.stSeqById.get(doc.id) as { seq: number } | undefined;
         const s = seq++;
+        const body = bodyJson(doc);
+        if (blkBytes + body.length > BLOCK_BYTES && blkSeqs.length) flushBlock();
+        if (blkSeqs.length === 0) blk = s;
+        // The block row is written when the block closes; a replaced document earlier in this
+        // same block is handled by the live count below.
+        const old = this.stSeqById.get(doc.id) as { seq: number; blk: number } | undefined;
         if (old) {
-          this.stDelete.run(old.seq);
-          this.stTomb.run(s, old.seq);
+          if (old.blk === blk && blkSeqs.length) {
+            // Replaced within the block being built: drop it from the block directly.
+            const i = blkSeqs.indexOf(old.seq);
+            blkSeqs.splice(i, 1);
+            blkBodies.splice(i, 1);
+            this.stDelete!.run(old.seq);
+            this.stTomb!.run(s, old.seq);
+          } else this.removeRow(old, s);
         }
-        this.stInsert.run(s, doc.id, encodeBody(doc));
+        this.stInsert!.run(s, doc.id, blk);
+        blkSeqs.push(s);
+        blkBodies.push(body);
+        blkBytes += body.length;
         out.push(old ? { seq: s, replaced: old.seq } : { seq: s });
       }
-      this.stSetMeta.run('seq', seq - 1);
+      flushBlock();
+      this.stSetMeta!.run('seq', seq - 1);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -110,22 +166,19 @@ export class DocStore {
 
   /** Delete documents by id; returns the removed rows' seqs (ids not present are ignored). */
   deleteIds(ids: string[]): { seq: number; old: number }[] {
-    this.stDelete ??= this.db.prepare('DELETE FROM docs WHERE seq=?');
-    this.stTomb ??= this.db.prepare('INSERT INTO tombs(seq, old) VALUES (?, ?)');
-    this.stSetMeta ??= this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)');
+    this.prepareWrites();
     const out: { seq: number; old: number }[] = [];
     let seq = this.nextSeq;
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const id of ids) {
-        const old = this.stSeqById.get(id) as { seq: number } | undefined;
+        const old = this.stSeqById.get(id) as { seq: number; blk: number } | undefined;
         if (!old) continue;
         const s = seq++;
-        this.stDelete.run(old.seq);
-        this.stTomb.run(s, old.seq);
+        this.removeRow(old, s);
         out.push({ seq: s, old: old.seq });
       }
-      this.stSetMeta.run('seq', seq - 1);
+      this.stSetMeta!.run('seq', seq - 1);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -135,14 +188,32 @@ export class DocStore {
     return out;
   }
 
+  private block(blk: number): DecodedBlock | undefined {
+    let b = this.cache.get(blk);
+    if (b) return b;
+    const row = this.stBlock.get(blk) as { body: Uint8Array } | undefined;
+    if (!row) return undefined;
+    b = decodeBlock(row.body);
+    if (this.cache.size >= 16) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(blk, b);
+    return b;
+  }
+
+  private fields(seq: number, blk: number): Record<string, unknown> | undefined {
+    const b = this.block(blk);
+    return b ? fieldsIn(b, seq) : undefined;
+  }
+
   get(id: string): StoredDoc | undefined {
-    const row = this.stGetById.get(id) as { seq: number; body: Uint8Array } | undefined;
-    return row ? { id, ...decodeBody(row.body) } : undefined;
+    const row = this.stGetById.get(id) as { seq: number; blk: number } | undefined;
+    const f = row && this.fields(row.seq, row.blk);
+    return f ? { id, ...f } : undefined;
   }
 
   getBySeq(seq: number): StoredDoc | undefined {
-    const row = this.stGetBySeq.get(seq) as { id: string; body: Uint8Array } | undefined;
-    return row ? { id: row.id, ...decodeBody(row.body) } : undefined;
+    const row = this.stGetBySeq.get(seq) as { id: string; blk: number } | undefined;
+    const f = row && this.fields(seq, row.blk);
+    return f && row ? { id: row.id, ...f } : undefined;
   }
 
   idBySeq(seq: number): string | undefined {
@@ -151,9 +222,10 @@ export class DocStore {
 
   /** Documents written after `seq`, in seq order (streamed: memory stays flat). */
   *docsAfter(seq: number): Generator<{ seq: number; doc: StoredDoc }> {
-    const st = this.db.prepare('SELECT seq, id, body FROM docs WHERE seq > ? ORDER BY seq');
-    for (const row of st.iterate(seq) as Iterable<{ seq: number; id: string; body: Uint8Array }>) {
-      yield { seq: row.seq, doc: { id: row.id, ...decodeBody(row.body) } };
+    const st = this.db.prepare('SELECT seq, id, blk FROM docs WHERE seq > ? ORDER BY seq');
+    for (const row of st.iterate(seq) as Iterable<{ seq: number; id: string; blk: number }>) {
+      const f = this.fields(row.seq, row.blk);
+      if (f) yield { seq: row.seq, doc: { id: row.id, ...f } };
     }
   }
 

@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openEngine, type DocInput } from './index.ts';
+
+function tmp(): string {
+  return mkdtempSync(path.join(tmpdir(), 'tra-engine-'));
+}
+
+const DOCS: DocInput[] = [
+  { id: 'a', title: 'Con đường đến trường', text: 'Đường đến trường của em rất xa, con đường mới mở.', published: '2025-08-09T10:00:00+07:00', source: 'Báo A', category: 'Giáo dục' },
+  { id: 'b', title: 'Đại dương xanh', text: 'Biển và đại dương Thái Bình Dương rộng lớn.', published: '2025-08-10T09:00:00+07:00', source: 'Báo B', category: 'Môi trường' },
+  { id: 'c', title: 'Chuyển đổi số ở Hà Nội', text: 'Hà Nội đẩy mạnh chuyển đổi số trong dịch vụ công.', published: '2025-08-12T23:30:00+07:00', source: 'Báo A', category: 'Công nghệ', extra: { tags: ['x'] } },
+  { id: 'd', title: 'Giá xăng giảm', text: 'Giá xăng dầu giảm mạnh, người dân ở Hà Nội vui mừng.', published: '2025-08-12T01:00:00+07:00', source: 'Báo B', category: 'Kinh tế' },
+];
+
+test('exact form outranks folded-only; accentless query finds both', async () => {
+  const dir = tmp();
+  try {
+    const e = await openEngine(dir);
+    await e.add(DOCS);
+    const exact = e.search({ query: 'đường' });
+    assert.deepEqual(exact.hits.map((h) => h.id).slice(0, 2), ['a', 'b']);
+    const folded = e.search({ query: 'duong' });
+    assert.deepEqual(new Set(folded.hits.map((h) => h.id)), new Set(['a', 'b']));
+    // NFD query equals NFC query
+    const nfd = e.search({ query: 'đường'.normalize('NFD') });
+    assert.deepEqual(nfd.hits.map((h) => h.id), exact.hits.map((h) => h.id));
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('phrases, exclusion, prefix, filters, sort and facets', async () => {
+  const dir = tmp();
+  try {
+    const e = await openEngine(dir);
+    await e.add(DOCS);
+    assert.deepEqual(e.search({ query: '"chuyển đổi số"' }).hits.map((h) => h.id), ['c']);
+    assert.deepEqual(e.search({ query: 'Hà Nội -xăng' }).hits.map((h) => h.id), ['c']);
+    assert.ok(e.search({ query: 'chuyển đ*' }).hits.some((h) => h.id === 'c'));
+    assert.deepEqual(e.search({ query: 'Hà Nội', from: '2025-08-12', to: '2025-08-12', sort: 'date' }).hits.map((h) => h.id), ['c', 'd']);
+    assert.deepEqual(e.search({ query: 'Hà Nội', sources: ['Báo B'] }).hits.map((h) => h.id), ['d']);
+    assert.deepEqual(e.search({ query: 'Hà Nội', categories: ['Công nghệ'] }).hits.map((h) => h.id), ['c']);
+    const f = e.search({ query: 'Hà Nội', facets: true });
+    assert.deepEqual(f.facets?.sources, [
+      { value: 'Báo A', count: 1 },
+      { value: 'Báo B', count: 1 },
+    ]);
+    assert.equal(e.search({ query: '?!…' }).hits.length, 0);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('snippets highlight the matched words with offsets into the snippet (NFD too)', async () => {
+  const dir = tmp();
+  try {
+    const e = await openEngine(dir);
+    const text = 'Người dân Thành phố Hồ Chí Minh đón chào năm mới.'.normalize('NFD');
+    await e.add([{ id: 'n', title: 'Tin', text }]);
+    const r = e.search({ query: 'hồ chí minh' });
+    const h = r.hits[0];
+    assert.ok(h.snippet && h.highlights);
+    assert.equal(h.highlights.length, 1);
+    const [s, t] = h.highlights[0];
+    assert.equal(h.snippet.slice(s, t).normalize('NFC'), 'Hồ Chí Minh');
+    const ex = e.search({ query: 'hồ chí minh', explain: true }).hits[0].explain!;
+    assert.ok(ex.terms.some((x) => x.term === 'bigram:ho chi'));
+    assert.ok(Math.abs(ex.score - r.hits[0].score) < 1e-3);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('replace, delete, reopen, merge and reindex keep the index equal to the store', async () => {
+  const dir = tmp();
+  try {
+    let e = await openEngine(dir, { maxSegments: 2 });
+    await e.add(DOCS.slice(0, 2));
+    await e.add(DOCS.slice(2));
+    await e.add([{ id: 'a', title: 'Bài đã sửa', text: 'Nội dung mới về xe đạp.' }]);
+    assert.equal(e.search({ query: 'trường' }).total, 0);
+    assert.deepEqual(e.search({ query: 'xe đạp' }).hits.map((h) => h.id), ['a']);
+    assert.equal(await e.delete(['b', 'zzz']), 1);
+    assert.equal(e.search({ query: 'đại dương' }).total, 0);
+    assert.equal(e.stats().documents, 3);
+    assert.ok(e.stats().segments <= 2);
+    assert.deepEqual(e.get('c')?.extra, { tags: ['x'] });
+    e.close();
+    e = await openEngine(dir, { readOnly: true });
+    assert.equal(e.stats().documents, 3);
+    assert.deepEqual(e.search({ query: 'xe đạp' }).hits.map((h) => h.id), ['a']);
+    e.close();
+    e = await openEngine(dir);
+    assert.equal((await e.reindex()).indexed, 3);
+    assert.equal(e.stats().documents, 3);
+    assert.equal(e.search({ query: '"Hà Nội"' }).total, 2);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trends count documents per day, week and month in Vietnam time, zeros included', async () => {
+  const dir = tmp();
+  try {
+    const e = await openEngine(dir);
+    await e.add(DOCS);
+    const t = e.trends({ query: 'Hà Nội' });
+    assert.equal(t.total, 2);
+    // 2025-08-12T23:30+07:00 and 2025-08-12T01:00+07:00 are both the 12th in Hà Nội.
+    assert.deepEqual(t.buckets, [{ start: '2025-08-12', count: 2 }]);
+    const w = e.trends({ query: 'đường', interval: 'day', from: '2025-08-08', to: '2025-08-10' });
+    assert.deepEqual(w.buckets.map((b) => b.count), [0, 1, 0]);
+    const m = e.trends({ query: 'giá', interval: 'month' });
+    assert.deepEqual(m.buckets, [{ start: '2025-08-01', count: 1 }]);
+    const wk = e.trends({ query: 'Hà Nội', interval: 'week' });
+    assert.deepEqual(wk.buckets, [{ start: '2025-08-11', count: 2 }]);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('many small commits stay bounded by merging; results equal a single build', async () => {
+  const dir = tmp();
+  const dir2 = tmp();
+  try {
+    const docs: DocInput[] = [];
+    const words = ['mưa', 'nắng', 'bão', 'lũ', 'gió', 'sông', 'núi', 'biển'];
+    for (let i = 0; i < 60; i++) docs.push({ id: `d${i}`, title: `${words[i % 8]} ${words[(i * 3) % 8]}`, text: `${words[(i * 5) % 8]} và ${words[(i * 7) % 8]} ngày ${i}` });
+    const e = await openEngine(dir, { maxSegments: 3 });
+    for (let i = 0; i < 60; i += 6) await e.add(docs.slice(i, i + 6));
+    assert.ok(e.stats().segments <= 3);
+    const e2 = await openEngine(dir2);
+    await e2.add(docs);
+    for (const q of ['mưa', 'bão lũ', 'sông núi biển']) {
+      const a = e.search({ query: q, limit: 100 });
+      const b = e2.search({ query: q, limit: 100 });
+      assert.equal(a.total, b.total);
+      assert.deepEqual(a.hits.map((h) => [h.id, h.score]), b.hits.map((h) => [h.id, h.score]));
+    }
+    e.close();
+    e2.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
