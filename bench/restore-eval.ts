@@ -170,9 +170,16 @@ async function main(): Promise<void> {
   const restorer = AccentRestorer.fromCounts(uniList, biList);
   const buildMs = performance.now() - tb;
   const buf = restorer.toBuffer();
-  const tl = performance.now();
-  const loaded = AccentRestorer.fromBuffer(buf);
-  const loadMs = performance.now() - tl;
+  // Load time: the first load (cold code) and the best of five (the machine is shared).
+  const loadTimes: number[] = [];
+  let loaded = restorer;
+  for (let i = 0; i < 5; i++) {
+    const tl = performance.now();
+    loaded = AccentRestorer.fromBuffer(buf);
+    loadTimes.push(performance.now() - tl);
+  }
+  const loadMs = loadTimes[0];
+  const loadBestMs = Math.min(...loadTimes);
 
   const main = evaluate(loaded, test);
   const uni = evaluate(loaded, test, unigramRestore(loaded));
@@ -191,8 +198,8 @@ async function main(): Promise<void> {
   const rows: Array<[string, Score]> = [['bigram KN (fromCounts, default)', main], ['unigram: most frequent candidate', uni]];
   const wb = AccentRestorer.fromCounts(uniList, biList, {}, { smoothing: 'wb' });
   rows.push(['bigram Witten-Bell', evaluate(wb, test)]);
-  const fwdOnly = AccentRestorer.fromCounts(uniList, biList, {}, { forwardWeight: 1 });
-  rows.push(['bigram KN, left-to-right only', evaluate(fwdOnly, test)]);
+  const both = AccentRestorer.fromCounts(uniList, biList, {}, { forwardWeight: 0.5 });
+  rows.push(['bigram KN, both directions', evaluate(both, test)]);
 
   const summary = {
     bench: 'restore-eval',
@@ -204,6 +211,7 @@ async function main(): Promise<void> {
     modelSyllables: loaded.size.syllables,
     modelBigrams: loaded.size.bigrams,
     loadMs: Math.round(loadMs * 10) / 10,
+    loadBestMs: Math.round(loadBestMs * 10) / 10,
     testParagraphs: test.length,
     testSyllables: main.syllables,
     accuracy: pct(main.correct, main.syllables),
@@ -211,14 +219,14 @@ async function main(): Promise<void> {
     ambiguousAccuracy: pct(main.ambiguousCorrect, main.ambiguous),
     reachable: pct(main.reachable, main.syllables),
     unigramAccuracy: pct(uni.correct, uni.syllables),
-    witttenBellAccuracy: pct(rows[2][1].correct, rows[2][1].syllables),
+    wittenBellAccuracy: pct(rows[2][1].correct, rows[2][1].syllables),
     skippedParagraphs: main.skippedParagraphs,
     restoreSyllablesPerSec: Math.round(main.syllables / (main.ms / 1000)),
     queryMs10Syllables: Math.round(perQueryMs * 1000) / 1000,
   };
   console.log(JSON.stringify(summary));
   console.log('');
-  console.log(`trained on ${counted.items} items (${summary.trainTokens} tokens) in ${summary.countMs + summary.buildMs} ms; model ${(buf.length / 1e6).toFixed(2)} MB, ${summary.modelSyllables} syllables, ${summary.modelBigrams} bigrams, loads in ${summary.loadMs} ms`);
+  console.log(`trained on ${counted.items} items (${summary.trainTokens} tokens) in ${summary.countMs + summary.buildMs} ms; model ${(buf.length / 1e6).toFixed(2)} MB, ${summary.modelSyllables} syllables, ${summary.modelBigrams} bigrams, loads in ${summary.loadMs} ms (best of 5: ${summary.loadBestMs} ms)`);
   console.log(`test: first ${test.length} Dân Trí paragraphs, ${main.syllables} syllables (${main.ambiguous} ambiguous); candidates contain the truth for ${summary.reachable}%`);
   console.log('model                                  accuracy  ambiguous');
   for (const [name, s] of rows) console.log(`${name.padEnd(38)} ${String(pct(s.correct, s.syllables)).padStart(7)}%  ${String(pct(s.ambiguousCorrect, s.ambiguous)).padStart(8)}%`);

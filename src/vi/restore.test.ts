@@ -160,3 +160,20 @@ test('an empty model restores nothing', () => {
   assert.equal(r.restore('con duong'), 'con duong');
   assert.deepEqual(AccentRestorer.fromBuffer(r.toBuffer()).candidates('duong'), []);
 });
+
+test('restoreTokens explains each choice with posterior probabilities', () => {
+  const toks = trained.restoreTokens('Con duong, 2025 dai duong');
+  assert.deepEqual(toks.map((t) => t.text), ['Con', 'duong', '2025', 'dai', 'duong']);
+  assert.deepEqual(toks.map((t) => t.restored), ['Con', 'đường', '2025', 'đại', 'dương']);
+  assert.deepEqual(toks.map((t) => [t.start, t.end]), tokenize('Con duong, 2025 dai duong').map((t) => [t.start, t.end]));
+  // The numbers are kept as typed and have no alternatives; probabilities sum to one.
+  assert.deepEqual(toks[2].alternatives, []);
+  for (const t of [toks[1], toks[3], toks[4]]) {
+    const sum = t.alternatives.reduce((a, x) => a + x.p, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-9, String(sum));
+    for (let i = 1; i < t.alternatives.length; i++) assert.ok(t.alternatives[i - 1].p >= t.alternatives[i].p);
+  }
+  assert.equal(toks[1].alternatives[0].norm, 'đường');
+  assert.equal(toks[4].alternatives[0].norm, 'dương');
+  assert.ok(toks[4].alternatives[0].p > 0.5);
+});

@@ -38,6 +38,33 @@ interface Slot {
 
 const EMPTY: Int32Array = new Int32Array(0);
 
+/** One token of `restoreTokens`. */
+export interface RestoredToken {
+  /** UTF-16 offsets into the text as given, as the tokenizer reports them. */
+  start: number;
+  end: number;
+  /** The token as typed. */
+  text: string;
+  /** What `restore` writes for it (the typed text when it is kept). */
+  restored: string;
+  /** Candidate spellings (`norm` forms) with posterior probabilities, best first; empty when kept as typed. */
+  alternatives: Array<{ norm: string; p: number }>;
+}
+
+/** log Σ exp(f(i)) for i < n, without overflow. */
+function logSumExp(n: number, f: (i: number) => number): number {
+  let max = -Infinity;
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    v[i] = f(i);
+    if (v[i] > max) max = v[i];
+  }
+  if (max === -Infinity) return max;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(v[i] - max);
+  return max + Math.log(sum);
+}
+
 export class AccentRestorer {
   private readonly model: BigramModel;
   private readonly tables: CountTables;
@@ -116,19 +143,7 @@ export class AccentRestorer {
   restore(text: string): string {
     const slots = this.slots(text);
     if (slots.length === 0) return text;
-    const choice = new Int32Array(slots.length).fill(-1);
-    // Viterbi over each run of consecutive restorable slots.
-    let s = 0;
-    while (s < slots.length) {
-      if (!slots[s].cands) {
-        s++;
-        continue;
-      }
-      let e = s + 1;
-      while (e < slots.length && slots[e].cands && !slots[e].breakBefore) e++;
-      this.viterbi(slots, s, e, choice);
-      s = e;
-    }
+    const choice = this.decode(slots);
     // Splice the chosen syllables in, keeping everything between tokens verbatim.
     let out = '';
     let pos = 0;
@@ -142,6 +157,82 @@ export class AccentRestorer {
       pos = sl.end;
     }
     return pos === 0 ? text : out + text.slice(pos);
+  }
+
+  /**
+   * Token by token, what `restore` chose and how sure the model is: for each syllable typed
+   * without marks, every candidate spelling with its posterior probability given the whole
+   * phrase (forward–backward over the same model). Meant for query expansion and "did you
+   * mean": a search can add the alternatives that keep a real share of the probability.
+   * One entry per tokenizer token, in order; tokens kept as typed have no alternatives.
+   */
+  restoreTokens(text: string): RestoredToken[] {
+    const slots = this.slots(text);
+    const choice = this.decode(slots);
+    const post = this.posteriors(slots);
+    return slots.map((sl, i) => {
+      const typed = text.slice(sl.start, sl.end);
+      if (!sl.free || choice[i] < 0) return { start: sl.start, end: sl.end, text: typed, restored: typed, alternatives: [] };
+      const cands = sl.cands ?? EMPTY;
+      const p = post[i];
+      const alternatives = Array.from(cands, (id, k) => ({ norm: this.tables.norms[id], p: p[k] })).sort((a, b) => b.p - a.p);
+      return { start: sl.start, end: sl.end, text: typed, restored: applyCase(typed, this.tables.norms[choice[i]]), alternatives };
+    });
+  }
+
+  /** Runs of consecutive slots that form one phrase: [start, end) pairs. */
+  private phrases(slots: Slot[]): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    let s = 0;
+    while (s < slots.length) {
+      if (!slots[s].cands) {
+        s++;
+        continue;
+      }
+      let e = s + 1;
+      while (e < slots.length && slots[e].cands && !slots[e].breakBefore) e++;
+      out.push([s, e]);
+      s = e;
+    }
+    return out;
+  }
+
+  /** The best candidate of every slot (-1 where there is none), phrase by phrase. */
+  private decode(slots: Slot[]): Int32Array {
+    const choice = new Int32Array(slots.length).fill(-1);
+    for (const [s, e] of this.phrases(slots)) this.viterbi(slots, s, e, choice);
+    return choice;
+  }
+
+  /** Posterior probability of each candidate of each slot (forward–backward in log space). */
+  private posteriors(slots: Slot[]): Float64Array[] {
+    const m = this.model;
+    const bnd = this.boundaryId;
+    const post: Float64Array[] = slots.map((sl) => new Float64Array(sl.cands?.length ?? 0));
+    for (const [s, e] of this.phrases(slots)) {
+      const n = e - s;
+      const cand = (t: number): Int32Array => slots[s + t].cands ?? EMPTY;
+      const alpha: Float64Array[] = [];
+      alpha.push(Float64Array.from(cand(0), (id) => (bnd >= 0 ? m.pairScore(bnd, id) : m.logUnigram[id])));
+      for (let t = 1; t < n; t++) {
+        const prev = cand(t - 1);
+        const a = alpha[t - 1];
+        alpha.push(Float64Array.from(cand(t), (id) => logSumExp(prev.length, (j) => a[j] + m.pairScore(prev[j], id))));
+      }
+      const beta: Float64Array[] = new Array<Float64Array>(n);
+      beta[n - 1] = Float64Array.from(cand(n - 1), (id) => (bnd >= 0 ? m.pairScore(id, bnd) : 0));
+      for (let t = n - 2; t >= 0; t--) {
+        const next = cand(t + 1);
+        const b = beta[t + 1];
+        beta[t] = Float64Array.from(cand(t), (id) => logSumExp(next.length, (k) => m.pairScore(id, next[k]) + b[k]));
+      }
+      for (let t = 0; t < n; t++) {
+        const z = logSumExp(alpha[t].length, (k) => alpha[t][k] + beta[t][k]);
+        const p = post[s + t];
+        for (let k = 0; k < p.length; k++) p[k] = Math.exp(alpha[t][k] + beta[t][k] - z);
+      }
+    }
+    return post;
   }
 
   /** Tokenise and attach candidates. */

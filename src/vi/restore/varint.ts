@@ -68,6 +68,11 @@ export class ByteReader {
     this.buf = buf;
   }
 
+  /** The underlying bytes, for callers that decode a long run of varints themselves. */
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+
   byte(): number {
     if (this.pos >= this.buf.length) throw new RangeError('accent model: unexpected end of data');
     return this.buf[this.pos++];
