@@ -14,6 +14,7 @@
  * before the first query, so a crash at any moment loses nothing the store accepted.
  */
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { DocStore, type StoredDoc } from '../store/store.ts';
 import { SegmentBuilder } from './builder.ts';
@@ -25,6 +26,7 @@ import { makeSnippet, matcherFor, highlightsIn } from './highlight.ts';
 import { trends as trendsOf, type TrendsRequest, type TrendsResponse } from './trends.ts';
 import { mergeSegments } from './merge.ts';
 import { RestoreModel } from './restore-model.ts';
+import { LocalBuilder, WorkerBuilder, type AnyBuilder, type Built } from './parallel-builder.ts';
 
 export type { SearchRequest, Explanation } from './search.ts';
 export type { TrendsRequest, TrendsResponse, Interval } from './trends.ts';
@@ -86,6 +88,8 @@ export interface OpenOptions {
   flushBytes?: number;
   /** Merge when there are more segments than this. */
   maxSegments?: number;
+  /** Analyse bulk additions in a worker thread (default: when the machine has 2+ cores). */
+  parallel?: boolean;
   params?: ScoreParams;
   weights?: QueryWeights;
 }
@@ -134,6 +138,7 @@ class EngineImpl implements Engine {
   private dirtyDeletes = new Set<Segment>();
   private readonly flushBytes: number;
   private readonly maxSegments: number;
+  private readonly parallel: boolean;
   private restoreModel: RestoreModel;
   params: ScoreParams;
   weights: QueryWeights;
@@ -144,6 +149,7 @@ class EngineImpl implements Engine {
     this.readOnly = opts.readOnly ?? false;
     this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH;
     this.maxSegments = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
+    this.parallel = opts.parallel ?? availableParallelism() > 1;
     this.params = opts.params ?? structuredClone(DEFAULT_PARAMS);
     this.weights = opts.weights ?? { ...DEFAULT_WEIGHTS };
     if (this.readOnly) {
@@ -188,7 +194,11 @@ class EngineImpl implements Engine {
 
   /** Mark the document stored under `seq` deleted wherever it is indexed. */
   private deleteSeq(seq: number, builder: SegmentBuilder): void {
-    if (builder.deleteSeq(seq)) return;
+    if (!builder.deleteSeq(seq)) this.deleteInSegments(seq);
+  }
+
+  /** Mark the document stored under `seq` deleted in the published segments. */
+  private deleteInSegments(seq: number): void {
     for (let i = 0; i < this.segments.length; i++) {
       const e = this.entries[i];
       if (seq < e.minSeq || seq > e.maxSeq) continue;
@@ -212,9 +222,13 @@ class EngineImpl implements Engine {
    * bitmaps, covering store writes up to `coveredSeq`. Read-only engines keep it in memory.
    */
   private commit(builder: SegmentBuilder, coveredSeq: number): void {
+    this.commitBuilt(builder.docCount > 0 ? builder.build() : undefined, coveredSeq);
+  }
+
+  private commitBuilt(built: Built | undefined, coveredSeq: number): void {
     const gen = this.manifest.generation + 1;
-    if (builder.docCount > 0) {
-      const { bytes, deleted } = builder.build();
+    if (built) {
+      const { bytes, deleted } = built;
       const name = `seg-${String(gen).padStart(6, '0')}.tseg`;
       if (!this.readOnly) writeFileDurable(path.join(this.indexDir, name), bytes);
       const seg = new Segment(name, bytes);
@@ -291,42 +305,56 @@ class EngineImpl implements Engine {
 
   async add(docs: Iterable<DocInput> | AsyncIterable<DocInput>, opts: AddOptions = {}): Promise<{ indexed: number }> {
     if (this.readOnly) throw new Error('engine opened read-only');
-    let builder = new SegmentBuilder();
+    let builder: AnyBuilder | undefined;
+    /** The first store seq the current builder holds: older replaced docs are in segments. */
+    let builderMinSeq = this.store.lastSeq() + 1;
     let batch: StoredDoc[] = [];
     let indexed = 0;
     let lastSeq = this.manifest.seq;
-    const flushBatch = () => {
+    const flushBatch = async () => {
+      // Bulk loads (a full first batch) analyse in a worker thread; small additions in-process.
+      builder ??= batch.length >= BATCH && this.parallel ? new WorkerBuilder() : new LocalBuilder();
       const res = this.store.putBatch(batch);
-      for (let i = 0; i < res.length; i++) {
-        const r = res[i];
-        if (r.replaced !== undefined) this.deleteSeq(r.replaced, builder);
-        builder.add(r.seq, batch[i]);
+      const seqs: number[] = [];
+      const deletes: number[] = [];
+      for (const r of res) {
+        if (r.replaced !== undefined) {
+          if (r.replaced >= builderMinSeq) deletes.push(r.replaced);
+          else this.deleteInSegments(r.replaced);
+        }
+        seqs.push(r.seq);
         lastSeq = r.seq;
       }
+      const docsNow = batch;
       indexed += batch.length;
       batch = [];
+      await builder.add(seqs, docsNow, deletes);
       opts.onProgress?.(indexed);
       if (builder.memoryBytes() > this.flushBytes) {
-        this.commit(builder, lastSeq);
-        builder = new SegmentBuilder();
+        this.commitBuilt(await builder.build(), lastSeq);
+        builderMinSeq = lastSeq + 1;
       }
     };
-    for await (const doc of docs as AsyncIterable<DocInput>) {
-      if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new Error('document without a string "id"');
-      batch.push(doc as StoredDoc);
-      if (batch.length >= BATCH) flushBatch();
+    try {
+      for await (const doc of docs as AsyncIterable<DocInput>) {
+        if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new Error('document without a string "id"');
+        batch.push(doc as StoredDoc);
+        if (batch.length >= BATCH) await flushBatch();
+      }
+      if (batch.length) await flushBatch();
+      const built = builder ? await builder.build() : undefined;
+      if (built || this.dirtyDeletes.size > 0 || this.store.lastSeq() > this.manifest.seq) this.commitBuilt(built, this.store.lastSeq());
+    } finally {
+      await builder?.close();
     }
-    if (batch.length) flushBatch();
-    if (builder.docCount > 0 || this.dirtyDeletes.size > 0 || this.store.lastSeq() > this.manifest.seq) this.commit(builder, this.store.lastSeq());
     return { indexed };
   }
 
   async delete(ids: string[]): Promise<number> {
     if (this.readOnly) throw new Error('engine opened read-only');
     const removed = this.store.deleteIds(ids);
-    const builder = new SegmentBuilder();
-    for (const r of removed) this.deleteSeq(r.old, builder);
-    this.commit(builder, this.store.lastSeq());
+    for (const r of removed) this.deleteInSegments(r.old);
+    this.commitBuilt(undefined, this.store.lastSeq());
     return removed.length;
   }
 
