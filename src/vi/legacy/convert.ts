@@ -58,26 +58,48 @@ export function windows1252View(bytes: Uint8Array): string {
   return out;
 }
 
-/** Byte string → Unicode through a 256-entry table; code units above 0xFF pass through. */
-function mapTable(bs: string, table: string[]): string {
+/**
+ * Output buffer of UTF-16 code units. Every letter the tables produce is one BMP code unit, so
+ * decoding writes at most one unit per input unit; building the string in chunks at the end is
+ * several times faster than appending character by character.
+ */
+function unitsToString(units: Uint16Array, n: number): string {
   let out = '';
-  for (let i = 0; i < bs.length; i++) {
-    const c = bs.charCodeAt(i);
-    out += c < 256 ? table[c] : bs[i];
-  }
-  return out.normalize('NFC');
+  const CHUNK = 8192;
+  for (let i = 0; i < n; i += CHUNK) out += String.fromCharCode.apply(null, Array.from(units.subarray(i, Math.min(n, i + CHUNK))));
+  return out;
 }
 
+/** A 256-entry table of single characters as code units. */
+function codeUnits(table: string[]): Uint16Array {
+  return Uint16Array.from(table, (ch) => ch.charCodeAt(0));
+}
+
+/** Byte string → Unicode through a 256-entry table; code units above 0xFF pass through. */
+function mapTable(bs: string, table: Uint16Array): string {
+  const n = bs.length;
+  const units = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = bs.charCodeAt(i);
+    units[i] = c < 256 ? table[c] : c;
+  }
+  return unitsToString(units, n).normalize('NFC');
+}
+
+const TCVN3_UNITS = codeUnits(TCVN3);
+const WINDOWS_1258_UNITS = codeUnits(WINDOWS_1258);
+const WINDOWS_1252_UNITS = codeUnits(WINDOWS_1252);
+
 export function decodeTcvn3(bs: string): string {
-  return mapTable(bs, TCVN3);
+  return mapTable(bs, TCVN3_UNITS);
 }
 
 export function decodeWindows1258(bs: string): string {
-  return mapTable(bs, WINDOWS_1258);
+  return mapTable(bs, WINDOWS_1258_UNITS);
 }
 
 export function decodeWindows1252(bs: string): string {
-  return mapTable(bs, WINDOWS_1252);
+  return mapTable(bs, WINDOWS_1252_UNITS);
 }
 
 /** Base letters that take a following VNI mark byte, by byte value → lower-case vowel. */
@@ -104,33 +126,47 @@ function vniPair(base: number, mark: number): string | undefined {
   return upper ? letter.toUpperCase() : letter;
 }
 
+/** Every VNI base + mark pair, precomputed: (base << 8 | mark) → code unit, 0 when no pair. */
+const VNI_PAIRS = new Uint16Array(65536);
+for (const base of Object.keys(VNI_BASE).map(Number)) {
+  for (let mark = 0xc0; mark < 0x100; mark++) {
+    const letter = vniPair(base, mark);
+    if (letter !== undefined) VNI_PAIRS[(base << 8) | mark] = letter.charCodeAt(0);
+  }
+}
+/** Single-byte VNI letters (đ ơ ư, toned i, ỵ and their capitals) → code unit, 0 when none. */
+const VNI_SINGLES = new Uint16Array(256);
+for (let c = 0xc0; c < 0x100; c++) {
+  const single = VNI_SINGLE[c < 0xe0 ? c + 0x20 : c];
+  if (single !== undefined) VNI_SINGLES[c] = (c < 0xe0 ? single.toUpperCase() : single).charCodeAt(0);
+}
+
 export function decodeVni(bs: string): string {
-  let out = '';
   const n = bs.length;
+  const units = new Uint16Array(n);
+  let k = 0;
   for (let i = 0; i < n; i++) {
     const c = bs.charCodeAt(i);
     if (c > 0xff) {
-      out += bs[i];
+      units[k++] = c;
       continue;
     }
     if (i + 1 < n) {
-      const pair = vniPair(c, bs.charCodeAt(i + 1));
-      if (pair !== undefined) {
-        out += pair;
+      const next = bs.charCodeAt(i + 1);
+      const pair = next < 256 ? VNI_PAIRS[(c << 8) | next] : 0;
+      if (pair) {
+        units[k++] = pair;
         i++;
         continue;
       }
     }
-    if (c >= 0xc0) {
-      const single = VNI_SINGLE[c < 0xe0 ? c + 0x20 : c];
-      if (single !== undefined) {
-        out += c < 0xe0 ? single.toUpperCase() : single;
-        continue;
-      }
+    if (VNI_SINGLES[c]) {
+      units[k++] = VNI_SINGLES[c];
+      continue;
     }
-    out += WINDOWS_1252[c];
+    units[k++] = WINDOWS_1252_UNITS[c];
   }
-  return out.normalize('NFC');
+  return unitsToString(units, k).normalize('NFC');
 }
 
 /** Decode a byte string from one legacy encoding to NFC Unicode. */

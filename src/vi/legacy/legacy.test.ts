@@ -125,6 +125,25 @@ test('plain UTF-8 and ASCII are left untouched', () => {
   assert.equal(decodeText(Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8('Việt')])).text, 'Việt');
 });
 
+test('text in other languages with a few latin-1 symbols is not "converted"', () => {
+  // "©" is â in TCVN3 and "·" is ã: alone they would read as Vietnamese syllables.
+  const en = 'Copyright © 2024 · All rights reserved. “Smart quotes” and an ellipsis… in the news today, with café and naïve.';
+  assert.deepEqual(detectEncoding(utf8(en)).encoding, 'utf-8');
+  assert.equal(decodeText(utf8(en)).text, en);
+  assert.equal(decodeText(en).text, en);
+  const page = utf8(`<html><head><title>News</title></head><body><p>${en}</p><p>${en}</p></body></html>`);
+  assert.equal(decodeHtml(page).encoding, 'utf-8');
+});
+
+test('a short windows-1258 line read as windows-1252 is repaired despite latin-1 look-alikes', () => {
+  // Half the words (Cá, tính, và, khát) look right as they are; the tone bytes read as capitals
+  // (Ì, Ò) give the rest away.
+  const line = 'Cá tính, ngông cuồng và khát vọng ngay từ nhỏ';
+  const seen = windows1252View(encodeWindows1258(line));
+  assert.equal(seen, 'Cá tính, ngông cuôÌng và khát voòng ngay týÌ nhoÒ');
+  assert.deepEqual([decodeText(seen).encoding, decodeText(seen).text], ['windows-1258', line]);
+});
+
 test('non-Vietnamese latin-1 bytes fall back to windows-1252', () => {
   const fr = Uint8Array.from([...ascii('Le caf'), 0xe9, ...ascii(' cr'), 0xe8, ...ascii('me, tr'), 0xe8, ...ascii('s '), 0xe9, ...ascii('l'), 0xe9, ...ascii('gant.')]);
   const r = decodeText(fr);
