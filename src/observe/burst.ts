@@ -11,7 +11,10 @@
  *   look like a burst of every word.
  * - Each term has its own weekday pattern (football on weekends, markets on weekdays): the share is
  *   divided by a weekday factor estimated from the window, shrunk toward 1 with a few pseudo-counts
- *   so a term seen twice does not get a wild pattern.
+ *   so a term seen twice does not get a wild pattern. The day is compared with the larger of the
+ *   weekday baseline and the flat one: the pattern may explain a rise away (Sunday football) but
+ *   never create one (a midweek match against a usually quiet Wednesday). bench/observe-eval.ts
+ *   measured both ways: the weekday baseline alone raised false alarms on weekday-rhythm terms.
  *
  * The average and variance are computed from the window directly with exponentially decaying
  * weights (the same estimate as the streaming update, without its start-up bias), so any day can
@@ -27,9 +30,40 @@ export interface BurstParams {
   weekdayPrior: number;
   /** Bias added to the variance, in documents² (SigniTrend's β): the floor of the noise. */
   bias: number;
+  /**
+   * How the weekday pattern enters: 'max' (shipped) takes the larger of the weekday and flat
+   * baselines, 'weekday' uses the weekday baseline alone, 'flat' ignores weekdays.
+   */
+  weekdayRule: 'max' | 'weekday' | 'flat';
 }
 
-export const DEFAULT_BURST: BurstParams = { window: 56, halfLife: 14, weekdayPrior: 4, bias: 1 };
+const ONES = new Float64Array(7).fill(1);
+
+/**
+ * Exponentially weighted mean and standard deviation of the share of documents, divided by the
+ * weekday factor, over days [start, t − 1]; both returned at the scale of day t's weekday.
+ */
+function baseline(counts: ArrayLike<number>, totals: ArrayLike<number>, t: number, start: number, weekdayOf: (i: number) => number, factor: Float64Array, halfLife: number): { mean: number; sd: number } {
+  const decay = Math.pow(0.5, 1 / halfLife);
+  let sw = 0;
+  let sx = 0;
+  let sxx = 0;
+  for (let i = start; i < t; i++) {
+    const ni = totals[i];
+    if (!(ni > 0)) continue;
+    const wgt = Math.pow(decay, t - 1 - i);
+    const v = counts[i] / (ni * factor[weekdayOf(i)]);
+    sw += wgt;
+    sx += wgt * v;
+    sxx += wgt * v * v;
+  }
+  const mean = sw > 0 ? sx / sw : 0;
+  const variance = sw > 0 ? Math.max(0, sxx / sw - mean * mean) : 0;
+  const f = factor[weekdayOf(t)];
+  return { mean: mean * f, sd: Math.sqrt(variance) * f };
+}
+
+export const DEFAULT_BURST: BurstParams = { window: 56, halfLife: 14, weekdayPrior: 4, bias: 1, weekdayRule: 'max' };
 
 export interface BurstScore {
   /** Documents on the day. */
@@ -74,25 +108,15 @@ export function burstScore(counts: ArrayLike<number>, totals: ArrayLike<number>,
   if (share > 0) {
     for (let w = 0; w < 7; w++) factor[w] = (cW[w] + p.weekdayPrior) / (share * nW[w] + p.weekdayPrior);
   }
-  // Exponentially weighted mean and variance of the deseasonalised share.
-  const decay = Math.pow(0.5, 1 / p.halfLife);
-  let sw = 0;
-  let sx = 0;
-  let sxx = 0;
-  for (let i = start; i < t; i++) {
-    const ni = totals[i];
-    if (!(ni > 0)) continue;
-    const wgt = Math.pow(decay, t - 1 - i);
-    const v = counts[i] / (ni * factor[weekdayOf(i)]);
-    sw += wgt;
-    sx += wgt * v;
-    sxx += wgt * v * v;
-  }
-  const mean = sw > 0 ? sx / sw : 0;
-  const variance = sw > 0 ? Math.max(0, sxx / sw - mean * mean) : 0;
-  const f = factor[weekdayOf(t)];
-  const expected = mean * f * nT;
-  const sdCounts = Math.sqrt(variance) * f * nT;
+  // The weekday baseline, and the flat one (every weekday alike).
+  const seasonal = baseline(counts, totals, t, start, weekdayOf, factor, p.halfLife);
+  const flat = p.weekdayRule === 'weekday' ? seasonal : baseline(counts, totals, t, start, weekdayOf, ONES, p.halfLife);
+  const use = p.weekdayRule === 'flat' ? flat : seasonal;
+  // 'max': the larger expectation and spread of the two. The weekday pattern can then explain a
+  // rise away (Sunday football is no burst), but never make one: a midweek match is not news
+  // because Wednesdays are usually quiet for that term.
+  const expected = p.weekdayRule === 'max' ? Math.max(seasonal.mean, flat.mean) * nT : use.mean * nT;
+  const sdCounts = (p.weekdayRule === 'max' ? Math.max(seasonal.sd, flat.sd) : use.sd) * nT;
   // Poisson noise (expected) or the observed spread, whichever is larger, plus the bias.
   const sd = Math.sqrt(Math.max(expected, sdCounts * sdCounts) + p.bias);
   return { count: x, expected, sd, score: nT > 0 ? (x - expected) / sd : 0, history };
