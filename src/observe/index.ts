@@ -8,3 +8,4 @@ export { emergingOn, scoreDay, mergeTerms, type EmergingItem, type EmergingOptio
 export { burstScore, DEFAULT_BURST, type BurstParams, type BurstScore } from './burst.ts';
 export { termsOf, observedText } from './terms.ts';
 export { isStopword, isStopPair } from './stopwords.ts';
+export { forecastSeries, seasonalNaive, maseScale, type Forecast, type ForecastPoint, type ForecastOptions } from './forecast.ts';

@@ -1,0 +1,171 @@
+/**
+ * Short-term forecasts of daily attention with prediction intervals.
+ *
+ * Model: additive Holt-Winters without trend (ETS(A,N,A), Hyndman and Athanasopoulos,
+ * "Forecasting: Principles and Practice", ch. 8) with a weekly season: a level that follows the
+ * series with smoothing α, and seven weekday offsets that adapt with smoothing γ.
+ *   level_t  = α (y_t − s_{t−7}) + (1 − α) level_{t−1}
+ *   s_t      = γ (y_t − level_t) + (1 − γ) s_{t−7}
+ *   ŷ_{t+h}  = level_t + s_{t+h−7}
+ * α and γ are chosen per series on a small grid by one-step squared error. News attention has no
+ * lasting trend over a week, and a trend term chases bursts, so none is modelled.
+ *
+ * Intervals are empirical, not Gaussian: the model's own h-step-ahead errors over the recent past
+ * (rolling origins inside the fitted series) give, for each horizon, the quantiles added to the
+ * point forecast. Counts are bursty and overdispersed; their errors are skewed, and quantiles of
+ * actual errors keep the stated coverage honest (bench/observe-forecast.ts measures it). Nothing
+ * is below zero.
+ */
+
+export interface ForecastOptions {
+  /** Days ahead (default 7). */
+  horizon?: number;
+  /** Central coverages of the intervals (default [0.8, 0.95]). */
+  levels?: number[];
+  /** Most recent days used to fit (default 182): older news says little about next week. */
+  fitDays?: number;
+  /** Most recent forecast origins whose errors set the intervals (default 120). */
+  errorDays?: number;
+}
+
+export interface ForecastPoint {
+  /** 1 = the day after the last observed day. */
+  h: number;
+  mean: number;
+  /** One interval per requested level, in the same order. */
+  intervals: { level: number; lo: number; hi: number }[];
+}
+
+export interface Forecast {
+  alpha: number;
+  gamma: number;
+  points: ForecastPoint[];
+}
+
+const SEASON = 7;
+const ALPHAS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7];
+const GAMMAS = [0.01, 0.05, 0.15, 0.3];
+
+interface Fit {
+  sse: number;
+  /** level after each step, and the seasonal offsets valid after each step (flattened, 7 per step). */
+  level: Float64Array;
+  season: Float64Array;
+}
+
+/** Run the filter over `y`; the state after step t forecasts t + h. */
+function filter(y: ArrayLike<number>, alpha: number, gamma: number, keepStates: boolean): Fit {
+  const n = y.length;
+  // Start: level = mean of the first two weeks, offsets = weekday means minus it.
+  const init = Math.min(n, 2 * SEASON);
+  let mean = 0;
+  for (let i = 0; i < init; i++) mean += y[i];
+  mean /= Math.max(1, init);
+  const s = new Float64Array(SEASON);
+  const cnt = new Float64Array(SEASON);
+  for (let i = 0; i < init; i++) {
+    s[i % SEASON] += y[i];
+    cnt[i % SEASON]++;
+  }
+  for (let k = 0; k < SEASON; k++) s[k] = cnt[k] > 0 ? s[k] / cnt[k] - mean : 0;
+  let level = mean;
+  let sse = 0;
+  const levels = keepStates ? new Float64Array(n) : new Float64Array(0);
+  const seasons = keepStates ? new Float64Array(n * SEASON) : new Float64Array(0);
+  for (let t = 0; t < n; t++) {
+    const k = t % SEASON;
+    const pred = level + s[k];
+    if (t >= init) sse += (y[t] - pred) * (y[t] - pred);
+    const newLevel = alpha * (y[t] - s[k]) + (1 - alpha) * level;
+    s[k] = gamma * (y[t] - newLevel) + (1 - gamma) * s[k];
+    level = newLevel;
+    if (keepStates) {
+      levels[t] = level;
+      seasons.set(s, t * SEASON);
+    }
+  }
+  return { sse, level: levels, season: seasons };
+}
+
+/** Point forecast from the state after step t for day t + h (index-based weekday). */
+function pointFrom(fit: Fit, t: number, h: number): number {
+  return fit.level[t] + fit.season[t * SEASON + ((t + h) % SEASON)];
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * Forecast the `horizon` days after the end of `series` (daily values, oldest first, no gaps:
+ * a day without documents is 0).
+ */
+export function forecastSeries(series: ArrayLike<number>, opts: ForecastOptions = {}): Forecast {
+  const horizon = opts.horizon ?? 7;
+  const levels = opts.levels ?? [0.8, 0.95];
+  const fitDays = opts.fitDays ?? 182;
+  const errorDays = opts.errorDays ?? 120;
+  const all = Array.from(series);
+  const yy = all.slice(Math.max(0, all.length - fitDays));
+  const n = yy.length;
+  if (n === 0) {
+    return { alpha: 0, gamma: 0, points: Array.from({ length: horizon }, (_, i) => ({ h: i + 1, mean: 0, intervals: levels.map((level) => ({ level, lo: 0, hi: 0 })) })) };
+  }
+  let best = { alpha: ALPHAS[0], gamma: GAMMAS[0], sse: Infinity };
+  for (const a of ALPHAS) {
+    for (const g of GAMMAS) {
+      const f = filter(yy, a, g, false);
+      if (f.sse < best.sse) best = { alpha: a, gamma: g, sse: f.sse };
+    }
+  }
+  const fit = filter(yy, best.alpha, best.gamma, true);
+  const last = n - 1;
+  const points: ForecastPoint[] = [];
+  const firstOrigin = Math.max(2 * SEASON, n - horizon - errorDays);
+  for (let h = 1; h <= horizon; h++) {
+    const errors: number[] = [];
+    for (let t = firstOrigin; t + h <= last; t++) errors.push(yy[t + h] - pointFrom(fit, t, h));
+    errors.sort((a, b) => a - b);
+    const mean = Math.max(0, pointFrom(fit, last, h));
+    const raw = pointFrom(fit, last, h);
+    const intervals = levels.map((level) => {
+      if (errors.length < 10) {
+        // Too little history for quantiles: a Poisson-like band (mean ± z√mean, z for the level).
+        const z = level >= 0.95 ? 1.96 : level >= 0.9 ? 1.645 : 1.2816;
+        const sd = Math.sqrt(Math.max(1, mean));
+        return { level, lo: Math.max(0, mean - z * sd), hi: mean + z * sd };
+      }
+      const lo = Math.max(0, raw + quantile(errors, (1 - level) / 2));
+      const hi = Math.max(lo, raw + quantile(errors, 1 - (1 - level) / 2));
+      return { level, lo, hi };
+    });
+    points.push({ h, mean, intervals });
+  }
+  return { alpha: best.alpha, gamma: best.gamma, points };
+}
+
+/** The seasonal-naive forecast (the same weekday last week), the benchmark for MASE. */
+export function seasonalNaive(series: ArrayLike<number>, h: number): number {
+  const n = series.length;
+  if (n === 0) return 0;
+  const k = ((h - 1) % SEASON) + 1;
+  return series[n - SEASON + k - 1] ?? series[n - 1];
+}
+
+/**
+ * Mean absolute scaled error (Hyndman and Koehler, 2006): forecast errors divided by the mean
+ * absolute error of the in-sample seasonal-naive forecast (lag 7) over `train`.
+ */
+export function maseScale(train: ArrayLike<number>): number {
+  let s = 0;
+  let n = 0;
+  for (let t = SEASON; t < train.length; t++) {
+    s += Math.abs(train[t] - train[t - SEASON]);
+    n++;
+  }
+  return n > 0 ? s / n : NaN;
+}
