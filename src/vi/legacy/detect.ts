@@ -13,7 +13,8 @@
  *    to convert); otherwise every candidate decoding is scored by the share of its words that are
  *    well-formed Vietnamese syllables (parseSyllable), and the best one wins. Only words holding a
  *    byte ≥ 0xA1 are scored, since all candidates read ASCII alike. In HTML, tags, scripts and
- *    styles are left out of the count, and font names (.VnTime, VNI-Times) add a small bonus.
+ *    styles are left out of the count, character references to latin-1 letters (&ecirc;) count
+ *    as the bytes they name, and font names (.VnTime, VNI-Times) add a small bonus.
  *
  * A string input is taken to be text that may have been mis-decoded as latin-1/windows-1252
  * ("ViÖt Nam", "Vieät Nam"); it is left as it is unless a legacy reading is clearly better.
@@ -22,6 +23,7 @@ import { parseSyllable } from '../syllable.ts';
 import {
   bytesToByteString, decodeLegacy, decodeWindows1252, stringToByteString, type LegacyEncoding,
 } from './convert.ts';
+import { expandLatin1References, hasLatin1References } from './entities.ts';
 
 /** Encodings reported: 'utf-8', the three legacy ones, 'windows-1252', or another WHATWG name. */
 export type EncodingName = 'utf-8' | LegacyEncoding | 'windows-1252' | (string & {});
@@ -178,7 +180,8 @@ interface Pick {
  */
 function pick(bs: string, candidates: Candidate[], margin: number): Pick | null {
   const html = LOOKS_LIKE_HTML.test(bs.slice(0, 4096));
-  let words = collectWords(html ? htmlText(bs) : bs);
+  // In HTML, "&ecirc;" and "&#234;" count as the byte they name (see entities.ts).
+  let words = collectWords(html ? expandLatin1References(htmlText(bs)) : bs);
   if (words.discriminating.length === 0 && html) words = collectWords(bs);
   const n = words.discriminating.length;
   if (n === 0) return null;
@@ -295,7 +298,15 @@ export function detectEncoding(input: Uint8Array | string, declared?: string): D
     return d.encoding === 'utf-8' ? { encoding: 'utf-8', confidence: 1, by: 'declared' } : d;
   }
   const hasHigh = input.some((x) => x >= 0x80);
-  if (!hasHigh) return { encoding: 'utf-8', confidence: 1, by: 'ascii' };
+  if (!hasHigh) {
+    // Pure ASCII, unless it is a font-encoded page written with character references.
+    const all = bytesToByteString(input);
+    if (LOOKS_LIKE_HTML.test(bs) && hasLatin1References(all)) {
+      const p = pick(all, ['as-is', 'tcvn3', 'vni'], 0.2);
+      if (p && p.winner !== 'as-is' && believable(p)) return { encoding: p.winner, confidence: p.confidence, by: 'evidence' };
+    }
+    return { encoding: 'utf-8', confidence: 1, by: 'ascii' };
+  }
   const utf8 = validUtf8(input);
   if (utf8 !== null) return detectFromString(utf8, 0.9);
   const p = pick(bytesToByteString(input), ['windows-1258', 'tcvn3', 'vni', 'windows-1252'], 0);
@@ -309,14 +320,24 @@ export function detectEncoding(input: Uint8Array | string, declared?: string): D
 
 const LEGACY = new Set<string>(['tcvn3', 'vni', 'windows-1258']);
 
+/**
+ * Byte string → Unicode in a legacy encoding. In HTML for the font encodings (TCVN3, VNI), a
+ * character reference to 0xA0..0xFF stands for a byte of the font encoding (entities.ts);
+ * windows-1258 pages are real code pages and their references mean what they say.
+ */
+function decodeLegacyDocument(bs: string, enc: LegacyEncoding): string {
+  const fontPage = enc !== 'windows-1258' && LOOKS_LIKE_HTML.test(bs.slice(0, 4096));
+  return decodeLegacy(fontPage ? expandLatin1References(bs) : bs, enc);
+}
+
 /** Decode with a known (canonical) encoding. */
 function decodeWith(input: Uint8Array | string, enc: EncodingName): string {
   if (typeof input === 'string') {
     // A string is already Unicode: only a legacy reading changes it.
-    if (LEGACY.has(enc)) return decodeLegacy(stringToByteString(input), enc as LegacyEncoding);
+    if (LEGACY.has(enc)) return decodeLegacyDocument(stringToByteString(input), enc as LegacyEncoding);
     return input.normalize('NFC');
   }
-  if (LEGACY.has(enc)) return decodeLegacy(bytesToByteString(input), enc as LegacyEncoding);
+  if (LEGACY.has(enc)) return decodeLegacyDocument(bytesToByteString(input), enc as LegacyEncoding);
   // TextDecoder drops a matching byte-order mark itself.
   return new TextDecoder(enc).decode(input).normalize('NFC');
 }

@@ -189,6 +189,22 @@ test('pages declaring latin-1 but written for .VnTime or VNI-Times fonts are con
   assert.ok(vni.text.includes(SENTENCES[0]));
 });
 
+test('font-encoded pages written with character references are converted', () => {
+  // VNI "Vieät Nam, Ñaø Naüng" with its high bytes as named references (ä, Ñ, ø, ü).
+  const named = utf8('<html><body><font face="VNI-Times">Vie&auml;t Nam, &Ntilde;a&oslash; Na&uuml;ng</font></body></html>');
+  const r = decodeHtml(named);
+  assert.equal(r.encoding, 'vni');
+  assert.equal(r.text, '<html><body><font face="VNI-Times">Việt Nam, Đà Nẵng</font></body></html>');
+  // TCVN3 with numeric references only; an escaped ampersand stays escaped.
+  const numeric = windows1252View(encodeTcvn3(SENTENCES[1])).replace(/[\u00a0-\u00ff]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const t = decodeHtml(utf8(`<html><body><p>${numeric} &amp;eacute;</p></body></html>`));
+  assert.equal(t.encoding, 'tcvn3');
+  assert.ok(t.text.includes(`<p>${SENTENCES[1]} &amp;eacute;</p>`), t.text);
+  // A French page with references stays as it is.
+  const fr = utf8('<html><body><p>Le caf&eacute; cr&egrave;me, tr&egrave;s &eacute;l&eacute;gant, est servi ici.</p></body></html>');
+  assert.deepEqual(decodeHtml(fr), { text: new TextDecoder().decode(fr), encoding: 'utf-8' });
+});
+
 test('explicit encodings and labels', () => {
   const vni = encodeVni('Đà Nẵng');
   assert.deepEqual(decodeText(vni, 'VNI'), { text: 'Đà Nẵng', encoding: 'vni', confidence: 1 });
