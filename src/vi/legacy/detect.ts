@@ -263,14 +263,34 @@ function bom(bytes: Uint8Array): EncodingName | null {
   return null;
 }
 
+const UTF8_LENIENT = new TextDecoder('utf-8');
+
+/**
+ * Vietnamese UTF-8 with a few broken sequences (a page cut off mid-character, one stray byte).
+ * Legacy bytes read as UTF-8 are nearly all broken sequences, so a handful among many good ones
+ * does not make a page legacy: reading it as windows-1258 would garble every letter.
+ */
+function mostlyUtf8(bytes: Uint8Array): boolean {
+  const text = UTF8_LENIENT.decode(bytes);
+  let bad = 0;
+  let good = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd) bad++;
+    else if (c > 0x7f) good++;
+  }
+  return bad <= good / 20 && VIET_SPECIFIC.test(text);
+}
+
 /** A trusted declaration, or null. */
-function trustedDeclaration(label: string | undefined, bytes: Uint8Array | null): EncodingName | null {
+function trustedDeclaration(label: string | undefined, bytes: Uint8Array | null, inDocument = false): EncodingName | null {
   if (!label) return null;
   const enc = normalizeEncodingLabel(label);
   if (!enc || WEAK.has(enc)) return null;
   if (enc === 'utf-8' && bytes && validUtf8(bytes) === null) return null;
-  // WHATWG: a page cannot declare UTF-16 in its own bytes' meta tag; such pages are UTF-8.
-  if (enc.startsWith('utf-16') && bytes && !bom(bytes)) return null;
+  // WHATWG: a page cannot declare UTF-16 in a meta tag written in ASCII bytes; such pages are not
+  // UTF-16 (an HTTP header can say so, though).
+  if (enc.startsWith('utf-16') && inDocument) return null;
   return enc;
 }
 
@@ -290,7 +310,7 @@ export function detectEncoding(input: Uint8Array | string, declared?: string): D
   const bs = bytesToByteString(input.subarray(0, 4096));
   const fromCaller = trustedDeclaration(declared ? charsetFromContentType(declared) : undefined, input);
   if (fromCaller) return { encoding: fromCaller, confidence: 1, by: 'declared' };
-  const fromDoc = trustedDeclaration(declaredCharset(bs), input);
+  const fromDoc = trustedDeclaration(declaredCharset(bs), input, true);
   if (fromDoc) {
     // A document that says utf-8 may still carry mis-decoded legacy text saved as UTF-8.
     if (fromDoc !== 'utf-8') return { encoding: fromDoc, confidence: 1, by: 'declared' };
@@ -309,6 +329,7 @@ export function detectEncoding(input: Uint8Array | string, declared?: string): D
   }
   const utf8 = validUtf8(input);
   if (utf8 !== null) return detectFromString(utf8, 0.9);
+  if (mostlyUtf8(input)) return { encoding: 'utf-8', confidence: 0.9, by: 'evidence' };
   const p = pick(bytesToByteString(input), ['windows-1258', 'tcvn3', 'vni', 'windows-1252'], 0);
   // Nothing reads as Vietnamese (a French or English page, say): the web's default, windows-1252.
   if (!p || !believable(p)) return { encoding: 'windows-1252', confidence: 0.3, by: 'evidence' };

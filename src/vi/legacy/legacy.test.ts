@@ -144,6 +144,17 @@ test('a short windows-1258 line read as windows-1252 is repaired despite latin-1
   assert.deepEqual([decodeText(seen).encoding, decodeText(seen).text], ['windows-1258', line]);
 });
 
+test('UTF-8 with a broken sequence or two stays UTF-8, even when declared', () => {
+  const text = SENTENCES.join(' ');
+  const cut = utf8(text + ' Việt').subarray(0, utf8(text + ' Việt').length - 3); // cut inside ệ
+  const stray = Uint8Array.from([...utf8(SENTENCES[0]), 0xff, ...utf8(SENTENCES[1])]);
+  for (const b of [cut, stray]) {
+    assert.equal(detectEncoding(b).encoding, 'utf-8');
+    assert.ok(decodeText(b).text.startsWith(SENTENCES[0]));
+    assert.equal(decodeHtml(page('<meta charset="utf-8">', b)).encoding, 'utf-8');
+  }
+});
+
 test('non-Vietnamese latin-1 bytes fall back to windows-1252', () => {
   const fr = Uint8Array.from([...ascii('Le caf'), 0xe9, ...ascii(' cr'), 0xe8, ...ascii('me, tr'), 0xe8, ...ascii('s '), 0xe9, ...ascii('l'), 0xe9, ...ascii('gant.')]);
   const r = decodeText(fr);
