@@ -8,6 +8,7 @@
  * normalised. When a page declares nothing and is not valid UTF-8, windows-1258 is the most likely
  * Vietnamese legacy encoding and is tried.
  */
+import { decodeHtml } from '../vi/legacy/index.ts';
 
 export interface Decoded {
   text: string;
@@ -47,8 +48,21 @@ function decoderFor(label: string): { decode(b: Uint8Array): string; encoding: s
   }
 }
 
-/** Decode an HTML/XML body. Never throws: unknown labels fall back to UTF-8. */
+/**
+ * Decode an HTML/XML body. Delegates to the Vietnamese core's `decodeHtml` (src/vi/legacy), which
+ * follows the order above and also recognises pages in TCVN3 (ABC) and VNI fonts by their bytes;
+ * the local rules remain as a fallback should it fail. Never throws.
+ */
 export function decodeBody(bytes: Uint8Array, contentType?: string): Decoded {
+  try {
+    const d = decodeHtml(bytes, contentType);
+    return { text: d.text.normalize('NFC'), encoding: d.encoding };
+  } catch {
+    return decodeBodyLocal(bytes, contentType);
+  }
+}
+
+function decodeBodyLocal(bytes: Uint8Array, contentType?: string): Decoded {
   const candidates = [bomEncoding(bytes), charsetOf(contentType), sniffDeclaredCharset(bytes)];
   for (const label of candidates) {
     if (!label) continue;

@@ -13,7 +13,12 @@ import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 
-export const DEFAULT_USER_AGENT = 'TraBot/0.1 (+https://github.com/tra-vn/tra; lưu chiểu tin tức tiếng Việt)';
+/**
+ * An honest User-Agent: product token, version, and where to read what the bot does and whom to
+ * contact. Operators set TRA_CONTACT (a URL or mailto:) to their own page; header values must be
+ * ASCII, hence no Vietnamese here.
+ */
+export const DEFAULT_USER_AGENT = `TraBot/0.1 (+${process.env.TRA_CONTACT || 'https://github.com/tra-vn/tra/blob/main/docs/ARCHIVE.md'}; Vietnamese news archive; obeys robots.txt)`;
 
 export interface FetchOptions {
   userAgent?: string;

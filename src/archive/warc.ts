@@ -150,21 +150,23 @@ export class WarcWriter {
 
   /**
    * Append records to the current file (opening or rotating as needed) and make them durable.
-   * Calls are serialised. Returns where each record landed and the file's new length, which the
-   * caller must commit (with `commit`) together with its capture rows.
+   * Calls are serialised. `commit` runs synchronously right after the bytes are durable and before
+   * the next append, so it can record the new file length together with the capture rows in one
+   * database transaction, in file order. If it throws, the file is cut back and the error passed on.
    */
-  append(records: WARCRecord[]): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
-    const run = this.chain.then(() => this.appendNow(records));
+  append(records: WARCRecord[], commit?: (locations: RecordLocation[], file: string, end: number) => void): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
+    const run = this.chain.then(() => this.appendNow(records, commit));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async appendNow(records: WARCRecord[]): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
+  private async appendNow(records: WARCRecord[], commit?: (locations: RecordLocation[], file: string, end: number) => void): Promise<{ locations: RecordLocation[]; file: string; end: number }> {
     const blobs: Uint8Array[] = [];
     for (const r of records) blobs.push(await serialize(r));
     const total = blobs.reduce((n, b) => n + b.length, 0);
     if (!this.current || (this.current.size > 0 && this.current.size + total > this.opts.maxFileBytes)) await this.rotate();
     const cur = this.current!;
+    const start = cur.size;
     const locations: RecordLocation[] = [];
     for (let i = 0; i < blobs.length; i++) {
       fs.writeSync(cur.fd, blobs[i], 0, blobs[i].length, cur.size);
@@ -176,6 +178,15 @@ export class WarcWriter {
       cur.size += blobs[i].length;
     }
     if (this.opts.fsync) fs.fdatasyncSync(cur.fd);
+    if (commit) {
+      try {
+        commit(locations, cur.name, cur.size);
+      } catch (e) {
+        fs.ftruncateSync(cur.fd, start);
+        cur.size = start;
+        throw e;
+      }
+    }
     return { locations, file: cur.name, end: cur.size };
   }
 
@@ -235,13 +246,17 @@ export interface ReadRecord {
   length: number;
 }
 
-/** Read every record of a WARC file (gzip per record, whole-file gzip, or uncompressed). */
-export async function* readWarc(file: string): AsyncGenerator<ReadRecord> {
+/**
+ * Read every record of a WARC file (gzip per record, whole-file gzip, or uncompressed). With
+ * `decoded`, payloads come with transfer- and content-encoding undone (wget stores chunked bodies
+ * as sent) — what a parser wants; without, exactly as stored — what a copy wants.
+ */
+export async function* readWarc(file: string, opts: { decoded?: boolean } = {}): AsyncGenerator<ReadRecord> {
   const stream = fs.createReadStream(file);
   const parser = new WARCParser(stream, { keepHeadersCase: true });
   try {
     for await (const record of parser) {
-      const payload = await record.readFully(false);
+      const payload = await record.readFully(Boolean(opts.decoded) && Boolean(record.httpHeaders));
       const h = record.httpHeaders;
       const httpHeaders: Array<[string, string]> = [];
       if (h) for (const [k, v] of h.headers as Iterable<[string, string]>) httpHeaders.push([k, v]);

@@ -1,0 +1,633 @@
+/**
+ * The crawler: reads sources (feeds, sitemaps), fetches what they list, politely, captures every
+ * exchange in WARC, extracts articles, keeps versions, and hands them to the index.
+ *
+ * State lives in archive.sqlite, so a run can be killed at any point and resumed:
+ * - The frontier (`urls`) holds every URL with a state: queued → fetching → done | failed | gone |
+ *   blocked. On start, `fetching` rows (in flight when the process died) go back to `queued`.
+ * - A `crawl --once` run has a row in `runs`; an unfinished run is resumed rather than restarted,
+ *   and "fetched in this run" means `last_fetched >= runs.started`, so nothing done before the kill
+ *   is fetched again and nothing left is skipped. The run's counters are updated in the same
+ *   transactions as the captures, so the final JSON line covers the whole run across restarts.
+ * - An exchange is appended to the WARC file and fsync'd, then — inside the writer's serial
+ *   section, so file order and commit order agree — one transaction records the capture, the new
+ *   committed file length, the frontier update, the article version and the counters. On restart
+ *   the WARC files are truncated back to their committed lengths (warc.ts).
+ *
+ * Politeness: one request at a time per host (`host[:port]`), at least `delayMs` between the end of
+ * one request and the start of the next, or robots.txt's Crawl-delay if longer; 429 and 503 back the
+ * whole host off for Retry-After (capped; beyond the cap the URL waits for a later run); a few hosts
+ * are crawled in parallel. robots.txt is fetched (and captured) before the first page of a host,
+ * cached for a day, and always obeyed.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { openArchiveDb, transaction, type ArchiveDb } from './db.ts';
+import { fetchOnce, decodedBody, header, retryAfterMs, DEFAULT_USER_AGENT, type Exchange } from './http.ts';
+import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
+import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from './warc.ts';
+import { parseFeed, FeedError, type FeedEntry } from './feeds.ts';
+import { decodeBody } from './charset.ts';
+import { extractArticle, type Extracted } from './extract.ts';
+import { recordArticle, touchArticle, markGone } from './articles.ts';
+import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
+import { listSources, sourceNameFor } from './sources.ts';
+import { hostKey } from './canonical.ts';
+import { writeCdxj } from './cdxj.ts';
+import { readRecordAt } from './replay.ts';
+
+export interface CrawlOptions {
+  dataDir: string;
+  /** Feed or sitemap URLs for this run; default: the configured sources. */
+  sources?: string[];
+  /** Minimum ms between two requests to one host (default 1000). */
+  delayMs?: number;
+  userAgent?: string;
+  timeoutMs?: number;
+  maxRedirects?: number;
+  /** Attempts per URL for network errors, 429 and 503 (default 3). */
+  maxTries?: number;
+  /** First backoff after a network error or a 429/503 without Retry-After, doubled each try (default 1000 ms). */
+  retryBaseMs?: number;
+  /** Longest Retry-After waited for within a run (default 120 s). */
+  maxRetryAfterMs?: number;
+  /** Hosts crawled at the same time (default 4). */
+  parallelHosts?: number;
+  /** At most this many article URLs taken from one feed/sitemap read (default 1000, newest first). */
+  maxPerList?: number;
+  /** WARC rotation size (default 1 GiB). */
+  warcMaxBytes?: number;
+  /** fsync each WARC append (default true). */
+  fsync?: boolean;
+  /** Where articles go; default the engine of dataDir. `null`: do not index now (left pending). */
+  sink?: DocSink | null;
+  /** Progress callback: done/total units and a detail line. */
+  onProgress?: (done: number, total: number, detail: string) => void;
+  /** Diagnostic lines (Vietnamese, for stderr). */
+  log?: (line: string) => void;
+  /** Stop early (continuous mode, tests). */
+  signal?: AbortSignal;
+}
+
+export interface CrawlReport {
+  fetched: number;
+  articles: number;
+  errors: number;
+  unchanged: number;
+  new_versions: number;
+  blocked: number;
+  gone: number;
+  indexed: number;
+  run: number;
+  resumed: boolean;
+  /** What crash recovery cut from WARC files at start. */
+  recovered: Array<{ file: string; droppedBytes: number }>;
+  ms: number;
+}
+
+type Kind = 'feed' | 'sitemap' | 'article';
+
+interface UrlRow {
+  url: string;
+  kind: Kind;
+  host: string;
+  source: string | null;
+  tries: number;
+  etag: string | null;
+  last_modified: string | null;
+  last_digest: string | null;
+  last_capture_date: string | null;
+  hint_title: string | null;
+  hint_published: string | null;
+  hint_summary: string | null;
+  via: string | null;
+  hops: number;
+}
+
+type Counter = 'fetched' | 'articles' | 'errors' | 'unchanged' | 'new_versions' | 'blocked' | 'gone';
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** Columns added after the first schema: kept here so old archives upgrade in place. */
+function migrate(db: ArchiveDb): void {
+  const cols = new Set((db.prepare('PRAGMA table_info(urls)').all() as Array<{ name: string }>).map((c) => c.name));
+  if (!cols.has('via')) db.exec('ALTER TABLE urls ADD COLUMN via TEXT');
+  if (!cols.has('hops')) db.exec('ALTER TABLE urls ADD COLUMN hops INTEGER NOT NULL DEFAULT 0');
+}
+
+interface HostState {
+  readyAt: number;
+  rules?: RobotsRules;
+  rulesUntil?: number;
+  crawlDelayMs?: number;
+}
+
+export class Crawler {
+  readonly db: ArchiveDb;
+  private readonly opts: CrawlOptions;
+  private readonly writer: WarcWriter;
+  private readonly hosts = new Map<string, HostState>();
+  private readonly userAgent: string;
+  private readonly delayMs: number;
+  private runId = 0;
+  private runStarted = 0;
+  private sink: DocSink | null | undefined;
+  private sinkWarned = false;
+
+  constructor(opts: CrawlOptions) {
+    this.opts = opts;
+    this.db = openArchiveDb(opts.dataDir);
+    migrate(this.db);
+    this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
+    this.delayMs = opts.delayMs ?? 1000;
+    const db = this.db;
+    this.writer = new WarcWriter(path.join(opts.dataDir, 'warc'), {
+      committedFiles: () => db.prepare("SELECT name, bytes FROM warc_files WHERE origin = 'crawl'").all() as Array<{ name: string; bytes: number }>,
+      registerFile: (name) => void db.prepare("INSERT INTO warc_files(name, bytes, created, origin) VALUES (?, 0, ?, 'crawl')").run(name, Date.now()),
+      forgetFile: (name) => void db.prepare('DELETE FROM warc_files WHERE name = ?').run(name),
+    }, { maxFileBytes: opts.warcMaxBytes, fsync: opts.fsync, info: { operator: 'Tra', 'http-header-user-agent': this.userAgent, robots: 'obey' } });
+    this.sink = opts.sink;
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  private bump(counter: Counter, n = 1): void {
+    this.db.prepare(`UPDATE runs SET ${counter} = ${counter} + ? WHERE id = ?`).run(n, this.runId);
+  }
+
+  /** One complete pass: read the sources, fetch everything due, index, write the CDXJ. */
+  async runOnce(): Promise<CrawlReport> {
+    const t0 = performance.now();
+    const db = this.db;
+    const recovered = this.writer.recover();
+    for (const r of recovered) this.log(`khôi phục: cắt ${r.droppedBytes} byte chưa ghi nhận ở cuối ${r.file}`);
+    db.prepare("UPDATE urls SET state = 'queued' WHERE state = 'fetching'").run();
+
+    const open = db.prepare('SELECT id, started FROM runs WHERE finished IS NULL ORDER BY id DESC LIMIT 1').get() as { id: number; started: number } | undefined;
+    const resumed = Boolean(open);
+    const sourceUrls = this.opts.sources?.length ? this.opts.sources : listSources(db).filter((s) => s.enabled).map((s) => s.url);
+    if (open) {
+      this.runId = open.id;
+      this.runStarted = open.started;
+      this.log(`tiếp tục lần thu thập #${open.id} bị dừng giữa chừng`);
+    } else {
+      this.runStarted = Date.now();
+      this.runId = Number(db.prepare('INSERT INTO runs(started, sources) VALUES (?, ?)').run(this.runStarted, JSON.stringify(sourceUrls)).lastInsertRowid);
+    }
+
+    transaction(db, () => {
+      for (const s of sourceUrls) this.enqueue(s, 'feed', sourceNameFor(db, s), {}, 3);
+      // Articles whose re-check time has come (schedule.ts).
+      const due = db.prepare(`SELECT a.url, a.source FROM articles a WHERE a.gone = 0 AND a.next_check <= ?`).all(Date.now()) as Array<{ url: string; source: string | null }>;
+      for (const a of due) this.enqueue(a.url, 'article', a.source, {}, 1);
+    });
+
+    await this.indexPending();
+    await this.loop();
+    await this.indexPending();
+
+    db.prepare('UPDATE runs SET finished = ? WHERE id = ?').run(Date.now(), this.runId);
+    writeCdxj(db, path.join(this.opts.dataDir, 'warc'));
+    const r = db.prepare('SELECT fetched, articles, errors, unchanged, new_versions, blocked, gone FROM runs WHERE id = ?').get(this.runId) as Record<Counter, number>;
+    const indexed = (db.prepare('SELECT COUNT(*) AS n FROM articles WHERE indexed_version = latest_version AND latest_version > 0').get() as { n: number }).n;
+    return { ...r, indexed, run: this.runId, resumed, recovered, ms: Math.round(performance.now() - t0) };
+  }
+
+  /**
+   * Put a URL in the frontier for this run: new URLs are queued; known ones are queued again if
+   * this run has not fetched them yet (so an article still listed by its feed is re-checked, with
+   * a conditional GET); URLs already fetched in this run are left alone.
+   */
+  private enqueue(url: string, kind: Kind, source: string | null, hints: { title?: string; published?: string; summary?: string; via?: string; hops?: number }, priority: number): void {
+    let host: string;
+    try {
+      host = hostKey(url);
+    } catch {
+      return;
+    }
+    this.db.prepare(`INSERT INTO urls(url, kind, host, source, state, priority, discovered, hint_title, hint_published, hint_summary, via, hops)
+        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(url) DO UPDATE SET
+        state = CASE WHEN urls.state IN ('queued','fetching') OR (urls.last_fetched IS NOT NULL AND urls.last_fetched >= ?) THEN urls.state ELSE 'queued' END,
+        tries = CASE WHEN urls.last_fetched IS NOT NULL AND urls.last_fetched >= ? THEN urls.tries ELSE 0 END,
+        not_before = CASE WHEN urls.last_fetched IS NOT NULL AND urls.last_fetched >= ? THEN urls.not_before ELSE 0 END,
+        hint_title = COALESCE(excluded.hint_title, urls.hint_title),
+        hint_published = COALESCE(excluded.hint_published, urls.hint_published),
+        hint_summary = COALESCE(excluded.hint_summary, urls.hint_summary),
+        source = COALESCE(urls.source, excluded.source),
+        via = COALESCE(excluded.via, urls.via),
+        hops = excluded.hops`)
+      .run(url, kind, host, source, priority, Date.now(), hints.title ?? null, hints.published ?? null, hints.summary ?? null, hints.via ?? null, hints.hops ?? 0,
+        this.runStarted, this.runStarted, this.runStarted);
+  }
+
+  private async loop(): Promise<void> {
+    const db = this.db;
+    const parallel = Math.max(1, this.opts.parallelHosts ?? 4);
+    const inflight = new Map<string, Promise<void>>();
+    const queuedHosts = db.prepare("SELECT host, MIN(not_before) AS nb FROM urls WHERE state = 'queued' GROUP BY host");
+    const pick = db.prepare("SELECT * FROM urls WHERE state = 'queued' AND host = ? AND not_before <= ? ORDER BY priority DESC, discovered, rowid LIMIT 1");
+    const claim = db.prepare("UPDATE urls SET state = 'fetching' WHERE url = ?");
+    const counts = db.prepare("SELECT SUM(state = 'queued') AS q, SUM(last_fetched >= ?) AS d FROM urls");
+    while (!this.opts.signal?.aborted) {
+      const now = Date.now();
+      let wake = Infinity;
+      const hosts = queuedHosts.all() as Array<{ host: string; nb: number }>;
+      for (const { host, nb } of hosts) {
+        if (inflight.has(host)) continue;
+        if (inflight.size >= parallel) break;
+        const hs = this.hostState(host);
+        const ready = Math.max(hs.readyAt, nb);
+        if (ready > now) {
+          wake = Math.min(wake, ready);
+          continue;
+        }
+        const row = pick.get(host, now) as UrlRow | undefined;
+        if (!row) continue;
+        claim.run(row.url);
+        const job = this.process(row)
+          .catch((e: Error) => {
+            this.log(`lỗi khi xử lý ${row.url}: ${e.stack ?? e.message}`);
+            transaction(db, () => {
+              db.prepare("UPDATE urls SET state = 'failed', error = ?, last_fetched = ? WHERE url = ?").run(String(e.message), Date.now(), row.url);
+              this.bump('errors');
+            });
+          })
+          .finally(() => inflight.delete(host));
+        inflight.set(host, job);
+      }
+      if (this.opts.onProgress) {
+        const c = counts.get(this.runStarted) as { q: number | null; d: number | null };
+        const done = c.d ?? 0;
+        this.opts.onProgress(done, done + (c.q ?? 0) + inflight.size, `${inflight.size} máy chủ đang tải`);
+      }
+      if (inflight.size === 0) {
+        if (hosts.length === 0) break;
+        if (wake === Infinity) wake = now + 50;
+        await sleep(Math.min(wake - now, 60_000), this.opts.signal);
+        continue;
+      }
+      const timers = wake === Infinity ? [] : [sleep(wake - now)];
+      await Promise.race([...inflight.values(), ...timers]);
+    }
+    await Promise.allSettled([...inflight.values()]);
+  }
+
+  private hostState(host: string): HostState {
+    let hs = this.hosts.get(host);
+    if (!hs) {
+      hs = { readyAt: 0 };
+      this.hosts.set(host, hs);
+    }
+    return hs;
+  }
+
+  /** Mark the host busy until `delay` after now (the politeness gap after a request). */
+  private release(host: string, extraMs = 0): void {
+    const hs = this.hostState(host);
+    const gap = Math.max(this.delayMs, hs.crawlDelayMs ?? 0);
+    hs.readyAt = Math.max(hs.readyAt, Date.now() + gap + extraMs);
+  }
+
+  /** Fetch with the host's politeness gap respected even inside one job (robots.txt, then page). */
+  private async politeFetch(url: string, headers: Record<string, string> = {}): Promise<Exchange> {
+    const host = hostKey(url);
+    const hs = this.hostState(host);
+    await sleep(hs.readyAt - Date.now(), this.opts.signal);
+    try {
+      return await fetchOnce(url, { userAgent: this.userAgent, headers, timeoutMs: this.opts.timeoutMs });
+    } finally {
+      this.release(host);
+    }
+  }
+
+  /** robots.txt rules for the host of `url`, from cache or fetched (and captured) now. */
+  private async robotsFor(url: string): Promise<RobotsRules> {
+    const host = hostKey(url);
+    const hs = this.hostState(host);
+    const now = Date.now();
+    if (hs.rules && (hs.rulesUntil ?? 0) > now) return hs.rules;
+    const rUrl = robotsUrl(url);
+    const cached = this.db.prepare('SELECT fetched, status, body FROM robots WHERE host = ?').get(host) as { fetched: number; status: number; body: string } | undefined;
+    let status: number;
+    let body: string;
+    let fetched: number;
+    if (cached && cached.fetched + robotsTtl(cached.status) > now) {
+      ({ status, body, fetched } = cached);
+    } else {
+      fetched = now;
+      let target = rUrl;
+      status = 0;
+      body = '';
+      for (let hop = 0; hop <= 5; hop++) {
+        let ex: Exchange;
+        try {
+          ex = await this.politeFetch(target);
+        } catch (e) {
+          this.log(`không tải được ${target}: ${(e as Error).message}`);
+          status = 0;
+          break;
+        }
+        await this.capture(ex, () => undefined);
+        status = ex.status;
+        const loc = header(ex.headers, 'location');
+        if (status >= 300 && status < 400 && loc) {
+          target = new URL(loc, target).href;
+          continue;
+        }
+        body = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+        break;
+      }
+      // Unreachable counts as a server error: complete disallow, asked again soon.
+      if (status === 0) status = 599;
+      this.db.prepare('INSERT INTO robots(host, fetched, status, body) VALUES (?, ?, ?, ?) ON CONFLICT(host) DO UPDATE SET fetched = excluded.fetched, status = excluded.status, body = excluded.body')
+        .run(host, fetched, status, body);
+    }
+    const rules = rulesFrom(rUrl, status, body, this.userAgent);
+    hs.rules = rules;
+    hs.rulesUntil = fetched + robotsTtl(status);
+    hs.crawlDelayMs = rules.crawlDelayMs();
+    // The gap after the robots.txt request itself must already respect its Crawl-delay.
+    if (hs.crawlDelayMs) this.release(host);
+    return rules;
+  }
+
+  /**
+   * Write the exchange's WARC records, then run `commit` in the same serial section, inside one
+   * transaction with the capture rows. A 200 whose payload digest equals the last capture of the
+   * same URL becomes a revisit record.
+   */
+  private async capture(ex: Exchange, commit: (captureId: number, revisit: boolean) => void, previous?: { digest: string | null; date: string | null }): Promise<{ captureId: number; revisit: boolean }> {
+    const digest = ex.status === 200 ? payloadDigest(ex.body) : undefined;
+    const revisit = Boolean(digest && previous?.digest === digest && previous.date);
+    const records = exchangeRecords(ex, revisit ? { revisitOf: { url: ex.url, date: previous!.date!, digest: digest! } } : {});
+    let captureId = 0;
+    await this.writer.append(records, (locations: RecordLocation[], file: string, end: number) => {
+      transaction(this.db, () => {
+        this.db.prepare('UPDATE warc_files SET bytes = ? WHERE name = ?').run(end, file);
+        const ins = this.db.prepare('INSERT INTO captures(url, captured, type, status, mime, digest, warc, offset, length, record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+        const captured = new Date(ex.started).toISOString();
+        const mime = (header(ex.headers, 'content-type') ?? '').split(';')[0].trim() || null;
+        for (const loc of locations) {
+          const isResp = loc.type === 'response' || loc.type === 'revisit';
+          const r = ins.run(ex.url, captured, loc.type, isResp ? ex.status : null, isResp ? mime : null, isResp ? (digest ?? payloadDigest(ex.body)) : null, loc.file, loc.offset, loc.length, loc.recordId);
+          if (isResp) captureId = Number(r.lastInsertRowid);
+        }
+        this.bump('fetched');
+        commit(captureId, revisit);
+      });
+    });
+    return { captureId, revisit };
+  }
+
+  /** Fetch one frontier URL and act on the answer. */
+  private async process(row: UrlRow): Promise<void> {
+    const db = this.db;
+    const rules = await this.robotsFor(row.url);
+    if (!rules.allowed(row.url)) {
+      transaction(db, () => {
+        db.prepare("UPDATE urls SET state = 'blocked', last_fetched = ?, error = 'robots.txt' WHERE url = ?").run(Date.now(), row.url);
+        this.bump('blocked');
+      });
+      this.log(`robots.txt không cho phép: ${row.url}`);
+      return;
+    }
+    const conditional: Record<string, string> = {};
+    if (row.etag) conditional['If-None-Match'] = row.etag;
+    if (row.last_modified) conditional['If-Modified-Since'] = row.last_modified;
+
+    let ex: Exchange;
+    try {
+      ex = await this.politeFetch(row.url, conditional);
+    } catch (e) {
+      this.retryOrFail(row, (e as Error).message, (this.opts.retryBaseMs ?? 1000) * 2 ** row.tries);
+      return;
+    }
+    const now = Date.now();
+    const status = ex.status;
+    const maxTries = this.opts.maxTries ?? 3;
+
+    if (status === 429 || status === 503) {
+      const wait = retryAfterMs(header(ex.headers, 'retry-after')) ?? Math.max(this.delayMs, this.opts.retryBaseMs ?? 1000) * 2 ** row.tries;
+      const cap = this.opts.maxRetryAfterMs ?? 120_000;
+      this.hostState(row.host).readyAt = Math.max(this.hostState(row.host).readyAt, Date.now() + Math.min(wait, cap));
+      await this.capture(ex, () => {
+        if (row.tries + 1 >= maxTries || wait > cap) {
+          db.prepare("UPDATE urls SET state = 'failed', tries = tries + 1, last_fetched = ?, last_status = ?, error = ? WHERE url = ?")
+            .run(now, status, `HTTP ${status}, Retry-After ${Math.round(wait / 1000)} s`, row.url);
+          this.bump('errors');
+        } else {
+          db.prepare("UPDATE urls SET state = 'queued', tries = tries + 1, not_before = ?, last_status = ? WHERE url = ?").run(now + wait, status, row.url);
+        }
+      });
+      this.log(`${row.host} trả ${status}: chờ ${Math.round(wait)} ms theo Retry-After`);
+      return;
+    }
+
+    const location = header(ex.headers, 'location');
+    if (status >= 300 && status < 400 && status !== 304 && location) {
+      let target: string | undefined;
+      try {
+        target = new URL(location, row.url).href;
+      } catch {
+        target = undefined;
+      }
+      await this.capture(ex, () => {
+        const tooMany = row.hops + 1 > (this.opts.maxRedirects ?? 5);
+        db.prepare("UPDATE urls SET state = ?, last_fetched = ?, last_status = ?, error = ? WHERE url = ?")
+          .run(target && !tooMany ? 'done' : 'failed', now, status, target && !tooMany ? null : 'chuyển hướng hỏng hoặc quá nhiều lần', row.url);
+        if (!target || tooMany) {
+          this.bump('errors');
+          return;
+        }
+        this.enqueue(target, row.kind, row.source, {
+          title: row.hint_title ?? undefined, published: row.hint_published ?? undefined, summary: row.hint_summary ?? undefined,
+          via: row.via ? `${row.via}\n${row.url}` : row.url, hops: row.hops + 1,
+        }, 4);
+      });
+      return;
+    }
+
+    if (status === 304 || (status === 200 && row.last_digest && payloadDigest(ex.body) === row.last_digest)) {
+      let listEntries: FeedEntry[] | undefined;
+      let listSitemaps: string[] = [];
+      let listError: string | undefined;
+      if (row.kind !== 'article' && status === 200) {
+        try {
+          ({ entries: listEntries, sitemaps: listSitemaps } = this.parseList(row, ex));
+        } catch (e) {
+          listError = (e as Error).message;
+        }
+      } else if (row.kind !== 'article') {
+        // An unchanged feed still lists its articles: read them from the last full capture.
+        const prev = db.prepare("SELECT warc, offset, length FROM captures WHERE url = ? AND type = 'response' AND status = 200 ORDER BY id DESC LIMIT 1").get(row.url) as { warc: string; offset: number; length: number } | undefined;
+        if (prev) {
+          try {
+            const old = await readRecordAt(path.join(this.opts.dataDir, 'warc', prev.warc), prev.offset, prev.length);
+            ({ entries: listEntries, sitemaps: listSitemaps } = this.parseList(row, { headers: old.httpHeaders, body: Buffer.from(old.payload) }));
+          } catch (e) {
+            listError = (e as Error).message;
+          }
+        }
+      }
+      await this.capture(ex, () => {
+        db.prepare("UPDATE urls SET state = 'done', last_fetched = ?, last_status = ?, tries = 0, error = ? WHERE url = ?").run(now, status, listError ?? null, row.url);
+        if (row.kind === 'article') {
+          touchArticle(db, row.url, now);
+          this.bump('unchanged');
+          this.bump('articles');
+        } else if (listEntries) {
+          for (const sm of listSitemaps) this.enqueue(sm, 'sitemap', row.source, {}, 2);
+          this.enqueueEntries(row, listEntries);
+        }
+      }, { digest: row.last_digest, date: row.last_capture_date });
+      return;
+    }
+
+    if (status !== 200) {
+      await this.capture(ex, () => {
+        const gone = status === 404 || status === 410;
+        db.prepare("UPDATE urls SET state = ?, last_fetched = ?, last_status = ?, error = ? WHERE url = ?").run(gone ? 'gone' : 'failed', now, status, `HTTP ${status}`, row.url);
+        if (gone && row.kind === 'article' && markGone(db, row.url, now)) this.bump('gone');
+        this.bump('errors');
+      });
+      this.log(`HTTP ${status}: ${row.url}`);
+      return;
+    }
+
+    // 200 with new content.
+    const validators = { etag: header(ex.headers, 'etag') ?? null, lastModified: header(ex.headers, 'last-modified') ?? null };
+    const digest = payloadDigest(ex.body);
+    const capturedIso = new Date(ex.started).toISOString();
+    const markDone = (error: string | null): void => {
+      db.prepare(`UPDATE urls SET state = 'done', last_fetched = ?, last_status = 200, tries = 0, etag = ?, last_modified = ?, last_digest = ?, last_capture_date = ?, error = ? WHERE url = ?`)
+        .run(now, validators.etag, validators.lastModified, digest, capturedIso, error, row.url);
+    };
+    if (row.kind !== 'article') {
+      let parsed: { entries: FeedEntry[]; sitemaps: string[] } | undefined;
+      let error: string | null = null;
+      try {
+        parsed = this.parseList(row, ex);
+      } catch (e) {
+        error = e instanceof FeedError ? e.message : String(e);
+      }
+      await this.capture(ex, () => {
+        markDone(error);
+        if (!parsed) {
+          this.bump('errors');
+          return;
+        }
+        for (const sm of parsed.sitemaps) this.enqueue(sm, 'sitemap', row.source, {}, 2);
+        this.enqueueEntries(row, parsed.entries);
+      });
+      if (error) this.log(`không đọc được danh sách ${row.url}: ${error}`);
+      return;
+    }
+
+    let extracted: Extracted | undefined;
+    let error: string | null = null;
+    try {
+      const text = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+      extracted = extractArticle(text, row.url);
+      if (!extracted.text) error = 'không tìm thấy nội dung bài';
+    } catch (e) {
+      error = `trích xuất lỗi: ${(e as Error).message}`;
+    }
+    await this.capture(ex, (captureId) => {
+      markDone(error);
+      if (!extracted || !extracted.text) {
+        this.bump('errors');
+        return;
+      }
+      if (!extracted.title && row.hint_title) extracted.title = row.hint_title;
+      const res = recordArticle(db, {
+        url: row.url,
+        via: row.via ? row.via.split('\n') : [],
+        captured: ex.started,
+        extracted,
+        source: row.source ?? sourceNameFor(db, row.url),
+        captureId,
+        hintSummary: row.hint_summary ?? undefined,
+        hintPublished: row.hint_published ?? undefined,
+      });
+      this.bump('articles');
+      if (res.newVersion) this.bump('new_versions');
+      else this.bump('unchanged');
+    });
+    if (error) this.log(`${row.url}: ${error}`);
+  }
+
+  private parseList(row: UrlRow, ex: Pick<Exchange, 'headers' | 'body'>): { entries: FeedEntry[]; sitemaps: string[] } {
+    const text = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+    const parsed = parseFeed(text, row.url);
+    return { entries: parsed.entries, sitemaps: parsed.sitemaps };
+  }
+
+  private enqueueEntries(row: UrlRow, entries: FeedEntry[]): void {
+    const max = this.opts.maxPerList ?? 1000;
+    let list = entries;
+    if (list.length > max) {
+      // Newest first when the list is dated (news sitemaps, feeds); else the listed order.
+      list = [...list].sort((a, b) => (b.published ?? b.modified ?? '').localeCompare(a.published ?? a.modified ?? '')).slice(0, max);
+    }
+    for (const e of list) this.enqueue(e.url, 'article', row.source, { title: e.title, published: e.published, summary: e.summary }, 1);
+  }
+
+  private retryOrFail(row: UrlRow, message: string, backoffMs: number): void {
+    const maxTries = this.opts.maxTries ?? 3;
+    const now = Date.now();
+    transaction(this.db, () => {
+      if (row.tries + 1 >= maxTries) {
+        this.db.prepare("UPDATE urls SET state = 'failed', tries = tries + 1, last_fetched = ?, error = ? WHERE url = ?").run(now, message, row.url);
+        this.bump('errors');
+      } else {
+        this.db.prepare("UPDATE urls SET state = 'queued', tries = tries + 1, not_before = ?, error = ? WHERE url = ?").run(now + backoffMs, message, row.url);
+      }
+    });
+    this.log(`lỗi mạng ${row.url}: ${message}`);
+  }
+
+  /** Index whatever is pending (see index-sink.ts). A missing engine leaves it pending, with a note. */
+  private async indexPending(): Promise<number> {
+    if (this.sink === null) return 0;
+    if (this.sink === undefined) {
+      try {
+        this.sink = await openEngineSink(this.opts.dataDir);
+      } catch (e) {
+        if (!this.sinkWarned) this.log(`chưa đưa được vào chỉ mục (sẽ thử lại lần sau): ${(e as Error).message}`);
+        this.sinkWarned = true;
+        return 0;
+      }
+    }
+    return flushPending(this.db, this.sink);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+    if (this.sink && !this.opts.sink) await this.sink.close();
+    this.db.close();
+  }
+}
+
+/** `tra crawl --once`: one run, resumed if the previous one was interrupted. */
+export async function crawlOnce(opts: CrawlOptions): Promise<CrawlReport> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const c = new Crawler(opts);
+  try {
+    return await c.runOnce();
+  } finally {
+    await c.close();
+  }
+}
