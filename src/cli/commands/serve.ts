@@ -1,0 +1,76 @@
+/**
+ * `tra serve --data DIR [--port P] [--host H]`: the web application and JSON API on a data
+ * directory (contract: ../shared/CONTRACT.md). Prints the URL it listens on, logs JSON lines on
+ * stderr, and stops cleanly on Ctrl-C or SIGTERM.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+import { checkDataDir } from './search.ts';
+import { runServer, ListenError } from '../../server/run.ts';
+
+export interface ServeFlags {
+  port?: string;
+  host: string;
+  cors?: string;
+  rateLimit?: string;
+  logLevel: string;
+  trustProxy?: boolean;
+}
+
+export function parsePort(v: string | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`cổng không hợp lệ "${v}": hãy dùng một số từ 0 đến 65535`);
+  return n;
+}
+
+function parseRate(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--rate-limit phải là số nguyên không âm (số yêu cầu mỗi phút cho mỗi máy; 0 là không giới hạn), không phải "${v}"`);
+  return n;
+}
+
+/** Options shared by `serve` and `start`. */
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option('--port <port>', 'cổng (mặc định 8080, hoặc biến PORT)')
+    .option('--host <host>', 'địa chỉ nghe (0.0.0.0 để mở cho mạng ngoài)', '127.0.0.1')
+    .option('--cors <origins>', 'các origin được gọi /api từ trình duyệt, cách nhau bởi dấu phẩy ("*" cho mọi origin)')
+    .option('--rate-limit <n>', 'số yêu cầu tối đa mỗi phút cho mỗi địa chỉ IP (0: không giới hạn)', undefined)
+    .option('--log-level <level>', 'mức nhật ký: fatal, error, warn, info, debug', 'info')
+    .option('--trust-proxy', 'tin header X-Forwarded-For (chỉ khi chạy sau reverse proxy của bạn)');
+}
+
+export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void> {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(f.logLevel)) throw new UserError(`--log-level phải là một trong: ${levels.join(', ')}`);
+  const port = parsePort(f.port ?? process.env.PORT, 8080);
+  try {
+    const running = await runServer({
+      dataDir,
+      host: f.host,
+      port,
+      corsOrigins: f.cors ? f.cors.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      rateLimit: parseRate(f.rateLimit),
+      logLevel: f.logLevel,
+      trustProxy: f.trustProxy,
+    });
+    await running.closed;
+  } catch (err) {
+    if (err instanceof ListenError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  addServeOptions(
+    program
+      .command('serve')
+      .description('chạy trang web và API JSON trên một thư mục dữ liệu (in ra địa chỉ đang nghe)')
+      .requiredOption('--data <dir>', 'thư mục dữ liệu'),
+  ).action(async (o: ServeFlags & { data: string }) => {
+    checkDataDir(o.data);
+    await serveDataDir(o.data, o);
+  });
+}

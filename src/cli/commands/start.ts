@@ -1,0 +1,55 @@
+/**
+ * `tra start` (what `npm start` runs): serve the default data directory, `./data` (or --data,
+ * or the TRA_DATA environment variable). When it holds no documents yet, the team's sample
+ * articles (samples/tin-mau.jsonl) are indexed first so a newcomer has something to search.
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openEngine, type DocInput } from '../../engine/index.ts';
+import { readJsonl } from '../../store/jsonl.ts';
+import { addServeOptions, serveDataDir, type ServeFlags } from './serve.ts';
+
+const SAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'samples', 'tin-mau.jsonl');
+
+async function documentsIn(dataDir: string): Promise<number> {
+  if (!existsSync(path.join(dataDir, 'store.sqlite'))) return 0;
+  const engine = await openEngine(dataDir, { readOnly: true });
+  try {
+    return engine.stats().documents;
+  } finally {
+    engine.close();
+  }
+}
+
+/** Index the sample articles into an empty data directory; returns how many. */
+export async function seedSamples(dataDir: string, file = SAMPLES): Promise<number> {
+  const engine = await openEngine(dataDir);
+  try {
+    async function* docs(): AsyncGenerator<DocInput> {
+      for await (const { value } of readJsonl(file, (msg) => process.stderr.write(msg + '\n'))) {
+        if (typeof value.id === 'string' && value.id) yield value as DocInput;
+      }
+    }
+    return (await engine.add(docs())).indexed;
+  } finally {
+    engine.close();
+  }
+}
+
+export function register(program: Command): void {
+  addServeOptions(
+    program
+      .command('start')
+      .description('chạy Tra trên thư mục dữ liệu mặc định ./data (lần đầu: nạp các bài mẫu để có cái mà tìm)')
+      .option('--data <dir>', 'thư mục dữ liệu (mặc định ./data, hoặc biến TRA_DATA)'),
+  ).action(async (o: ServeFlags & { data?: string }) => {
+    const dataDir = path.resolve(o.data ?? process.env.TRA_DATA ?? 'data');
+    if ((await documentsIn(dataDir)) === 0) {
+      const n = await seedSamples(dataDir);
+      process.stderr.write(`tra: thư mục ${dataDir} chưa có tài liệu; đã nạp ${n} bài mẫu từ samples/tin-mau.jsonl. Thêm tin thật bằng "tra index --data ${dataDir} FILE..." hoặc "tra crawl".\n`);
+    }
+    await serveDataDir(dataDir, o);
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The JSON API against the real server (loopback, free port) over a temporary data directory
+ * indexed from the team's samples.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { startTestServer, ROOT, type TestServer } from './test-support.ts';
+
+let s: TestServer;
+before(async () => {
+  s = await startTestServer();
+});
+after(async () => {
+  await s.close();
+});
+
+async function json(p: string): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const r = await s.get(p);
+  return { status: r.status, body: (await r.json()) as Record<string, unknown>, headers: r.headers };
+}
+
+function cli(...args: string[]): unknown {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tra.js'), ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function withoutTime(o: unknown): unknown {
+  const { took_ms: _t, ...rest } = o as Record<string, unknown>;
+  return rest;
+}
+
+test('GET /api/search returns the same object as `tra search --json`', async () => {
+  for (const q of ['chuyen doi so', 'Hà Nội', 'giá vàng', 'đường']) {
+    const { status, body } = await json(`/api/search?q=${encodeURIComponent(q)}&limit=5`);
+    assert.equal(status, 200);
+    assert.equal(typeof body.took_ms, 'number');
+    assert.deepEqual(withoutTime(body), withoutTime(cli('search', '--data', s.dir, '--limit', '5', '--json', q)), q);
+  }
+});
+
+test('a query typed without marks finds and highlights the accented words', async () => {
+  const { body } = await json('/api/search?q=chuyen%20doi%20so');
+  const hits = body.hits as Array<{ id: string; title: string; snippet: string; title_highlights: [number, number][] }>;
+  assert.equal(hits[0].id, 'mau-003');
+  const marked = hits[0].title_highlights.map(([a, b]) => hits[0].title.slice(a, b)).join(' ');
+  assert.match(marked, /Chuyển đổi số/);
+});
+
+test('filters by source and date, sorts by date', async () => {
+  const { body } = await json(`/api/search?q=${encodeURIComponent('Hà Nội')}&source=${encodeURIComponent('Tin Nhanh')}&limit=50`);
+  const hits = body.hits as Array<{ source: string; published: string }>;
+  assert.ok(hits.length > 0);
+  for (const h of hits) assert.equal(h.source, 'Tin Nhanh');
+  const ranged = await json(`/api/search?q=${encodeURIComponent('Hà Nội')}&from=2025-12-01&to=2025-12-31&limit=50`);
+  for (const h of ranged.body.hits as Array<{ published: string }>) assert.ok(h.published >= '2025-12-01' && h.published < '2026-01-01', h.published);
+  const byDate = await json(`/api/search?q=${encodeURIComponent('Hà Nội')}&sort=date&limit=50`);
+  const dates = (byDate.body.hits as Array<{ published: string }>).map((h) => Date.parse(h.published));
+  assert.ok(dates.length > 2);
+  assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
+});
+
+test('cursor pagination walks every hit exactly once', async () => {
+  const q = encodeURIComponent('giá');
+  const all = await json(`/api/search?q=${q}&limit=100`);
+  const want = (all.body.hits as Array<{ id: string }>).map((h) => h.id);
+  assert.ok(want.length >= 3, 'fixture has several hits for "giá"');
+  const got: string[] = [];
+  let url: string | undefined = `/api/search?q=${q}&limit=2`;
+  while (url) {
+    const r = await json(url);
+    got.push(...(r.body.hits as Array<{ id: string }>).map((h) => h.id));
+    const link = r.headers.get('link');
+    const next = r.headers.get('x-next-cursor');
+    assert.equal(Boolean(link), Boolean(next));
+    url = link ? link.match(/^<([^>]+)>; rel="next"$/)![1] : undefined;
+  }
+  assert.deepEqual(got, want);
+  // A cursor belongs to its query.
+  const first = await json(`/api/search?q=${q}&limit=2`);
+  const cursor = first.headers.get('x-next-cursor')!;
+  const wrong = await json(`/api/search?q=xang&limit=2&cursor=${cursor}`);
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.body.field, 'cursor');
+});
+
+test('invalid input gets a 400 naming the field, in Vietnamese', async () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['/api/search', 'q', /Thiếu tham số "q"/],
+    ['/api/search?q=a&limit=0', 'limit', /lớn hơn hoặc bằng 1/],
+    ['/api/search?q=a&limit=nhiều', 'limit', /số nguyên/],
+    ['/api/search?q=a&from=2025-13-45', 'from', /YYYY-MM-DD/],
+    ['/api/search?q=a&sort=ngẫu-nhiên', 'sort', /relevance, date/],
+    ['/api/search?q=a&from=2025-12-01&to=2025-01-01', 'from', /đổi chỗ/],
+    [`/api/search?q=${'a'.repeat(501)}`, 'q', /tối đa 500/],
+    ['/api/trends?q=a&interval=year', 'interval', /day, week, month/],
+  ];
+  for (const [url, field, message] of cases) {
+    const r = await json(url);
+    assert.equal(r.status, 400, url);
+    assert.equal(r.body.field, field, url);
+    assert.match(String(r.body.message), message, url);
+  }
+});
+
+test('GET /api/trends matches `tra trends --json`; compare lines series up and exports CSV', async () => {
+  const q = 'Hà Nội';
+  const { body } = await json(`/api/trends?q=${encodeURIComponent(q)}&interval=month`);
+  assert.deepEqual(withoutTime(body), withoutTime(cli('trends', '--data', s.dir, '--interval', 'month', '--json', q)));
+  const cmp = await json(`/api/trends/compare?q=${encodeURIComponent(q)}&q=${encodeURIComponent('giá')}&interval=month`);
+  const t = cmp.body as { queries: string[]; starts: string[]; counts: number[][]; totals: number[] };
+  assert.deepEqual(t.queries, [q, 'giá']);
+  assert.equal(t.counts[0].length, t.starts.length);
+  assert.equal(t.counts[0].reduce((a, b) => a + b, 0), t.totals[0]);
+  const csv = await s.get(`/api/trends/compare?q=${encodeURIComponent(q)}&interval=month&format=csv&download=true`);
+  assert.match(csv.headers.get('content-type')!, /^text\/csv/);
+  assert.match(csv.headers.get('content-disposition')!, /attachment; filename="tra-xu-huong-month.csv"/);
+  const lines = (await csv.text()).replace(/^\ufeff/, '').trim().split('\r\n');
+  assert.equal(lines[0], `start,${q}`);
+  assert.equal(lines.length, t.starts.length + 1);
+});
+
+test('suggestions complete a prefix typed without marks, with the accented phrase', async () => {
+  const { body } = await json('/api/suggest?q=ha%20n');
+  const texts = (body.suggestions as Array<{ text: string }>).map((x) => x.text);
+  assert.equal(texts[0], 'hà nội');
+  const os = await s.get('/api/suggest?q=gia%20va&format=opensearch');
+  const arr = (await os.json()) as [string, string[]];
+  assert.equal(arr[0], 'gia va');
+  assert.ok(arr[1].includes('giá vàng'), JSON.stringify(arr));
+  const none = await json('/api/suggest?q=');
+  assert.deepEqual(none.body.suggestions, []);
+});
+
+test('documents, sources and stats', async () => {
+  const doc = await json('/api/documents/mau-001');
+  assert.equal(doc.status, 200);
+  assert.equal(doc.body.title, 'Hà Nội khởi công tuyến đường sắt đô thị mới');
+  assert.equal(doc.body.category, 'Thời sự');
+  const missing = await json('/api/documents/khong-co');
+  assert.equal(missing.status, 404);
+  assert.match(String(missing.body.message), /Không có bài nào/);
+  const src = await json('/api/sources');
+  assert.deepEqual((src.body.sources as Array<{ name: string; count: number }>).slice(0, 2), [{ name: 'Báo Mẫu', count: 10 }, { name: 'Tin Nhanh', count: 10 }]);
+  const stats = await json('/api/stats');
+  assert.equal(stats.body.documents, 21);
+});
+
+test('the OpenAPI document describes the routes from their own schemas', async () => {
+  const { status, body } = await json('/api/openapi.json');
+  assert.equal(status, 200);
+  assert.match(String(body.openapi), /^3\./);
+  const paths = body.paths as Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }> }>>;
+  for (const p of ['/api/search', '/api/suggest', '/api/trends', '/api/trends/compare', '/api/documents/{id}', '/api/sources']) assert.ok(paths[p], p);
+  const params = paths['/api/search'].get.parameters!;
+  assert.deepEqual(params.find((p) => p.name === 'q'), { ...params.find((p) => p.name === 'q'), in: 'query', required: true });
+  assert.ok(params.some((p) => p.name === 'cursor'));
+  assert.ok(!paths['/tim-kiem'], 'HTML pages are not part of the API document');
+  const docs = await s.get('/api/docs');
+  assert.match(await docs.text(), /GET \/api\/search/);
+});
+
+test('health and Prometheus metrics', async () => {
+  const h = await json('/healthz');
+  assert.equal(h.body.status, 'ok');
+  assert.equal(h.body.documents, 21);
+  await s.get('/api/search?q=vàng');
+  const m = await (await s.get('/metrics')).text();
+  assert.match(m, /^tra_http_requests_total\{method="GET",route="\/api\/search",status="200"\} \d+$/m);
+  assert.match(m, /^tra_http_request_duration_seconds_bucket\{route="\/api\/search",le="0.05"\} \d+$/m);
+  assert.match(m, /^tra_index_documents 21$/m);
+  assert.match(m, /^tra_search_duration_seconds_count \d+$/m);
+});
+
+test('unknown API paths answer JSON 404 in Vietnamese', async () => {
+  const r = await json('/api/khong-co');
+  assert.equal(r.status, 404);
+  assert.match(String(r.body.message), /Không có trang hay tài nguyên/);
+});

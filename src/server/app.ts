@@ -1,0 +1,116 @@
+/**
+ * The web application: one fastify instance with a plugin per area. `buildServer` only wires
+ * things together; each plugin owns its routes and their schemas.
+ *
+ *   ops           /healthz, /metrics, request metrics and logs      plugins/ops.ts
+ *   assets        /static/* (our CSS and JS, uPlot from node_modules) plugins/assets.ts
+ *   search pages  /, /tim-kiem                                      plugins/search-pages.ts
+ *   article pages /bai/:id                                          plugins/article-pages.ts
+ *   trends pages  /xu-huong                                         plugins/trends-pages.ts
+ *   source pages  /nguon, /nguon/:name                              plugins/source-pages.ts
+ *   observatory   /quan-sat (a placeholder until src/observe lands)  plugins/observatory-pages.ts
+ *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { Backend } from './backend.ts';
+import type { ServerContext } from './context.ts';
+import { installErrorHandlers } from './errors.ts';
+import { installOps } from './plugins/ops.ts';
+import { assetRoutes } from './plugins/assets.ts';
+import { searchPages } from './plugins/search-pages.ts';
+import { articlePages } from './plugins/article-pages.ts';
+import { trendsPages } from './plugins/trends-pages.ts';
+import { sourcePages } from './plugins/source-pages.ts';
+import { observatoryPages } from './plugins/observatory-pages.ts';
+import { apiRoutes } from './plugins/api.ts';
+import { suggestRoutes } from './plugins/suggest.ts';
+import { openapiRoutes } from './plugins/openapi.ts';
+
+export interface RateLimitSettings {
+  /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
+  max: number;
+  windowMs: number;
+}
+
+export interface ServerOptions {
+  backend: Backend;
+  /** Pino logger settings, or false for no logs (tests). Default: JSON lines on stderr at "info". */
+  logger?: FastifyServerOptions['logger'];
+  logLevel?: string;
+  /** Origins allowed to call /api from a browser ('*' for any); empty: same origin only. */
+  corsOrigins?: string[];
+  rateLimit?: RateLimitSettings;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+  /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy?: boolean;
+  pageSize?: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 1200, windowMs: 60_000 };
+
+const NO_LIMIT = new Set(['/static/:name', '/favicon.ico', '/healthz', '/metrics']);
+
+export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: o.logger ?? { level: o.logLevel ?? 'info', stream: process.stderr },
+    // One line per request, written by our onResponse hook (fastify's own are two per request).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.bodyLimit ?? 64 * 1024,
+    trustProxy: o.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestTimeout: 30_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+  const ctx: ServerContext = { backend: o.backend, pageSize: o.pageSize ?? 10, observeSearch: () => {} };
+
+  installErrorHandlers(app);
+  installOps(app, { ctx });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (limit.max > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      allowList: (req) => NO_LIMIT.has(req.routeOptions.url ?? ''),
+      errorResponseBuilder: (_req, c) => ({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: `Quá nhiều yêu cầu từ địa chỉ của bạn (tối đa ${c.max} yêu cầu mỗi ${Math.round(limit.windowMs / 1000)} giây). Hãy thử lại sau ${c.after}.`,
+      }),
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Tra API', version: '0.1.0', description: 'API JSON của Tra: tìm kiếm tin tức tiếng Việt, xu hướng theo thời gian, bài viết và các phiên bản.' },
+      tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'vận hành' }],
+    },
+  });
+
+  await app.register(assetRoutes);
+  await app.register(searchPages, { ctx });
+  await app.register(articlePages, { ctx });
+  await app.register(trendsPages, { ctx });
+  await app.register(sourcePages, { ctx });
+  await app.register(observatoryPages);
+  await app.register(async (api) => {
+    const origins = o.corsOrigins ?? [];
+    if (origins.length > 0) {
+      await api.register(cors, { origin: origins.includes('*') ? '*' : origins, methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['Link', 'X-Next-Cursor'], maxAge: 600 });
+    }
+    await api.register(apiRoutes, { ctx });
+    await api.register(suggestRoutes, { ctx });
+    await api.register(openapiRoutes);
+  });
+  return app;
+}

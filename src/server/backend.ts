@@ -1,0 +1,57 @@
+/**
+ * What the web application needs from the library: the engine's search, trends and documents,
+ * plus a few things built beside it (suggestions, the source catalogue, archived versions).
+ * Routes depend on this interface only; engine-backend.ts builds it over a real data directory.
+ */
+import type { Hit, Interval, SearchRequest, SearchResponse, StoredDoc, TrendsRequest, TrendsResponse } from '../engine/index.ts';
+
+export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse };
+export type SearchHit = Hit;
+export type StoredDocument = StoredDoc;
+export type SortOrder = 'relevance' | 'date';
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+/** At least the number of live documents; the engine reports more (segments, bytes...). */
+export interface IndexStats {
+  documents: number;
+}
+
+/** One archived version of an article (as `tra versions` reports them). */
+export interface ArticleVersion {
+  captured: string;
+  title: string;
+  text: string;
+}
+
+export interface Suggestion {
+  /** The completed query, as it should be put in the search box. */
+  text: string;
+  /** How many of the top documents for the prefix contain it. */
+  count?: number;
+}
+
+/**
+ * The calls the routes make. The optional members are features a data directory may not offer
+ * (no archive yet, say); pages degrade without them.
+ */
+export interface Backend {
+  search(req: SearchRequest): SearchResponse | Promise<SearchResponse>;
+  trends(req: TrendsRequest): TrendsResponse | Promise<TrendsResponse>;
+  get(id: string): StoredDocument | undefined | Promise<StoredDocument | undefined>;
+  stats(): IndexStats | Promise<IndexStats>;
+  /** Prefix completions for search-as-you-type. */
+  suggest?(prefix: string, limit: number): Suggestion[] | Promise<Suggestion[]>;
+  /** The query with its diacritics restored (for "did you mean"). */
+  restore?(text: string): string | Promise<string>;
+  /** Every document matching the filters (no query), newest first: a source's latest articles. */
+  browse?(req: { sources?: string[]; limit: number; offset: number }): SearchResponse | Promise<SearchResponse>;
+  /** Every source with its document count, most documents first. */
+  sources?(): FacetValue[] | Promise<FacetValue[]>;
+  /** Every archived version of the article at `url`, oldest first. */
+  versions?(url: string): ArticleVersion[] | Promise<ArticleVersion[]>;
+  close?(): void | Promise<void>;
+}

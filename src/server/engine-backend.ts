@@ -1,0 +1,60 @@
+/**
+ * The backend the server runs on: a data directory opened through the engine (read-only: the
+ * server never writes the index), with the suggester over its search and the source catalogue
+ * built from its store.
+ */
+import path from 'node:path';
+import { openEngine, type Engine } from '../engine/index.ts';
+import { DocStore, type StoredDoc } from '../store/store.ts';
+import type { Backend } from './backend.ts';
+import { Suggester } from './suggest.ts';
+import { SourceCatalog } from './source-catalog.ts';
+
+export interface EngineBackend extends Backend {
+  readonly engine: Engine;
+  /** Resolves once the source catalogue is built (the server answers before that). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+function* docsOf(store: DocStore): Generator<StoredDoc> {
+  for (const row of store.docsAfter(0)) yield row.doc;
+}
+
+export async function openEngineBackend(dataDir: string): Promise<EngineBackend> {
+  const engine = await openEngine(dataDir, { readOnly: true });
+  const suggester = new Suggester((req) => engine.search(req));
+  let catalog: SourceCatalog | undefined;
+  let closed = false;
+  const ready = (async () => {
+    const store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: true });
+    try {
+      catalog = await SourceCatalog.build(docsOf(store));
+    } finally {
+      store.close();
+    }
+  })();
+  // A failure is reported by the calls that need the catalogue; do not crash the server.
+  ready.catch(() => {});
+  const needCatalog = async (): Promise<SourceCatalog> => {
+    await ready;
+    return catalog!;
+  };
+  return {
+    engine,
+    ready,
+    search: (req) => engine.search(req),
+    trends: (req) => engine.trends(req),
+    get: (id) => engine.get(id),
+    stats: () => engine.stats(),
+    restore: (text) => engine.restore(text),
+    suggest: (prefix, limit) => suggester.suggest(prefix, limit),
+    sources: async () => (await needCatalog()).sources(),
+    browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      engine.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Errors as the server returns them. Invalid input gets a 400 naming the field and saying, in
+ * Vietnamese, what is expected; API clients get JSON, browsers get an HTML page that says what to
+ * do next.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { html } from './html.ts';
+import { page } from './layout.ts';
+
+/** The body of every JSON error. */
+export interface ApiError {
+  statusCode: number;
+  error: string;
+  message: string;
+  field?: string;
+}
+
+interface AjvError {
+  instancePath?: string;
+  keyword: string;
+  params?: Record<string, unknown>;
+  message?: string;
+}
+
+/** An error for input we cannot use, with the field it concerns. */
+export class BadRequest extends Error {
+  readonly statusCode = 400;
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+export class NotFound extends Error {
+  readonly statusCode = 404;
+}
+
+/** Field name and Vietnamese message for the first schema validation error. */
+export function describeValidation(errors: AjvError[]): { field?: string; message: string } {
+  const e = errors[0];
+  if (!e) return { message: 'Dữ liệu gửi lên không hợp lệ.' };
+  const p = e.params ?? {};
+  let field = (e.instancePath ?? '').replace(/^\//, '').split('/')[0] || undefined;
+  if (e.keyword === 'required') field = String(p.missingProperty ?? field ?? '');
+  if (e.keyword === 'additionalProperties') field = String(p.additionalProperty ?? field ?? '');
+  const f = field ? `"${field}"` : 'Giá trị';
+  let message: string;
+  switch (e.keyword) {
+    case 'required':
+      message = `Thiếu tham số ${f}.`;
+      break;
+    case 'type':
+      message = `${f} phải là ${typeName(String(p.type))}.`;
+      break;
+    case 'minimum':
+      message = `${f} phải lớn hơn hoặc bằng ${p.limit}.`;
+      break;
+    case 'maximum':
+      message = `${f} phải nhỏ hơn hoặc bằng ${p.limit}.`;
+      break;
+    case 'minLength':
+      message = `${f} phải có ít nhất ${p.limit} ký tự.`;
+      break;
+    case 'maxLength':
+      message = `${f} dài quá: tối đa ${p.limit} ký tự.`;
+      break;
+    case 'maxItems':
+      message = `${f} có quá nhiều giá trị: tối đa ${p.limit}.`;
+      break;
+    case 'enum':
+      message = `${f} phải là một trong: ${((p.allowedValues as unknown[]) ?? []).join(', ')}.`;
+      break;
+    case 'format':
+      message = p.format === 'date' ? `${f} phải là ngày dạng YYYY-MM-DD (ví dụ 2025-09-02).` : `${f} không đúng định dạng ${p.format}.`;
+      break;
+    case 'pattern':
+      message = `${f} không đúng định dạng.`;
+      break;
+    case 'additionalProperties':
+      message = `Không có tham số ${f}.`;
+      break;
+    default:
+      message = `${f} không hợp lệ${e.message ? ` (${e.message})` : ''}.`;
+  }
+  return { field, message };
+}
+
+function typeName(t: string): string {
+  switch (t) {
+    case 'integer':
+      return 'số nguyên';
+    case 'number':
+      return 'số';
+    case 'string':
+      return 'chuỗi ký tự';
+    case 'boolean':
+      return 'true hoặc false';
+    case 'array':
+      return 'danh sách';
+    default:
+      return t;
+  }
+}
+
+function wantsJson(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/') || req.url === '/healthz' || !(req.headers.accept ?? '').includes('text/html');
+}
+
+export function errorPage(status: number, title: string, message: string, hint?: string): string {
+  return page({
+    title: `${title} — Tra`,
+    body: html`<section class="error-page" aria-labelledby="error-title">
+<h1 id="error-title">${title}</h1>
+<p>${message}</p>
+${hint ? html`<p>${hint}</p>` : ''}
+<p><a href="/">Về trang chủ</a> hoặc thử tìm kiếm khác ở ô phía trên.</p>
+</section>`,
+  });
+}
+
+function send(reply: FastifyReply, req: FastifyRequest, body: ApiError, hint?: string): FastifyReply {
+  reply.code(body.statusCode);
+  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(body);
+  const title = body.statusCode === 404 ? 'Không tìm thấy trang' : body.statusCode === 429 ? 'Quá nhiều yêu cầu' : body.statusCode >= 500 ? 'Lỗi máy chủ' : 'Yêu cầu không hợp lệ';
+  return reply.type('text/html; charset=utf-8').send(errorPage(body.statusCode, title, body.message, hint));
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setNotFoundHandler((req, reply) => {
+    send(reply, req, { statusCode: 404, error: 'Not Found', message: `Không có trang hay tài nguyên nào ở địa chỉ ${req.url.split('?')[0]}.` }, 'Kiểm tra lại địa chỉ, hoặc xem danh sách API ở /api/docs.');
+  });
+  app.setErrorHandler((err: FastifyError & { field?: string }, req, reply) => {
+    if (err.validation) {
+      const { field, message } = describeValidation(err.validation as AjvError[]);
+      return send(reply, req, { statusCode: 400, error: 'Bad Request', message, ...(field ? { field } : {}) });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return send(reply, req, { statusCode: status, error: 'Internal Server Error', message: 'Máy chủ gặp lỗi khi xử lý yêu cầu này. Hãy thử lại; nếu lỗi lặp lại, xem nhật ký máy chủ.' });
+    }
+    if (status === 413) {
+      return send(reply, req, { statusCode: 413, error: 'Payload Too Large', message: 'Dữ liệu gửi lên quá lớn.' });
+    }
+    if (status === 429) {
+      return send(reply, req, { statusCode: 429, error: 'Too Many Requests', message: err.message });
+    }
+    const body: ApiError = { statusCode: status, error: status === 404 ? 'Not Found' : 'Bad Request', message: err.message };
+    if (err.field) body.field = err.field;
+    return send(reply, req, body);
+  });
+}

@@ -1,0 +1,217 @@
+/**
+ * The home page and the results page (/tim-kiem). Plain HTML forms with GET: everything works
+ * without JavaScript; suggest.js only adds completions to the search box.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { PluginOptions, ServerContext } from '../context.ts';
+import type { FacetValue, SearchHit, SearchResponse, SortOrder } from '../backend.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { page, searchBox } from '../layout.ts';
+import { highlight, termRanges } from '../highlight.ts';
+import { formatDateTime, formatNumber } from '../format.ts';
+import { articlePath, link, safeHttpUrl, sourcePath } from '../urls.ts';
+import { asList, toSearchRequest } from '../search-request.ts';
+import { BadRequest } from '../errors.ts';
+import { MAX_OFFSET, MAX_QUERY } from '../schemas.ts';
+import { hasDiacritics } from '../../vi/index.ts';
+
+interface ResultsQs {
+  q?: string;
+  from?: string;
+  to?: string;
+  source?: string[];
+  category?: string[];
+  sort?: SortOrder;
+  page?: number;
+}
+
+const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
+const LIST = { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 50 } as const;
+const FACET_SHOWN = 12;
+const EXAMPLES = ['chuyen doi so', 'giá vàng', 'bao so 3', 'đường sắt tốc độ cao', 'học phí'];
+
+export async function searchPages(app: FastifyInstance, { ctx }: PluginOptions): Promise<void> {
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+    let numbers: SafeHtml | string;
+    try {
+      const stats = await ctx.backend.stats();
+      const sources = ctx.backend.sources ? (await ctx.backend.sources()).length : 0;
+      numbers = html`<p class="numbers">${formatNumber(stats.documents)} bài${sources ? html` từ <a href="/nguon">${formatNumber(sources)} nguồn tin</a>` : ''} đã được lập chỉ mục.</p>`;
+    } catch {
+      numbers = '';
+    }
+    const body = html`<section class="home" aria-labelledby="home-title">
+<h1 id="home-title">Tr<span>a</span></h1>
+<p class="tagline">Tra cứu tin tức tiếng Việt — gõ có dấu hay không dấu đều được.</p>
+${searchBox('', 'q-home', true)}
+<p class="examples">Thử: ${EXAMPLES.map((e) => html`<a href="${link('/tim-kiem', { q: e })}">${e}</a>`)}</p>
+${numbers}
+<aside class="observatory-slot" aria-labelledby="obs-title">
+<h2 id="obs-title">Đài quan sát</h2>
+<p>Những vấn đề đang nổi lên và cảnh báo khi một chủ đề tăng vọt sẽ hiện ở đây. Trong lúc chờ, hãy xem <a href="/xu-huong">xu hướng</a> của bất kỳ từ khoá nào theo thời gian.</p>
+</aside>
+</section>`;
+    return reply.type('text/html; charset=utf-8').send(page({ title: 'Tra — tìm kiếm tin tức tiếng Việt', body, headerSearch: false, nav: 'search' }));
+  });
+
+  app.get('/tim-kiem', {
+    schema: {
+      hide: true,
+      querystring: {
+        type: 'object',
+        properties: {
+          q: { type: 'string', maxLength: MAX_QUERY },
+          from: OPTIONAL_DAY,
+          to: OPTIONAL_DAY,
+          source: LIST,
+          category: LIST,
+          sort: { type: 'string', enum: ['relevance', 'date'], default: 'relevance' },
+          page: { type: 'integer', minimum: 1, default: 1 },
+        },
+      },
+    },
+  }, async (req, reply) => {
+    const qs = req.query as ResultsQs;
+    const q = (qs.q ?? '').trim();
+    if (!q) return reply.redirect('/');
+    const from = qs.from || undefined;
+    const to = qs.to || undefined;
+    if (from && to && from > to) throw new BadRequest(`Ngày bắt đầu (${from}) ở sau ngày kết thúc (${to}): hãy đổi chỗ hai ngày.`, 'from');
+    const pageNo = qs.page ?? 1;
+    const offset = (pageNo - 1) * ctx.pageSize;
+    if (offset > MAX_OFFSET) throw new BadRequest(`Chỉ xem được ${formatNumber(MAX_OFFSET)} kết quả đầu: hãy thu hẹp bằng bộ lọc ngày hay nguồn tin.`, 'page');
+    const params: Params = { q, from, to, source: asList(qs.source), category: asList(qs.category), sort: qs.sort ?? 'relevance' };
+    const res = await ctx.backend.search({ ...toSearchRequest(params, ctx.pageSize, offset), facets: true });
+    ctx.observeSearch(res.took_ms);
+    const didYouMean = res.restored && res.restored !== q ? res.restored : await suggestAccents(ctx, q);
+    const body = await resultsBody(ctx, params, pageNo, res, didYouMean);
+    return reply.type('text/html; charset=utf-8').send(page({ title: `${q} — Tra`, body, q, nav: 'search' }));
+  });
+}
+
+/** The accent-restored query, when the user typed without marks and restoring changes it. */
+async function suggestAccents(ctx: ServerContext, q: string): Promise<string | undefined> {
+  if (!ctx.backend.restore || hasDiacritics(q)) return undefined;
+  try {
+    const restored = await ctx.backend.restore(q);
+    return restored && restored !== q ? restored : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Params {
+  q: string;
+  from?: string;
+  to?: string;
+  source: string[];
+  category: string[];
+  sort: SortOrder;
+}
+
+function linkWith(p: Params, changes: Partial<Params> & { page?: number }): string {
+  const m = { ...p, ...changes };
+  return link('/tim-kiem', { q: m.q, from: m.from, to: m.to, source: m.source, category: m.category, sort: m.sort === 'relevance' ? undefined : m.sort, page: changes.page && changes.page > 1 ? changes.page : undefined });
+}
+
+async function facetValues(ctx: ServerContext, res: SearchResponse, field: 'source' | 'category'): Promise<FacetValue[] | undefined> {
+  const f = field === 'source' ? res.facets?.sources : res.facets?.categories;
+  if (f) return f;
+  if (field === 'source' && ctx.backend.sources) return ctx.backend.sources();
+  return undefined;
+}
+
+function checkboxes(name: string, legend: string, values: FacetValue[] | undefined, selected: string[]): SafeHtml | '' {
+  const shown = new Map<string, number | undefined>();
+  for (const v of (values ?? []).slice(0, FACET_SHOWN)) shown.set(v.value, v.count);
+  for (const s of selected) if (!shown.has(s)) shown.set(s, undefined);
+  if (shown.size === 0) return '';
+  let i = 0;
+  return html`<fieldset>
+<legend>${legend}</legend>
+${[...shown].map(([value, count]) => {
+    const id = `${name}-${i++}`;
+    return html`<label class="check" for="${id}"><input type="checkbox" id="${id}" name="${name}" value="${value}"${selected.includes(value) ? html` checked` : ''}> <span>${value}</span>${count !== undefined ? html`<span class="n">${formatNumber(count)}</span>` : ''}</label>`;
+  })}
+</fieldset>`;
+}
+
+async function filtersForm(ctx: ServerContext, p: Params, res: SearchResponse): Promise<SafeHtml> {
+  const sources = await facetValues(ctx, res, 'source');
+  const categories = await facetValues(ctx, res, 'category');
+  const any = p.from || p.to || p.source.length || p.category.length || p.sort !== 'relevance';
+  return html`<aside class="filters" aria-labelledby="filters-title">
+<h2 id="filters-title" class="visually-hidden">Bộ lọc</h2>
+<form action="/tim-kiem" method="get">
+<input type="hidden" name="q" value="${p.q}">
+<fieldset>
+<legend>Thời gian đăng</legend>
+<label for="f-from">Từ ngày</label>
+<input type="date" id="f-from" name="from" value="${p.from ?? ''}">
+<label for="f-to">Đến ngày</label>
+<input type="date" id="f-to" name="to" value="${p.to ?? ''}">
+</fieldset>
+${checkboxes('source', 'Nguồn tin', sources, p.source)}
+${checkboxes('category', 'Chuyên mục', categories, p.category)}
+<fieldset>
+<legend><label for="f-sort">Sắp xếp</label></legend>
+<select id="f-sort" name="sort">
+<option value="relevance"${p.sort === 'relevance' ? html` selected` : ''}>Liên quan nhất</option>
+<option value="date"${p.sort === 'date' ? html` selected` : ''}>Mới nhất</option>
+</select>
+</fieldset>
+<button type="submit">Lọc kết quả</button>
+${any ? html` <a href="${link('/tim-kiem', { q: p.q })}">Bỏ lọc</a>` : ''}
+</form>
+</aside>`;
+}
+
+function hitItem(h: SearchHit, q: string): SafeHtml {
+  const title = h.title || h.url || h.id;
+  const snippet = h.snippet ?? '';
+  const ranges = h.highlights && h.highlights.length ? h.highlights : termRanges(snippet, q);
+  const url = safeHttpUrl(h.url);
+  const when = h.published ? html`<time datetime="${h.published}">${formatDateTime(h.published)}</time>` : '';
+  return html`<li class="hit">
+<h2><a href="${articlePath(h.id)}">${highlight(title, h.title && h.title_highlights ? h.title_highlights : termRanges(title, q))}</a></h2>
+<p class="meta">${h.source ? html`<a href="${sourcePath(h.source)}">${h.source}</a>` : ''}${when}${url ? html`<a href="${url}" rel="noopener nofollow">bài gốc</a>` : ''}</p>
+${snippet ? html`<p class="snippet">${highlight(snippet, ranges)}</p>` : ''}
+</li>`;
+}
+
+function pager(p: Params, pageNo: number, total: number, pageSize: number): SafeHtml | '' {
+  const last = Math.max(1, Math.min(Math.ceil(total / pageSize), Math.floor(MAX_OFFSET / pageSize) + 1));
+  if (last <= 1) return '';
+  const first = Math.max(1, Math.min(pageNo - 4, last - 8));
+  const pages: number[] = [];
+  for (let n = first; n <= Math.min(last, first + 8); n++) pages.push(n);
+  return html`<nav aria-label="Phân trang"><ul class="pager">
+${pageNo > 1 ? html`<li><a href="${linkWith(p, { page: pageNo - 1 })}" rel="prev">‹ Trang trước</a></li>` : ''}
+${pages.map((n) => (n === pageNo ? html`<li><span aria-current="page">${n}</span></li>` : html`<li><a href="${linkWith(p, { page: n })}" aria-label="Trang ${n}">${n}</a></li>`))}
+${pageNo < last ? html`<li><a href="${linkWith(p, { page: pageNo + 1 })}" rel="next">Trang sau ›</a></li>` : ''}
+</ul></nav>`;
+}
+
+async function resultsBody(ctx: ServerContext, p: Params, pageNo: number, res: SearchResponse, didYouMean: string | undefined): Promise<SafeHtml> {
+  const start = (pageNo - 1) * ctx.pageSize;
+  const summary = res.total === 0
+    ? ''
+    : html`<p class="summary" role="status">${res.hits.length ? html`Kết quả ${formatNumber(start + 1)}–${formatNumber(start + res.hits.length)} trong ` : ''}khoảng ${formatNumber(res.total)} bài (${res.took_ms.toFixed(1).replace('.', ',')} ms) · <a href="${linkWith(p, { sort: p.sort === 'date' ? 'relevance' : 'date' })}">${p.sort === 'date' ? 'Xếp theo liên quan' : 'Xếp theo mới nhất'}</a> · <a href="${link('/xu-huong', { q: p.q })}">Xu hướng của “${p.q}”</a></p>`;
+  const dym = didYouMean
+    ? html`<p class="didyoumean">Có phải bạn muốn tìm: <a href="${linkWith(p, { q: didYouMean })}" lang="vi">${didYouMean}</a>?</p>`
+    : '';
+  const list = res.hits.length
+    ? html`<ol class="hits" start="${start + 1}">${res.hits.map((h) => hitItem(h, p.q))}</ol>`
+    : html`<div class="empty" role="status"><p>Không tìm thấy bài nào cho <strong>${p.q}</strong>${p.from || p.to || p.source.length || p.category.length ? ' với các bộ lọc này' : ''}.</p>
+<ul><li>Thử bỏ bớt bộ lọc hoặc dùng ít từ hơn.</li><li>Kiểm tra chính tả; gõ không dấu cũng được.</li></ul></div>`;
+  return html`<h1 class="visually-hidden">Kết quả tìm kiếm cho “${p.q}”</h1>
+<div class="results-layout">
+${await filtersForm(ctx, p, res)}
+<section aria-label="Kết quả">
+${dym}
+${summary}
+${list}
+${pager(p, pageNo, res.total, ctx.pageSize)}
+</section>
+</div>`;
+}

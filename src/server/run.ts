@@ -1,0 +1,90 @@
+/**
+ * Running the server for the CLI (`tra serve`, `tra start`): open the data directory, listen,
+ * print the URL, and shut down gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight
+ * requests, close the engine).
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildServer, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.ts';
+import { openEngineBackend, type EngineBackend } from './engine-backend.ts';
+
+export interface RunOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  corsOrigins?: string[];
+  /** Requests per minute per client; 0 turns the limit off. */
+  rateLimit?: number;
+  logLevel?: string;
+  trustProxy?: boolean;
+  /** Where to print the URL (stdout). */
+  out?: NodeJS.WritableStream;
+}
+
+export interface Running {
+  app: FastifyInstance;
+  backend: EngineBackend;
+  url: string;
+  /** Resolves when the server has shut down (after a signal or `stop()`). */
+  closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class ListenError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export async function runServer(o: RunOptions): Promise<Running> {
+  const backend = await openEngineBackend(o.dataDir);
+  const opts: ServerOptions = {
+    backend,
+    corsOrigins: o.corsOrigins,
+    rateLimit: o.rateLimit === undefined ? DEFAULT_RATE_LIMIT : { max: o.rateLimit, windowMs: 60_000 },
+    logLevel: o.logLevel,
+    trustProxy: o.trustProxy,
+  };
+  const app = await buildServer(opts);
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (err) {
+    backend.close();
+    await app.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new ListenError(`cổng ${o.port} trên ${o.host} đang được dùng; hãy chọn cổng khác bằng --port (hoặc biến PORT)`, e.code);
+    if (e.code === 'EACCES') throw new ListenError(`không được phép mở cổng ${o.port}; hãy dùng cổng từ 1024 trở lên`, e.code);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new ListenError(`không nghe được trên địa chỉ ${o.host}; hãy kiểm tra --host`, e.code);
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}/`;
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      try {
+        await app.close();
+      } finally {
+        backend.close();
+        resolveClosed();
+      }
+    })();
+    return stopping;
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    app.log.info({ signal: sig }, 'shutting down');
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  (o.out ?? process.stdout).write(url + '\n');
+  return { app, backend, url, closed, stop };
+}

@@ -1,0 +1,97 @@
+/**
+ * JSON schemas shared by the API routes. Each route declares its schema once: fastify validates
+ * input with it, serialises output with it, and @fastify/swagger turns it into /api/openapi.json.
+ */
+export const MAX_LIMIT = 1000;
+export const MAX_OFFSET = 10_000;
+export const MAX_QUERY = 500;
+
+const date = (description: string) => ({ type: 'string', format: 'date', description }) as const;
+
+export const filterProps = {
+  from: date('Chỉ lấy bài đăng từ ngày này (YYYY-MM-DD, tính cả ngày đó, giờ Việt Nam).'),
+  to: date('Chỉ lấy bài đăng đến ngày này (YYYY-MM-DD, tính cả ngày đó).'),
+  source: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 50, description: 'Chỉ lấy bài của nguồn này (lặp lại để chọn nhiều nguồn).' },
+  category: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 50, description: 'Chỉ lấy bài thuộc chuyên mục này (lặp lại được).' },
+} as const;
+
+export const searchQuerystring = {
+  type: 'object',
+  required: ['q'],
+  properties: {
+    q: { type: 'string', minLength: 1, maxLength: MAX_QUERY, description: 'Từ khoá, có dấu hoặc không dấu.' },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 10, description: 'Số kết quả tối đa.' },
+    offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, description: 'Bỏ qua bấy nhiêu kết quả đầu (dùng cursor thì tiện hơn).' },
+    cursor: { type: 'string', maxLength: 200, description: 'Giá trị next_cursor (hoặc header Link rel="next") của trang trước.' },
+    sort: { type: 'string', enum: ['relevance', 'date'], default: 'relevance', description: 'Xếp theo độ liên quan hoặc theo ngày đăng (mới nhất trước).' },
+    facets: { type: 'boolean', default: false, description: 'Đếm kết quả theo nguồn và chuyên mục (như `tra search --facets`).' },
+    ...filterProps,
+  },
+} as const;
+
+const ranges = { type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 } } as const;
+
+export const hitSchema = {
+  type: 'object',
+  required: ['id', 'score'],
+  properties: {
+    id: { type: 'string' },
+    score: { type: 'number' },
+    title: { type: 'string' },
+    url: { type: 'string' },
+    published: { type: 'string' },
+    source: { type: 'string' },
+    category: { type: 'string' },
+    snippet: { type: 'string' },
+    highlights: { ...ranges, description: 'Vị trí [đầu, cuối) các từ khớp trong snippet (đơn vị UTF-16).' },
+    title_highlights: { ...ranges, description: 'Vị trí các từ khớp trong title.' },
+  },
+} as const;
+
+const facetList = { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } } as const;
+
+export const searchResponse = {
+  type: 'object',
+  required: ['total', 'took_ms', 'hits'],
+  description: 'Giống hệt kết quả của `tra search --json`. Trang tiếp theo: header Link rel="next" và X-Next-Cursor.',
+  properties: {
+    total: { type: 'integer' },
+    took_ms: { type: 'number' },
+    hits: { type: 'array', items: hitSchema },
+    facets: { type: 'object', properties: { sources: facetList, categories: facetList } },
+    restored: { type: 'string', description: 'Cách đọc có dấu mà máy dùng cho truy vấn gõ không dấu.' },
+  },
+} as const;
+
+export const trendsQuerystring = {
+  type: 'object',
+  required: ['q'],
+  properties: {
+    q: { type: 'array', items: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, minItems: 1, maxItems: 8, description: 'Một hay nhiều từ khoá (lặp lại q để so sánh).' },
+    interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day', description: 'Độ rộng mỗi cột: ngày, tuần hoặc tháng.' },
+    from: filterProps.from,
+    to: filterProps.to,
+  },
+} as const;
+
+export const trendsSeries = {
+  type: 'object',
+  required: ['query', 'interval', 'total', 'buckets'],
+  properties: {
+    query: { type: 'string' },
+    interval: { type: 'string', enum: ['day', 'week', 'month'] },
+    total: { type: 'integer' },
+    buckets: { type: 'array', items: { type: 'object', required: ['start', 'count'], properties: { start: { type: 'string' }, count: { type: 'integer' } } } },
+  },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string', description: 'Thông báo tiếng Việt: sai ở đâu và cần làm gì.' },
+    field: { type: 'string', description: 'Tham số bị sai.' },
+  },
+} as const;

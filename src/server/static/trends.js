@@ -1,0 +1,46 @@
+/* Draws the trends chart with uPlot from the JSON the page carries (#trends-data): one line per
+   query over shared buckets. The same numbers are in the page's table for readers without
+   JavaScript. */
+/* global document, window, uPlot */
+(function () {
+  'use strict';
+  var el = document.getElementById('trends-chart');
+  var dataEl = document.getElementById('trends-data');
+  if (!el || !dataEl || typeof uPlot === 'undefined') return;
+  var t = JSON.parse(dataEl.textContent);
+  if (!t.starts.length) return;
+  var palette = ['#0b5cad', '#d1495b', '#2a9d4a', '#e08e0b', '#7b4fb8', '#11808c', '#8c5a2b', '#c2338f'];
+  var dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
+  var axisColor = dark ? '#aab1bc' : '#4f5661';
+  var gridColor = dark ? '#323844' : '#e3e6ea';
+  var xs = t.starts.map(function (s) { return Date.parse(s + 'T00:00:00Z') / 1000; });
+  var data = [xs].concat(t.counts);
+  var fmtDay = new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: 'numeric', month: 'numeric', year: 'numeric' });
+  var series = [{ label: t.interval === 'month' ? 'Tháng' : t.interval === 'week' ? 'Tuần từ' : 'Ngày', value: function (u, v) { return v == null ? '' : fmtDay.format(new Date(v * 1000)); } }];
+  t.queries.forEach(function (q, i) {
+    series.push({ label: q, stroke: palette[i % palette.length], width: 2, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN'); } });
+  });
+  function size() {
+    return { width: Math.max(280, el.clientWidth - 16), height: Math.max(240, Math.min(420, Math.round(el.clientWidth * 0.45))) };
+  }
+  var s = size();
+  var opts = {
+    width: s.width,
+    height: s.height,
+    tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
+    series: series,
+    scales: { y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+    axes: [
+      { stroke: axisColor, grid: { stroke: gridColor } },
+      { stroke: axisColor, grid: { stroke: gridColor }, size: 50, values: function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? v.toLocaleString('vi-VN') : ''; }); } },
+    ],
+    legend: { live: true },
+  };
+  el.textContent = '';
+  var plot = new uPlot(opts, data, el);
+  var pending = 0;
+  window.addEventListener('resize', function () {
+    window.cancelAnimationFrame(pending);
+    pending = window.requestAnimationFrame(function () { plot.setSize(size()); });
+  });
+})();

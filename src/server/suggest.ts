@@ -1,0 +1,118 @@
+/**
+ * Search-as-you-type completions from the index. The words typed so far, the last one as a
+ * prefix (`gia va` → `gia va*`), go to the engine, which expands the prefix against its term
+ * dictionary and ranks documents; the completions are the title phrases of the top documents
+ * that begin with what was typed, extended by up to two words, ranked by how many of those
+ * documents contain them. Matching follows search: a word typed without marks matches every
+ * accented form, one typed with marks only itself. Completions come back accented and in lower
+ * case ("gia va" → "giá vàng", "giá vàng hôm nay").
+ */
+import { forEachToken } from '../vi/index.ts';
+import type { SearchRequest, SearchResponse, Suggestion } from './backend.ts';
+
+interface Tok {
+  norm: string;
+  folded: string;
+  gap: boolean;
+}
+
+const TOP_DOCS = 40;
+const MAX_EXTRA = 2;
+const MAX_WORDS = 6;
+const CACHE_SIZE = 2000;
+
+function words(text: string): Tok[] {
+  const out: Tok[] = [];
+  forEachToken(text, (norm, folded, _s, _e, type, gap) => {
+    if (type === 'word' || type === 'number' || type === 'abbr') out.push({ norm, folded, gap });
+  });
+  return out;
+}
+
+function same(typed: Tok, t: Tok): boolean {
+  return typed.norm !== typed.folded ? t.norm === typed.norm : t.folded === typed.folded;
+}
+
+function startsWith(typed: Tok, t: Tok): boolean {
+  return typed.norm !== typed.folded ? t.norm.startsWith(typed.norm) : t.folded.startsWith(typed.folded);
+}
+
+export class Suggester {
+  private readonly search: (req: SearchRequest) => SearchResponse;
+  private readonly cache = new Map<string, Suggestion[]>();
+
+  constructor(search: (req: SearchRequest) => SearchResponse) {
+    this.search = search;
+  }
+
+  suggest(input: string, limit: number): Suggestion[] {
+    const key = `${limit}\u0000${input}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      // Refresh its place in the LRU order.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const out = this.compute(input, limit);
+    this.cache.set(key, out);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    return out;
+  }
+
+  private compute(input: string, limit: number): Suggestion[] {
+    const typed = words(input).slice(-MAX_WORDS);
+    if (typed.length === 0) return [];
+    // A trailing space means the last word is finished: complete the next word instead.
+    const completing = !/\s$/u.test(input);
+    const query = typed.map((t) => (t.norm !== t.folded ? t.norm : t.folded)).join(' ') + (completing ? '*' : '');
+    const res = this.search({ query, limit: TOP_DOCS, snippets: false });
+    const counts = new Map<string, number>();
+    const n = typed.length;
+    for (const hit of res.hits) {
+      if (!hit.title) continue;
+      const t = words(hit.title);
+      const seen = new Set<string>();
+      for (let i = 0; i + n <= t.length; i++) {
+        let ok = true;
+        for (let j = 0; j < n && ok; j++) {
+          if (j > 0 && t[i + j].gap) ok = false;
+          else if (j === n - 1 && completing) ok = startsWith(typed[j], t[i + j]);
+          else ok = same(typed[j], t[i + j]);
+        }
+        if (!ok) continue;
+        let phrase = t.slice(i, i + n).map((x) => x.norm).join(' ');
+        for (let extra = 0; extra <= MAX_EXTRA; extra++) {
+          if (extra > 0) {
+            const next = t[i + n + extra - 1];
+            if (!next || next.gap) break;
+            phrase += ' ' + next.norm;
+          }
+          if ((extra > 0 || completing) && !seen.has(phrase)) {
+            seen.add(phrase);
+            counts.set(phrase, (counts.get(phrase) ?? 0) + 1);
+          }
+        }
+        break;
+      }
+    }
+    return rank(counts, limit);
+  }
+}
+
+/**
+ * Most frequent first. A phrase is dropped when a one-word-longer phrase has the same count:
+ * it is always followed by that word ("giá vàng hôm" always continues "nay"), so it is a cut
+ * word, not a completion. Single occurrences of extended phrases are noise when better exist.
+ */
+function rank(counts: Map<string, number>, limit: number): Suggestion[] {
+  const entries = [...counts.entries()];
+  const keep = entries.filter(([p, c]) => {
+    for (const [q, d] of entries) if (d === c && q.length > p.length && q.startsWith(p + ' ') && q.indexOf(' ', p.length + 1) === -1) return false;
+    return true;
+  });
+  keep.sort((a, b) => b[1] - a[1] || a[0].split(' ').length - b[0].split(' ').length || a[0].localeCompare(b[0], 'vi'));
+  const strong = keep.filter(([, c]) => c > 1);
+  const chosen = (strong.length >= Math.min(limit, 3) ? strong : keep).slice(0, limit);
+  return chosen.map(([text, count]) => ({ text, count }));
+}

@@ -1,0 +1,69 @@
+/**
+ * Several attention series side by side: one shared column of bucket starts (from the earliest
+ * to the latest bucket of any series, zeros filled in) and one count column per query. Used by
+ * the chart, the table, and the CSV and JSON downloads.
+ */
+import type { Interval, TrendsResponse } from './backend.ts';
+
+export interface TrendsTable {
+  interval: Interval;
+  queries: string[];
+  totals: number[];
+  starts: string[];
+  /** counts[i][j]: matches of query i in bucket j. */
+  counts: number[][];
+}
+
+function addStep(day: string, interval: Interval): string {
+  const d = new Date(day + 'T00:00:00Z');
+  if (interval === 'day') d.setUTCDate(d.getUTCDate() + 1);
+  else if (interval === 'week') d.setUTCDate(d.getUTCDate() + 7);
+  else d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}/;
+
+export function alignSeries(series: TrendsResponse[], interval: Interval): TrendsTable {
+  const starts = new Set<string>();
+  for (const s of series) for (const b of s.buckets) starts.add(b.start.slice(0, 10));
+  const sorted = [...starts].filter((s) => DAY.test(s)).sort();
+  const all: string[] = [];
+  if (sorted.length > 0) {
+    const last = sorted[sorted.length - 1];
+    // Walk the calendar so buckets no series has are still there (as zeros). If a series uses
+    // bucket starts our step does not reach, keep them too (the sort below merges them in).
+    let cur = sorted[0];
+    let guard = 0;
+    while (cur <= last && guard++ < 20_000) {
+      all.push(cur);
+      cur = addStep(cur, interval);
+    }
+    const seen = new Set(all);
+    for (const s of sorted) if (!seen.has(s)) all.push(s);
+    all.sort();
+  }
+  const index = new Map(all.map((s, i) => [s, i]));
+  const counts = series.map((s) => {
+    const row = new Array<number>(all.length).fill(0);
+    for (const b of s.buckets) {
+      const i = index.get(b.start.slice(0, 10));
+      if (i !== undefined) row[i] += b.count;
+    }
+    return row;
+  });
+  return { interval, queries: series.map((s) => s.query), totals: series.map((s) => s.total), starts: all, counts };
+}
+
+function csvCell(s: string): string {
+  // Quote when needed; a leading = + - @ is neutralised so spreadsheets never run it as a formula.
+  const safe = /^[=+\-@\t\r]/.test(s) ? "'" + s : s;
+  return /[",\n\r]/.test(safe) ? '"' + safe.replace(/"/g, '""') + '"' : safe;
+}
+
+/** CSV with a header row: start, then one column per query. */
+export function toCsv(t: TrendsTable): string {
+  const lines = [['start', ...t.queries].map(csvCell).join(',')];
+  for (let j = 0; j < t.starts.length; j++) lines.push([t.starts[j], ...t.counts.map((c) => String(c[j]))].join(','));
+  return lines.join('\r\n') + '\r\n';
+}
