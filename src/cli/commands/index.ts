@@ -12,7 +12,12 @@ import { register as reindex } from './reindex.ts';
 import { register as trends } from './trends.ts';
 import { register as restore } from './restore.ts';
 import { register as emerging } from './emerging.ts';
+import { register as crawl } from './crawl.ts';
+import { register as sources } from './sources.ts';
+import { register as versions } from './versions.ts';
+import { register as importWarc } from './import-warc.ts';
+import { register as exportCmd } from './export.ts';
 import { register as serve } from './serve.ts';
 import { register as start } from './start.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, serve, start];
+export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, crawl, sources, versions, importWarc, exportCmd, serve, start];
