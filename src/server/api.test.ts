@@ -148,6 +148,14 @@ test('documents, sources and stats', async () => {
   assert.equal(stats.body.documents, 21);
 });
 
+test('GET /api/versions lists the archived versions as `tra versions --json` does', async () => {
+  const url = 'https://tin-mau.example/mau-001';
+  const { body } = await json(`/api/versions?url=${encodeURIComponent(url)}`);
+  const fromCli = cli('versions', '--data', s.dir, '--json', url) as { versions: Array<{ captured: string; title: string; text: string }> };
+  assert.deepEqual(body, { url, versions: fromCli.versions.map(({ captured, title, text }) => ({ captured, title, text })) });
+  assert.equal((body.versions as unknown[]).length, 2);
+});
+
 test('the OpenAPI document describes the routes from their own schemas', async () => {
   const { status, body } = await json('/api/openapi.json');
   assert.equal(status, 200);

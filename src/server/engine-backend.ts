@@ -4,11 +4,14 @@
  * built from its store.
  */
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { openEngine, type Engine } from '../engine/index.ts';
 import { DocStore, type StoredDoc } from '../store/store.ts';
-import type { Backend } from './backend.ts';
+import type { ArticleVersion, Backend } from './backend.ts';
 import { Suggester } from './suggest.ts';
 import { SourceCatalog } from './source-catalog.ts';
+import { openArchiveDb, type ArchiveDb } from '../archive/db.ts';
+import { articleHistory } from '../archive/articles.ts';
 
 export interface EngineBackend extends Backend {
   readonly engine: Engine;
@@ -36,6 +39,15 @@ export async function openEngineBackend(dataDir: string): Promise<EngineBackend>
   })();
   // A failure is reported by the calls that need the catalogue; do not crash the server.
   ready.catch(() => {});
+  // The archive (DIR/archive.sqlite) appears when something is crawled; open it when it exists.
+  let archive: ArchiveDb | undefined;
+  const versions = (url: string): ArticleVersion[] => {
+    if (!archive) {
+      if (!existsSync(path.join(dataDir, 'archive.sqlite'))) return [];
+      archive = openArchiveDb(dataDir);
+    }
+    return (articleHistory(archive, url)?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
+  };
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
     return catalog!;
@@ -50,11 +62,13 @@ export async function openEngineBackend(dataDir: string): Promise<EngineBackend>
     restore: (text) => engine.restore(text),
     suggest: (prefix, limit) => suggester.suggest(prefix, limit),
     sources: async () => (await needCatalog()).sources(),
+    versions,
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
     close: () => {
       if (closed) return;
       closed = true;
       engine.close();
+      archive?.close();
     },
   };
 }

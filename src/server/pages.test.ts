@@ -84,7 +84,11 @@ test('article page shows the stored document; a missing one is a Vietnamese 404'
   const body = await page('/bai/mau-001');
   assert.match(body, /<h1 id="article-title">Hà Nội khởi công tuyến đường sắt đô thị mới<\/h1>/);
   assert.match(body, /<a href="https:\/\/tin-mau.example\/mau-001" rel="noopener nofollow">Đọc bài gốc<\/a>/);
-  assert.match(body, /Các phiên bản/);
+  assert.match(body, /<h2 id="versions-title">Các phiên bản \(2\)<\/h2>/);
+  assert.match(body, /Hà Nội khởi công tuyến đường sắt <ins>đô thị <\/ins>mới/);
+  assert.match(body, /dài <del>36<\/del><ins>38<\/ins> km/);
+  const single = await page('/bai/mau-002');
+  assert.match(single, /Chỉ có một phiên bản/);
   const missing = await page('/bai/khong-co', 404);
   assert.match(missing, /Không tìm thấy bài/);
 });

@@ -11,6 +11,8 @@ import { openEngine, type DocInput } from '../engine/index.ts';
 import { buildServer, type ServerOptions } from './app.ts';
 import { openEngineBackend, type EngineBackend } from './engine-backend.ts';
 import type { FastifyInstance } from 'fastify';
+import { openArchiveDb, transaction } from '../archive/db.ts';
+import { recordArticle } from '../archive/articles.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SAMPLES = path.join(ROOT, 'samples', 'tin-mau.jsonl');
@@ -29,6 +31,25 @@ export const HOSTILE: DocInput[] = [
   },
 ];
 
+/** Two captures of the first sample article: the headline and a figure were edited. */
+export const EDITED_URL = 'https://tin-mau.example/mau-001';
+export const EDITS = [
+  { captured: Date.parse('2025-09-02T01:20:00Z'), title: 'Hà Nội khởi công tuyến đường sắt mới', text: 'Tuyến đường sắt số 5 dài 36 km được khởi công sáng nay.' },
+  { captured: Date.parse('2025-09-02T05:45:00Z'), title: 'Hà Nội khởi công tuyến đường sắt đô thị mới', text: 'Tuyến đường sắt đô thị số 5 dài 38 km nối trung tâm Hà Nội với Hòa Lạc được khởi công sáng nay.' },
+];
+
+/** Record archived versions of a URL in DIR/archive.sqlite, as the crawler would. */
+export function recordVersions(dir: string, url: string, versions: Array<{ captured: number; title: string; text: string }>): void {
+  const db = openArchiveDb(dir);
+  try {
+    for (const v of versions) {
+      transaction(db, () => recordArticle(db, { url, captured: v.captured, source: 'Báo Mẫu', extracted: { title: v.title, text: v.text, isArticle: true } }));
+    }
+  } finally {
+    db.close();
+  }
+}
+
 export function sampleDocs(): DocInput[] {
   return readFileSync(SAMPLES, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as DocInput);
 }
@@ -41,6 +62,7 @@ export async function makeDataDir(docs: DocInput[] = [...sampleDocs(), ...HOSTIL
   } finally {
     engine.close();
   }
+  recordVersions(dir, EDITED_URL, EDITS);
   return dir;
 }
 

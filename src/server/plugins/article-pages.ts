@@ -9,7 +9,7 @@ import { html, type SafeHtml } from '../html.ts';
 import { page } from '../layout.ts';
 import { errorPage } from '../errors.ts';
 import { formatDateTime } from '../format.ts';
-import { diffWords } from '../diff.ts';
+import { wordDiff } from '../../archive/diff.ts';
 import { link, safeHttpUrl, sourcePath } from '../urls.ts';
 
 function str(v: unknown): string | undefined {
@@ -25,7 +25,7 @@ function paragraphs(text: string): SafeHtml[] {
 }
 
 function diffHtml(a: string, b: string): SafeHtml {
-  return html`${diffWords(a, b).map((o) => (o.op === 'same' ? o.text : o.op === 'add' ? html`<ins>${o.text}</ins>` : html`<del>${o.text}</del>`))}`;
+  return html`${wordDiff(a, b).map((o) => (o.op === '=' ? o.text : o.op === '+' ? html`<ins>${o.text}</ins>` : html`<del>${o.text}</del>`))}`;
 }
 
 function versionsSection(versions: ArticleVersion[] | undefined, archived: boolean): SafeHtml {
