@@ -15,6 +15,7 @@ import {
   COMBINING_TONES, TCVN3, TCVN3_VN2_ONLY, VNI_BREVE, VNI_CIRCUMFLEX, VNI_SINGLE, VNI_TONE,
   WINDOWS_1252, WINDOWS_1258,
 } from './tables.ts';
+import { restoreTcvn3Capitals } from './tcvn3-capitals.ts';
 
 /** The legacy encodings this module converts (utf-8 and windows-1252 are handled by detect.ts). */
 export type LegacyEncoding = 'tcvn3' | 'vni' | 'windows-1258';
@@ -90,8 +91,9 @@ const TCVN3_UNITS = codeUnits(TCVN3);
 const WINDOWS_1258_UNITS = codeUnits(WINDOWS_1258);
 const WINDOWS_1252_UNITS = codeUnits(WINDOWS_1252);
 
+/** TCVN3 → Unicode, with the capitals of all-capitals-font words restored (tcvn3-capitals.ts). */
 export function decodeTcvn3(bs: string): string {
-  return mapTable(bs, TCVN3_UNITS);
+  return restoreTcvn3Capitals(mapTable(bs, TCVN3_UNITS));
 }
 
 export function decodeWindows1258(bs: string): string {

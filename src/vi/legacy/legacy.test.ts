@@ -30,6 +30,18 @@ test('hand-checked TCVN3 bytes from the public tables decode to the right letter
   assert.deepEqual(encodeTcvn3('Việt Nam'), bytes(...ascii('Vi'), 0xd6, ...ascii('t Nam')));
 });
 
+test('TCVN3 headlines set in the capitals font get their capitals back', () => {
+  for (const caps of ['HÀ NỘI', 'NGƯỜI Ở LẠI CHARLIE', 'ĐẢNG VÀ NHÀ NƯỚC', 'TP HỒ CHÍ MINH']) {
+    assert.equal(decodeLegacy(bytesToByteString(encodeTcvn3(caps)), 'tcvn3'), caps);
+  }
+  // Title case and lone capitals stay as they are.
+  for (const text of ['Tổng thống Mỹ thăm TP Hà Nội', 'Bà ở Hà Nội\nTP HỒ CHÍ MINH']) {
+    assert.equal(decodeLegacy(bytesToByteString(encodeTcvn3(text)), 'tcvn3'), text);
+  }
+  // Without the neighbouring evidence "HÀ" alone cannot be told from "Hà".
+  assert.equal(decodeLegacy(bytesToByteString(encodeTcvn3('HÀ')), 'tcvn3'), 'Hà');
+});
+
 test('hand-checked VNI bytes decode, capitals included', () => {
   assert.equal(decodeLegacy('Vie\u00e4t Nam', 'vni'), 'Việt Nam');
   assert.equal(decodeLegacy('\u00d1a\u00f8 Na\u00fcng', 'vni'), 'Đà Nẵng');
