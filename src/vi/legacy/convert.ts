@@ -198,7 +198,8 @@ const CP1258_BYTE = invert(WINDOWS_1258);
 /**
  * Unicode → TCVN3 (VN3, the ABC font layout). Capitals with a tone mark do not exist in VN3:
  * they are written with the lower-case byte, exactly as ABC users did with an all-capitals font,
- * so they come back in lower case.
+ * and come back in capitals only where decodeTcvn3 can tell (all-capitals words and their
+ * neighbours), in lower case otherwise.
  */
 export function encodeTcvn3(text: string): Uint8Array {
   const out: number[] = [];

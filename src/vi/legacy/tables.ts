@@ -37,7 +37,8 @@ export const WINDOWS_1258: string[] = Array.from({ length: 256 }, (_, b) => CP12
  * decoded: in ABC documents typed on Windows the bytes 0x80..0x9F are the windows-1252 curly
  * quotes and dashes the font shows, and 0x01..0x17 are control characters.
  * Capitals with tone marks in pure VN3 text were written with the lower-case byte in an
- * all-capitals font (.VnTimeH); the font is lost in plain text, so they decode to lower case.
+ * all-capitals font (.VnTimeH); the font is lost in plain text, so they decode to lower case
+ * unless the word and its neighbours show it was set in capitals (tcvn3-capitals.ts).
  */
 // prettier-ignore
 const TCVN3_HIGH = [
