@@ -301,7 +301,8 @@ interface Report {
   versions: Json;
   setup_notes: string[];
   failures: { step: string; why: string }[];
-  steps: { step: string; rc: number | null; wall_s: number }[];
+  /** `load1`: the machine's 1-minute load average when the step ended (2 cores: above 2 = contention). */
+  steps: { step: string; rc: number | null; wall_s: number; load1?: number }[];
   perf: Record<string, Json>;
   eval: Json[];
   tra_stats?: Json;
@@ -338,7 +339,7 @@ async function runHarnessStep(o: Options, setup: Setup, rep: Report, label: stri
   const err = join(o.scratch, 'logs', `${slug}.err`);
   log(`${label} ...`);
   const r = await run(['python3', script, ...args], { cwd: setup.harness, env: systemEnv(o.scratch), out, err, timeoutS: o.stepTimeoutS });
-  rep.steps.push({ step: label, rc: r.rc, wall_s: +r.wall_s.toFixed(1) });
+  rep.steps.push({ step: label, rc: r.rc, wall_s: +r.wall_s.toFixed(1), load1: +os.loadavg()[0].toFixed(1) });
   if (r.rc !== 0) {
     const why = r.timedOut ? `timed out after ${o.stepTimeoutS}s` : `rc=${r.rc}${r.signal ? ` signal ${r.signal}` : ''}: ${tail(err, 600).split('\n').slice(-4).join(' | ')}`;
     rep.failures.push({ step: label, why });
@@ -450,7 +451,7 @@ async function partTrends(o: Options, rep: Report): Promise<void> {
     const r = await run(['sh', '-c', `exec ${o.traCmd} index --data ${shq(index)} ${files.join(' ')}`], {
       cwd: REPO, env, out: join(logs, 'trends_index.out'), err: join(logs, 'trends_index.err'), timeoutS: o.stepTimeoutS,
     });
-    rep.steps.push({ step: 'tra trends index', rc: r.rc, wall_s: +r.wall_s.toFixed(1) });
+    rep.steps.push({ step: 'tra trends index', rc: r.rc, wall_s: +r.wall_s.toFixed(1), load1: +os.loadavg()[0].toFixed(1) });
     if (r.rc !== 0) {
       rep.failures.push({ step: 'tra trends index', why: `rc=${r.rc}: ${tail(join(logs, 'trends_index.err'), 400)}` });
       return;
@@ -506,7 +507,7 @@ async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' |
   const err = join(o.scratch, 'logs', `${key}.err`);
   log(`${key}: node bench/${file} ${args.join(' ')} ...`);
   const r = await run([...pin, node, path, ...args], { cwd: REPO, env: { ...process.env }, out, err, timeoutS: o.stepTimeoutS });
-  rep.steps.push({ step: key, rc: r.rc, wall_s: +r.wall_s.toFixed(1) });
+  rep.steps.push({ step: key, rc: r.rc, wall_s: +r.wall_s.toFixed(1), load1: +os.loadavg()[0].toFixed(1) });
   if (r.rc !== 0) {
     rep.failures.push({ step: key, why: `rc=${r.rc}: ${tail(err, 500)}` });
     return;
@@ -723,7 +724,9 @@ function markdown(rep: Report): string {
   }
   out.push('## Steps');
   out.push('');
-  out.push(table(['step', 'rc', 'wall s'], rep.steps.map((s) => [s.step, String(s.rc), f(s.wall_s, 1)])));
+  out.push('Load = the 1-minute load average when the step ended; this machine has 2 cores, so above 2 means the step shared the CPU with other work.');
+  out.push('');
+  out.push(table(['step', 'rc', 'wall s', 'load'], rep.steps.map((s) => [s.step, String(s.rc), f(s.wall_s, 1), f(s.load1, 1)])));
   out.push('');
   return out.join('\n');
 }
