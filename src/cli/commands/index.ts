@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as analyze } from './analyze.ts';
 import { register as decode } from './decode.ts';
+import { register as segment } from './segment.ts';
 import { register as indexDocs } from './index-docs.ts';
 import { register as search } from './search.ts';
 import { register as stats } from './stats.ts';
@@ -20,4 +21,4 @@ import { register as exportCmd } from './export.ts';
 import { register as serve } from './serve.ts';
 import { register as start } from './start.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, crawl, sources, versions, importWarc, exportCmd, serve, start];
+export const commands: Array<(program: Command) => void> = [analyze, decode, segment, indexDocs, search, stats, reindex, trends, restore, emerging, crawl, sources, versions, importWarc, exportCmd, serve, start];
