@@ -296,6 +296,12 @@ export class ObserveCounts {
     return this.prep('top', 'SELECT term, df FROM terms ORDER BY df DESC LIMIT ?').all(limit) as { term: string; df: number }[];
   }
 
+  /** Documents mentioning `term` over everything counted (0 for an unknown term). */
+  documentFrequency(term: string): number {
+    const r = this.prep('df', 'SELECT df FROM terms WHERE term=?').get(term) as { df: number } | undefined;
+    return r?.df ?? 0;
+  }
+
   /** Number of documents counted. */
   documents(): number {
     return (this.prep('ndocs', 'SELECT coalesce(sum(docs), 0) AS n FROM days').get() as { n: number }).n;

@@ -9,3 +9,4 @@ export { burstScore, DEFAULT_BURST, type BurstParams, type BurstScore } from './
 export { termsOf, observedText } from './terms.ts';
 export { isStopword, isStopPair } from './stopwords.ts';
 export { forecastSeries, seasonalNaive, maseScale, type Forecast, type ForecastPoint, type ForecastOptions } from './forecast.ts';
+export { attention, keyTerms, logLikelihood, bucketStart, type TrendsSource, type AttentionRequest, type AttentionResult, type AttentionSeries, type AttentionBucket, type KeyTerm, type Interval } from './attention.ts';

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { register as analyze } from './analyze.ts';
 import { register as decode } from './decode.ts';
-import { register as segment } from './segment.ts';
 import { register as indexDocs } from './index-docs.ts';
 import { register as search } from './search.ts';
 import { register as stats } from './stats.ts';
@@ -13,6 +12,8 @@ import { register as reindex } from './reindex.ts';
 import { register as trends } from './trends.ts';
 import { register as restore } from './restore.ts';
 import { register as emerging } from './emerging.ts';
+import { register as attention } from './attention.ts';
+import { register as forecast } from './forecast.ts';
 import { register as crawl } from './crawl.ts';
 import { register as sources } from './sources.ts';
 import { register as versions } from './versions.ts';
@@ -21,4 +22,4 @@ import { register as exportCmd } from './export.ts';
 import { register as serve } from './serve.ts';
 import { register as start } from './start.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode, segment, indexDocs, search, stats, reindex, trends, restore, emerging, crawl, sources, versions, importWarc, exportCmd, serve, start];
+export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, attention, forecast, crawl, sources, versions, importWarc, exportCmd, serve, start];

@@ -1,0 +1,65 @@
+/**
+ * `tra forecast --data DIR [--days N] [--json] QUERY`: the next N days (default 7) of attention for
+ * a query after the last day of data, with 80% and 95% prediction intervals
+ * (src/observe/forecast.ts; backtest: bench/observe-forecast.ts).
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+import { openEngine } from '../../engine/index.ts';
+import { forecastSeries, dayOfIso, isoOfDay } from '../../observe/index.ts';
+import { openCounts } from './emerging.ts';
+
+export function register(program: Command): void {
+  program
+    .command('forecast')
+    .description('dự báo mức độ quan tâm những ngày tới cho một truy vấn, kèm khoảng dự báo')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu')
+    .option('--days <n>', 'số ngày dự báo (1-28)', '7')
+    .option('--json', 'in kết quả dạng JSON')
+    .argument('<query...>', 'truy vấn, ví dụ "giá vàng"')
+    .action(async (words: string[], o: { data: string; days: string; json?: boolean }) => {
+      const days = Number(o.days);
+      if (!Number.isInteger(days) || days < 1 || days > 28) throw new UserError(`--days phải là số nguyên từ 1 đến 28 (got "${o.days}")`);
+      const query = words.join(' ');
+      if (!/[\p{L}\p{N}]/u.test(query)) throw new UserError(`truy vấn "${query}" không có từ nào để đếm (only punctuation)`);
+      const counts = openCounts(o.data);
+      const range = counts.dayRange();
+      counts.close();
+      if (!range) throw new UserError(`${o.data}: chưa có tài liệu có ngày đăng nào để dự báo; hãy chạy "tra index" với tài liệu có trường "published"`);
+      const engine = await openEngine(o.data, { readOnly: true });
+      try {
+        const first = Math.max(range.first, range.last - 364);
+        const tr = engine.trends({ query, interval: 'day', from: isoOfDay(first), to: isoOfDay(range.last) });
+        const y = new Float64Array(range.last - first + 1);
+        for (const b of tr.buckets) {
+          const d = dayOfIso(b.start) - first;
+          if (d >= 0 && d < y.length) y[d] = b.count;
+        }
+        const f = forecastSeries(y, { horizon: days });
+        const round = (x: number) => Math.round(x * 10) / 10;
+        const out = {
+          query,
+          last_day: isoOfDay(range.last),
+          history: Array.from(y.subarray(Math.max(0, y.length - 28)), (count, i) => ({ date: isoOfDay(range.last - Math.min(28, y.length) + 1 + i), count })),
+          forecast: f.points.map((p) => ({
+            date: isoOfDay(range.last + p.h),
+            mean: round(p.mean),
+            lo80: round(p.intervals[0].lo),
+            hi80: round(p.intervals[0].hi),
+            lo95: round(p.intervals[1].lo),
+            hi95: round(p.intervals[1].hi),
+          })),
+          model: { method: 'holt-winters-weekly', alpha: f.alpha, gamma: f.gamma, intervals: 'empirical' },
+        };
+        if (o.json) {
+          process.stdout.write(JSON.stringify(out) + '\n');
+          return;
+        }
+        const lines = [`"${query}": dự báo ${days} ngày sau ${out.last_day} (số bài mỗi ngày, khoảng 80% và 95%)`];
+        for (const p of out.forecast) lines.push(`${p.date} ${p.mean.toFixed(1).padStart(7)}  [${p.lo80}–${p.hi80}]  [${p.lo95}–${p.hi95}]`);
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        engine.close();
+      }
+    });
+}
