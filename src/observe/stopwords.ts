@@ -24,7 +24,7 @@ bằng hết
 
 const COMMON_WORDS = `
 người ông bà anh chị em cô chú bác cháu con họ chúng tôi ta mình nó hắn
-ngày tháng năm tuần giờ phút hôm nay mai sáng trưa chiều tối đêm lúc thời gian khi
+ngày tháng năm tuần giờ phút hôm nay mai sáng trưa chiều tối đêm lúc thời gian khi mùng
 việc sự cuộc điều cái chiếc nhiều ít số nhóm loại phần lần đợt vụ
 nói cho biết thể làm đi đưa đang tiếp tục trở thành xem thấy muốn
 không khiến gần khoảng hơn nhiều tất cả toàn
@@ -36,7 +36,15 @@ function toSet(words: string): Set<string> {
   return new Set(words.split(/\s+/).filter(Boolean).map((w) => normalizeForMatch(w)));
 }
 
+/**
+ * Words that count things in sequence: "vòng 18" (round 18), "mùng 5" (5th of the lunar month),
+ * "kỳ 3", "khóa XIV". Each new number is a "new" pair on its day, like a date, and names no
+ * topic; a pair of one of these and a number is not counted.
+ */
+const SEQUENCE_WORDS = 'vòng lượt mùng kỳ khóa tập quý hiệp số lần thứ phần chương tuần ngày tháng năm đợt';
+
 export const GRAMMAR: ReadonlySet<string> = toSet(GRAMMAR_WORDS);
+export const SEQUENCE: ReadonlySet<string> = toSet(SEQUENCE_WORDS);
 export const COMMON: ReadonlySet<string> = new Set([...toSet(COMMON_WORDS), ...GRAMMAR]);
 
 /** True when a single syllable (matching form) should not be counted as a term. */

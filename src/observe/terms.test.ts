@@ -27,7 +27,14 @@ test('NFD and new-style tone placement count as the same term', () => {
 test('dates and clock times are not terms; amounts and years are', () => {
   const t = termsOf('Quốc khánh 2-9, ngày 15/10/2025 lúc 10:30, giá 1.000 đồng năm 2026');
   for (const w of ['2-9', '15/10/2025', '10:30', 'khánh 2-9']) assert.ok(!t.has(w), w);
-  for (const w of ['quốc khánh', '1.000', '2026', 'năm 2026']) assert.ok(t.has(w), w);
+  for (const w of ['quốc khánh', '1.000', '2026', '1.000 đồng']) assert.ok(t.has(w), w);
+  assert.ok(!t.has('năm 2026'));
+});
+
+test('sequence numbers are not topics: "vòng 18", "mùng 5", "khóa XIV"; "iPhone 17" is', () => {
+  const t = termsOf('Vòng 18 V-League, mùng 5 Tết, Quốc hội khóa XIV, ra mắt iPhone 17');
+  for (const w of ['vòng 18', 'mùng 5', 'khóa xiv']) assert.ok(!t.has(w), w);
+  for (const w of ['iphone 17', 'quốc hội', 'xiv']) assert.ok(t.has(w), w);
 });
 
 test('stopword lists', () => {

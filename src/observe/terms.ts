@@ -7,7 +7,7 @@
  * term's daily count is the number of documents mentioning it (what attention means here).
  */
 import { forEachToken, type TokenType } from '../vi/index.ts';
-import { COMMON, GRAMMAR } from './stopwords.ts';
+import { COMMON, GRAMMAR, SEQUENCE } from './stopwords.ts';
 
 /** The text of a document the observatory reads: title, summary and the start of the body. */
 export interface TextDoc {
@@ -60,7 +60,8 @@ export function termsOf(text: string, out: Set<string> = new Set()): Set<string>
     const weak = isWeak(norm, type);
     const common = weak || COMMON.has(norm);
     if (!common) out.add(norm);
-    if (prevOk && !gap && !GRAMMAR.has(norm) && !GRAMMAR.has(prev) && !(common && prevCommon)) {
+    const numeral = type === 'number' || /^(?:\d+|[ivxlc]+)$/.test(norm);
+    if (prevOk && !gap && !GRAMMAR.has(norm) && !GRAMMAR.has(prev) && !(common && prevCommon) && !(numeral && SEQUENCE.has(prev))) {
       out.add(prev + ' ' + norm);
     }
     prev = norm;
