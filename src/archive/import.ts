@@ -120,6 +120,7 @@ async function importOne(db: ArchiveDb, file: string, name: string, report: Impo
         }
       }
     }
+    if (recordNo === 0) throw new ImportError(`${shown}: không có bản ghi WARC nào; kiểm tra đây là tệp .warc hoặc .warc.gz`);
     db.prepare("INSERT INTO warc_files(name, bytes, created, origin) VALUES (?, ?, ?, 'import')").run(name, fs.statSync(file).size, Date.now());
     db.exec('COMMIT');
   } catch (e) {

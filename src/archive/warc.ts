@@ -256,6 +256,10 @@ export async function* readWarc(file: string, opts: { decoded?: boolean } = {}):
   const parser = new WARCParser(stream, { keepHeadersCase: true });
   try {
     for await (const record of parser) {
+      // warcio is lenient; a record must at least start with a WARC version line and have a type.
+      if (!/^WARC\/\d/.test(record.warcHeaders.statusline) || !record.warcType) {
+        throw new Error(`bản ghi tại byte ${parser.offset} không phải bản ghi WARC (dòng đầu "${record.warcHeaders.statusline.slice(0, 40)}")`);
+      }
       const payload = await record.readFully(Boolean(opts.decoded) && Boolean(record.httpHeaders));
       const h = record.httpHeaders;
       const httpHeaders: Array<[string, string]> = [];

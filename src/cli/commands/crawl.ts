@@ -44,7 +44,8 @@ function checkSource(url: string): string {
 
 function line(r: CrawlReport): string {
   const { fetched, articles, errors, unchanged, new_versions, blocked, gone, indexed, resumed, ms } = r;
-  return JSON.stringify({ fetched, articles, errors, unchanged, new_versions, blocked, gone, indexed, resumed, ms });
+  const recovered_bytes = r.recovered.reduce((n, x) => n + x.droppedBytes, 0);
+  return JSON.stringify({ fetched, articles, errors, unchanged, new_versions, blocked, gone, indexed, resumed, recovered_bytes, ms });
 }
 
 export function register(program: Command): void {
