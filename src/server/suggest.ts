@@ -67,7 +67,7 @@ export class Suggester {
     const completing = !/\s$/u.test(input);
     const query = typed.map((t) => (t.norm !== t.folded ? t.norm : t.folded)).join(' ') + (completing ? '*' : '');
     const res = this.search({ query, limit: TOP_DOCS, snippets: false });
-    const counts = new Map<string, number>();
+    const counts = new Map<string, Candidate>();
     const n = typed.length;
     for (const hit of res.hits) {
       if (!hit.title) continue;
@@ -90,7 +90,9 @@ export class Suggester {
           }
           if ((extra > 0 || completing) && !seen.has(phrase)) {
             seen.add(phrase);
-            counts.set(phrase, (counts.get(phrase) ?? 0) + 1);
+            const c = counts.get(phrase);
+            if (c) c.count++;
+            else counts.set(phrase, { text: phrase, count: 1, extra });
           }
         }
         break;
@@ -100,19 +102,33 @@ export class Suggester {
   }
 }
 
+interface Candidate {
+  text: string;
+  /** How many of the top documents contain it. */
+  count: number;
+  /** Words added after what was typed. */
+  extra: number;
+}
+
 /**
- * Most frequent first. A phrase is dropped when a one-word-longer phrase has the same count:
- * it is always followed by that word ("giá vàng hôm" always continues "nay"), so it is a cut
- * word, not a completion. Single occurrences of extended phrases are noise when better exist.
+ * Phrases seen in at least two of the top documents come first, most frequent first. Among
+ * those, a phrase is dropped when a one-word-longer phrase has the same count: it is always
+ * followed by that word ("giá vàng hôm" always continues "nay"), so it is a cut word, not a
+ * completion. Phrases seen once are weak evidence: they only fill the list when too few strong
+ * ones exist (small collections), the shortest first.
  */
-function rank(counts: Map<string, number>, limit: number): Suggestion[] {
-  const entries = [...counts.entries()];
-  const keep = entries.filter(([p, c]) => {
-    for (const [q, d] of entries) if (d === c && q.length > p.length && q.startsWith(p + ' ') && q.indexOf(' ', p.length + 1) === -1) return false;
-    return true;
-  });
-  keep.sort((a, b) => b[1] - a[1] || a[0].split(' ').length - b[0].split(' ').length || a[0].localeCompare(b[0], 'vi'));
-  const strong = keep.filter(([, c]) => c > 1);
-  const chosen = (strong.length >= Math.min(limit, 3) ? strong : keep).slice(0, limit);
-  return chosen.map(([text, count]) => ({ text, count }));
+function rank(counts: Map<string, Candidate>, limit: number): Suggestion[] {
+  const all = [...counts.values()];
+  const strong = all.filter((c) => c.count >= 2);
+  const kept = strong.filter((c) => !strong.some((d) => d.count === c.count && d.extra === c.extra + 1 && d.text.startsWith(c.text + ' ')));
+  kept.sort((a, b) => b.count - a.count || a.extra - b.extra || a.text.localeCompare(b.text, 'vi'));
+  const out = kept.slice(0, limit);
+  if (out.length < Math.min(limit, 3)) {
+    const weak = all.filter((c) => c.count < 2).sort((a, b) => a.extra - b.extra || a.text.localeCompare(b.text, 'vi'));
+    for (const c of weak) {
+      if (out.length >= Math.min(limit, 3)) break;
+      out.push(c);
+    }
+  }
+  return out.map((c) => ({ text: c.text, count: c.count }));
 }

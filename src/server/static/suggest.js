@@ -103,6 +103,8 @@
         e.preventDefault();
         choose(active);
       } else if (e.key === 'Escape') {
+        // Close the list only; without this Chrome also clears a type=search input.
+        e.preventDefault();
         close();
       }
     });

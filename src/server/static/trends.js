@@ -16,6 +16,12 @@
   var xs = t.starts.map(function (s) { return Date.parse(s + 'T00:00:00Z') / 1000; });
   var data = [xs].concat(t.counts);
   var fmtDay = new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: 'numeric', month: 'numeric', year: 'numeric' });
+  var fmtTick = t.interval === 'month'
+    ? new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', month: 'numeric', year: 'numeric' })
+    : new Intl.DateTimeFormat('vi-VN', { timeZone: 'UTC', day: 'numeric', month: 'numeric' });
+  var tickLabel = function (ts) { return t.interval === 'month' ? 'T' + fmtTick.format(new Date(ts * 1000)) : fmtTick.format(new Date(ts * 1000)); };
+  // Few buckets: one tick per bucket, so months are labelled as months, not as weeks inside them.
+  var splits = xs.length <= 16 ? function () { return xs; } : undefined;
   var series = [{ label: t.interval === 'month' ? 'Tháng' : t.interval === 'week' ? 'Tuần từ' : 'Ngày', value: function (u, v) { return v == null ? '' : fmtDay.format(new Date(v * 1000)); } }];
   t.queries.forEach(function (q, i) {
     series.push({ label: q, stroke: palette[i % palette.length], width: 2, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN'); } });
@@ -31,7 +37,7 @@
     series: series,
     scales: { y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
     axes: [
-      { stroke: axisColor, grid: { stroke: gridColor } },
+      { stroke: axisColor, grid: { stroke: gridColor }, splits: splits, values: function (u, vals) { return vals.map(tickLabel); } },
       { stroke: axisColor, grid: { stroke: gridColor }, size: 50, values: function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? v.toLocaleString('vi-VN') : ''; }); } },
     ],
     legend: { live: true },

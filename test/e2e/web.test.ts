@@ -1,0 +1,131 @@
+/**
+ * End-to-end in a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+ * against the real server: type a query without accents, see accented words highlighted, filter,
+ * open an article with its versions, draw a trends chart. Screenshots go to screenshots/
+ * (git-ignored) for a person to look at.
+ *
+ * Skipped, with a message, only when Chromium is not installed; CI installs it (.ci/run).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, ROOT, type TestServer } from '../../src/server/test-support.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `Chromium không có ở ${CHROMIUM}: cài bằng "apt-get install -y chromium" (hoặc đặt CHROMIUM_PATH) để chạy các kiểm thử trình duyệt`;
+const SHOTS = path.join(ROOT, 'screenshots');
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server: TestServer;
+let profile: string;
+let context: BrowserContext;
+const consoleErrors: string[] = [];
+
+async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  return page;
+}
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startTestServer();
+  profile = mkdtempSync(path.join(tmpdir(), 'tra-chromium-'));
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+});
+
+after(async () => {
+  if (skip) return;
+  await context?.close();
+  await server?.close();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+test('type without accents, see suggestions and highlighted accented results', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/');
+  const box = page.getByRole('combobox', { name: 'Từ khoá tìm kiếm' });
+  await box.pressSequentially('chuyen doi', { delay: 40 });
+  await page.getByRole('option', { name: 'chuyển đổi số', exact: true }).waitFor();
+  assert.equal(await box.getAttribute('aria-expanded'), 'true');
+  await page.screenshot({ path: path.join(SHOTS, '1-goi-y.png') });
+  await box.pressSequentially(' so', { delay: 20 });
+  await box.press('Enter');
+  await page.waitForURL(/\/tim-kiem\?q=chuyen\+doi\+so/);
+  const marks = await page.locator('.hit').first().locator('mark').allTextContents();
+  assert.ok(marks.some((m) => m === 'Chuyển đổi số' || m === 'chuyển đổi số'), JSON.stringify(marks));
+  assert.match(await page.locator('.didyoumean').innerText(), /chuyển đổi số/);
+  await page.screenshot({ path: path.join(SHOTS, '2-ket-qua.png'), fullPage: true });
+});
+
+test('filter by source and date from the sidebar form', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/tim-kiem?q=ha+noi');
+  const before = await page.locator('.hit').count();
+  await page.getByLabel('Tin Nhanh').check();
+  await page.getByLabel('Từ ngày').fill('2025-10-01');
+  await page.getByRole('button', { name: 'Lọc kết quả' }).click();
+  await page.waitForURL(/source=Tin\+Nhanh/);
+  const sources = await page.locator('.hit .meta a[href^="/nguon/"]').allTextContents();
+  assert.ok(sources.length > 0 && sources.length < before, `${sources.length} of ${before}`);
+  for (const s of sources) assert.equal(s, 'Tin Nhanh');
+  for (const d of await page.locator('.hit time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''))) assert.ok(d >= '2025-10-01', d);
+  assert.ok(await page.getByLabel('Tin Nhanh').isChecked());
+  await page.screenshot({ path: path.join(SHOTS, '3-loc.png'), fullPage: true });
+});
+
+test('open an article and see its archived versions with the edits marked', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/tim-kiem?q=ha+noi+khoi+cong');
+  await page.locator('.hit h2 a').first().click();
+  await page.waitForURL(/\/bai\/mau-001$/);
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Hà Nội khởi công tuyến đường sắt đô thị mới');
+  assert.match(await page.locator('#versions-title').innerText(), /Các phiên bản \(2\)/);
+  assert.equal((await page.locator('.diff ins').first().innerText()).trim(), 'đô thị');
+  await page.screenshot({ path: path.join(SHOTS, '4-bai-viet.png'), fullPage: true });
+});
+
+test('draw a trends chart for two queries side by side', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/xu-huong');
+  await page.getByLabel('Từ khoá 1').fill('Hà Nội');
+  await page.getByLabel('Từ khoá 2').fill('giá');
+  await page.getByLabel('Mỗi cột').selectOption('month');
+  await page.getByRole('button', { name: 'Vẽ biểu đồ' }).click();
+  await page.waitForURL(/\/xu-huong\?/);
+  const canvas = page.locator('#trends-chart canvas');
+  await canvas.waitFor();
+  const box = await canvas.boundingBox();
+  assert.ok(box && box.width > 200 && box.height > 150, JSON.stringify(box));
+  const legend = await page.locator('#trends-chart .u-legend').innerText();
+  assert.match(legend, /Hà Nội/);
+  assert.match(legend, /giá/);
+  // The chart has pixels drawn, not just an empty canvas.
+  const inked = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  assert.ok(inked > 500, `${inked} drawn pixels`);
+  await page.screenshot({ path: path.join(SHOTS, '5-xu-huong.png'), fullPage: true });
+});
+
+test('narrow phone screen: one column, no horizontal scrolling; no script errors anywhere', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage({ width: 390, height: 844 });
+  await page.goto(server.base + '/tim-kiem?q=gia+vang');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${overflow}px of horizontal overflow`);
+  await page.screenshot({ path: path.join(SHOTS, '6-dien-thoai.png'), fullPage: true });
+  await page.goto(server.base + '/');
+  await page.screenshot({ path: path.join(SHOTS, '7-trang-chu-dien-thoai.png') });
+  assert.deepEqual(consoleErrors, []);
+});
