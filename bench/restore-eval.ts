@@ -5,7 +5,8 @@
  *
  * Training: title and summary of every item of ../shared/data/news-rss/*.jsonl.gz (153,825
  * news items from RSS feeds), counted with the engine's tokenizer into syllable unigrams and
- * bigrams, then `AccentRestorer.fromCounts` — the same path the search engine uses.
+ * bigrams, then `AccentRestorer.fromCounts` — the same path the search engine uses. A trigram
+ * model from the same texts is reported beside it, to show what trigram counts would add.
  *
  * Test: the first N (default 2,000) paragraphs of ../shared/data/news-dantri/docs/*.txt in sorted
  * file order (Dân Trí articles, a different outlet and years earlier; `# ...` header lines
@@ -58,7 +59,7 @@ function stripMarks(s: string): string {
 
 async function countRss(): Promise<{ counter: NgramCounter; items: number; ms: number }> {
   const t0 = performance.now();
-  const counter = new NgramCounter();
+  const counter = new NgramCounter({ trigrams: true });
   let items = 0;
   const files = readdirSync(RSS).filter((f) => f.endsWith('.jsonl.gz')).sort();
   for (const f of files) {
@@ -219,10 +220,14 @@ async function main(): Promise<void> {
   const extras = extraSamples().map(([name, texts]): [string, number, Score] => [name, texts.length, evaluate(loaded, prepare(texts))]);
 
   const rows: Array<[string, Score]> = [['bigram KN (fromCounts, default)', main], ['unigram: most frequent candidate', uni]];
-  const wb = AccentRestorer.fromCounts(uniList, biList, {}, { smoothing: 'wb' });
+  const wb = AccentRestorer.fromCounts(uniList, biList, { model: { smoothing: 'wb' } });
   rows.push(['bigram Witten-Bell', evaluate(wb, test)]);
-  const both = AccentRestorer.fromCounts(uniList, biList, {}, { forwardWeight: 0.5 });
-  rows.push(['bigram KN, both directions', evaluate(both, test)]);
+  // Trigrams: what counting them would add (the engine's counts stop at bigrams).
+  const tt = performance.now();
+  const tri = AccentRestorer.fromCounts(uniList, biList, { trigrams: counted.counter.trigrams });
+  const triBuildMs = performance.now() - tt;
+  const triScore = evaluate(tri, test);
+  rows.push(['trigram KN (train with trigrams)', triScore]);
 
   const summary = {
     bench: 'restore-eval',
@@ -243,6 +248,7 @@ async function main(): Promise<void> {
     reachable: pct(main.reachable, main.syllables),
     unigramAccuracy: pct(uni.correct, uni.syllables),
     wittenBellAccuracy: pct(rows[2][1].correct, rows[2][1].syllables),
+    trigram: { accuracy: pct(triScore.correct, triScore.syllables), ambiguousAccuracy: pct(triScore.ambiguousCorrect, triScore.ambiguous), modelBytes: tri.toBuffer().length, trigrams: tri.size.trigrams, buildMs: Math.round(triBuildMs), restoreSyllablesPerSec: Math.round(triScore.syllables / (triScore.ms / 1000)) },
     skippedParagraphs: main.skippedParagraphs,
     other: Object.fromEntries(extras.map(([name, n, sc]) => [name, { texts: n, syllables: sc.syllables, accuracy: pct(sc.correct, sc.syllables), ambiguousAccuracy: pct(sc.ambiguousCorrect, sc.ambiguous) }])),
     restoreSyllablesPerSec: Math.round(main.syllables / (main.ms / 1000)),
@@ -263,12 +269,11 @@ async function main(): Promise<void> {
     settings.push(['default', {}, {}]);
     for (const d of [0.5, 0.9]) for (const mix of [0, 0.3]) settings.push([`kn D=${d} mix=${mix}`, {}, { smoothing: 'kn', discount: d, unigramMix: mix }]);
     settings.push(['wb', {}, { smoothing: 'wb' }]);
-    settings.push(['kn both directions', {}, { forwardWeight: 0.5 }]);
     for (const mb of [2, 3, 5]) settings.push([`kn minBigram=${mb}`, { minBigramCount: mb }, {}]);
     for (const share of [0, 0.001]) settings.push([`kn minShare=${share}`, { minShareOfFolded: share }, {}]);
     for (const other of [5, 100, Infinity]) settings.push([`kn minOther=${other}`, { minOtherCount: other }, {}]);
     for (const [name, prune, model] of settings) {
-      const r = AccentRestorer.fromCounts(uniList, biList, prune, model);
+      const r = AccentRestorer.fromCounts(uniList, biList, { prune, model });
       const s = evaluate(r, dev);
       console.log(`${name.padEnd(28)} ${String(pct(s.correct, s.syllables)).padStart(6)}%  ambiguous ${pct(s.ambiguousCorrect, s.ambiguous)}%  bytes ${r.toBuffer().length}`);
     }

@@ -43,16 +43,22 @@ const CORPUS = [
 
 const trained = AccentRestorer.train(CORPUS);
 
-test('restoration follows the context', () => {
-  assert.equal(trained.restore('con duong'), 'con đường');
-  assert.equal(trained.restore('dai duong'), 'đại dương');
-  assert.equal(trained.restore('duong pho'), 'đường phố');
-  assert.equal(trained.restore('ket qua duong tinh'), 'kết quả dương tính');
-  assert.equal(trained.restore('tinh yeu'), 'tình yêu');
-  assert.equal(trained.restore('may tinh'), 'máy tính');
-  assert.equal(trained.restore('chuyen doi so'), 'chuyển đổi số');
-  assert.equal(trained.restore('doi tuyen viet nam'), 'đội tuyển việt nam');
-  assert.equal(trained.restore('nam moi'), 'năm mới');
+const withTrigrams = AccentRestorer.train(CORPUS, { trigrams: true });
+
+test('restoration follows the context (bigram and trigram models)', () => {
+  for (const r of [trained, withTrigrams]) {
+    assert.equal(r.restore('con duong'), 'con đường');
+    assert.equal(r.restore('dai duong'), 'đại dương');
+    assert.equal(r.restore('duong pho'), 'đường phố');
+    assert.equal(r.restore('ket qua duong tinh'), 'kết quả dương tính');
+    assert.equal(r.restore('tinh yeu'), 'tình yêu');
+    assert.equal(r.restore('may tinh'), 'máy tính');
+    assert.equal(r.restore('chuyen doi so'), 'chuyển đổi số');
+    assert.equal(r.restore('doi tuyen viet nam'), 'đội tuyển việt nam');
+    assert.equal(r.restore('nam moi'), 'năm mới');
+    assert.equal(r.restore('duoc gia han'), 'được gia hạn');
+    assert.equal(r.restore('ban duoc gia.'), 'bán được giá.');
+  }
 });
 
 test('the end of a phrase is evidence too', () => {
@@ -176,4 +182,22 @@ test('restoreTokens explains each choice with posterior probabilities', () => {
   assert.equal(toks[1].alternatives[0].norm, 'đường');
   assert.equal(toks[4].alternatives[0].norm, 'dương');
   assert.ok(toks[4].alternatives[0].p > 0.5);
+});
+
+test('with trigram counts, two words of context decide', () => {
+  // "cho bạn" and "cho bán" are equally common and both end sentences: only the word before
+  // "cho" tells them apart.
+  const corpus = ['Tôi gửi cho bạn.', 'Mẹ gửi cho bạn.', 'Anh ấy gửi cho bạn.', 'Xã không cho bán.', 'Chợ không cho bán.', 'Họ không cho bán.'];
+  const tri = AccentRestorer.train(corpus, { trigrams: true });
+  assert.ok(tri.size.trigrams > 0);
+  assert.equal(tri.restore('gui cho ban'), 'gửi cho bạn');
+  assert.equal(tri.restore('khong cho ban'), 'không cho bán');
+  // The bigram model cannot tell them apart: it gives both the same answer.
+  const bi = AccentRestorer.train(corpus);
+  assert.equal(bi.size.trigrams, 0);
+  assert.equal(bi.restore('gui cho ban').split(' ')[2], bi.restore('khong cho ban').split(' ')[2]);
+  // The trigram layer survives serialisation.
+  const back = AccentRestorer.fromBuffer(tri.toBuffer());
+  assert.equal(back.size.trigrams, tri.size.trigrams);
+  assert.equal(back.restore('khong cho ban'), 'không cho bán');
 });

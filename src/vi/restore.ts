@@ -17,12 +17,27 @@
  *   ends the context, because the counts have no bigrams across it.
  */
 import { forEachToken, type TokenType } from './tokenize.ts';
+import { beamDecode } from './restore/beam.ts';
 import { fold } from './fold.ts';
 import { applyCase } from './restore/case.ts';
-import { BigramModel, DEFAULT_MODEL, type ModelOptions } from './restore/bigram-model.ts';
+import { NgramModel, DEFAULT_MODEL, type ModelOptions } from './restore/ngram-model.ts';
 import { buildTables, contextKey, decodeTables, encodeTables, isSyllable, BOUNDARY, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
 
 export type { ModelOptions, PruneOptions, CountTables };
+
+export interface RestorerOptions {
+  /** Trigram counts ("a b c" keys of `norm` forms), when the caller has them. */
+  trigrams?: Iterable<[string, number]>;
+  prune?: Partial<PruneOptions>;
+  model?: Partial<ModelOptions>;
+}
+
+export interface TrainOptions {
+  /** Count trigrams too (more accurate, larger model; the engine's counts stop at bigrams). */
+  trigrams?: boolean;
+  prune?: Partial<PruneOptions>;
+  model?: Partial<ModelOptions>;
+}
 
 /** One token of the input as the restorer sees it. */
 interface Slot {
@@ -66,7 +81,7 @@ function logSumExp(n: number, f: (i: number) => number): number {
 }
 
 export class AccentRestorer {
-  private readonly model: BigramModel;
+  private readonly model: NgramModel;
   private readonly tables: CountTables;
   private readonly idOf = new Map<string, number>();
   /** Folded form → syllable ids, most frequent first. */
@@ -76,7 +91,7 @@ export class AccentRestorer {
 
   private constructor(tables: CountTables, opts: ModelOptions) {
     this.tables = tables;
-    this.model = new BigramModel(tables, opts);
+    this.model = new NgramModel(tables, opts);
     const groups = new Map<string, number[]>();
     // Ids are in descending count order, so each group comes out most frequent first.
     for (let i = 0; i < tables.norms.length; i++) {
@@ -95,27 +110,28 @@ export class AccentRestorer {
 
   /**
    * Build from collection frequencies: keys are tokenizer `norm` forms, a bigram key is
-   * "a b" (one space). Anything that is not a Vietnamese syllable is ignored; tiny counts are
-   * pruned (see restore/tables.ts). `prune` and `model` are for evaluation and tuning.
+   * "a b" (one space). Anything that is not a Vietnamese syllable is context only; tiny counts
+   * are pruned (see restore/tables.ts). `options.trigrams` ("a b c" keys) adds a trigram layer;
+   * `prune` and `model` are for evaluation and tuning.
    */
-  static fromCounts(
-    unigrams: Iterable<[string, number]>,
-    bigrams: Iterable<[string, number]>,
-    prune: Partial<PruneOptions> = {},
-    model: Partial<ModelOptions> = {},
-  ): AccentRestorer {
-    const tables = buildTables(unigrams, bigrams, fold, { ...DEFAULT_PRUNE, ...prune });
-    return new AccentRestorer(tables, { ...DEFAULT_MODEL, ...model });
+  static fromCounts(unigrams: Iterable<[string, number]>, bigrams: Iterable<[string, number]>, options: RestorerOptions = {}): AccentRestorer {
+    const tables = buildTables(unigrams, bigrams, fold, { ...DEFAULT_PRUNE, ...options.prune }, options.trigrams);
+    return new AccentRestorer(tables, { ...DEFAULT_MODEL, ...options.model });
   }
 
   /**
-   * Count the syllable unigrams and bigrams of `texts` with the engine's tokenizer (no bigram
-   * across punctuation, a `gap`) and build a restorer from them.
+   * Count the n-grams of `texts` with the engine's tokenizer (no n-gram across punctuation, a
+   * `gap`) and build a restorer from them: unigrams and bigrams like the engine's counts, and
+   * trigrams too with `{ trigrams: true }`.
    */
-  static train(texts: Iterable<string>, prune: Partial<PruneOptions> = {}, model: Partial<ModelOptions> = {}): AccentRestorer {
-    const counter = new NgramCounter();
+  static train(texts: Iterable<string>, options: TrainOptions = {}): AccentRestorer {
+    const counter = new NgramCounter({ trigrams: options.trigrams === true });
     for (const t of texts) counter.add(t);
-    return AccentRestorer.fromCounts(counter.unigrams, counter.bigrams, prune, model);
+    return AccentRestorer.fromCounts(counter.unigrams, counter.bigrams, {
+      prune: options.prune,
+      model: options.model,
+      trigrams: options.trigrams === true ? counter.trigrams : undefined,
+    });
   }
 
   /** Compact binary form (the engine caches it on disk). */
@@ -127,9 +143,9 @@ export class AccentRestorer {
     return new AccentRestorer(decodeTables(b), { ...DEFAULT_MODEL, ...model });
   }
 
-  /** Number of syllables and bigrams kept (for reports). */
-  get size(): { syllables: number; bigrams: number } {
-    return { syllables: this.tables.norms.length, bigrams: this.tables.rights.length };
+  /** Entries kept in the model (for reports): vocabulary, bigrams and trigrams. */
+  get size(): { syllables: number; bigrams: number; trigrams: number } {
+    return { syllables: this.tables.norms.length, bigrams: this.tables.bigrams.ids.length, trigrams: this.tables.trigrams?.ids.length ?? 0 };
   }
 
   /** Candidates for one folded syllable, most frequent first (for "did you mean" and query expansion). */
@@ -200,7 +216,11 @@ export class AccentRestorer {
   /** The best candidate of every slot (-1 where there is none), phrase by phrase. */
   private decode(slots: Slot[]): Int32Array {
     const choice = new Int32Array(slots.length).fill(-1);
-    for (const [s, e] of this.phrases(slots)) this.viterbi(slots, s, e, choice);
+    const bnd = this.boundaryId;
+    for (const [s, e] of this.phrases(slots)) {
+      if (this.model.hasTrigrams && bnd >= 0) beamDecode(this.model, slots, s, e, bnd, choice);
+      else this.viterbi(slots, s, e, choice);
+    }
     return choice;
   }
 
@@ -213,18 +233,18 @@ export class AccentRestorer {
       const n = e - s;
       const cand = (t: number): Int32Array => slots[s + t].cands ?? EMPTY;
       const alpha: Float64Array[] = [];
-      alpha.push(Float64Array.from(cand(0), (id) => (bnd >= 0 ? m.pairScore(bnd, id) : m.logUnigram[id])));
+      alpha.push(Float64Array.from(cand(0), (id) => (bnd >= 0 ? m.logProb(bnd, id) : m.logUnigram[id])));
       for (let t = 1; t < n; t++) {
         const prev = cand(t - 1);
         const a = alpha[t - 1];
-        alpha.push(Float64Array.from(cand(t), (id) => logSumExp(prev.length, (j) => a[j] + m.pairScore(prev[j], id))));
+        alpha.push(Float64Array.from(cand(t), (id) => logSumExp(prev.length, (j) => a[j] + m.logProb(prev[j], id))));
       }
       const beta: Float64Array[] = new Array<Float64Array>(n);
-      beta[n - 1] = Float64Array.from(cand(n - 1), (id) => (bnd >= 0 ? m.pairScore(id, bnd) : 0));
+      beta[n - 1] = Float64Array.from(cand(n - 1), (id) => (bnd >= 0 ? m.logProb(id, bnd) : 0));
       for (let t = n - 2; t >= 0; t--) {
         const next = cand(t + 1);
         const b = beta[t + 1];
-        beta[t] = Float64Array.from(cand(t), (id) => logSumExp(next.length, (k) => m.pairScore(id, next[k]) + b[k]));
+        beta[t] = Float64Array.from(cand(t), (id) => logSumExp(next.length, (k) => m.logProb(id, next[k]) + b[k]));
       }
       for (let t = 0; t < n; t++) {
         const z = logSumExp(alpha[t].length, (k) => alpha[t][k] + beta[t][k]);
@@ -268,7 +288,7 @@ export class AccentRestorer {
     // The phrase is scored between two boundary tokens (<s> w1 … wn <s>), so how phrases
     // start and end counts too; a model without the boundary falls back to the unigram.
     const bnd = this.boundaryId;
-    let score = Float64Array.from(prev, (id) => (bnd >= 0 ? m.pairScore(bnd, id) : m.logUnigram[id]));
+    let score = Float64Array.from(prev, (id) => (bnd >= 0 ? m.logProb(bnd, id) : m.logUnigram[id]));
     const back: Int32Array[] = [EMPTY];
     for (let t = 1; t < n; t++) {
       const cur = slots[s + t].cands ?? EMPTY;
@@ -278,7 +298,7 @@ export class AccentRestorer {
         let best = -Infinity;
         let arg = 0;
         for (let j = 0; j < prev.length; j++) {
-          const v = score[j] + m.pairScore(prev[j], cur[k]);
+          const v = score[j] + m.logProb(prev[j], cur[k]);
           if (v > best) {
             best = v;
             arg = j;
@@ -291,7 +311,7 @@ export class AccentRestorer {
       score = next;
       prev = cur;
     }
-    if (bnd >= 0) for (let j = 0; j < score.length; j++) score[j] += m.pairScore(prev[j], bnd);
+    if (bnd >= 0) for (let j = 0; j < score.length; j++) score[j] += m.logProb(prev[j], bnd);
     let k = 0;
     for (let j = 1; j < score.length; j++) if (score[j] > score[k]) k = j;
     for (let t = n - 1; t >= 0; t--) {
@@ -302,26 +322,38 @@ export class AccentRestorer {
 }
 
 /**
- * Unigram and bigram counter over texts with the engine's tokenizer, keyed by `norm` like the
- * engine's term dictionaries (the tables map them to context classes when built).
+ * N-gram counter over texts with the engine's tokenizer, keyed by `norm` like the engine's term
+ * dictionaries (the tables map them to context classes when built). Words and numbers form
+ * phrases; punctuation (a `gap`) and other tokens (URLs, hashtags …) end them.
  */
 export class NgramCounter {
   readonly unigrams = new Map<string, number>();
   readonly bigrams = new Map<string, number>();
+  readonly trigrams = new Map<string, number>();
+  private readonly withTrigrams: boolean;
+
+  constructor(options: { trigrams?: boolean } = {}) {
+    this.withTrigrams = options.trigrams === true;
+  }
 
   add(text: string): void {
     let prev: string | null = null;
+    let prev2: string | null = null;
     forEachToken(text, (norm: string, _folded: string, _start: number, _end: number, type: TokenType, gap: boolean) => {
-      // Words and numbers are context; URLs, hashtags and the like end the phrase.
-      if (type !== 'word' && type !== 'number') {
-        prev = null;
-        return;
+      if ((type !== 'word' && type !== 'number') || gap) {
+        prev = prev2 = null;
+        if (type !== 'word' && type !== 'number') return;
       }
       this.unigrams.set(norm, (this.unigrams.get(norm) ?? 0) + 1);
-      if (prev !== null && !gap) {
+      if (prev !== null) {
         const key = prev + ' ' + norm;
         this.bigrams.set(key, (this.bigrams.get(key) ?? 0) + 1);
+        if (prev2 !== null && this.withTrigrams) {
+          const k3 = prev2 + ' ' + key;
+          this.trigrams.set(k3, (this.trigrams.get(k3) ?? 0) + 1);
+        }
       }
+      prev2 = prev;
       prev = norm;
     });
   }

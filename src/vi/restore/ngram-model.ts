@@ -1,5 +1,6 @@
 /**
- * A smoothed syllable bigram language model over the count tables.
+ * A smoothed syllable n-gram language model (bigram, or trigram when the tables have trigram
+ * counts) over the count tables.
  *
  * Interpolated absolute discounting (the core of Kneser–Ney):
  *
@@ -15,61 +16,83 @@
  * KN better than plain backoff ("Nội" is frequent but almost only after "Hà"), but they are
  * computed here from pruned bigrams, so a little unigram mass keeps every syllable reachable.
  *
- * The model can also read phrases right to left and mix both directions (forwardWeight < 1).
- * Measured on the news evaluation it gains nothing once phrase boundaries are modelled (95.03%
- * either way) and costs twice the time, so the default is left to right only.
+ * Trigrams, when present, interpolate the same way on top of the bigram estimate:
+ *
+ *   P(c | a b) = max(c(a b c) − D, 0) / c(a b)  +  γ(a b) · P(c | b)
+ *
+ * (Reading phrases right to left as well and mixing both directions was tried: once phrase
+ * boundaries are modelled it gained nothing on the news evaluation, 95.03% either way, at twice
+ * the cost, so it is gone.)
  *
  * Witten–Bell is available for comparison (bench/restore-eval.ts reports both):
  *   P(w | h) = (c(h w) + T(h) · P_uni(w)) / (c(h) + T(h)),  T(h) = distinct successors of h.
  */
 import type { CountTables } from './tables.ts';
+import { csrFind, type Csr } from './csr.ts';
 
 export type Smoothing = 'kn' | 'wb';
 
 export interface ModelOptions {
   smoothing: Smoothing;
-  /** Absolute discount D for 'kn'. */
+  /** Absolute discount D for 'kn' (bigrams and trigrams). */
   discount: number;
   /** Weight of the unigram frequency inside P_low for 'kn' (the rest is the continuation probability). */
   unigramMix: number;
-  /** Weight λ of the left-to-right model against the right-to-left one (1: forward only). */
-  forwardWeight: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 0.75, unigramMix: 0.1, forwardWeight: 1 };
+export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 0.75, unigramMix: 0.1 };
 
-/** One direction of the model: P(next | prev) over a CSR table of (prev → next) counts. */
-class Direction {
-  readonly pLow: Float64Array;
-  readonly offsets: Uint32Array;
-  readonly rights: Uint32Array;
-  readonly bigramCounts: Float64Array;
-  readonly discount: number;
-  private readonly counts: Float64Array;
+export class NgramModel {
+  readonly tables: CountTables;
+  /** log P(w) with no context. */
+  readonly logUnigram: Float64Array;
+  readonly hasTrigrams: boolean;
+  private readonly big: Csr;
+  private readonly tri: Csr | null;
+  private readonly pLow: Float64Array;
+  private readonly discount: number;
+  /** Trigrams always use absolute discounting (Witten–Bell is a bigram-only comparison). */
+  private readonly triDiscount: number;
   private readonly wittenBell: boolean;
   /**
-   * γ(h) and 1/c(h), computed the first time h is used as a context (NaN until then): a query
-   * touches a few dozen contexts, so computing all of them at load would be wasted time.
+   * γ and 1/c of each context, computed the first time the context is used (NaN until then):
+   * a query touches a few dozen contexts, so computing all of them at load would waste time.
    */
   private readonly gamma: Float64Array;
   private readonly invContext: Float64Array;
+  private readonly triGamma: Float64Array;
+  private readonly triInv: Float64Array;
 
-  constructor(counts: Float64Array, pUni: Float64Array, offsets: Uint32Array, rights: Uint32Array, bigramCounts: Float64Array, opts: ModelOptions) {
-    this.offsets = offsets;
-    this.rights = rights;
-    this.bigramCounts = bigramCounts;
-    this.counts = counts;
+  constructor(tables: CountTables, opts: ModelOptions = DEFAULT_MODEL) {
+    this.tables = tables;
+    this.big = tables.bigrams;
+    this.tri = tables.trigrams;
+    this.hasTrigrams = tables.trigrams !== null && tables.trigrams.ids.length > 0;
     this.wittenBell = opts.smoothing === 'wb';
     this.discount = this.wittenBell ? 0 : opts.discount;
+    this.triDiscount = opts.discount;
+    const { counts } = tables;
     const V = counts.length;
+    let total = 0;
+    for (let i = 0; i < V; i++) total += counts[i];
+    const pUni = new Float64Array(V);
+    this.logUnigram = new Float64Array(V);
+    for (let i = 0; i < V; i++) {
+      pUni[i] = counts[i] / total;
+      this.logUnigram[i] = Math.log(pUni[i]);
+    }
     this.gamma = new Float64Array(V).fill(NaN);
     this.invContext = new Float64Array(V);
+    const B = this.hasTrigrams ? this.big.ids.length : 0;
+    this.triGamma = new Float64Array(B).fill(NaN);
+    this.triInv = new Float64Array(B);
     if (this.wittenBell) {
       this.pLow = pUni;
     } else {
+      const ids = this.big.ids;
       const cont = new Float64Array(V);
-      for (let i = 0; i < rights.length; i++) cont[rights[i]]++;
-      const types = rights.length;
+      for (let i = 0; i < ids.length; i++) cont[ids[i]]++;
+      const types = ids.length;
       this.pLow = new Float64Array(V);
       for (let w = 0; w < V; w++) {
         const pc = types > 0 ? cont[w] / types : pUni[w];
@@ -80,19 +103,19 @@ class Direction {
 
   /** Fill γ(h) and 1/c(h) for context h. */
   private prepare(h: number): void {
-    const { offsets, bigramCounts } = this;
+    const { offsets, counts } = this.big;
     let kept = 0;
     let sum = 0;
     for (let i = offsets[h]; i < offsets[h + 1]; i++) {
-      kept += Math.max(bigramCounts[i] - this.discount, 0);
-      sum += bigramCounts[i];
+      kept += Math.max(counts[i] - this.discount, 0);
+      sum += counts[i];
     }
     // The unigram count should bound its bigrams; guard against counts from different sources.
-    const ch = Math.max(this.counts[h], sum);
+    const ch = Math.max(this.tables.counts[h], sum);
     const t = offsets[h + 1] - offsets[h];
     if (!this.wittenBell) {
-      this.invContext[h] = 1 / ch;
-      this.gamma[h] = 1 - kept / ch;
+      this.invContext[h] = ch > 0 ? 1 / ch : 0;
+      this.gamma[h] = ch > 0 ? 1 - kept / ch : 1;
     } else if (t === 0) {
       // With no successors at all, back off entirely to the unigram.
       this.invContext[h] = 0;
@@ -103,96 +126,58 @@ class Direction {
     }
   }
 
-  /** Count of the pair (h, w), 0 when absent. */
-  count(h: number, w: number): number {
-    const { offsets, rights, bigramCounts } = this;
-    let lo = offsets[h];
-    let hi = offsets[h + 1] - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const r = rights[mid];
-      if (r === w) return bigramCounts[mid];
-      if (r < w) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return 0;
-  }
-
-  logProb(h: number, w: number): number {
-    if (Number.isNaN(this.gamma[h])) this.prepare(h);
-    const c = this.count(h, w);
-    const direct = c > 0 ? Math.max(c - this.discount, 0) * this.invContext[h] : 0;
-    return Math.log(direct + this.gamma[h] * this.pLow[w]);
-  }
-}
-
-/** The same pairs indexed by right id (the table read backwards). */
-function transpose(V: number, offsets: Uint32Array, rights: Uint32Array, counts: Float64Array): { offsets: Uint32Array; rights: Uint32Array; counts: Float64Array } {
-  const tOff = new Uint32Array(V + 1);
-  for (let i = 0; i < rights.length; i++) tOff[rights[i] + 1]++;
-  for (let v = 0; v < V; v++) tOff[v + 1] += tOff[v];
-  const fill = tOff.slice(0, V);
-  const tLeft = new Uint32Array(rights.length);
-  const tCount = new Float64Array(rights.length);
-  // Walking left ids in ascending order keeps each backward list sorted.
-  for (let l = 0; l < V; l++) {
-    for (let i = offsets[l]; i < offsets[l + 1]; i++) {
-      const p = fill[rights[i]]++;
-      tLeft[p] = l;
-      tCount[p] = counts[i];
-    }
-  }
-  return { offsets: tOff, rights: tLeft, counts: tCount };
-}
-
-export class BigramModel {
-  readonly tables: CountTables;
-  /** log P(w) with no context (start or end of a phrase). */
-  readonly logUnigram: Float64Array;
-  /** Weight of the forward model in the pair score; the backward model gets the rest. */
-  readonly forwardWeight: number;
-  private readonly fwd: Direction;
-  private readonly bwd: Direction | null;
-
-  constructor(tables: CountTables, opts: ModelOptions = DEFAULT_MODEL) {
-    this.tables = tables;
-    const { counts, offsets, rights, bigramCounts } = tables;
-    const V = counts.length;
-    let total = 0;
-    for (let i = 0; i < V; i++) total += counts[i];
-    const pUni = new Float64Array(V);
-    this.logUnigram = new Float64Array(V);
-    for (let i = 0; i < V; i++) {
-      pUni[i] = counts[i] / total;
-      this.logUnigram[i] = Math.log(pUni[i]);
-    }
-    this.fwd = new Direction(counts, pUni, offsets, rights, bigramCounts, opts);
-    this.forwardWeight = opts.forwardWeight;
-    if (opts.forwardWeight < 1) {
-      const t = transpose(V, offsets, rights, bigramCounts);
-      this.bwd = new Direction(counts, pUni, t.offsets, t.rights, t.counts, opts);
-    } else this.bwd = null;
-  }
-
   /** Count of the bigram (h, w), 0 when absent. */
   bigramCount(h: number, w: number): number {
-    return this.fwd.count(h, w);
+    const p = csrFind(this.big, h, w);
+    return p < 0 ? 0 : this.big.counts[p];
+  }
+
+  /** P(w | h). */
+  prob(h: number, w: number): number {
+    if (Number.isNaN(this.gamma[h])) this.prepare(h);
+    const c = this.bigramCount(h, w);
+    const direct = c > 0 ? Math.max(c - this.discount, 0) * this.invContext[h] : 0;
+    return direct + this.gamma[h] * this.pLow[w];
   }
 
   /** log P(w | h). */
   logProb(h: number, w: number): number {
-    return this.fwd.logProb(h, w);
+    return Math.log(this.prob(h, w));
   }
 
   /**
-   * Score of the adjacent pair (h, w): λ·log P(w | h) + (1 − λ)·log P(h | w). Summed over a
-   * phrase between boundary tokens, each direction alone is the log-probability of the whole
-   * phrase; mixing them lets the right neighbour speak as loudly as the left one where the
-   * smoothed estimates disagree.
+   * The trigram context (a, b): its position in the bigram table, or -1 when there are no
+   * trigram counts for it. Decoders look it up once per state, then call `logProb3At`.
    */
-  pairScore(h: number, w: number): number {
-    const f = this.fwd.logProb(h, w);
-    if (!this.bwd) return f;
-    return this.forwardWeight * f + (1 - this.forwardWeight) * this.bwd.logProb(w, h);
+  trigramContext(a: number, b: number): number {
+    const tri = this.tri;
+    if (!this.hasTrigrams || tri === null) return -1;
+    const ab = csrFind(this.big, a, b);
+    if (ab >= 0 && Number.isNaN(this.triGamma[ab])) {
+      let kept = 0;
+      let sum = 0;
+      for (let i = tri.offsets[ab]; i < tri.offsets[ab + 1]; i++) {
+        kept += Math.max(tri.counts[i] - this.triDiscount, 0);
+        sum += tri.counts[i];
+      }
+      const cab = Math.max(this.big.counts[ab], sum);
+      this.triInv[ab] = 1 / cab;
+      this.triGamma[ab] = 1 - kept / cab;
+    }
+    return ab;
+  }
+
+  /** log P(c | a b) for ab = trigramContext(a, b); p2 = P(c | b) when the caller has it. */
+  logProb3At(ab: number, b: number, c: number, p2: number = this.prob(b, c)): number {
+    const tri = this.tri;
+    if (ab < 0 || tri === null) return Math.log(p2);
+    const q = csrFind(tri, ab, c);
+    const direct = q >= 0 ? Math.max(tri.counts[q] - this.triDiscount, 0) * this.triInv[ab] : 0;
+    return Math.log(direct + this.triGamma[ab] * p2);
+  }
+
+  /** log P(c | a b); the bigram estimate when there are no trigram counts for (a, b). */
+  logProb3(a: number, b: number, c: number): number {
+    return this.logProb3At(this.trigramContext(a, b), b, c);
   }
 }

@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTables, contextKey, decodeTables, encodeTables, BOUNDARY, NUM, UNK, DEFAULT_PRUNE } from './tables.ts';
 import { fold } from '../fold.ts';
+import { csrFind } from './csr.ts';
 
 function bigram(t: ReturnType<typeof buildTables>, a: string, b: string): number {
-  const l = t.norms.indexOf(a);
-  const r = t.norms.indexOf(b);
-  for (let i = t.offsets[l]; i < t.offsets[l + 1]; i++) if (t.rights[i] === r) return t.bigramCounts[i];
-  return 0;
+  const p = csrFind(t.bigrams, t.norms.indexOf(a), t.norms.indexOf(b));
+  return p < 0 ? 0 : t.bigrams.counts[p];
 }
 
 test('context keys: syllables, numbers as one class, other words, nothing for URLs', () => {
@@ -46,11 +45,11 @@ test('auto pruning keeps the rarest bigrams out only when over budget', () => {
   const uni: Array<[string, number]> = [['a', 100], ['ba', 100], ['ca', 100]];
   const bi: Array<[string, number]> = [['a ba', 1], ['ba ca', 2], ['ca a', 5]];
   const all = buildTables(uni, bi, fold);
-  assert.equal(all.minBigramCount, 1);
+  assert.equal(all.bigrams.minCount, 1);
   assert.equal(bigram(all, 'a', 'ba'), 1);
   // 3 bigrams + 6 boundary pairs = 9 types; a budget of 8 drops the singleton first.
   const small = buildTables(uni, bi, fold, { ...DEFAULT_PRUNE, maxBigrams: 8 });
-  assert.ok(small.minBigramCount > 1);
+  assert.ok(small.bigrams.minCount > 1);
   assert.equal(bigram(small, 'a', 'ba'), 0);
   assert.equal(bigram(small, 'ca', 'a'), 5);
 });
@@ -65,4 +64,29 @@ test('the binary form round-trips', () => {
   const t = buildTables([['con', 2], ['đường', 3], ['2020', 1]], [['con đường', 2], ['đường 2020', 1]], fold);
   const back = decodeTables(encodeTables(t));
   assert.deepEqual(back, t);
+});
+
+function trigram(t: ReturnType<typeof buildTables>, a: string, b: string, c: string): number {
+  const ab = csrFind(t.bigrams, t.norms.indexOf(a), t.norms.indexOf(b));
+  if (ab < 0 || !t.trigrams) return 0;
+  const p = csrFind(t.trigrams, ab, t.norms.indexOf(c));
+  return p < 0 ? 0 : t.trigrams.counts[p];
+}
+
+test('trigrams are keyed by their bigram, with phrase starts and ends from the margins', () => {
+  // Phrases: "con đường mới" ×2, "con đường" ×1.
+  const t = buildTables(
+    [['con', 3], ['đường', 3], ['mới', 2]],
+    [['con đường', 3], ['đường mới', 2]],
+    fold,
+    DEFAULT_PRUNE,
+    [['con đường mới', 2], ['xyz con đường', 0], ['https://a.b con đường', 5]],
+  );
+  assert.equal(trigram(t, 'con', 'đường', 'mới'), 2);
+  assert.equal(trigram(t, 'con', 'đường', BOUNDARY), 1);
+  assert.equal(trigram(t, BOUNDARY, 'con', 'đường'), 3);
+  assert.equal(trigram(t, 'đường', 'mới', BOUNDARY), 2);
+  const back = decodeTables(encodeTables(t));
+  assert.deepEqual(back, t);
+  assert.equal(buildTables([['con', 1]], [], fold).trigrams, null);
 });

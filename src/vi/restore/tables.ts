@@ -5,19 +5,19 @@
  * restoration, but the words around them are evidence too ("Vinamilk cũng", "năm 2020"): all
  * numbers share one entry `<num>`, frequent non-syllable words (Covid, Trump) keep their own, and
  * rare ones share `<unk>`. URLs, e-mail addresses and the like carry no context and are dropped.
- * Ids are assigned by descending count, so the most frequent syllables
- * have the smallest ids. Bigrams are stored as a compressed sparse row table: for each left id,
- * its right ids in ascending order with their counts, which is compact on disk (deltas of sorted
- * ids are small) and needs no hash table at load time (a binary search finds a bigram).
+ * Ids are assigned by descending count, so the most frequent syllables have the smallest ids;
+ * the phrase boundary `<s>` is the last id. Bigrams are a compressed sparse row table over left
+ * ids, trigrams (optional) one over bigram positions (see csr.ts).
  *
  * File format (all integers LEB128 varints, see varint.ts):
- *   "TRAR" magic, format version (1 byte)
- *   minimum bigram count m, V, number of bigrams B
+ *   "TRAR" magic, format version (1 byte), V
  *   the V norms joined by "\n" (length-prefixed UTF-8), then V counts
- *   for each left id 0..V-1: n successors, then n × (right id delta, count − m)
+ *   the bigram table (V rows, ids < V)
+ *   1 byte: 1 when a trigram table follows (one row per bigram, ids < V), else 0
  */
 import { parseSyllable } from '../syllable.ts';
 import { ByteReader, ByteWriter } from './varint.ts';
+import { csrFind, csrFromCounts, decodeCsr, encodeCsr, thresholdForBudget, type Csr } from './csr.ts';
 
 export interface PruneOptions {
   /**
@@ -36,11 +36,14 @@ export interface PruneOptions {
   minShareOfFolded: number;
   /** Words that are not Vietnamese syllables (Covid, Trump, iPhone) get their own entry from this count; rarer ones share `<unk>`. */
   minOtherCount: number;
-  /** Size budget for 'auto' pruning (about 3 bytes each on disk, 12 in memory). */
+  /** Size budget for 'auto' pruning (about 2 bytes each on disk, 12 in memory). */
   maxBigrams: number;
+  /** As `minBigramCount`, for trigrams (when trigram counts are given). */
+  minTrigramCount: number | 'auto';
+  maxTrigrams: number;
 }
 
-export const DEFAULT_PRUNE: PruneOptions = { minBigramCount: 'auto', minUnigramCount: 1, minShareOfFolded: 0.0002, minOtherCount: 20, maxBigrams: 1_000_000 };
+export const DEFAULT_PRUNE: PruneOptions = { minBigramCount: 'auto', minUnigramCount: 1, minShareOfFolded: 0.0002, minOtherCount: 20, maxBigrams: 1_000_000, minTrigramCount: 'auto', maxTrigrams: 1_000_000 };
 
 /** Context classes: every number is one token, every rare non-syllable word another. */
 export const NUM = '<num>';
@@ -54,14 +57,10 @@ export interface CountTables {
   norms: string[];
   /** Collection frequency of each id. */
   counts: Float64Array;
-  /** Bigrams out of left id `l` are at positions offsets[l] .. offsets[l+1]-1. */
-  offsets: Uint32Array;
-  /** Right id of each bigram, ascending within a left id. */
-  rights: Uint32Array;
-  /** Count of each bigram. */
-  bigramCounts: Float64Array;
-  /** The bigram threshold the tables were pruned with (stored to encode counts compactly). */
-  minBigramCount: number;
+  /** Row = left id, column = right id. */
+  bigrams: Csr;
+  /** Row = position of the bigram (a, b) in `bigrams`, column = the third id; null without trigram counts. */
+  trigrams: Csr | null;
 }
 
 const syllableCache = new Map<string, boolean>();
@@ -92,12 +91,16 @@ export function contextKey(norm: string): string | null {
   return null;
 }
 
-/** Build pruned tables from raw unigram and bigram counts (keys are tokenizer `norm` forms). */
+/**
+ * Build pruned tables from raw counts (keys are tokenizer `norm` forms; a bigram key is "a b",
+ * a trigram key "a b c").
+ */
 export function buildTables(
   unigrams: Iterable<[string, number]>,
   bigrams: Iterable<[string, number]>,
   fold: (s: string) => string,
   opts: PruneOptions = DEFAULT_PRUNE,
+  trigrams?: Iterable<[string, number]>,
 ): CountTables {
   // Unigrams by context key, duplicates summed.
   const uni = new Map<string, number>();
@@ -153,11 +156,53 @@ export function buildTables(
     pairCounts.set(k, (pairCounts.get(k) ?? 0) + c);
   }
   addBoundaries(counts, pairCounts);
-  const minBigram = opts.minBigramCount === 'auto' ? autoThreshold(pairCounts, opts.maxBigrams) : Math.max(1, opts.minBigramCount);
-  const pairs: number[] = [];
-  for (const [k, c] of pairCounts) if (c >= minBigram) pairs.push(k);
-  pairs.sort((a, b) => a - b);
-  return fromSortedPairs(norms, counts, pairs, (k) => pairCounts.get(k) ?? 0, minBigram);
+  const minBigram = opts.minBigramCount === 'auto' ? thresholdForBudget(pairCounts, opts.maxBigrams) : Math.max(1, opts.minBigramCount);
+  const bigramTable = csrFromCounts(V, V, pairCounts, minBigram);
+  const trigramTable = trigrams ? buildTrigrams(trigrams, bigramTable, counts.length, idOfNorm, opts) : null;
+  return { norms, counts, bigrams: bigramTable, trigrams: trigramTable };
+}
+
+/**
+ * Trigram counts keyed by the position of their first two ids in the bigram table (a trigram
+ * whose bigram was pruned could never be used). Phrase starts and ends come from the margins as
+ * for bigrams (see addBoundaries): (<s> a b) = c(a b) − Σ_x c(x a b), (a b <s>) = c(a b) − Σ_y c(a b y).
+ */
+function buildTrigrams(trigrams: Iterable<[string, number]>, big: Csr, V: number, idOfNorm: (norm: string) => number, opts: PruneOptions): Csr {
+  const B = big.ids.length;
+  const bnd = V - 1;
+  const tri = new Map<number, number>();
+  const outSum = new Float64Array(B);
+  const inSum = new Float64Array(B);
+  for (const [key, c] of trigrams) {
+    if (!(c > 0)) continue;
+    const s1 = key.indexOf(' ');
+    const s2 = key.indexOf(' ', s1 + 1);
+    if (s1 <= 0 || s2 <= s1 + 1) continue;
+    const a = idOfNorm(key.slice(0, s1));
+    const b = idOfNorm(key.slice(s1 + 1, s2));
+    const d = idOfNorm(key.slice(s2 + 1));
+    if (a < 0 || b < 0 || d < 0) continue;
+    const bd = csrFind(big, b, d);
+    if (bd >= 0) inSum[bd] += c;
+    const ab = csrFind(big, a, b);
+    if (ab < 0) continue;
+    outSum[ab] += c;
+    const k = ab * V + d;
+    tri.set(k, (tri.get(k) ?? 0) + c);
+  }
+  for (let a = 0; a < bnd; a++) {
+    const startRow = csrFind(big, bnd, a);
+    for (let p = big.offsets[a]; p < big.offsets[a + 1]; p++) {
+      const b = big.ids[p];
+      if (b === bnd) continue;
+      const end = big.counts[p] - outSum[p];
+      if (end > 0) tri.set(p * V + bnd, end);
+      const start = big.counts[p] - inSum[p];
+      if (start > 0 && startRow >= 0) tri.set(startRow * V + b, start);
+    }
+  }
+  const min = opts.minTrigramCount === 'auto' ? thresholdForBudget(tri, opts.maxTrigrams) : Math.max(1, opts.minTrigramCount);
+  return csrFromCounts(B, V, tri, min);
 }
 
 /**
@@ -190,36 +235,6 @@ function addBoundaries(counts: Float64Array, pairCounts: Map<number, number>): v
   counts[b] = Math.max(phrases, 1);
 }
 
-/** The smallest count threshold that keeps at most `budget` bigram types. */
-function autoThreshold(pairCounts: Map<number, number>, budget: number): number {
-  if (pairCounts.size <= budget) return 1;
-  // Histogram of counts (capped): types kept at threshold t = types with count >= t.
-  const CAP = 1024;
-  const hist = new Float64Array(CAP + 1);
-  for (const c of pairCounts.values()) hist[Math.min(Math.floor(c), CAP)]++;
-  let kept = pairCounts.size;
-  for (let t = 1; t < CAP; t++) {
-    if (kept <= budget) return t;
-    kept -= hist[t];
-  }
-  return CAP;
-}
-
-function fromSortedPairs(norms: string[], counts: Float64Array, pairs: number[], countOf: (k: number) => number, minBigramCount: number): CountTables {
-  const V = norms.length;
-  const offsets = new Uint32Array(V + 1);
-  const rights = new Uint32Array(pairs.length);
-  const bigramCounts = new Float64Array(pairs.length);
-  for (let i = 0; i < pairs.length; i++) {
-    const l = Math.floor(pairs[i] / V);
-    rights[i] = pairs[i] - l * V;
-    bigramCounts[i] = countOf(pairs[i]);
-    offsets[l + 1]++;
-  }
-  for (let l = 0; l < V; l++) offsets[l + 1] += offsets[l];
-  return { norms, counts, offsets, rights, bigramCounts, minBigramCount };
-}
-
 const MAGIC = [0x54, 0x52, 0x41, 0x52]; // "TRAR"
 const VERSION = 1;
 
@@ -227,24 +242,14 @@ export function encodeTables(t: CountTables): Uint8Array {
   const w = new ByteWriter();
   for (const b of MAGIC) w.byte(b);
   w.byte(VERSION);
-  w.uint(t.minBigramCount);
   const V = t.norms.length;
   w.uint(V);
-  w.uint(t.rights.length);
   // All norms in one newline-separated string: one UTF-8 decode at load instead of thousands.
   w.string(t.norms.join('\n'));
   for (let i = 0; i < V; i++) w.uint(t.counts[i]);
-  for (let l = 0; l < V; l++) {
-    const a = t.offsets[l];
-    const b = t.offsets[l + 1];
-    w.uint(b - a);
-    let prev = 0;
-    for (let i = a; i < b; i++) {
-      w.uint(t.rights[i] - prev);
-      prev = t.rights[i];
-      w.uint(t.bigramCounts[i] - t.minBigramCount);
-    }
-  }
+  encodeCsr(w, t.bigrams);
+  w.byte(t.trigrams ? 1 : 0);
+  if (t.trigrams) encodeCsr(w, t.trigrams);
   return w.finish();
 }
 
@@ -253,47 +258,13 @@ export function decodeTables(buf: Uint8Array): CountTables {
   for (const b of MAGIC) if (r.byte() !== b) throw new Error('not an accent model (bad magic)');
   const version = r.byte();
   if (version !== VERSION) throw new Error(`unsupported accent model version ${version}`);
-  const minBigramCount = r.uint();
   const V = r.uint();
-  const B = r.uint();
   const blob = r.string();
   const norms = V === 0 ? [] : blob.split('\n');
   if (norms.length !== V) throw new Error('accent model: vocabulary size mismatch');
   const counts = new Float64Array(V);
   for (let i = 0; i < V; i++) counts[i] = r.uint();
-  const offsets = new Uint32Array(V + 1);
-  const rights = new Uint32Array(B);
-  const bigramCounts = new Float64Array(B);
-  // The bigram section is most of the file: decoded in one tight loop with the varint reading
-  // inlined (about ten times faster than a call per number on a cold start).
-  const bytes = r.bytes;
-  const n = bytes.length;
-  let pos = r.pos;
-  let p = 0;
-  const next = (): number => {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= n) throw new RangeError('accent model: unexpected end of data');
-      const b = bytes[pos++];
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-    }
-  };
-  for (let l = 0; l < V; l++) {
-    const k = next();
-    if (p + k > B) throw new Error('accent model: more bigrams than declared');
-    let prev = 0;
-    for (let j = 0; j < k; j++) {
-      prev += next();
-      if (prev >= V) throw new Error('accent model: bigram id out of range');
-      rights[p] = prev;
-      bigramCounts[p++] = next() + minBigramCount;
-    }
-    offsets[l + 1] = p;
-  }
-  r.pos = pos;
-  if (p !== B) throw new Error('accent model: fewer bigrams than declared');
-  return { norms, counts, offsets, rights, bigramCounts, minBigramCount };
+  const bigrams = decodeCsr(r, V, V);
+  const trigrams = r.byte() === 1 ? decodeCsr(r, bigrams.ids.length, V) : null;
+  return { norms, counts, bigrams, trigrams };
 }
