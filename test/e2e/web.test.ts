@@ -109,12 +109,14 @@ test('draw a trends chart for two queries side by side', { skip, timeout: 60_000
   assert.match(legend, /Hà Nội/);
   assert.match(legend, /giá/);
   // The chart has pixels drawn, not just an empty canvas.
-  const inked = await canvas.evaluate((c: HTMLCanvasElement) => {
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+  // (Browser-side code as a string: this project type-checks against Node's types, not the DOM's.)
+  const inked = (await page.evaluate(`(() => {
+    const c = document.querySelector('#trends-chart canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
     return n;
-  });
+  })()`)) as number;
   assert.ok(inked > 500, `${inked} drawn pixels`);
   await page.screenshot({ path: path.join(SHOTS, '5-xu-huong.png'), fullPage: true });
 });
@@ -122,7 +124,7 @@ test('draw a trends chart for two queries side by side', { skip, timeout: 60_000
 test('narrow phone screen: one column, no horizontal scrolling; no script errors anywhere', { skip, timeout: 60_000 }, async () => {
   const page = await newPage({ width: 390, height: 844 });
   await page.goto(server.base + '/tim-kiem?q=gia+vang');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
   assert.ok(overflow <= 0, `${overflow}px of horizontal overflow`);
   await page.screenshot({ path: path.join(SHOTS, '6-dien-thoai.png'), fullPage: true });
   await page.goto(server.base + '/');
