@@ -14,7 +14,7 @@
  *     after a bulk load, which is far cheaper than keeping it up to date row by row)
  *   days(day INTEGER PRIMARY KEY, docs INTEGER)
  *   source_days(source, day, docs, PRIMARY KEY(source, day)) WITHOUT ROWID
- *   seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER) WITHOUT ROWID + index (seq)
+ *   seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER) WITHOUT ROWID + indexes (seq), (day)
  * `day` is the number of days since 1970-01-01. `seen` holds one key per counted article
  * (canonicalArticleKey of its URL, else its id), so the same VnExpress article under its
  * `.htm` and `.html` URLs is counted once.
@@ -94,7 +94,8 @@ export class ObserveCounts {
         CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS source_days(source TEXT NOT NULL, day INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY(source, day)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);`);
+        CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);
+        CREATE INDEX IF NOT EXISTS seen_by_day ON seen(day);`);
       const v = this.getMeta('version');
       if (v === undefined) this.setMeta('version', VERSION);
     }
@@ -223,6 +224,11 @@ export class ObserveCounts {
   /** True when a store row was counted (used to detect replaced documents). */
   countedSeq(seq: number): boolean {
     return Boolean(this.prep('seenSeq', 'SELECT 1 AS x FROM seen WHERE seq=?').get(seq));
+  }
+
+  /** The store rows counted on `day` (documents counted from a store; others have no seq). */
+  seqsOn(day: number): number[] {
+    return (this.prep('seqsOn', 'SELECT seq FROM seen WHERE day=? AND seq IS NOT NULL ORDER BY seq').all(day) as { seq: number }[]).map((r) => r.seq);
   }
 
   /** The first and last day with documents, or undefined when empty. */

@@ -7,6 +7,7 @@ import { DocStore } from '../store/store.ts';
 import { ObserveCounts, dayOfIso } from './counts.ts';
 import { syncFromStore } from './sync.ts';
 import { emergingOn } from './emerging.ts';
+import { openDayDocs } from './day-docs.ts';
 import { syntheticNews } from './test-fixtures.ts';
 
 function tempDir(): string {
@@ -47,6 +48,15 @@ test('an injected story is the top emerging issue on its day, and only then', ()
       // The story does not emerge the day before.
       const before = emergingOn(counts, dateOf(65), dayOfIso(dateOf(65)), { limit: 10 });
       assert.ok(!before.items.some((i) => /yagi/.test(i.label)));
+      // With the day's documents: one story, labelled from the headlines as written.
+      const dd = openDayDocs(dir, counts);
+      assert.ok(dd);
+      const stories = emergingOn(counts, dateOf(66), dayOfIso(dateOf(66)), { limit: 5, dayDocs: (d) => dd.docsOn(d) });
+      dd.close();
+      assert.equal(stories.items[0].label, 'Bão Yagi đổ bộ Quảng Ninh', JSON.stringify(stories.items));
+      assert.equal(stories.items[0].count, 15);
+      assert.ok((stories.items[0].terms ?? []).length >= 3);
+      assert.equal(stories.items.filter((i) => /Yagi|Quảng Ninh|mất điện/i.test(i.label)).length, 1, JSON.stringify(stories.items));
       // Outside the data: nothing, no error.
       assert.deepEqual(emergingOn(counts, '2030-01-01', dayOfIso('2030-01-01')).items, []);
     } finally {

@@ -9,11 +9,14 @@
  *    "minh chính" (and the syllables), so pairs that chain ("a b" + "b c") with similar counts on
  *    the day are joined into a longer phrase, a term contained in a label already listed is
  *    dropped when most of its mentions that day can be explained by that label, and a syllable
- *    mostly seen inside one pair that day is left to the pair.
+ *    mostly seen inside one pair that day is left to the pair; a word cut at a label's end is
+ *    completed from the day's pairs (`complete`).
  */
 import type { ObserveCounts } from './counts.ts';
 import { weekday } from './counts.ts';
 import { burstScore, DEFAULT_BURST, type BurstParams } from './burst.ts';
+import { groupStories } from './stories.ts';
+import type { TextDoc } from './terms.ts';
 
 export interface EmergingOptions {
   limit?: number;
@@ -22,13 +25,23 @@ export interface EmergingOptions {
   /** Lowest score listed. */
   minScore?: number;
   burst?: Partial<BurstParams>;
+  /**
+   * The documents of a day, when available (a data directory's store): emerging terms are then
+   * grouped into stories and labelled from headlines (./stories.ts). Without it, overlapping
+   * terms are merged by their counts alone (`mergeTerms`).
+   */
+  dayDocs?: (day: number) => TextDoc[];
 }
 
 export interface EmergingItem {
   label: string;
   score: number;
+  /** Documents of the day mentioning the lead term. */
   count: number;
+  /** Documents expected from the lead term's baseline. */
   baseline: number;
+  /** The emerging terms behind the item, lead term first (with stories). */
+  terms?: string[];
 }
 
 export interface EmergingResult {
@@ -36,7 +49,7 @@ export interface EmergingResult {
   items: EmergingItem[];
 }
 
-interface Scored {
+export interface Scored {
   id: number;
   term: string;
   words: string[];
@@ -79,6 +92,30 @@ function contains(label: string[], words: string[]): boolean {
 
 const similar = (a: number, b: number) => Math.min(a, b) >= 0.6 * Math.max(a, b);
 
+/**
+ * Pairs cut a word in two at a label's ends ("nhà hoạt" of "nhà hoạt động", "địch đông" of "vô
+ * địch Đông Nam Á"). When a pair continuing the label's first (last) syllable rose above its own
+ * baseline that day by about as many documents as the label has, the label takes that syllable,
+ * at most two per side. Requiring the rise keeps everyday words ("công an", "kết quả") from
+ * attaching to a label merely because they are frequent.
+ */
+const rose = (q: Scored, count: number) => q.count - q.expected >= 0.7 * count;
+
+function complete(words: string[], count: number, byFirst: Map<string, Scored[]>, byLast: Map<string, Scored[]>): string[] {
+  let out = words;
+  for (let i = 0; i < 2; i++) {
+    const left = (byLast.get(out[0]) ?? []).filter((q) => rose(q, count) && !out.includes(q.words[0])).sort((a, b) => b.count - a.count)[0];
+    if (!left) break;
+    out = [left.words[0], ...out];
+  }
+  for (let i = 0; i < 2; i++) {
+    const right = (byFirst.get(out[out.length - 1]) ?? []).filter((q) => rose(q, count) && !out.includes(q.words[1])).sort((a, b) => b.count - a.count)[0];
+    if (!right) break;
+    out = [...out, right.words[1]];
+  }
+  return out;
+}
+
 /** Join chaining pairs and drop terms explained by a listed label; best first. */
 export function mergeTerms(scored: Scored[], minScore: number, limit: number): EmergingItem[] {
   const strong = scored.filter((s) => s.score >= minScore).sort((a, b) => b.score - a.score || b.count - a.count);
@@ -94,6 +131,14 @@ export function mergeTerms(scored: Scored[], minScore: number, limit: number): E
   for (const s of scored) {
     if (s.words.length !== 2) continue;
     for (const w of s.words) inPair.set(w, Math.max(inPair.get(w) ?? 0, s.count));
+  }
+  // Every candidate pair of the day, emerging or not, for completing cut words at a label's ends.
+  const anyByFirst = new Map<string, Scored[]>();
+  const anyByLast = new Map<string, Scored[]>();
+  for (const s of scored) {
+    if (s.words.length !== 2) continue;
+    (anyByFirst.get(s.words[0]) ?? anyByFirst.set(s.words[0], []).get(s.words[0])!).push(s);
+    (anyByLast.get(s.words[1]) ?? anyByLast.set(s.words[1], []).get(s.words[1])!).push(s);
   }
   const used = new Set<number>();
   const labels: { words: string[]; count: number; item: EmergingItem }[] = [];
@@ -131,13 +176,41 @@ export function mergeTerms(scored: Scored[], minScore: number, limit: number): E
         break;
       }
     }
+    if (words.length >= 2) words = complete(words, s.count, anyByFirst, anyByLast);
     labels.push({ words, count: s.count, item: { label: words.join(' '), score: round2(s.score), count: s.count, baseline: round2(s.expected) } });
   }
   return labels.map((l) => l.item);
 }
 
+/** Terms at or above `minScore`, best first, without syllables that are mostly part of a pair. */
+export function strongTerms(scored: Scored[], minScore: number): Scored[] {
+  const inPair = new Map<string, number>();
+  for (const s of scored) {
+    if (s.words.length !== 2) continue;
+    for (const w of s.words) inPair.set(w, Math.max(inPair.get(w) ?? 0, s.count));
+  }
+  return scored
+    .filter((s) => s.score >= minScore && !(s.words.length === 1 && (inPair.get(s.term) ?? 0) >= 0.5 * s.count))
+    .sort((a, b) => b.score - a.score || b.count - a.count);
+}
+
 /** The emerging issues of `date` (YYYY-MM-DD, Vietnam time), most emerging first. */
 export function emergingOn(counts: ObserveCounts, date: string, day: number, opts: EmergingOptions = {}): EmergingResult {
   const scored = scoreDay(counts, day, opts);
-  return { date, items: mergeTerms(scored, opts.minScore ?? 4, opts.limit ?? 20) };
+  const minScore = opts.minScore ?? 4;
+  const limit = opts.limit ?? 20;
+  const docs = opts.dayDocs && scored.length ? opts.dayDocs(day) : [];
+  if (docs.length > 0) {
+    const stories = groupStories(strongTerms(scored, minScore), docs, limit);
+    const items: EmergingItem[] = [];
+    const labels = new Set<string>();
+    for (const s of stories) {
+      const key = s.label.toLowerCase();
+      if (labels.has(key)) continue;
+      labels.add(key);
+      items.push({ label: s.label, score: round2(s.score), count: s.count, baseline: round2(s.baseline), terms: s.terms });
+    }
+    return { date, items };
+  }
+  return { date, items: mergeTerms(scored, minScore, limit) };
 }

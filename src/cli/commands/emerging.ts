@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { ObserveCounts, syncFromStore, emergingOn, dayOfIso, isoOfDay, STORE_FILE } from '../../observe/index.ts';
+import { ObserveCounts, syncFromStore, emergingOn, openDayDocs, dayOfIso, isoOfDay, STORE_FILE } from '../../observe/index.ts';
 
 function intOpt(v: string | undefined, name: string, def: number, min: number): number {
   if (v === undefined) return def;
@@ -49,9 +49,10 @@ export function register(program: Command): void {
       const minScore = Number(o.minScore ?? '4');
       if (!Number.isFinite(minScore)) throw new UserError(`--min-score phải là một số (got "${o.minScore}")`);
       const counts = openCounts(o.data);
+      const dayDocs = openDayDocs(o.data, counts);
       try {
         const t0 = performance.now();
-        const res = emergingOn(counts, o.date, day, { limit, minCount, minScore });
+        const res = emergingOn(counts, o.date, day, { limit, minCount, minScore, dayDocs: dayDocs ? (d) => dayDocs.docsOn(d) : undefined });
         const took = Math.round(performance.now() - t0);
         if (o.json) {
           process.stdout.write(JSON.stringify(res) + '\n');
@@ -70,6 +71,7 @@ export function register(program: Command): void {
         }
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
+        dayDocs?.close();
         counts.close();
       }
     });

@@ -1,0 +1,34 @@
+/**
+ * The documents of one day, read back from a data directory's store through the rows the
+ * observatory counted for that day (counts.ts `seen`), for story labels (./stories.ts).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DocStore } from '../store/store.ts';
+import type { ObserveCounts } from './counts.ts';
+import type { TextDoc } from './terms.ts';
+import { STORE_FILE } from './sync.ts';
+
+export interface DayDocs {
+  docsOn(day: number): TextDoc[];
+  close(): void;
+}
+
+export function openDayDocs(dir: string, counts: ObserveCounts): DayDocs | undefined {
+  const path = join(dir, STORE_FILE);
+  if (!existsSync(path)) return undefined;
+  const store = new DocStore(path, { readOnly: true });
+  return {
+    docsOn(day) {
+      const out: TextDoc[] = [];
+      for (const seq of counts.seqsOn(day)) {
+        const d = store.getBySeq(seq);
+        if (d) out.push({ title: d.title, summary: d.summary, text: d.text });
+      }
+      return out;
+    },
+    close() {
+      store.close();
+    },
+  };
+}
