@@ -2,10 +2,13 @@
  * Emerging issues, evaluated on the real news-rss year (../shared/data/news-rss, outside the
  * repository).
  *
- *   cd /work/main && npx node bench/observe-eval.ts [--rebuild] [--terms N] [--year] [--days N]
+ *   cd /work/main && npx node bench/observe-eval.ts [--rebuild] [--terms N] [--year] [--days N] [--data DIR]
  *
  * 1. Builds the observatory's daily counts from the collection through the product's own path
- *    (repairPublished → terms → observe.sqlite) into a cache directory (os.tmpdir()), timed.
+ *    (repairPublished → terms → observe.sqlite) into a cache directory (os.tmpdir()), timed. With
+ *    `--data DIR` (a data directory made by `tra index` from the same files), the counts are that
+ *    directory's, caught up from its store exactly as `tra emerging` does, and the year listing
+ *    groups terms into stories labelled from the day's headlines, as `tra emerging` prints them.
  * 2. Synthetic bursts: N real term series (default 600, sampled deterministically across
  *    frequency bands) each get one injected burst of known size and timing — a 4-day shape
  *    (0.3, 1, 0.6, 0.3) × S extra documents, S = r × the term's mean daily count over the 28
@@ -25,7 +28,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ObserveCounts, isoOfDay, weekday, dropObserveCounts, dayNumber } from '../src/observe/counts.ts';
-import { addJsonlFiles } from '../src/observe/sync.ts';
+import { addJsonlFiles, syncFromStore } from '../src/observe/sync.ts';
+import { openDayDocs } from '../src/observe/day-docs.ts';
 import { emergingOn } from '../src/observe/emerging.ts';
 import { burstScore, DEFAULT_BURST, type BurstParams } from '../src/observe/burst.ts';
 import { rng } from '../src/observe/test-fixtures.ts';
@@ -53,14 +57,21 @@ export const CACHE = join(tmpdir(), 'tra-observe-news-rss');
 const files = readdirSync(RSS).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => RSS + f);
 
 // 1. Build ------------------------------------------------------------------------------------
-if (args.includes('--rebuild') || !existsSync(join(CACHE, 'observe.sqlite'))) {
+const dataIdx = args.indexOf('--data');
+const DATA_DIR = dataIdx >= 0 ? args[dataIdx + 1] : undefined;
+if (DATA_DIR) {
+  const t0 = performance.now();
+  const r = syncFromStore(DATA_DIR);
+  console.log(`sync from ${DATA_DIR}/store.sqlite: ${r.counted} documents counted, ${r.duplicates} duplicates, ${r.undated} undated${r.rebuilt ? ' (rebuilt)' : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+} else if (args.includes('--rebuild') || !existsSync(join(CACHE, 'observe.sqlite'))) {
   mkdirSync(CACHE, { recursive: true });
   dropObserveCounts(CACHE);
   const t0 = performance.now();
   const r = await addJsonlFiles(CACHE, files);
   console.log(`build: ${r.counted} documents counted, ${r.duplicates} duplicates, ${r.undated} undated, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-const counts = new ObserveCounts(CACHE, { readOnly: true });
+const counts = new ObserveCounts(DATA_DIR ?? CACHE, { readOnly: true });
+const dayDocs = DATA_DIR ? openDayDocs(DATA_DIR, counts) : undefined;
 const range = counts.dayRange()!;
 // Old articles re-listed by the feeds date back months before collection began: the evaluation
 // starts on the first day with a full day's volume (100+ documents).
@@ -237,27 +248,37 @@ console.log(`\n(synthetic evaluation: ${((performance.now() - t0) / 1000).toFixe
   console.log(`\nspeed: emerging issues of ${isoOfDay(L)} over ${L - F + 1} days of data: ${(performance.now() - t1).toFixed(0)} ms (${r.items.length} items)`);
 }
 if (YEAR) {
-  // Headlines per day and term, to show what each item was about and how many outlets carried it.
+  // Headlines per day (from the collection, or the store with --data), to show what each item was
+  // about and how many outlets carried it.
   const titles = new Map<number, { title: string; source: string; terms: Set<string> }[]>();
-  for await (const d of readJsonl(files)) {
-    const p = repairPublished(d).published;
-    if (!p) continue;
-    const day = dayNumber(parseTime(p));
-    let a = titles.get(day);
-    if (!a) titles.set(day, (a = []));
-    a.push({ title: String(d.title ?? ''), source: String(d.source ?? '').replace(/^VnExpress.*/, 'VnExpress'), terms: termsOf(observedText(d)) });
+  if (!dayDocs) {
+    for await (const d of readJsonl(files)) {
+      const p = repairPublished(d).published;
+      if (!p) continue;
+      const day = dayNumber(parseTime(p));
+      let a = titles.get(day);
+      if (!a) titles.set(day, (a = []));
+      a.push({ title: String(d.title ?? ''), source: String(d.source ?? ''), terms: termsOf(observedText(d)) });
+    }
   }
+  const outlet = (s: unknown) => String(s ?? '').replace(/^VnExpress.*/, 'VnExpress');
   const days = YEAR_DAYS > 0 ? YEAR_DAYS : L - F + 1 - START;
   const times: number[] = [];
   for (let day = L - days + 1; day <= L; day++) {
     const t1 = performance.now();
-    const r = emergingOn(counts, isoOfDay(day), day, { limit: 3 });
+    const docs = dayDocs?.docsOn(day);
+    const r = emergingOn(counts, isoOfDay(day), day, { limit: 3, dayDocs: docs ? () => docs : undefined });
     times.push(performance.now() - t1);
-    const docs = titles.get(day) ?? [];
     const parts = r.items.map((it) => {
-      const words = it.label.split(' ');
-      const key = words.length >= 2 ? words.slice(0, 2).join(' ') : words[0];
-      const hits = docs.filter((d) => d.terms.has(key));
+      let hits: { title: string; source: string }[];
+      if (docs) {
+        const lead = it.terms?.[0] ?? it.label.toLowerCase();
+        hits = docs.filter((d) => termsOf(observedText(d)).has(lead)).map((d) => ({ title: String(d.title ?? ''), source: outlet(d.source) }));
+      } else {
+        const words = it.label.split(' ');
+        const key = words.length >= 2 ? words.slice(0, 2).join(' ') : words[0];
+        hits = (titles.get(day) ?? []).filter((d) => d.terms.has(key)).map((d) => ({ title: d.title, source: outlet(d.source) }));
+      }
       const outlets = new Set(hits.map((h) => h.source)).size;
       return `${it.label} [${it.count}, z ${it.score.toFixed(1)}, ${outlets} outlets] «${hits[0]?.title.slice(0, 70) ?? ''}»`;
     });
@@ -266,4 +287,5 @@ if (YEAR) {
   times.sort((a, b) => a - b);
   console.log(`per-day time: median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, max ${times[times.length - 1].toFixed(0)} ms over ${times.length} days`);
 }
+dayDocs?.close();
 counts.close();

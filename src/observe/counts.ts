@@ -7,7 +7,7 @@
  * documents and can always be rebuilt: delete the file, or call `rebuild`.
  *
  * Schema:
- *   meta(key PRIMARY KEY, value)                 'version', 'store_seq' (last store row read)
+ *   meta(key PRIMARY KEY, value)                 'version' (COUNTS_VERSION), 'store_seq' (last store row read)
  *   terms(id INTEGER PRIMARY KEY, term TEXT UNIQUE, df INTEGER)   df = documents overall
  *   counts(day, term, n, PRIMARY KEY(day, term)) WITHOUT ROWID   + index (term, day, n): a series
  *     (day-major, so counting documents in date order appends; the term index is built once
@@ -26,7 +26,11 @@ import { repairPublished, canonicalArticleKey, parseTime } from '../ingest/times
 import { observedText, termsOf } from './terms.ts';
 
 export const OBSERVE_FILE = 'observe.sqlite';
-const VERSION = 1;
+/**
+ * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
+ * another version is rebuilt by the next sync. Raise it whenever those change.
+ */
+export const COUNTS_VERSION = 3;
 const DAY_MS = 86_400_000;
 const VN_OFFSET = 7 * 3_600_000;
 
@@ -96,8 +100,7 @@ export class ObserveCounts {
         CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);
         CREATE INDEX IF NOT EXISTS seen_by_day ON seen(day);`);
-      const v = this.getMeta('version');
-      if (v === undefined) this.setMeta('version', VERSION);
+      if (this.getMeta('version') === undefined) this.setMeta('version', COUNTS_VERSION);
     }
     this.db.exec('PRAGMA cache_size=-64000');
     const row = this.db.prepare('SELECT max(id) AS m FROM terms').get() as { m: number | null } | undefined;

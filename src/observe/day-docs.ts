@@ -10,7 +10,7 @@ import type { TextDoc } from './terms.ts';
 import { STORE_FILE } from './sync.ts';
 
 export interface DayDocs {
-  docsOn(day: number): TextDoc[];
+  docsOn(day: number): (TextDoc & { source?: unknown })[];
   close(): void;
 }
 
@@ -20,10 +20,10 @@ export function openDayDocs(dir: string, counts: ObserveCounts): DayDocs | undef
   const store = new DocStore(path, { readOnly: true });
   return {
     docsOn(day) {
-      const out: TextDoc[] = [];
+      const out: (TextDoc & { source?: unknown })[] = [];
       for (const seq of counts.seqsOn(day)) {
         const d = store.getBySeq(seq);
-        if (d) out.push({ title: d.title, summary: d.summary, text: d.text });
+        if (d) out.push({ title: d.title, summary: d.summary, text: d.text, source: d.source });
       }
       return out;
     },

@@ -101,6 +101,13 @@ test('sync is incremental, counts an article once across URL forms, rebuilds aft
     // Nothing new: nothing counted.
     r = syncFromStore(dir);
     assert.equal(r.counted, 0);
+    // A table counted by other term rules is rebuilt.
+    const w = new ObserveCounts(dir);
+    w.setMeta('version', -1);
+    w.close();
+    r = syncFromStore(dir);
+    assert.equal(r.rebuilt, true);
+    assert.equal(r.counted, 2);
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

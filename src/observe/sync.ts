@@ -5,12 +5,13 @@
  * the rows after the last one counted. A replaced or deleted document leaves a tomb in the store;
  * since the table keeps counts, not documents, a tomb over a counted row cannot be subtracted,
  * and the table is rebuilt from scratch instead (a full rebuild of a year of news takes well under
- * a minute; replacements are rare in a news archive).
+ * a minute; replacements are rare in a news archive). So is a table counted by another version of
+ * the term rules (COUNTS_VERSION).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocStore } from '../store/store.ts';
-import { ObserveCounts, dropObserveCounts, type ObservedDoc, type AddResult } from './counts.ts';
+import { ObserveCounts, dropObserveCounts, COUNTS_VERSION, type ObservedDoc, type AddResult } from './counts.ts';
 import { readJsonl } from './jsonl.ts';
 
 export const STORE_FILE = 'store.sqlite';
@@ -37,7 +38,8 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
   try {
     let counts = new ObserveCounts(dir);
     let last = Number(counts.getMeta('store_seq') ?? 0);
-    if (last > 0 && store.tombsAfter(last).some((t) => counts.countedSeq(t.old))) {
+    const stale = Number(counts.getMeta('version')) !== COUNTS_VERSION;
+    if (stale || (last > 0 && store.tombsAfter(last).some((t) => counts.countedSeq(t.old)))) {
       counts.close();
       dropObserveCounts(dir);
       counts = new ObserveCounts(dir);
