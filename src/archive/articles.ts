@@ -109,8 +109,9 @@ export function recordArticle(db: ArchiveDb, input: RecordInput): RecordResult {
     .run(input.url, title, published ?? null, now, lastChanged, nextCheck(now, lastChanged), versionId, art.id);
   const reprintsOf: number[] = [];
   if (fp) {
-    db.prepare('UPDATE articles SET simhash = ?, band0 = ?, band1 = ?, band2 = ?, band3 = ? WHERE id = ?').run(fp.hex, ...fp.bands, art.id);
-    const cands = db.prepare('SELECT id, simhash FROM articles WHERE id != ? AND simhash IS NOT NULL AND (band0 = ? OR band1 = ? OR band2 = ? OR band3 = ?)')
+    db.prepare('UPDATE articles SET simhash = ?, band0 = ?, band1 = ?, band2 = ?, band3 = ?, band4 = ?, band5 = ?, band6 = ?, band7 = ? WHERE id = ?').run(fp.hex, ...fp.bands, art.id);
+    const cands = db.prepare(`SELECT id, simhash FROM articles WHERE id != ? AND simhash IS NOT NULL AND (band0 = ? OR band1 = ? OR band2 = ? OR band3 = ?
+        OR band4 = ? OR band5 = ? OR band6 = ? OR band7 = ?)`)
       .all(art.id, ...fp.bands) as Array<{ id: number; simhash: string }>;
     const link = db.prepare('INSERT OR REPLACE INTO reprints(a, b, distance) VALUES (?, ?, ?)');
     for (const c of cands) {

@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS articles (
   next_check INTEGER NOT NULL,
   gone INTEGER NOT NULL DEFAULT 0,
   simhash TEXT,
-  band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER,
+  band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER, band4 INTEGER, band5 INTEGER, band6 INTEGER, band7 INTEGER,
   indexed_version INTEGER NOT NULL DEFAULT 0,
   latest_version INTEGER NOT NULL DEFAULT 0
 );
@@ -112,6 +112,10 @@ CREATE INDEX IF NOT EXISTS articles_b0 ON articles(band0);
 CREATE INDEX IF NOT EXISTS articles_b1 ON articles(band1);
 CREATE INDEX IF NOT EXISTS articles_b2 ON articles(band2);
 CREATE INDEX IF NOT EXISTS articles_b3 ON articles(band3);
+CREATE INDEX IF NOT EXISTS articles_b4 ON articles(band4);
+CREATE INDEX IF NOT EXISTS articles_b5 ON articles(band5);
+CREATE INDEX IF NOT EXISTS articles_b6 ON articles(band6);
+CREATE INDEX IF NOT EXISTS articles_b7 ON articles(band7);
 CREATE INDEX IF NOT EXISTS articles_pending ON articles(indexed_version, latest_version);
 CREATE TABLE IF NOT EXISTS aliases (
   url TEXT PRIMARY KEY,

@@ -5,20 +5,26 @@
  *
  * Shingles are taken on the folded, matching form of the text (src/vi), so tone-mark placement,
  * case and NFC/NFD differences between outlets do not count as differences. Lookup uses the
- * pigeonhole trick: with the 64 bits cut in four 16-bit bands, two fingerprints within Hamming
- * distance 3 share at least one band exactly, so four indexed columns find every candidate.
+ * pigeonhole trick: with the 64 bits cut in eight 8-bit bands, two fingerprints within Hamming
+ * distance 7 share at least one band exactly, so eight indexed columns find every candidate.
+ *
+ * Threshold: Manku et al. use 3 bits for whole web pages; news articles are short (150–800 words)
+ * and a syndicated copy usually differs by a byline, a trimmed sentence and a new headline, which
+ * moves a 150-word text by 4–5 bits on our fixtures. 6 bits links those while two unrelated texts
+ * land near 32 (the chance of ≤ 6 for independent fingerprints is about 10^-11).
  */
 import { createHash } from 'node:crypto';
 import { fold, normalizeForMatch } from '../vi/index.ts';
 
-export const NEAR_DUPLICATE_BITS = 3;
+export const NEAR_DUPLICATE_BITS = 6;
 /** Texts shorter than this many words get no fingerprint: boilerplate-sized texts collide. */
 export const MIN_WORDS = 40;
 
 export interface Fingerprint {
   /** 16 hex digits. */
   hex: string;
-  bands: [number, number, number, number];
+  /** The eight bytes, for the band columns. */
+  bands: number[];
 }
 
 export function words(text: string): string[] {
@@ -39,7 +45,7 @@ export function simhash(text: string): Fingerprint | undefined {
   const bytes = Buffer.alloc(8);
   for (let i = 0; i < 64; i++) if (acc[i] > 0) bytes[i >> 3] |= 1 << (i & 7);
   const hex = bytes.toString('hex');
-  return { hex, bands: [bytes.readUInt16BE(0), bytes.readUInt16BE(2), bytes.readUInt16BE(4), bytes.readUInt16BE(6)] };
+  return { hex, bands: [...bytes] };
 }
 
 export function hamming(a: string, b: string): number {
