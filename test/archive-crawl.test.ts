@@ -71,6 +71,7 @@ test('politeness: robots.txt first, disallowed path never fetched, one request a
     }
   }
   assert.ok(!firstLog.some((r) => r.path.startsWith('/private/')), 'robots.txt Disallow honoured');
+  assert.ok(!firstLog.some((r) => r.path.includes('4000001.htm?')), 'a second address of the same article is not fetched');
   for (const r of firstLog) assert.match(r.userAgent, /^TraBot\/[\d.]+ \(\+https?:\/\/\S+/, 'honest User-Agent with a contact URL');
 });
 

@@ -32,7 +32,7 @@ import { extractArticle, type Extracted } from './extract.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
 import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
 import { listSources, sourceNameFor } from './sources.ts';
-import { hostKey } from './canonical.ts';
+import { hostKey, tryCanonicalUrl } from './canonical.ts';
 import { writeCdxj } from './cdxj.ts';
 import { readRecordAt } from './replay.ts';
 
@@ -118,13 +118,6 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Columns added after the first schema: kept here so old archives upgrade in place. */
-function migrate(db: ArchiveDb): void {
-  const cols = new Set((db.prepare('PRAGMA table_info(urls)').all() as Array<{ name: string }>).map((c) => c.name));
-  if (!cols.has('via')) db.exec('ALTER TABLE urls ADD COLUMN via TEXT');
-  if (!cols.has('hops')) db.exec('ALTER TABLE urls ADD COLUMN hops INTEGER NOT NULL DEFAULT 0');
-}
-
 interface HostState {
   readyAt: number;
   rules?: RobotsRules;
@@ -147,7 +140,6 @@ export class Crawler {
   constructor(opts: CrawlOptions) {
     this.opts = opts;
     this.db = openArchiveDb(opts.dataDir);
-    migrate(this.db);
     this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
     this.delayMs = opts.delayMs ?? 1000;
     const db = this.db;
@@ -217,8 +209,16 @@ export class Crawler {
     } catch {
       return;
     }
-    this.db.prepare(`INSERT INTO urls(url, kind, host, source, state, priority, discovered, hint_title, hint_published, hint_summary, via, hops)
-        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+    const canon = kind === 'article' ? (tryCanonicalUrl(url) ?? null) : null;
+    if (canon) {
+      // The same article under another address (.htm/.html, tracking parameters, AMP) already
+      // queued or fetched in this run: one fetch is enough.
+      const twin = this.db.prepare(`SELECT 1 FROM urls WHERE canon = ? AND url != ? AND kind = 'article'
+          AND (state IN ('queued','fetching') OR (last_fetched IS NOT NULL AND last_fetched >= ?)) LIMIT 1`).get(canon, url, this.runStarted);
+      if (twin) return;
+    }
+    this.db.prepare(`INSERT INTO urls(url, kind, host, source, state, priority, discovered, hint_title, hint_published, hint_summary, via, hops, canon)
+        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(url) DO UPDATE SET
         state = CASE WHEN urls.state IN ('queued','fetching') OR (urls.last_fetched IS NOT NULL AND urls.last_fetched >= ?) THEN urls.state ELSE 'queued' END,
         tries = CASE WHEN urls.last_fetched IS NOT NULL AND urls.last_fetched >= ? THEN urls.tries ELSE 0 END,
@@ -229,7 +229,7 @@ export class Crawler {
         source = COALESCE(urls.source, excluded.source),
         via = COALESCE(excluded.via, urls.via),
         hops = excluded.hops`)
-      .run(url, kind, host, source, priority, Date.now(), hints.title ?? null, hints.published ?? null, hints.summary ?? null, hints.via ?? null, hints.hops ?? 0,
+      .run(url, kind, host, source, priority, Date.now(), hints.title ?? null, hints.published ?? null, hints.summary ?? null, hints.via ?? null, hints.hops ?? 0, canon,
         this.runStarted, this.runStarted, this.runStarted);
   }
 

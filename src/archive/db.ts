@@ -48,9 +48,13 @@ CREATE TABLE IF NOT EXISTS urls (
   error TEXT,
   hint_title TEXT,
   hint_published TEXT,
-  hint_summary TEXT
+  hint_summary TEXT,
+  via TEXT,
+  hops INTEGER NOT NULL DEFAULT 0,
+  canon TEXT
 );
 CREATE INDEX IF NOT EXISTS urls_state_host ON urls(state, host);
+CREATE INDEX IF NOT EXISTS urls_canon ON urls(canon);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
   started INTEGER NOT NULL,
