@@ -201,3 +201,13 @@ test('with trigram counts, two words of context decide', () => {
   assert.equal(back.size.trigrams, tri.size.trigrams);
   assert.equal(back.restore('khong cho ban'), 'không cho bán');
 });
+
+test('a model read back from a Node Buffer (as from a file) works', () => {
+  const bytes = trained.toBuffer();
+  // A Buffer that is a view at an odd offset into a larger allocation, like pooled buffers.
+  const pool = Buffer.alloc(bytes.length + 7);
+  pool.set(bytes, 3);
+  const back = AccentRestorer.fromBuffer(pool.subarray(3, 3 + bytes.length));
+  assert.equal(back.restore('con duong, dai duong'), 'con đường, đại dương');
+  assert.deepEqual(back.toBuffer(), bytes);
+});

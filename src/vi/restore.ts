@@ -21,7 +21,7 @@ import { beamDecode } from './restore/beam.ts';
 import { fold } from './fold.ts';
 import { applyCase } from './restore/case.ts';
 import { NgramModel, DEFAULT_MODEL, type ModelOptions } from './restore/ngram-model.ts';
-import { buildTables, contextKey, decodeTables, encodeTables, isSyllable, BOUNDARY, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
+import { buildTables, contextKey, decodeTables, encodeTables, BOUNDARY, DEFAULT_PRUNE, UNK, type CountTables, type PruneOptions } from './restore/tables.ts';
 
 export type { ModelOptions, PruneOptions, CountTables };
 
@@ -85,25 +85,15 @@ export class AccentRestorer {
   private readonly tables: CountTables;
   private readonly idOf = new Map<string, number>();
   /** Folded form → syllable ids, most frequent first. */
-  private readonly byFolded = new Map<string, Int32Array>();
+  private readonly byFolded: Map<string, Int32Array>;
   private readonly unkId: number;
   private readonly boundaryId: number;
 
   private constructor(tables: CountTables, opts: ModelOptions) {
     this.tables = tables;
     this.model = new NgramModel(tables, opts);
-    const groups = new Map<string, number[]>();
-    // Ids are in descending count order, so each group comes out most frequent first.
-    for (let i = 0; i < tables.norms.length; i++) {
-      const norm = tables.norms[i];
-      this.idOf.set(norm, i);
-      if (!isSyllable(norm)) continue;
-      const f = fold(norm);
-      const g = groups.get(f);
-      if (g) g.push(i);
-      else groups.set(f, [i]);
-    }
-    for (const [f, g] of groups) this.byFolded.set(f, Int32Array.from(g));
+    for (let i = 0; i < tables.norms.length; i++) this.idOf.set(tables.norms[i], i);
+    this.byFolded = tables.groups;
     this.unkId = this.idOf.get(UNK) ?? -1;
     this.boundaryId = this.idOf.get(BOUNDARY) ?? -1;
   }

@@ -1,8 +1,12 @@
 /**
  * Compressed sparse rows of counts: for each row (a context), its column ids in ascending
  * order with their counts. Bigrams are rows of left syllable ids; trigrams are rows of bigram
- * positions. Compact on disk (deltas of sorted ids are small varints), loaded into three typed
- * arrays with no hash table to build, and searched by bisection.
+ * positions. Searched by bisection; no hash table to build.
+ *
+ * On disk the three arrays are stored as raw little-endian typed arrays (ids in 16 bits while
+ * the vocabulary fits, counts in 16 bits with the rare larger ones listed apart), so loading is
+ * a few memory copies. Variable-length integers were a third smaller but had to be decoded one
+ * by one, which cost tens of milliseconds at start-up before the JIT warmed up.
  */
 import type { ByteReader, ByteWriter } from './varint.ts';
 
@@ -10,7 +14,7 @@ export interface Csr {
   /** Entries of row r are at positions offsets[r] .. offsets[r+1]-1. */
   offsets: Uint32Array;
   /** Column id of each entry, ascending within a row. */
-  ids: Uint32Array;
+  ids: Uint32Array | Uint16Array;
   counts: Float64Array;
   /** The pruning threshold (every count is at least this; stored as count − minCount). */
   minCount: number;
@@ -40,7 +44,8 @@ export function csrFromCounts(rows: number, width: number, counts: Map<number, n
   for (const [k, c] of counts) if (c >= minCount) keys.push(k);
   keys.sort((a, b) => a - b);
   const offsets = new Uint32Array(rows + 1);
-  const ids = new Uint32Array(keys.length);
+  // 16-bit ids while the vocabulary fits (it does for Vietnamese syllables): half the memory.
+  const ids = width <= 0x10000 ? new Uint16Array(keys.length) : new Uint32Array(keys.length);
   const cs = new Float64Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const r = Math.floor(keys[i] / width);
@@ -67,61 +72,64 @@ export function thresholdForBudget(counts: Map<number, number>, budget: number):
   return CAP;
 }
 
-/** Format: minCount, total entries, then per row: n, n × (id delta, count − minCount). */
-export function encodeCsr(w: ByteWriter, c: Csr): void {
-  const rows = c.offsets.length - 1;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const ESCAPE = 0xffff;
+
+/**
+ * Format: minCount, entries N, id width (2 or 4 bytes) as varints; offsets (rows + 1) × u32;
+ * ids N × u16/u32; counts N × u16 (0xffff: see the overflow list); overflow list: n, then
+ * n × (entry, count) varints.
+ */
+export function encodeCsr(w: ByteWriter, c: Csr, width: number): void {
+  if (!LITTLE_ENDIAN) throw new Error('accent model: big-endian machines are not supported');
+  const n = c.ids.length;
+  const wide = width > 0x10000;
   w.uint(c.minCount);
-  w.uint(c.ids.length);
-  for (let r = 0; r < rows; r++) {
-    const a = c.offsets[r];
-    const b = c.offsets[r + 1];
-    w.uint(b - a);
-    let prev = 0;
-    for (let i = a; i < b; i++) {
-      w.uint(c.ids[i] - prev);
-      prev = c.ids[i];
-      w.uint(c.counts[i] - c.minCount);
+  w.uint(n);
+  w.uint(wide ? 4 : 2);
+  w.bytes(new Uint8Array(Uint32Array.from(c.offsets).buffer));
+  w.bytes(new Uint8Array((wide ? Uint32Array.from(c.ids) : Uint16Array.from(c.ids)).buffer));
+  const small = new Uint16Array(n);
+  const overflow: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = c.counts[i];
+    if (v < ESCAPE && Number.isInteger(v)) small[i] = v;
+    else {
+      small[i] = ESCAPE;
+      overflow.push(i, v);
     }
   }
+  w.bytes(new Uint8Array(small.buffer));
+  w.uint(overflow.length / 2);
+  for (const x of overflow) w.uint(Math.round(x));
 }
 
-/** Read a table of `rows` rows whose ids are below `width`. */
-export function decodeCsr(r: ByteReader, rows: number, width: number): Csr {
+function copyBytes(view: Uint8Array): ArrayBuffer {
+  const out = new Uint8Array(view.length);
+  out.set(view);
+  return out.buffer;
+}
+
+/** Read a table of `rows` rows. */
+export function decodeCsr(r: ByteReader, rows: number): Csr {
+  if (!LITTLE_ENDIAN) throw new Error('accent model: big-endian machines are not supported');
   const minCount = r.uint();
-  const total = r.uint();
-  const offsets = new Uint32Array(rows + 1);
-  const ids = new Uint32Array(total);
-  const counts = new Float64Array(total);
-  // This is most of the file: one tight loop with the varint reading inlined (several times
-  // faster than a method call per number on a cold start).
-  const bytes = r.bytes;
-  const n = bytes.length;
-  let pos = r.pos;
-  let p = 0;
-  const next = (): number => {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= n) throw new RangeError('accent model: unexpected end of data');
-      const b = bytes[pos++];
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-    }
-  };
-  for (let row = 0; row < rows; row++) {
-    const k = next();
-    if (p + k > total) throw new Error('accent model: more entries than declared');
-    let prev = 0;
-    for (let j = 0; j < k; j++) {
-      prev += next();
-      if (prev >= width) throw new Error('accent model: id out of range');
-      ids[p] = prev;
-      counts[p++] = next() + minCount;
-    }
-    offsets[row + 1] = p;
+  const n = r.uint();
+  const idBytes = r.uint();
+  if (idBytes !== 2 && idBytes !== 4) throw new Error('accent model: bad id width');
+  // Each section is copied into a fresh, aligned buffer that a typed array can view. (Not with
+  // slice(): on a Node Buffer, as readFileSync returns, slice() is a view, not a copy.)
+  const offsets = new Uint32Array(copyBytes(r.take(4 * (rows + 1))));
+  const idRaw = copyBytes(r.take(idBytes * n));
+  const ids = idBytes === 4 ? new Uint32Array(idRaw) : new Uint16Array(idRaw);
+  const counts = new Float64Array(new Uint16Array(copyBytes(r.take(2 * n))));
+  const overflow = r.uint();
+  for (let k = 0; k < overflow; k++) {
+    const i = r.uint();
+    if (i >= n) throw new Error('accent model: count index out of range');
+    counts[i] = r.uint();
   }
-  r.pos = pos;
-  if (p !== total) throw new Error('accent model: fewer entries than declared');
+  // Cheap structural checks: offsets must end at n; a corrupt file fails here, not later.
+  if (offsets[0] !== 0 || offsets[rows] !== n) throw new Error('accent model: inconsistent table');
   return { offsets, ids, counts, minCount };
 }

@@ -89,10 +89,8 @@ export class NgramModel {
     if (this.wittenBell) {
       this.pLow = pUni;
     } else {
-      const ids = this.big.ids;
-      const cont = new Float64Array(V);
-      for (let i = 0; i < ids.length; i++) cont[ids[i]]++;
-      const types = ids.length;
+      const cont = tables.continuation;
+      const types = this.big.ids.length;
       this.pLow = new Float64Array(V);
       for (let w = 0; w < V; w++) {
         const pc = types > 0 ? cont[w] / types : pUni[w];

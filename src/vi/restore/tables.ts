@@ -9,11 +9,13 @@
  * the phrase boundary `<s>` is the last id. Bigrams are a compressed sparse row table over left
  * ids, trigrams (optional) one over bigram positions (see csr.ts).
  *
- * File format (all integers LEB128 varints, see varint.ts):
+ * File format (integers are LEB128 varints, see varint.ts, except inside the tables):
  *   "TRAR" magic, format version (1 byte), V
- *   the V norms joined by "\n" (length-prefixed UTF-8), then V counts
- *   the bigram table (V rows, ids < V)
- *   1 byte: 1 when a trigram table follows (one row per bigram, ids < V), else 0
+ *   the V norms joined by "\n" (length-prefixed UTF-8), then V counts, V continuation counts
+ *   G folded groups: their folded forms joined by "\n", then per group n and n ids
+ *   the bigram table (V rows, see csr.ts)
+ *   1 byte: 1 when a trigram table follows (one row per bigram), else 0
+ * Everything a load needs is stored ready to use, so loading does no per-entry work.
  */
 import { parseSyllable } from '../syllable.ts';
 import { ByteReader, ByteWriter } from './varint.ts';
@@ -57,6 +59,10 @@ export interface CountTables {
   norms: string[];
   /** Collection frequency of each id. */
   counts: Float64Array;
+  /** Number of distinct left neighbours of each id in the bigram table (Kneser–Ney continuation). */
+  continuation: Float64Array;
+  /** Folded form → its syllable ids, most frequent first: the restoration candidates. */
+  groups: Map<string, Int32Array>;
   /** Row = left id, column = right id. */
   bigrams: Csr;
   /** Row = position of the bigram (a, b) in `bigrams`, column = the third id; null without trigram counts. */
@@ -159,7 +165,22 @@ export function buildTables(
   const minBigram = opts.minBigramCount === 'auto' ? thresholdForBudget(pairCounts, opts.maxBigrams) : Math.max(1, opts.minBigramCount);
   const bigramTable = csrFromCounts(V, V, pairCounts, minBigram);
   const trigramTable = trigrams ? buildTrigrams(trigrams, bigramTable, counts.length, idOfNorm, opts) : null;
-  return { norms, counts, bigrams: bigramTable, trigrams: trigramTable };
+  const continuation = new Float64Array(V);
+  for (let i = 0; i < bigramTable.ids.length; i++) continuation[bigramTable.ids[i]]++;
+  return { norms, counts, continuation, groups: foldedGroups(norms, fold), bigrams: bigramTable, trigrams: trigramTable };
+}
+
+/** Syllable ids by folded form; ids are in descending count order, so groups come out that way. */
+function foldedGroups(norms: string[], fold: (s: string) => string): Map<string, Int32Array> {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < norms.length; i++) {
+    if (!isSyllable(norms[i])) continue;
+    const f = fold(norms[i]);
+    const g = groups.get(f);
+    if (g) g.push(i);
+    else groups.set(f, [i]);
+  }
+  return new Map([...groups].map(([f, g]) => [f, Int32Array.from(g)]));
 }
 
 /**
@@ -236,7 +257,7 @@ function addBoundaries(counts: Float64Array, pairCounts: Map<number, number>): v
 }
 
 const MAGIC = [0x54, 0x52, 0x41, 0x52]; // "TRAR"
-const VERSION = 1;
+const VERSION = 2;
 
 export function encodeTables(t: CountTables): Uint8Array {
   const w = new ByteWriter();
@@ -247,9 +268,16 @@ export function encodeTables(t: CountTables): Uint8Array {
   // All norms in one newline-separated string: one UTF-8 decode at load instead of thousands.
   w.string(t.norms.join('\n'));
   for (let i = 0; i < V; i++) w.uint(t.counts[i]);
-  encodeCsr(w, t.bigrams);
+  for (let i = 0; i < V; i++) w.uint(t.continuation[i]);
+  w.uint(t.groups.size);
+  w.string([...t.groups.keys()].join('\n'));
+  for (const g of t.groups.values()) {
+    w.uint(g.length);
+    for (const id of g) w.uint(id);
+  }
+  encodeCsr(w, t.bigrams, V);
   w.byte(t.trigrams ? 1 : 0);
-  if (t.trigrams) encodeCsr(w, t.trigrams);
+  if (t.trigrams) encodeCsr(w, t.trigrams, V);
   return w.finish();
 }
 
@@ -264,7 +292,22 @@ export function decodeTables(buf: Uint8Array): CountTables {
   if (norms.length !== V) throw new Error('accent model: vocabulary size mismatch');
   const counts = new Float64Array(V);
   for (let i = 0; i < V; i++) counts[i] = r.uint();
-  const bigrams = decodeCsr(r, V, V);
-  const trigrams = r.byte() === 1 ? decodeCsr(r, bigrams.ids.length, V) : null;
-  return { norms, counts, bigrams, trigrams };
+  const continuation = new Float64Array(V);
+  for (let i = 0; i < V; i++) continuation[i] = r.uint();
+  const G = r.uint();
+  const foldedBlob = r.string();
+  const folded = G === 0 ? [] : foldedBlob.split('\n');
+  if (folded.length !== G) throw new Error('accent model: group count mismatch');
+  const groups = new Map<string, Int32Array>();
+  for (const f of folded) {
+    const g = new Int32Array(r.uint());
+    for (let k = 0; k < g.length; k++) {
+      g[k] = r.uint();
+      if (g[k] >= V) throw new Error('accent model: id out of range');
+    }
+    groups.set(f, g);
+  }
+  const bigrams = decodeCsr(r, V);
+  const trigrams = r.byte() === 1 ? decodeCsr(r, bigrams.ids.length) : null;
+  return { norms, counts, continuation, groups, bigrams, trigrams };
 }

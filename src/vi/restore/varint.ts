@@ -68,9 +68,12 @@ export class ByteReader {
     this.buf = buf;
   }
 
-  /** The underlying bytes, for callers that decode a long run of varints themselves. */
-  get bytes(): Uint8Array {
-    return this.buf;
+  /** The next `n` bytes (a view, not a copy). */
+  take(n: number): Uint8Array {
+    if (n < 0 || this.pos + n > this.buf.length) throw new RangeError('accent model: unexpected end of data');
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
   }
 
   byte(): number {
