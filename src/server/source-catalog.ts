@@ -1,10 +1,9 @@
 /**
  * The catalogue of sources: every outlet with its number of documents and its documents newest
  * first, for /nguon and the source pages. The engine answers queries, not "everything from this
- * outlet", so the catalogue is built once from the document store (one sequential read of
- * store.sqlite, in slices so the server keeps answering meanwhile).
+ * outlet", so the catalogue is built once from the document store (engine-backend.ts reads
+ * store.sqlite once, in slices, while the server already answers).
  */
-import { setImmediate as nextTick } from 'node:timers/promises';
 import type { FacetValue, Hit, SearchResponse } from './backend.ts';
 
 interface Entry {
@@ -23,8 +22,6 @@ export interface CatalogDoc {
   source?: unknown;
 }
 
-const SLICE = 5000;
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -33,25 +30,28 @@ export class SourceCatalog {
   private readonly bySource = new Map<string, Entry[]>();
   private list: FacetValue[] = [];
 
-  /** Build from documents (any iterable: the store's rows, or test fixtures). */
-  static async build(docs: Iterable<CatalogDoc>): Promise<SourceCatalog> {
+  /** Build from documents in one go (tests, small collections). */
+  static build(docs: Iterable<CatalogDoc>): SourceCatalog {
     const c = new SourceCatalog();
-    let n = 0;
-    for (const d of docs) {
-      const source = str(d.source);
-      if (source) {
-        const published = str(d.published);
-        const t = published ? Date.parse(published) : NaN;
-        const e: Entry = { time: Number.isNaN(t) ? -Infinity : t, id: d.id, title: str(d.title), url: str(d.url), published };
-        const arr = c.bySource.get(source);
-        if (arr) arr.push(e);
-        else c.bySource.set(source, [e]);
-      }
-      if (++n % SLICE === 0) await nextTick();
-    }
-    for (const arr of c.bySource.values()) arr.sort((a, b) => b.time - a.time || (a.id < b.id ? -1 : 1));
-    c.list = [...c.bySource.entries()].map(([value, arr]) => ({ value, count: arr.length })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value, 'vi'));
+    for (const d of docs) c.add(d);
+    c.finish();
     return c;
+  }
+
+  add(d: CatalogDoc): void {
+    const source = str(d.source);
+    if (!source) return;
+    const published = str(d.published);
+    const t = published ? Date.parse(published) : NaN;
+    const e: Entry = { time: Number.isNaN(t) ? -Infinity : t, id: d.id, title: str(d.title), url: str(d.url), published };
+    const arr = this.bySource.get(source);
+    if (arr) arr.push(e);
+    else this.bySource.set(source, [e]);
+  }
+
+  finish(): void {
+    for (const arr of this.bySource.values()) arr.sort((a, b) => b.time - a.time || (a.id < b.id ? -1 : 1));
+    this.list = [...this.bySource.entries()].map(([value, arr]) => ({ value, count: arr.length })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value, 'vi'));
   }
 
   sources(): FacetValue[] {

@@ -43,7 +43,7 @@ export function recordVersions(dir: string, url: string, versions: Array<{ captu
   const db = openArchiveDb(dir);
   try {
     for (const v of versions) {
-      transaction(db, () => recordArticle(db, { url, captured: v.captured, source: 'Báo Mẫu', extracted: { title: v.title, text: v.text, isArticle: true } }));
+      transaction(db, () => recordArticle(db, { url, captured: v.captured, source: 'Báo Mẫu', extracted: { title: v.title, text: v.text, captions: [], isArticle: true } }));
     }
   } finally {
     db.close();

@@ -1,0 +1,193 @@
+/**
+ * Load on the web server's search API: the real server (`tra serve`, its own process) on
+ * loopback, autocannon as the load generator, over a realistic query mix. Reports requests/s
+ * and latency percentiles of GET /api/search, at a fixed rate (default 200 requests/s, the
+ * target being p99 < 50 ms) and flat out, and of GET /api/suggest (target < 50 ms).
+ *
+ *   node bin/tra.js index --data /tmp/web_bench ../shared/data/news-rss/*.jsonl.gz
+ *   npx node bench/web-load.ts --data /tmp/web_bench [--rate 200] [--duration 30] [--connections 20]
+ *
+ * The query mix (seeded, reproducible), read from ../shared/data (never copied here):
+ * - 75% fragments of real headlines from news-rss: 1, 2 or 3 consecutive words, as people
+ *   type them into a search box; 40% of them with every diacritic removed;
+ * - 25% real questions (UIT-ViNewsQA and UIT-ViCoV19QA dev queries), 40% of them without marks.
+ * Suggestions are measured on prefixes of the fragments (the last word cut after 1-4 letters).
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fold, tokenize } from '../src/vi/index.ts';
+
+/** The part of autocannon's result we read (the package ships no types). */
+interface AcResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AcResult>;
+const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = path.resolve(ROOT, '..', 'shared', 'data');
+
+function arg(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+const dataDir = arg('data');
+const rate = Number(arg('rate', '200'));
+const duration = Number(arg('duration', '30'));
+const connections = Number(arg('connections', '20'));
+const nQueries = Number(arg('queries', '3000'));
+
+/** A small seeded generator (mulberry32), so every run sends the same queries. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function headlines(limit: number): Promise<string[]> {
+  const dir = path.join(DATA, 'news-rss');
+  const out: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.jsonl.gz')).sort()) {
+    const rl = createInterface({ input: createReadStream(path.join(dir, f)).pipe(createGunzip()), crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of rl) {
+      // Every 7th line of each month: spread over the whole year.
+      if (n++ % 7 !== 0) continue;
+      const t = (JSON.parse(line) as { title?: string }).title;
+      if (t) out.push(t);
+      if (out.length >= limit) break;
+    }
+  }
+  return out;
+}
+
+function questions(): string[] {
+  const out: string[] = [];
+  for (const set of ['vinewsqa-dev', 'vicov19qa-dev']) {
+    const f = path.join(DATA, 'retrieval', set, 'queries.jsonl');
+    for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim()) out.push((JSON.parse(line) as { text: string }).text);
+  }
+  return out;
+}
+
+async function queryMix(n: number): Promise<{ search: string[]; suggest: string[] }> {
+  const r = rng(20251124);
+  const titles = await headlines(20_000);
+  const qs = questions();
+  const search: string[] = [];
+  const suggest: string[] = [];
+  while (search.length < n) {
+    let q: string;
+    if (r() < 0.25) {
+      q = qs[Math.floor(r() * qs.length)];
+    } else {
+      const words = tokenize(titles[Math.floor(r() * titles.length)]).filter((t) => t.type === 'word').map((t) => t.text);
+      if (words.length === 0) continue;
+      const len = 1 + Math.floor(r() * 3);
+      const start = Math.floor(r() * Math.max(1, words.length - len + 1));
+      q = words.slice(start, start + len).join(' ');
+      const last = words[start + len - 1] ?? words[words.length - 1];
+      const cut = Math.min(last.length, 1 + Math.floor(r() * 4));
+      suggest.push((words.slice(start, start + len - 1).concat(last.slice(0, cut))).join(' '));
+    }
+    if (r() < 0.4) q = fold(q);
+    search.push(q);
+  }
+  return { search, suggest: suggest.map((s) => (r() < 0.5 ? fold(s) : s)) };
+}
+
+async function startServer(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'tra.js'), 'serve', '--data', dir, '--port', '0', '--rate-limit', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`tra serve exited (${code})`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Summary {
+  name: string;
+  requests_per_s: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  latency_ms: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+async function load(name: string, base: string, pathOf: (i: number) => string, opts: { rate?: number; connections: number; duration: number }): Promise<Summary> {
+  let i = 0;
+  const res = await autocannon({
+    url: base,
+    connections: opts.connections,
+    duration: opts.duration,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+    requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pathOf(i++) }) }],
+  });
+  return {
+    name,
+    requests_per_s: Math.round(res.requests.average),
+    requests: res.requests.total,
+    errors: res.errors + res.timeouts,
+    non2xx: res.non2xx,
+    latency_ms: { p50: res.latency.p50, p90: res.latency.p90, p99: res.latency.p99, max: res.latency.max, mean: Math.round(res.latency.mean * 100) / 100 },
+  };
+}
+
+async function main(): Promise<void> {
+  if (!dataDir || !existsSync(path.join(dataDir, 'store.sqlite'))) {
+    process.stderr.write('web-load: cần --data DIR đã lập chỉ mục (ví dụ: node bin/tra.js index --data /tmp/web_bench ../shared/data/news-rss/*.jsonl.gz)\n');
+    process.exit(2);
+  }
+  if (!existsSync(DATA)) {
+    process.stderr.write(`web-load: bỏ qua, không có ${DATA}\n`);
+    return;
+  }
+  const mix = await queryMix(nQueries);
+  const server = await startServer(dataDir);
+  const search = (i: number) => `/api/search?q=${encodeURIComponent(mix.search[i % mix.search.length])}&limit=10`;
+  const suggest = (i: number) => `/api/suggest?q=${encodeURIComponent(mix.suggest[i % mix.suggest.length])}`;
+  const results: Summary[] = [];
+  try {
+    // Warm up: page cache, JIT, the source catalogue.
+    await load('warm-up', server.url, search, { connections: 4, duration: 5 });
+    results.push(await load(`search @ ${rate}/s`, server.url, search, { rate, connections, duration }));
+    results.push(await load('search flat out', server.url, search, { connections: 10, duration: Math.max(10, Math.round(duration / 2)) }));
+    results.push(await load('suggest flat out', server.url, suggest, { connections: 10, duration: Math.max(10, Math.round(duration / 2)) }));
+  } finally {
+    await server.stop();
+  }
+  const report = { date: new Date().toISOString(), data: dataDir, queries: mix.search.length, rate, duration_s: duration, connections, results };
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'web-load.json'), JSON.stringify(report, null, 2) + '\n');
+  for (const s of results) {
+    process.stdout.write(`${s.name.padEnd(18)} ${String(s.requests_per_s).padStart(6)} req/s  p50 ${s.latency_ms.p50} ms  p90 ${s.latency_ms.p90} ms  p99 ${s.latency_ms.p99} ms  max ${s.latency_ms.max} ms  (${s.requests} requests, ${s.errors} errors, ${s.non2xx} non-2xx)\n`);
+  }
+}
+
+await main();
