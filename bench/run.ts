@@ -43,7 +43,10 @@ interface Options {
   systems: string[];
   quick: boolean;
   scratch: string;
+  /** Command prefix for tra; empty until resolved from `traRef`. */
   traCmd: string;
+  /** A git revision of the repository to benchmark (exported to scratch), or `worktree`. */
+  traRef: string;
   stepTimeoutS: number;
   setupOnly: boolean;
 }
@@ -54,7 +57,10 @@ const HELP = `npm run bench -- [options]
   --systems LIST    comma list of tra,${BASELINE_SYSTEMS.join(',')} (default: ${DEFAULT_SYSTEMS.join(',')})
   --quick           smoke run: 200 queries per perf set, small evaluation sets only, fewer repeats
   --scratch DIR     scratch folder (default $BENCH_SCRATCH or /tmp/bench_scratch)
-  --tra CMD         command prefix for tra (default: Node 24 from node_modules running bin/tra.js)
+  --tra-ref REF     benchmark tra as committed at git revision REF (default HEAD), exported to
+                    the scratch folder so edits in progress cannot change it mid-run;
+                    'worktree' runs the working tree as it is
+  --tra CMD         command prefix for tra (overrides --tra-ref)
   --timeout S       per-step time limit in seconds (default 3600)
   --setup-only      prepare the baselines harness and stop
   -h, --help        this help
@@ -66,7 +72,8 @@ function parseOptions(argv: string[]): Options {
     systems: [...DEFAULT_SYSTEMS],
     quick: false,
     scratch: process.env.BENCH_SCRATCH || '/tmp/bench_scratch',
-    traCmd: existsSync(NODE24) ? `${shq(NODE24)} ${shq(join(REPO, 'bin', 'tra.js'))}` : `node ${shq(join(REPO, 'bin', 'tra.js'))}`,
+    traCmd: '',
+    traRef: 'HEAD',
     stepTimeoutS: 3600,
     setupOnly: false,
   };
@@ -87,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     } else if (a === '--quick') o.quick = true;
     else if (a === '--scratch') o.scratch = val();
     else if (a === '--tra') o.traCmd = val();
+    else if (a === '--tra-ref') o.traRef = val();
     else if (a === '--timeout') o.stepTimeoutS = Number(val());
     else if (a === '--setup-only') o.setupOnly = true;
     else if (a === '-h' || a === '--help') {
@@ -192,6 +200,30 @@ function jsonLines(path: string): Record<string, unknown>[] {
 function sh(cmd: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): boolean {
   const r = spawnSync('sh', ['-c', `${cmd} >>${shq(logFile)} 2>&1`], { cwd, env, stdio: 'ignore' });
   return r.status === 0;
+}
+
+/**
+ * The tra command to benchmark: the working tree, or a snapshot of a git revision exported with
+ * `git archive` into scratch (node_modules linked from the repository), so that other people's
+ * uncommitted edits cannot change the engine halfway through a run.
+ */
+function resolveTra(o: Options): { cmd: string; label: string } {
+  const node = existsSync(NODE24) ? shq(NODE24) : 'node';
+  if (o.traCmd) return { cmd: o.traCmd, label: 'as given by --tra' };
+  if (o.traRef === 'worktree') return { cmd: `${node} ${shq(join(REPO, 'bin', 'tra.js'))}`, label: 'working tree' };
+  const rev = spawnSync('git', ['-C', REPO, 'rev-parse', '--verify', `${o.traRef}^{commit}`], { encoding: 'utf8' });
+  const sha = (rev.stdout ?? '').trim();
+  if (rev.status !== 0 || !sha) throw new Error(`--tra-ref ${o.traRef}: not a git revision of ${REPO}`);
+  const dir = join(o.scratch, `tra-${sha.slice(0, 12)}`);
+  if (!existsSync(join(dir, 'bin', 'tra.js'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('sh', ['-c', `git -C ${shq(REPO)} archive ${sha} | tar -x -C ${shq(dir)}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git archive ${sha} failed: ${r.stderr}`);
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  }
+  const subject = spawnSync('git', ['-C', REPO, 'log', '-1', '--format=%h %s', sha], { encoding: 'utf8' }).stdout?.trim() ?? sha;
+  return { cmd: `${node} ${shq(join(dir, 'bin', 'tra.js'))}`, label: `commit ${subject}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -806,6 +838,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = new Date();
   mkdirSync(o.scratch, { recursive: true });
+  let traLabel = '';
+  if (o.systems.includes('tra')) {
+    try {
+      const t = resolveTra(o);
+      o.traCmd = t.cmd;
+      traLabel = t.label;
+      log(`tra: ${t.label} (${t.cmd})`);
+    } catch (e) {
+      process.stderr.write(`bench: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const rep: Report = {
     started: started.toISOString(),
@@ -837,7 +881,8 @@ async function main(argv: string[]): Promise<number> {
     harness_node: versionOf('/usr/bin/node --version'),
     java: versionOf('java -version'),
     python: versionOf('python3 --version'),
-    tra_commit: versionOf(`git -C ${shq(REPO)} log -1 --format='%h %s'`),
+    tra: traLabel,
+    repo_head: versionOf(`git -C ${shq(REPO)} log -1 --format='%h %s'`),
   };
 
   const save = (): void => {
