@@ -6,7 +6,15 @@
  * depends on its neighbours (con đường, đại dương). We learn syllable unigram and bigram counts
  * from a corpus (the search engine gives us the counts of its term dictionaries) and pick the
  * most probable sequence of syllables with the Viterbi algorithm over a smoothed bigram model
- * (restore/bigram-model.ts). The text is otherwise left exactly as typed:
+ * (restore/ngram-model.ts), each phrase scored between boundary tokens so that how phrases
+ * start and end counts too (restore/tables.ts derives those from the counts' margins). With
+ * trigram counts, a beam search over pairs of candidates does the same (restore/beam.ts).
+ *
+ * Measured by bench/restore-eval.ts (trained on 153,825 RSS headlines and summaries, tested on
+ * Dân Trí articles with every mark stripped): 95.0% of syllables right from unigram and bigram
+ * counts, 96.0% with trigrams; the most frequent spelling alone gets 70.4%.
+ *
+ * The text is otherwise left exactly as typed:
  *
  * - tokenisation is the engine's own (forEachToken), so syllable boundaries agree with search;
  * - only Vietnamese syllables are restored; numbers, URLs, foreign words, abbreviations and any
@@ -43,7 +51,11 @@ export interface TrainOptions {
 interface Slot {
   start: number;
   end: number;
-  /** Candidate syllable ids (one when the syllable was typed with marks); empty: keep as typed. */
+  /**
+   * Candidate ids: the spellings of a syllable typed without marks, or the one fixed id of
+   * anything else that is context (a syllable typed with marks, a number, another word).
+   * Null for tokens that are not context (URLs, hashtags …): they end the phrase.
+   */
   cands: Int32Array | null;
   /** True when the typed form may be replaced (it had no marks). */
   free: boolean;
@@ -168,9 +180,10 @@ export class AccentRestorer {
   /**
    * Token by token, what `restore` chose and how sure the model is: for each syllable typed
    * without marks, every candidate spelling with its posterior probability given the whole
-   * phrase (forward–backward over the same model). Meant for query expansion and "did you
-   * mean": a search can add the alternatives that keep a real share of the probability.
-   * One entry per tokenizer token, in order; tokens kept as typed have no alternatives.
+   * phrase (forward–backward over the bigram model, also when the model has trigrams). Meant
+   * for query expansion and "did you mean": a search can add the alternatives that keep a real
+   * share of the probability. One entry per tokenizer token, in order; tokens kept as typed
+   * have no alternatives.
    */
   restoreTokens(text: string): RestoredToken[] {
     const slots = this.slots(text);
