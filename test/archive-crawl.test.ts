@@ -149,6 +149,12 @@ test('WARC: request/response pairs with payload digests, readable by warcio; CDX
   assert.equal(rec.url, url(A1.path));
   assert.equal(rec.status, 200);
   assert.ok(Buffer.from(rec.payload).toString('utf8').includes(A1.paragraphs[0]));
+  // A gzip-encoded page is stored as sent (compressed, Content-Encoding kept) and still extracted.
+  const gzLine = lines.find((l) => l.includes(A10.path))!;
+  const gz = JSON.parse(gzLine.slice(gzLine.indexOf('{')));
+  const gzRec = await readRecordAt(path.join(warcDir, gz.filename), Number(gz.offset), Number(gz.length));
+  assert.equal(gzRec.httpHeaders.find(([k]) => k.toLowerCase() === 'content-encoding')?.[1], 'gzip');
+  assert.deepEqual([...gzRec.payload.subarray(0, 2)], [0x1f, 0x8b]);
 });
 
 test('second crawl: conditional GET, an edited article gets a new version with a word diff, a vanished page is marked gone, an unchanged page without validators becomes a revisit', async () => {

@@ -88,7 +88,7 @@ export function surt(input: string): string {
   return `${labels.reverse().join(',')}${port})${u.pathname}${query}`.toLowerCase();
 }
 
-/** `host[:port]` of a URL: the unit of politeness (one request at a time, one delay). */
+/** `host[:port]` of a URL: the unit robots.txt applies to. */
 export function hostKey(input: string): string {
   return new URL(input).host.toLowerCase();
 }

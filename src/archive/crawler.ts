@@ -14,10 +14,11 @@
  *   committed file length, the frontier update, the article version and the counters. On restart
  *   the WARC files are truncated back to their committed lengths (warc.ts).
  *
- * Politeness: one request at a time per host (`host[:port]`), at least `delayMs` between the end of
- * one request and the start of the next, or robots.txt's Crawl-delay if longer; 429 and 503 back the
- * whole host off for Retry-After (capped; beyond the cap the URL waits for a later run); a few hosts
- * are crawled in parallel. robots.txt is fetched (and captured) before the first page of a host,
+ * Politeness: one request at a time per site (`politeKey`: the registrable domain, or host:port for
+ * an IP address), at least `delayMs` between the end of one request and the start of the next, or
+ * robots.txt's Crawl-delay if longer; 429 and 503 back the whole site off for Retry-After (capped;
+ * beyond the cap the URL waits for a later run); a few sites are crawled in parallel. robots.txt is
+ * fetched (and captured) before the first page of a host,
  * cached for a day, and always obeyed.
  */
 import path from 'node:path';
@@ -31,7 +32,7 @@ import { decodeBody } from './charset.ts';
 import { extractArticle, type Extracted } from './extract.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
 import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
-import { listSources, sourceNameFor } from './sources.ts';
+import { listSources, sourceNameFor, siteOf } from './sources.ts';
 import { hostKey, tryCanonicalUrl } from './canonical.ts';
 import { writeCdxj } from './cdxj.ts';
 import { readRecordAt } from './replay.ts';
@@ -118,11 +119,20 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+/** Politeness state of one site (see `politeKey`). */
 interface HostState {
   readyAt: number;
-  rules?: RobotsRules;
-  rulesUntil?: number;
+  /** Largest Crawl-delay any robots.txt of the site asked for. */
   crawlDelayMs?: number;
+}
+
+/**
+ * The unit of politeness: the site, not the host name. News outlets spread articles over
+ * subdomains (suckhoe.vnexpress.net, kinhdoanh.vnexpress.net, …) served by the same machines, so
+ * "one request at a time" is kept per site; robots.txt stays per host, as RFC 9309 defines it.
+ */
+export function politeKey(url: string): string {
+  return siteOf(url);
 }
 
 export class Crawler {
@@ -130,6 +140,7 @@ export class Crawler {
   private readonly opts: CrawlOptions;
   private readonly writer: WarcWriter;
   private readonly hosts = new Map<string, HostState>();
+  private readonly robotsRules = new Map<string, { rules: RobotsRules; until: number }>();
   private readonly userAgent: string;
   private readonly delayMs: number;
   private runId = 0;
@@ -205,7 +216,7 @@ export class Crawler {
   private enqueue(url: string, kind: Kind, source: string | null, hints: { title?: string; published?: string; summary?: string; via?: string; hops?: number }, priority: number): void {
     let host: string;
     try {
-      host = hostKey(url);
+      host = politeKey(url);
     } catch {
       return;
     }
@@ -303,7 +314,7 @@ export class Crawler {
 
   /** Fetch with the host's politeness gap respected even inside one job (robots.txt, then page). */
   private async politeFetch(url: string, headers: Record<string, string> = {}): Promise<Exchange> {
-    const host = hostKey(url);
+    const host = politeKey(url);
     const hs = this.hostState(host);
     await sleep(hs.readyAt - Date.now(), this.opts.signal);
     try {
@@ -316,9 +327,11 @@ export class Crawler {
   /** robots.txt rules for the host of `url`, from cache or fetched (and captured) now. */
   private async robotsFor(url: string): Promise<RobotsRules> {
     const host = hostKey(url);
-    const hs = this.hostState(host);
+    const site = politeKey(url);
+    const hs = this.hostState(site);
     const now = Date.now();
-    if (hs.rules && (hs.rulesUntil ?? 0) > now) return hs.rules;
+    const known = this.robotsRules.get(host);
+    if (known && known.until > now) return known.rules;
     const rUrl = robotsUrl(url);
     const cached = this.db.prepare('SELECT fetched, status, body FROM robots WHERE host = ?').get(host) as { fetched: number; status: number; body: string } | undefined;
     let status: number;
@@ -356,11 +369,13 @@ export class Crawler {
         .run(host, fetched, status, body);
     }
     const rules = rulesFrom(rUrl, status, body, this.userAgent);
-    hs.rules = rules;
-    hs.rulesUntil = fetched + robotsTtl(status);
-    hs.crawlDelayMs = rules.crawlDelayMs();
-    // The gap after the robots.txt request itself must already respect its Crawl-delay.
-    if (hs.crawlDelayMs) this.release(host);
+    this.robotsRules.set(host, { rules, until: fetched + robotsTtl(status) });
+    const delay = rules.crawlDelayMs();
+    if (delay && delay > (hs.crawlDelayMs ?? 0)) {
+      hs.crawlDelayMs = delay;
+      // The gap after the robots.txt request itself must already respect its Crawl-delay.
+      this.release(site);
+    }
     return rules;
   }
 
