@@ -38,7 +38,7 @@ export interface PruneOptions {
   minShareOfFolded: number;
   /** Words that are not Vietnamese syllables (Covid, Trump, iPhone) get their own entry from this count; rarer ones share `<unk>`. */
   minOtherCount: number;
-  /** Size budget for 'auto' pruning (about 2 bytes each on disk, 12 in memory). */
+  /** Size budget for 'auto' pruning (4 bytes each on disk, 10 in memory). */
   maxBigrams: number;
   /** As `minBigramCount`, for trigrams (when trigram counts are given). */
   minTrigramCount: number | 'auto';

@@ -1,6 +1,7 @@
 /**
- * LEB128 unsigned variable-length integers: the byte-level codec of the accent model file.
- * Counts and id deltas are mostly small, so most take one byte.
+ * LEB128 unsigned variable-length integers and length-prefixed strings: the byte-level codec of
+ * the accent model file's header, vocabulary and counts (most take one or two bytes). The large
+ * tables are raw typed arrays instead (csr.ts), which load without per-entry work.
  */
 
 /** Growable byte buffer with varint and string writers. */
@@ -37,13 +38,6 @@ export class ByteWriter {
       n = Math.floor(n / 0x80);
     }
     this.buf[this.len++] = n;
-  }
-
-  /** A 64-bit float, little-endian. */
-  float(x: number): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, x, true);
-    this.bytes(b);
   }
 
   /** UTF-8 string prefixed by its byte length. */
@@ -91,13 +85,6 @@ export class ByteReader {
       scale *= 0x80;
       if (scale > 2 ** 56) throw new RangeError('accent model: varint too long');
     }
-  }
-
-  float(): number {
-    if (this.pos + 8 > this.buf.length) throw new RangeError('accent model: unexpected end of data');
-    const x = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
-    this.pos += 8;
-    return x;
   }
 
   string(): string {
