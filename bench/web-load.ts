@@ -173,6 +173,14 @@ async function main(): Promise<void> {
   const suggest = (i: number) => `/api/suggest?q=${encodeURIComponent(mix.suggest[i % mix.suggest.length])}`;
   const results: Summary[] = [];
   try {
+    // Wait until the start-up work (source catalogue, completions) is done: measure the steady state.
+    const t0 = performance.now();
+    for (;;) {
+      const h = (await (await fetch(server.url + 'healthz')).json()) as { warm?: boolean };
+      if (h.warm !== false) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    process.stderr.write(`web-load: server warm after ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     // Warm up: page cache, JIT, the source catalogue.
     await load('warm-up', server.url, search, { connections: 4, duration: 5 });
     results.push(await load(`search @ ${rate}/s`, server.url, search, { rate, connections, duration }));

@@ -94,7 +94,7 @@ test('invalid input gets a 400 naming the field, in Vietnamese', async () => {
     ['/api/search?q=a&from=2025-13-45', 'from', /YYYY-MM-DD/],
     ['/api/search?q=a&sort=ngẫu-nhiên', 'sort', /relevance, date/],
     ['/api/search?q=a&from=2025-12-01&to=2025-01-01', 'from', /đổi chỗ/],
-    [`/api/search?q=${'a'.repeat(501)}`, 'q', /tối đa 500/],
+    [`/api/search?q=${'a'.repeat(2001)}`, 'q', /tối đa 2000/],
     ['/api/trends?q=a&interval=year', 'interval', /day, week, month/],
   ];
   for (const [url, field, message] of cases) {

@@ -53,5 +53,7 @@ export interface Backend {
   sources?(): FacetValue[] | Promise<FacetValue[]>;
   /** Every archived version of the article at `url`, oldest first. */
   versions?(url: string): ArticleVersion[] | Promise<ArticleVersion[]>;
+  /** False while things built at start-up (catalogue, completions) are still being built. */
+  warm?(): boolean;
   close?(): void | Promise<void>;
 }

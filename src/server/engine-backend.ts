@@ -85,6 +85,7 @@ export async function openEngineBackend(dataDir: string): Promise<EngineBackend>
     suggest: (prefix, limit) => (completions ? completions.complete(prefix, limit) : suggester.suggest(prefix, limit)),
     sources: async () => (await needCatalog()).sources(),
     versions,
+    warm: () => completions !== undefined,
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
     close: () => {
       if (closed) return;

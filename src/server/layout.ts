@@ -33,7 +33,7 @@ const NAV: Array<[NavItem, string, string]> = [
 export function searchBox(q: string | undefined, id: string, autofocus = false): SafeHtml {
   return html`<form class="searchbox" role="search" action="/tim-kiem" method="get">
   <label for="${id}" class="visually-hidden">Từ khoá tìm kiếm</label>
-  <input type="search" id="${id}" name="q" value="${q ?? ''}" placeholder="Tìm tin tức, có dấu hay không dấu đều được" autocomplete="off" maxlength="500" data-suggest${autofocus ? html` autofocus` : ''}>
+  <input type="search" id="${id}" name="q" value="${q ?? ''}" placeholder="Tìm tin tức, có dấu hay không dấu đều được" autocomplete="off" maxlength="2000" data-suggest${autofocus ? html` autofocus` : ''}>
   <button type="submit">Tìm</button>
 </form>`;
 }

@@ -4,7 +4,8 @@
  */
 export const MAX_LIMIT = 1000;
 export const MAX_OFFSET = 10_000;
-export const MAX_QUERY = 500;
+/** Long enough for a pasted question or paragraph. */
+export const MAX_QUERY = 2000;
 
 const date = (description: string) => ({ type: 'string', format: 'date', description }) as const;
 

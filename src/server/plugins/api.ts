@@ -9,7 +9,7 @@ import { BadRequest, NotFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, fingerprint } from '../cursor.ts';
 import { toSearchRequest, type SearchParams } from '../search-request.ts';
 import { alignSeries, toCsv } from '../trends-table.ts';
-import { MAX_OFFSET, errorResponse, searchQuerystring, searchResponse, trendsQuerystring, trendsSeries, filterProps } from '../schemas.ts';
+import { MAX_OFFSET, MAX_QUERY, errorResponse, searchQuerystring, searchResponse, trendsQuerystring, trendsSeries, filterProps } from '../schemas.ts';
 
 interface SearchQs extends SearchParams {
   limit: number;
@@ -112,7 +112,7 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
       querystring: {
         type: 'object',
         required: ['q'],
-        properties: { q: { type: 'string', minLength: 1, maxLength: 500 }, interval: trendsQuerystring.properties.interval, from: filterProps.from, to: filterProps.to },
+        properties: { q: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, interval: trendsQuerystring.properties.interval, from: filterProps.from, to: filterProps.to },
       },
       response: { 200: { ...trendsSeries, properties: { ...trendsSeries.properties, took_ms: { type: 'number' } } }, ...errors },
     },

@@ -34,7 +34,8 @@ export function installOps(app: FastifyInstance, { ctx }: PluginOptions): void {
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {
       const stats = await ctx.backend.stats();
-      return { status: 'ok', documents: stats.documents, uptime_s: Math.round((Date.now() - started) / 1000) };
+      const warm = ctx.backend.warm ? ctx.backend.warm() : true;
+      return { status: 'ok', documents: stats.documents, warm, uptime_s: Math.round((Date.now() - started) / 1000) };
     } catch (err) {
       reply.code(503);
       return { status: 'error', message: `Không đọc được chỉ mục: ${(err as Error).message}` };

@@ -44,7 +44,7 @@ ${list.length
 <p class="summary">${formatNumber(known.count)} bài đã lập chỉ mục · <a href="${link('/nguon')}">mọi nguồn tin</a></p>
 <form class="searchbox" role="search" action="/tim-kiem" method="get">
 <label for="q-source" class="visually-hidden">Tìm trong ${name}</label>
-<input type="search" id="q-source" name="q" placeholder="Tìm trong ${name}" maxlength="500" data-suggest>
+<input type="search" id="q-source" name="q" placeholder="Tìm trong ${name}" maxlength="2000" data-suggest>
 <input type="hidden" name="source" value="${name}">
 <button type="submit">Tìm</button>
 </form>
