@@ -46,3 +46,10 @@ test('no structured data: title from h1, date from the visible date line; a page
   const empty = extractArticle('<html><body><a href="/">Trang chủ</a></body></html>', 'https://bao.example.vn/');
   assert.equal(empty.isArticle, false);
 });
+
+test('short pages: the title is not repeated in the body; text without markup falls back to the visible text', () => {
+  const ex = extractArticle('<html><body><nav><a href="/">Trang chủ</a></nav><article><h1>Bão</h1><p>Bão số 3 đổ bộ vào Quảng Ninh.</p><p>Gió giật mạnh.</p></article><footer>© Báo</footer></body></html>', 'https://x.vn/a.html');
+  assert.equal(ex.title, 'Bão');
+  assert.equal(ex.text, 'Bão số 3 đổ bộ vào Quảng Ninh.\n\nGió giật mạnh.');
+  assert.equal(extractArticle('Chỉ là văn bản thuần, không có thẻ nào.', 'https://x.vn/b.html').text, 'Chỉ là văn bản thuần, không có thẻ nào.');
+});

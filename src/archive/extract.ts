@@ -239,7 +239,22 @@ export function extractArticle(html: string, url: string): Extracted {
   } catch {
     text = '';
   }
+  if (!text) {
+    // Readability found nothing (a bare fragment, plain text served as HTML): fall back to the
+    // visible text of the page without its navigation, header, footer and asides.
+    let again = parseHTML(html).document;
+    if (!again.documentElement) again = parseHTML(`<!doctype html><html><body>${html}</body></html>`).document;
+    for (const el of [...again.querySelectorAll('nav, header, footer, aside, script, style, noscript, form')]) el.remove();
+    text = blockText((again.body ?? again.documentElement) as unknown as DomNode);
+  }
   const title = ldTitle ?? ogTitle ?? h1 ?? rTitle ?? doc.querySelector('title')?.textContent?.trim() ?? undefined;
+  if (title) {
+    // Readability keeps the <h1> when it sits inside the article container; the title is its own field.
+    const norm = (x: string): string => x.replace(/\s+/g, ' ').trim().toLowerCase();
+    const paras = text.split('\n\n');
+    while (paras.length > 1 && norm(paras[0]) === norm(title)) paras.shift();
+    text = paras.join('\n\n');
+  }
   const isArticle = ld.length > 0 || ogType === 'article' || text.length >= 400;
   return { title: title ? title.replace(/\s+/g, ' ').trim() : undefined, text, captions, summary, published, modified, author, section, lang, canonical, siteName, isArticle };
 }
