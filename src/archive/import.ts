@@ -93,6 +93,7 @@ export async function importWarcFiles(dataDir: string, files: string[], opts: { 
 async function importOne(db: ArchiveDb, file: string, name: string, report: ImportReport, onProgress: ((records: number, file: string) => void) | undefined, shown: string): Promise<void> {
   const ins = db.prepare('INSERT INTO captures(url, captured, type, status, mime, digest, warc, offset, length, record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const before = { ...report };
+  const seen = new Set<number>();
   db.exec('BEGIN IMMEDIATE');
   try {
     let recordNo = 0;
@@ -114,12 +115,16 @@ async function importOne(db: ArchiveDb, file: string, name: string, report: Impo
         } catch (e) {
           throw new ImportError(`${shown}: bản ghi thứ ${recordNo} (${r.url}) không trích xuất được: ${(e as Error).message}`);
         }
-        if (ex.text && ex.isArticle) {
-          recordArticle(db, { url: r.url, captured: Date.parse(capturedIso), extracted: ex, source: sourceNameFor(db, r.url), captureId: Number(row.lastInsertRowid) });
-          report.articles++;
+        // Every HTML page with text is kept and indexed (an archive search finds section pages too);
+        // `articles` counts distinct pages (canonical URLs), so a page captured twice counts once.
+        if (ex.text || ex.title) {
+          if (!ex.title) ex.title = '';
+          const res = recordArticle(db, { url: r.url, captured: Date.parse(capturedIso), extracted: ex, source: sourceNameFor(db, r.url), captureId: Number(row.lastInsertRowid) });
+          seen.add(res.articleId);
         }
       }
     }
+    report.articles += seen.size;
     if (recordNo === 0) throw new ImportError(`${shown}: không có bản ghi WARC nào; kiểm tra đây là tệp .warc hoặc .warc.gz`);
     db.prepare("INSERT INTO warc_files(name, bytes, created, origin) VALUES (?, ?, ?, 'import')").run(name, fs.statSync(file).size, Date.now());
     db.exec('COMMIT');
