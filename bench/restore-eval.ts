@@ -301,7 +301,7 @@ async function main(): Promise<void> {
     console.log(`\nsweep on the development sample (last ${dev.length} paragraphs):`);
     const settings: Array<[string, Partial<PruneOptions>, Partial<ModelOptions>]> = [];
     settings.push(['default', {}, {}]);
-    for (const d of [0.5, 0.9]) for (const mix of [0, 0.3]) settings.push([`kn D=${d} mix=${mix}`, {}, { smoothing: 'kn', discount: d, unigramMix: mix }]);
+    for (const d of [0.5, 0.75, 0.9]) for (const mix of [0, 0.3]) settings.push([`kn D=${d} mix=${mix}`, {}, { smoothing: 'kn', discount: d, unigramMix: mix }]);
     settings.push(['wb', {}, { smoothing: 'wb' }]);
     for (const mb of [2, 3, 5]) settings.push([`kn minBigram=${mb}`, { minBigramCount: mb }, {}]);
     for (const share of [0, 0.001]) settings.push([`kn minShare=${share}`, { minShareOfFolded: share }, {}]);

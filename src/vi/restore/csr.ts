@@ -16,8 +16,26 @@ export interface Csr {
   /** Column id of each entry, ascending within a row. */
   ids: Uint32Array | Uint16Array;
   counts: Float64Array;
-  /** The pruning threshold (every count is at least this; stored as count − minCount). */
+  /** The pruning threshold (every count is at least this). */
   minCount: number;
+  /**
+   * Modified Kneser–Ney discounts for counts 1, 2 and 3+ (Chen & Goodman 1998), estimated from
+   * the counts of counts before pruning: Y = n1/(n1 + 2·n2), D1 = 1 − 2Y·n2/n1,
+   * D2 = 2 − 3Y·n3/n2, D3+ = 3 − 4Y·n4/n3.
+   */
+  discounts: [number, number, number];
+}
+
+/** The usual single discount, for tables too small to estimate three. */
+const FALLBACK_DISCOUNTS: [number, number, number] = [0.75, 0.75, 0.75];
+
+export function estimateDiscounts(counts: Map<number, number>): [number, number, number] {
+  const n = [0, 0, 0, 0, 0];
+  for (const c of counts.values()) if (c >= 1 && c <= 4 && Number.isInteger(c)) n[c]++;
+  if (n[1] === 0 || n[2] === 0 || n[3] === 0 || n[4] === 0) return FALLBACK_DISCOUNTS;
+  const y = n[1] / (n[1] + 2 * n[2]);
+  const clamp = (d: number, hi: number): number => Math.min(Math.max(d, 0.05), hi);
+  return [clamp(1 - 2 * y * (n[2] / n[1]), 1), clamp(2 - 3 * y * (n[3] / n[2]), 2), clamp(3 - 4 * y * (n[4] / n[3]), 3)];
 }
 
 /** Position of column `id` in row `row`, or -1. */
@@ -54,7 +72,7 @@ export function csrFromCounts(rows: number, width: number, counts: Map<number, n
     offsets[r + 1]++;
   }
   for (let r = 0; r < rows; r++) offsets[r + 1] += offsets[r];
-  return { offsets, ids, counts: cs, minCount };
+  return { offsets, ids, counts: cs, minCount, discounts: estimateDiscounts(counts) };
 }
 
 /** The smallest count threshold that keeps at most `budget` entries. */
@@ -76,7 +94,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ESCAPE = 0xffff;
 
 /**
- * Format: minCount, entries N, id width (2 or 4 bytes) as varints; offsets (rows + 1) × u32;
+ * Format: minCount, the three discounts × 10⁶, entries N, id width (2 or 4 bytes) as varints;
+ * offsets (rows + 1) × u32;
  * ids N × u16/u32; counts N × u16 (0xffff: see the overflow list); overflow list: n, then
  * n × (entry, count) varints.
  */
@@ -85,6 +104,7 @@ export function encodeCsr(w: ByteWriter, c: Csr, width: number): void {
   const n = c.ids.length;
   const wide = width > 0x10000;
   w.uint(c.minCount);
+  for (const d of c.discounts) w.uint(Math.round(d * 1e6));
   w.uint(n);
   w.uint(wide ? 4 : 2);
   w.bytes(new Uint8Array(Uint32Array.from(c.offsets).buffer));
@@ -114,6 +134,7 @@ function copyBytes(view: Uint8Array): ArrayBuffer {
 export function decodeCsr(r: ByteReader, rows: number): Csr {
   if (!LITTLE_ENDIAN) throw new Error('accent model: big-endian machines are not supported');
   const minCount = r.uint();
+  const discounts: [number, number, number] = [r.uint() / 1e6, r.uint() / 1e6, r.uint() / 1e6];
   const n = r.uint();
   const idBytes = r.uint();
   if (idBytes !== 2 && idBytes !== 4) throw new Error('accent model: bad id width');
@@ -131,5 +152,5 @@ export function decodeCsr(r: ByteReader, rows: number): Csr {
   }
   // Cheap structural checks: offsets must end at n; a corrupt file fails here, not later.
   if (offsets[0] !== 0 || offsets[rows] !== n) throw new Error('accent model: inconsistent table');
-  return { offsets, ids, counts, minCount };
+  return { offsets, ids, counts, minCount, discounts };
 }

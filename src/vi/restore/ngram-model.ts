@@ -2,11 +2,14 @@
  * A smoothed syllable n-gram language model (bigram, or trigram when the tables have trigram
  * counts) over the count tables.
  *
- * Interpolated absolute discounting (the core of Kneser–Ney):
+ * Interpolated Kneser–Ney with modified discounts:
  *
- *   P(w | h) = max(c(h w) − D, 0) / c(h)  +  γ(h) · P_low(w)
+ *   P(w | h) = max(c(h w) − D(c), 0) / c(h)  +  γ(h) · P_low(w)
  *
- * where c(h) is the unigram count of h and γ(h) is whatever probability mass the kept bigrams
+ * D(c) is one of three discounts for counts 1, 2 and 3+, estimated from the counts of counts
+ * when the tables were built (csr.ts; on the news corpus 0.62, 1.13, 1.48, which beat a single
+ * D = 0.75 on the development sample, 96.68% against 96.62%). c(h) is the unigram count of h
+ * and γ(h) is whatever probability mass the kept bigrams
  * of h leave over. Taking γ(h) as the exact remainder (rather than D·N1+(h·)/c(h)) keeps the
  * model normalised after pruning: the mass of the bigrams we dropped flows to the lower order
  * instead of disappearing, so a syllable with many rare successors still backs off sensibly.
@@ -18,7 +21,7 @@
  *
  * Trigrams, when present, interpolate the same way on top of the bigram estimate:
  *
- *   P(c | a b) = max(c(a b c) − D, 0) / c(a b)  +  γ(a b) · P(c | b)
+ *   P(c | a b) = max(c(a b c) − D(c), 0) / c(a b)  +  γ(a b) · P(c | b)
  *
  * (Reading phrases right to left as well and mixing both directions was tried: once phrase
  * boundaries are modelled it gained nothing on the news evaluation, 95.03% either way, at twice
@@ -34,13 +37,17 @@ export type Smoothing = 'kn' | 'wb';
 
 export interface ModelOptions {
   smoothing: Smoothing;
-  /** Absolute discount D for 'kn' (bigrams and trigrams). */
-  discount: number;
+  /** 'auto': the modified Kneser–Ney discounts stored with the tables; a number: one D for every count. */
+  discount: number | 'auto';
   /** Weight of the unigram frequency inside P_low for 'kn' (the rest is the continuation probability). */
   unigramMix: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 0.75, unigramMix: 0.1 };
+export const DEFAULT_MODEL: ModelOptions = { smoothing: 'kn', discount: 'auto', unigramMix: 0.1 };
+
+function discountOf(d: [number, number, number], c: number): number {
+  return c < 2 ? d[0] : c < 3 ? d[1] : d[2];
+}
 
 export class NgramModel {
   readonly tables: CountTables;
@@ -50,9 +57,10 @@ export class NgramModel {
   private readonly big: Csr;
   private readonly tri: Csr | null;
   private readonly pLow: Float64Array;
-  private readonly discount: number;
-  /** Trigrams always use absolute discounting (Witten–Bell is a bigram-only comparison). */
-  private readonly triDiscount: number;
+  /** Discounts for counts 1, 2, 3+ (all 0 for Witten–Bell). */
+  private readonly disc: [number, number, number];
+  /** Trigrams always use discounting (Witten–Bell is a bigram-only comparison). */
+  private readonly triDisc: [number, number, number];
   private readonly wittenBell: boolean;
   /**
    * γ and 1/c of each context, computed the first time the context is used (NaN until then):
@@ -69,8 +77,9 @@ export class NgramModel {
     this.tri = tables.trigrams;
     this.hasTrigrams = tables.trigrams !== null && tables.trigrams.ids.length > 0;
     this.wittenBell = opts.smoothing === 'wb';
-    this.discount = this.wittenBell ? 0 : opts.discount;
-    this.triDiscount = opts.discount;
+    const fixed = (d: number): [number, number, number] => [d, d, d];
+    this.disc = this.wittenBell ? fixed(0) : opts.discount === 'auto' ? tables.bigrams.discounts : fixed(opts.discount);
+    this.triDisc = opts.discount === 'auto' ? (tables.trigrams?.discounts ?? fixed(0.75)) : fixed(opts.discount);
     const { counts } = tables;
     const V = counts.length;
     let total = 0;
@@ -105,7 +114,7 @@ export class NgramModel {
     let kept = 0;
     let sum = 0;
     for (let i = offsets[h]; i < offsets[h + 1]; i++) {
-      kept += Math.max(counts[i] - this.discount, 0);
+      kept += Math.max(counts[i] - discountOf(this.disc, counts[i]), 0);
       sum += counts[i];
     }
     // The unigram count should bound its bigrams; guard against counts from different sources.
@@ -134,7 +143,7 @@ export class NgramModel {
   prob(h: number, w: number): number {
     if (Number.isNaN(this.gamma[h])) this.prepare(h);
     const c = this.bigramCount(h, w);
-    const direct = c > 0 ? Math.max(c - this.discount, 0) * this.invContext[h] : 0;
+    const direct = c > 0 ? Math.max(c - discountOf(this.disc, c), 0) * this.invContext[h] : 0;
     return direct + this.gamma[h] * this.pLow[w];
   }
 
@@ -155,7 +164,7 @@ export class NgramModel {
       let kept = 0;
       let sum = 0;
       for (let i = tri.offsets[ab]; i < tri.offsets[ab + 1]; i++) {
-        kept += Math.max(tri.counts[i] - this.triDiscount, 0);
+        kept += Math.max(tri.counts[i] - discountOf(this.triDisc, tri.counts[i]), 0);
         sum += tri.counts[i];
       }
       const cab = Math.max(this.big.counts[ab], sum);
@@ -170,7 +179,7 @@ export class NgramModel {
     const tri = this.tri;
     if (ab < 0 || tri === null) return Math.log(p2);
     const q = csrFind(tri, ab, c);
-    const direct = q >= 0 ? Math.max(tri.counts[q] - this.triDiscount, 0) * this.triInv[ab] : 0;
+    const direct = q >= 0 ? Math.max(tri.counts[q] - discountOf(this.triDisc, tri.counts[q]), 0) * this.triInv[ab] : 0;
     return Math.log(direct + this.triGamma[ab] * p2);
   }
 
