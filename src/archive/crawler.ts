@@ -23,6 +23,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { openArchiveDb, transaction, type ArchiveDb } from './db.ts';
 import { fetchOnce, decodedBody, header, retryAfterMs, DEFAULT_USER_AGENT, type Exchange } from './http.ts';
 import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
@@ -585,7 +586,17 @@ export class Crawler {
   }
 
   private parseList(row: UrlRow, ex: Pick<Exchange, 'headers' | 'body'>): { entries: FeedEntry[]; sitemaps: string[] } {
-    const text = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+    let bytes = decodedBody(ex);
+    // Sitemaps are often published as .xml.gz files (gzip as the file format, not as a
+    // Content-Encoding): unpack them by their magic number.
+    if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      try {
+        bytes = gunzipSync(bytes);
+      } catch {
+        /* not gzip after all: parse as is */
+      }
+    }
+    const text = decodeBody(bytes, header(ex.headers, 'content-type')).text;
     const parsed = parseFeed(text, row.url);
     return { entries: parsed.entries, sitemaps: parsed.sitemaps };
   }
