@@ -14,6 +14,8 @@ import type { ArticleVersion, Backend } from './backend.ts';
 import { Suggester } from './suggest.ts';
 import { SourceCatalog } from './source-catalog.ts';
 import { CompletionIndex } from './completions.ts';
+import { SearchPool } from './search-pool.ts';
+import { availableParallelism } from 'node:os';
 import { openArchiveDb, type ArchiveDb } from '../archive/db.ts';
 import { articleHistory } from '../archive/articles.ts';
 
@@ -21,7 +23,12 @@ export interface EngineBackend extends Backend {
   readonly engine: Engine;
   /** Resolves once the source catalogue is built (the server answers before that). */
   readonly ready: Promise<void>;
-  close(): void;
+  close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Search worker threads (default: one per core, at most 4); 0 searches on the main thread. */
+  workers?: number;
 }
 
 /** Documents read between two pauses that let requests through. */
@@ -40,8 +47,10 @@ async function scanStore(dataDir: string, each: (doc: StoredDoc) => void): Promi
   }
 }
 
-export async function openEngineBackend(dataDir: string): Promise<EngineBackend> {
+export async function openEngineBackend(dataDir: string, opts: BackendOptions = {}): Promise<EngineBackend> {
   const engine = await openEngine(dataDir, { readOnly: true });
+  const nWorkers = opts.workers ?? Math.min(4, availableParallelism());
+  const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers) : undefined;
   const suggester = new Suggester((req) => engine.search(req));
   let catalog: SourceCatalog | undefined;
   let completions: CompletionIndex | undefined;
@@ -77,8 +86,8 @@ export async function openEngineBackend(dataDir: string): Promise<EngineBackend>
   return {
     engine,
     ready,
-    search: (req) => engine.search(req),
-    trends: (req) => engine.trends(req),
+    search: (req) => (pool ? pool.search(req) : engine.search(req)),
+    trends: (req) => (pool ? pool.trends(req) : engine.trends(req)),
     get: (id) => engine.get(id),
     stats: () => engine.stats(),
     restore: (text) => engine.restore(text),
@@ -87,9 +96,10 @@ export async function openEngineBackend(dataDir: string): Promise<EngineBackend>
     versions,
     warm: () => completions !== undefined,
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
-    close: () => {
+    close: async () => {
       if (closed) return;
       closed = true;
+      await pool?.close();
       engine.close();
       archive?.close();
     },

@@ -16,6 +16,8 @@ export interface RunOptions {
   rateLimit?: number;
   logLevel?: string;
   trustProxy?: boolean;
+  /** Search worker threads (default: one per core). */
+  workers?: number;
   /** Where to print the URL (stdout). */
   out?: NodeJS.WritableStream;
 }
@@ -38,7 +40,7 @@ export class ListenError extends Error {
 }
 
 export async function runServer(o: RunOptions): Promise<Running> {
-  const backend = await openEngineBackend(o.dataDir);
+  const backend = await openEngineBackend(o.dataDir, { workers: o.workers });
   const opts: ServerOptions = {
     backend,
     corsOrigins: o.corsOrigins,
@@ -50,7 +52,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
   try {
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {
-    backend.close();
+    await backend.close();
     await app.close().catch(() => {});
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new ListenError(`cổng ${o.port} trên ${o.host} đang được dùng; hãy chọn cổng khác bằng --port (hoặc biến PORT)`, e.code);
@@ -73,7 +75,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
       try {
         await app.close();
       } finally {
-        backend.close();
+        await backend.close();
         resolveClosed();
       }
     })();

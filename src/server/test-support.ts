@@ -94,7 +94,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, dir?
     get: (p, init) => fetch(base + p, init),
     close: async () => {
       await app.close();
-      backend.close();
+      await backend.close();
       if (ownDir) rmSync(d, { recursive: true, force: true });
     },
   };

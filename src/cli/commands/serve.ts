@@ -15,6 +15,7 @@ export interface ServeFlags {
   rateLimit?: string;
   logLevel: string;
   trustProxy?: boolean;
+  workers?: string;
 }
 
 export function parsePort(v: string | undefined, fallback: number): number {
@@ -31,6 +32,13 @@ function parseRate(v: string | undefined): number | undefined {
   return n;
 }
 
+function parseWorkers(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new UserError(`--workers phải là số nguyên từ 0 đến 64, không phải "${v}"`);
+  return n;
+}
+
 /** Options shared by `serve` and `start`. */
 export function addServeOptions(cmd: Command): Command {
   return cmd
@@ -39,7 +47,8 @@ export function addServeOptions(cmd: Command): Command {
     .option('--cors <origins>', 'các origin được gọi /api từ trình duyệt, cách nhau bởi dấu phẩy ("*" cho mọi origin)')
     .option('--rate-limit <n>', 'số yêu cầu tối đa mỗi phút cho mỗi địa chỉ IP (0: không giới hạn)', undefined)
     .option('--log-level <level>', 'mức nhật ký: fatal, error, warn, info, debug', 'info')
-    .option('--trust-proxy', 'tin header X-Forwarded-For (chỉ khi chạy sau reverse proxy của bạn)');
+    .option('--trust-proxy', 'tin header X-Forwarded-For (chỉ khi chạy sau reverse proxy của bạn)')
+    .option('--workers <n>', 'số luồng tìm kiếm (mặc định: một luồng mỗi lõi CPU, tối đa 4; 0: tìm ngay trên luồng chính)');
 }
 
 export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void> {
@@ -55,6 +64,7 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
       rateLimit: parseRate(f.rateLimit),
       logLevel: f.logLevel,
       trustProxy: f.trustProxy,
+      workers: parseWorkers(f.workers),
     });
     await running.closed;
   } catch (err) {

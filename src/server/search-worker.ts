@@ -1,0 +1,29 @@
+/**
+ * A search worker thread: opens the data directory read-only and answers search and trends
+ * requests posted by search-pool.ts. The engine is synchronous (CPU-bound), so several workers
+ * let the server use every core while the main thread keeps accepting connections.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openEngine } from '../engine/index.ts';
+import type { SearchRequest, TrendsRequest } from './backend.ts';
+
+export type WorkerCall = { id: number; method: 'search'; req: SearchRequest } | { id: number; method: 'trends'; req: TrendsRequest } | { id: number; method: 'close' };
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+
+const engine = await openEngine((workerData as { dataDir: string }).dataDir, { readOnly: true });
+const port = parentPort!;
+port.on('message', (m: WorkerCall) => {
+  try {
+    if (m.method === 'close') {
+      engine.close();
+      port.postMessage({ id: m.id, ok: true, value: null } satisfies WorkerReply);
+      port.close();
+      return;
+    }
+    const value = m.method === 'search' ? engine.search(m.req) : engine.trends(m.req);
+    port.postMessage({ id: m.id, ok: true, value } satisfies WorkerReply);
+  } catch (err) {
+    port.postMessage({ id: m.id, ok: false, message: (err as Error).message } satisfies WorkerReply);
+  }
+});
+port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerReply);
