@@ -9,8 +9,11 @@ import type { ObserveCounts } from './counts.ts';
 import type { TextDoc } from './terms.ts';
 import { STORE_FILE } from './sync.ts';
 
+/** A stored document as the observatory reads it back. */
+export type DayDoc = TextDoc & { id: string; source?: unknown; url?: unknown; link?: unknown; published?: unknown; fetched?: unknown };
+
 export interface DayDocs {
-  docsOn(day: number): (TextDoc & { source?: unknown })[];
+  docsOn(day: number): DayDoc[];
   close(): void;
 }
 
@@ -20,10 +23,10 @@ export function openDayDocs(dir: string, counts: ObserveCounts): DayDocs | undef
   const store = new DocStore(path, { readOnly: true });
   return {
     docsOn(day) {
-      const out: (TextDoc & { source?: unknown })[] = [];
+      const out: DayDoc[] = [];
       for (const seq of counts.seqsOn(day)) {
         const d = store.getBySeq(seq);
-        if (d) out.push({ title: d.title, summary: d.summary, text: d.text, source: d.source });
+        if (d) out.push({ id: d.id, title: d.title, summary: d.summary, text: d.text, source: d.source, url: d.url, link: d.link, published: d.published, fetched: d.fetched });
       }
       return out;
     },

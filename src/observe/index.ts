@@ -11,4 +11,5 @@ export { isStopword, isStopPair } from './stopwords.ts';
 export { forecastSeries, seasonalNaive, maseScale, type Forecast, type ForecastPoint, type ForecastOptions } from './forecast.ts';
 export { attention, keyTerms, logLikelihood, bucketStart, type TrendsSource, type AttentionRequest, type AttentionResult, type AttentionSeries, type AttentionBucket, type KeyTerm, type Interval } from './attention.ts';
 export { groupStories, type Story, type StoryTerm } from './stories.ts';
-export { openDayDocs, type DayDocs } from './day-docs.ts';
+export { openDayDocs, type DayDocs, type DayDoc } from './day-docs.ts';
+export { clusterStories, type Cluster, type ClusterMember, type ClusterDoc, type ClusterOptions } from './clusters.ts';
