@@ -222,3 +222,20 @@ test('a host that does not answer in time: the URL fails after its tries, the ru
     fs.rmSync(d2, { recursive: true, force: true });
   }
 });
+
+test('a home page given as a source: the feeds it advertises are read', async () => {
+  const d3 = fs.mkdtempSync(path.join(os.tmpdir(), 'tra-crawl-home-'));
+  try {
+    const r = await crawlOnce({ dataDir: d3, sources: [`${site.main}/`], delayMs: 5, sink: null });
+    assert.equal(r.errors, 0);
+    assert.equal(r.articles, 1);
+    const db = openArchiveDb(d3);
+    try {
+      assert.equal(articleHistory(db, url(A10.path))!.versions[0].title, A10.title);
+    } finally {
+      db.close();
+    }
+  } finally {
+    fs.rmSync(d3, { recursive: true, force: true });
+  }
+});

@@ -28,7 +28,7 @@ import { openArchiveDb, transaction, type ArchiveDb } from './db.ts';
 import { fetchOnce, decodedBody, header, retryAfterMs, DEFAULT_USER_AGENT, type Exchange } from './http.ts';
 import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
 import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from './warc.ts';
-import { parseFeed, FeedError, type FeedEntry } from './feeds.ts';
+import { parseFeed, discoverFeeds, FeedError, type FeedEntry } from './feeds.ts';
 import { decodeBody } from './charset.ts';
 import { extractArticle, type Extracted } from './extract.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
@@ -539,16 +539,21 @@ export class Crawler {
       } catch (e) {
         error = e instanceof FeedError ? e.message : String(e);
       }
+      // A home page given as a source: follow the feeds it advertises instead.
+      const advertised = !parsed && row.kind === 'feed' ? discoverFeeds(decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text, row.url) : [];
+      if (advertised.length) error = null;
       await this.capture(ex, () => {
         markDone(error);
+        for (const f of advertised) this.enqueue(f, 'feed', row.source, {}, 3);
         if (!parsed) {
-          this.bump('errors');
+          if (!advertised.length) this.bump('errors');
           return;
         }
         for (const sm of parsed.sitemaps) this.enqueue(sm, 'sitemap', row.source, {}, 2);
         this.enqueueEntries(row, parsed.entries);
       });
       if (error) this.log(`không đọc được danh sách ${row.url}: ${error}`);
+      else if (advertised.length) this.log(`${row.url}: trang web, dùng ${advertised.length} feed nó giới thiệu`);
       return;
     }
 

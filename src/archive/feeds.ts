@@ -217,3 +217,24 @@ function parseXmlFeed(text: string, baseUrl: string): ParsedFeed {
   if (!kind) throw new FeedError('không phải RSS, Atom, JSON Feed hay sitemap (không nhận ra phần tử gốc)');
   return { kind, title: feedTitle, entries, sitemaps };
 }
+
+/**
+ * Feeds a web page advertises (`<link rel="alternate" type="application/rss+xml" href>` and the
+ * Atom / JSON Feed equivalents), so a source can be given as a site's home page.
+ */
+export function discoverFeeds(html: string, baseUrl: string): string[] {
+  const out: string[] = [];
+  const parser = new Parser({
+    onopentag(name, attrs) {
+      if (name.toLowerCase() !== 'link') return;
+      const rel = (attrs.rel ?? '').toLowerCase().split(/\s+/);
+      const type = (attrs.type ?? '').toLowerCase();
+      if (!rel.includes('alternate') || !/^application\/(rss\+xml|atom\+xml|feed\+json|json)$/.test(type)) return;
+      const u = absolute(attrs.href, baseUrl);
+      if (u && !out.includes(u)) out.push(u);
+    },
+  }, { decodeEntities: true });
+  parser.write(html);
+  parser.end();
+  return out;
+}
