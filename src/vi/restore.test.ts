@@ -211,3 +211,32 @@ test('a model read back from a Node Buffer (as from a file) works', () => {
   assert.equal(back.restore('con duong, dai duong'), 'con đường, đại dương');
   assert.deepEqual(back.toBuffer(), bytes);
 });
+
+test('on arbitrary input only marks change: same length outside tokens, same folded tokens', () => {
+  // A small deterministic generator of messy text: syllables from the corpus, case changes,
+  // numbers, punctuation, odd spaces, URLs.
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const words = [...new Set(CORPUS.join(' ').split(/[\s.,]+/).filter(Boolean).map((w) => fold(w)))];
+  const extras = ['2025', '8-8', 'https://tra.vn/x', '#tag', 'iPhone', 'TP.HCM', ',', '.', '!', '(', ')', '"', '\u00a0', '  ', '\n'];
+  for (let round = 0; round < 200; round++) {
+    let s = '';
+    const n = 1 + rand(12);
+    for (let i = 0; i < n; i++) {
+      let w = rand(4) === 0 ? extras[rand(extras.length)] : words[rand(words.length)];
+      if (rand(5) === 0) w = w.toUpperCase();
+      else if (rand(4) === 0) w = w.charAt(0).toUpperCase() + w.slice(1);
+      s += w + (rand(3) === 0 ? '' : ' ');
+    }
+    for (const r of [trained, withTrigrams]) {
+      const out = r.restore(s);
+      assert.equal(out.length, s.length, s);
+      assert.equal(fold(out), fold(s), s);
+      // Capitalisation follows the input letter by letter.
+      for (let i = 0; i < s.length; i++) assert.equal(out[i] === out[i].toUpperCase(), s[i] === s[i].toUpperCase(), s);
+    }
+  }
+});
