@@ -18,6 +18,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, wri
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fold, tokenize } from '../src/vi/index.ts';
 
@@ -110,7 +111,18 @@ async function queryMix(n: number): Promise<{ search: string[]; suggest: string[
   return { search, suggest: suggest.map((s) => (r() < 0.5 ? fold(s) : s)) };
 }
 
-async function startServer(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function startServer(dir: string): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'tra.js'), 'serve', '--data', dir, '--port', '0', '--rate-limit', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -122,6 +134,7 @@ async function startServer(dir: string): Promise<{ url: string; stop: () => Prom
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         child.on('exit', () => resolve());
@@ -137,10 +150,13 @@ interface Summary {
   errors: number;
   non2xx: number;
   latency_ms: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Server CPU time per request: what the machine's load does not change. */
+  server_cpu_ms_per_request?: number;
 }
 
-async function load(name: string, base: string, pathOf: (i: number) => string, opts: { rate?: number; connections: number; duration: number }): Promise<Summary> {
+async function load(name: string, base: string, pathOf: (i: number) => string, opts: { rate?: number; connections: number; duration: number; pid?: number }): Promise<Summary> {
   let i = 0;
+  const cpu0 = cpuSeconds(opts.pid);
   const res = await autocannon({
     url: base,
     connections: opts.connections,
@@ -148,8 +164,10 @@ async function load(name: string, base: string, pathOf: (i: number) => string, o
     ...(opts.rate ? { overallRate: opts.rate } : {}),
     requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pathOf(i++) }) }],
   });
+  const cpu = cpuSeconds(opts.pid) - cpu0;
   return {
     name,
+    ...(Number.isFinite(cpu) && res.requests.total > 0 ? { server_cpu_ms_per_request: Math.round((cpu * 1000 * 100) / res.requests.total) / 100 } : {}),
     requests_per_s: Math.round(res.requests.average),
     requests: res.requests.total,
     errors: res.errors + res.timeouts,
@@ -183,19 +201,21 @@ async function main(): Promise<void> {
     process.stderr.write(`web-load: server warm after ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     // Warm up: page cache, JIT, the source catalogue.
     await load('warm-up', server.url, search, { connections: 4, duration: 5 });
-    results.push(await load(`search @ ${rate}/s`, server.url, search, { rate, connections, duration }));
-    results.push(await load('search flat out', server.url, search, { connections: 10, duration: Math.max(10, Math.round(duration / 2)) }));
-    results.push(await load('suggest flat out', server.url, suggest, { connections: 10, duration: Math.max(10, Math.round(duration / 2)) }));
+    const pid = server.pid;
+    results.push(await load(`search @ ${rate}/s`, server.url, search, { rate, connections, duration, pid }));
+    results.push(await load('search flat out', server.url, search, { connections: 10, duration: Math.max(10, Math.round(duration / 2)), pid }));
+    results.push(await load('suggest flat out', server.url, suggest, { connections: 10, duration: Math.max(10, Math.round(duration / 2)), pid }));
   } finally {
     await server.stop();
   }
-  const report = { date: new Date().toISOString(), data: dataDir, queries: mix.search.length, rate, duration_s: duration, connections, results };
+  const report = { date: new Date().toISOString(), data: dataDir, queries: mix.search.length, rate, duration_s: duration, connections, load_average: loadavg(), cpus: availableParallelism(), results };
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'web-load.json'), JSON.stringify(report, null, 2) + '\n');
   for (const s of results) {
-    process.stdout.write(`${s.name.padEnd(18)} ${String(s.requests_per_s).padStart(6)} req/s  p50 ${s.latency_ms.p50} ms  p90 ${s.latency_ms.p90} ms  p99 ${s.latency_ms.p99} ms  max ${s.latency_ms.max} ms  (${s.requests} requests, ${s.errors} errors, ${s.non2xx} non-2xx)\n`);
+    process.stdout.write(`${s.name.padEnd(18)} ${String(s.requests_per_s).padStart(6)} req/s  p50 ${s.latency_ms.p50} ms  p90 ${s.latency_ms.p90} ms  p99 ${s.latency_ms.p99} ms  max ${s.latency_ms.max} ms  server CPU ${s.server_cpu_ms_per_request ?? '?'} ms/req  (${s.requests} requests, ${s.errors} errors, ${s.non2xx} non-2xx)\n`);
   }
+  process.stdout.write(`load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${availableParallelism()} cores\n`);
 }
 
 await main();
