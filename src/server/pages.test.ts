@@ -43,6 +43,7 @@ test('results: accentless query, highlighted accented words, did-you-mean, filte
 test('results: a source filter is applied and stays checked', async () => {
   const body = await page(`/tim-kiem?q=${encodeURIComponent('Hà Nội')}&source=${encodeURIComponent('Tin Nhanh')}`);
   assert.match(body, /name="source" value="Tin Nhanh" checked>/);
+  assert.match(body, /name="source" value="Báo Mẫu">/, 'the other sources stay available to add');
   const sources = [...body.matchAll(/<p class="meta"><a href="\/nguon\/([^"]+)">/g)].map((m) => decodeURIComponent(m[1]));
   assert.ok(sources.length > 0);
   for (const src of sources) assert.equal(src, 'Tin Nhanh');

@@ -114,8 +114,18 @@ function linkWith(p: Params, changes: Partial<Params> & { page?: number }): stri
   return link('/tim-kiem', { q: m.q, from: m.from, to: m.to, source: m.source, category: m.category, sort: m.sort === 'relevance' ? undefined : m.sort, page: changes.page && changes.page > 1 ? changes.page : undefined });
 }
 
-async function facetValues(ctx: ServerContext, res: SearchResponse, field: 'source' | 'category'): Promise<FacetValue[] | undefined> {
-  const f = field === 'source' ? res.facets?.sources : res.facets?.categories;
+/**
+ * Values to offer for a filter. When the filter is in use, its counts come from the same query
+ * without that filter (one more count-only search), so the other values stay visible and can be
+ * added: choosing "Tin Nhanh" must not hide "Báo Mẫu".
+ */
+async function facetValues(ctx: ServerContext, p: Params, res: SearchResponse, field: 'source' | 'category'): Promise<FacetValue[] | undefined> {
+  let facets = res.facets;
+  if ((field === 'source' ? p.source : p.category).length > 0) {
+    const without = toSearchRequest({ ...p, [field]: [] }, 0, 0);
+    facets = (await ctx.backend.search({ ...without, facets: true, snippets: false })).facets ?? facets;
+  }
+  const f = field === 'source' ? facets?.sources : facets?.categories;
   if (f) return f;
   if (field === 'source' && ctx.backend.sources) return ctx.backend.sources();
   return undefined;
@@ -137,8 +147,7 @@ ${[...shown].map(([value, count]) => {
 }
 
 async function filtersForm(ctx: ServerContext, p: Params, res: SearchResponse): Promise<SafeHtml> {
-  const sources = await facetValues(ctx, res, 'source');
-  const categories = await facetValues(ctx, res, 'category');
+  const [sources, categories] = await Promise.all([facetValues(ctx, p, res, 'source'), facetValues(ctx, p, res, 'category')]);
   const any = p.from || p.to || p.source.length || p.category.length || p.sort !== 'relevance';
   return html`<aside class="filters" aria-labelledby="filters-title">
 <h2 id="filters-title" class="visually-hidden">Bộ lọc</h2>
