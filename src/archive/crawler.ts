@@ -559,7 +559,10 @@ export class Crawler {
 
     let extracted: Extracted | undefined;
     let error: string | null = null;
+    const mime = (header(ex.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
     try {
+      // Captured whatever it is; only (X)HTML (or an unlabelled body) is read as an article.
+      if (mime && !/html|xml|^text\//.test(mime)) throw new Error(`không phải trang HTML (${mime})`);
       const text = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
       extracted = extractArticle(text, row.url);
       if (!extracted.text) error = 'không tìm thấy nội dung bài';

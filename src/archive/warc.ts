@@ -82,7 +82,6 @@ export function exchangeRecords(ex: Exchange, opts: { revisitOf?: { url: string;
   let response: WARCRecord;
   if (opts.revisitOf) {
     warcHeaders['WARC-Payload-Digest'] = opts.revisitOf.digest;
-    warcHeaders['WARC-Truncated'] = 'length';
     response = WARCRecord.create({
       url: ex.url, date, type: 'revisit', warcVersion: WARC_VERSION, statusline, httpHeaders: respHeaders, warcHeaders,
       refersToUrl: opts.revisitOf.url, refersToDate: opts.revisitOf.date,
@@ -128,6 +127,8 @@ export class WarcWriter {
   recover(): Array<{ file: string; droppedBytes: number }> {
     const out: Array<{ file: string; droppedBytes: number }> = [];
     for (const { name, bytes } of this.ledger.committedFiles()) {
+      // The file this writer has open is in step by construction (every append commits or is cut).
+      if (this.current?.name === name) continue;
       const p = path.join(this.dir, name);
       let size: number;
       try {
