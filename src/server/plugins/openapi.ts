@@ -3,7 +3,7 @@
  * same route schemas that validate requests) and /api/docs, a readable page made from it.
  */
 import type { FastifyInstance } from 'fastify';
-import { html } from '../html.ts';
+import { html, type SafeHtml } from '../html.ts';
 import { page } from '../layout.ts';
 
 interface OpenApiParam {
@@ -19,6 +19,11 @@ interface OpenApiOp {
   parameters?: OpenApiParam[];
 }
 
+/** Descriptions use `backticks` for code, as Markdown does. */
+function prose(text: string): SafeHtml {
+  return html`${text.split('`').map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : part))}`;
+}
+
 export async function openapiRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -29,10 +34,10 @@ export async function openapiRoutes(app: FastifyInstance): Promise<void> {
 <p>Mọi thứ trên trang web đều có qua API JSON. Mô tả đầy đủ, dùng được với mọi công cụ OpenAPI 3: <a href="/api/openapi.json">/api/openapi.json</a>. Tham số sai trả về mã 400 với <code>message</code> tiếng Việt và tên tham số trong <code>field</code>.</p>
 ${ops.map(({ path, method, op }) => html`<section aria-labelledby="${`op-${method}-${path}`}">
 <h2 id="${`op-${method}-${path}`}"><code>${method.toUpperCase()} ${path}</code></h2>
-<p>${op.summary ?? ''}</p>
-${op.description ? html`<p class="note">${op.description}</p>` : ''}
+<p>${prose(op.summary ?? '')}</p>
+${op.description ? html`<p class="note">${prose(op.description)}</p>` : ''}
 ${op.parameters?.length ? html`<table><thead><tr><th scope="col">Tham số</th><th scope="col">Kiểu</th><th scope="col">Ý nghĩa</th></tr></thead><tbody>
-${op.parameters.map((p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (bắt buộc)' : ''}</td><td>${p.schema?.type === 'array' ? `danh sách ${p.schema.items?.type ?? ''}` : (p.schema?.type ?? '')}${p.schema?.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema?.default !== undefined ? ` (mặc định ${String(p.schema.default)})` : ''}</td><td>${p.description ?? ''}</td></tr>`)}
+${op.parameters.map((p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (bắt buộc)' : ''}</td><td>${p.schema?.type === 'array' ? `danh sách ${p.schema.items?.type ?? ''}` : (p.schema?.type ?? '')}${p.schema?.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema?.default !== undefined ? ` (mặc định ${String(p.schema.default)})` : ''}</td><td>${prose(p.description ?? '')}</td></tr>`)}
 </tbody></table>` : ''}
 </section>`)}`;
     return reply.type('text/html; charset=utf-8').send(page({ title: 'API — Tra', body, nav: 'api' }));
