@@ -4,38 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObserveCounts, dayOfIso, isoOfDay } from './counts.ts';
-import { attention, keyTerms, logLikelihood, bucketStart, type TrendsSource } from './attention.ts';
-import { syntheticNews, type FixtureDoc } from './test-fixtures.ts';
-import { parseTime, vietnamDay } from '../ingest/timestamps.ts';
-
-/** A stand-in for the engine's trends: counts fixture documents whose title contains the query. */
-function fakeEngine(docs: FixtureDoc[]): TrendsSource {
-  return {
-    trends(req) {
-      const interval = req.interval ?? 'day';
-      const by = new Map<number, number>();
-      let total = 0;
-      for (const d of docs) {
-        if (!d.title.toLowerCase().includes(req.query.toLowerCase())) continue;
-        if (req.sources && !req.sources.includes(d.source)) continue;
-        const day = dayOfIso(vietnamDay(parseTime(d.published)));
-        if (req.from && day < dayOfIso(req.from)) continue;
-        if (req.to && day > dayOfIso(req.to)) continue;
-        const b = bucketStart(day, interval);
-        by.set(b, (by.get(b) ?? 0) + 1);
-        total++;
-      }
-      const keys = [...by.keys()].sort((a, b) => a - b);
-      const buckets: { start: string; count: number }[] = [];
-      if (keys.length) {
-        for (let b = req.from ? bucketStart(dayOfIso(req.from), interval) : keys[0]; b <= (req.to ? dayOfIso(req.to) : keys[keys.length - 1]); b++) {
-          if (bucketStart(b, interval) === b) buckets.push({ start: isoOfDay(b), count: by.get(b) ?? 0 });
-        }
-      }
-      return { total, buckets };
-    },
-  };
-}
+import { attention, keyTerms, logLikelihood, bucketStart } from './attention.ts';
+import { syntheticNews, fakeEngine } from './test-fixtures.ts';
 
 test('attention: counts, bucket totals and shares, overall and per source', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-attention-'));

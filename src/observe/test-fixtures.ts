@@ -3,6 +3,9 @@
  * on recurring topics with a weekday rhythm, plus stories injected on chosen days. Written for
  * the tests (no real data is copied here).
  */
+import { dayOfIso, isoOfDay } from './counts.ts';
+import { bucketStart, type TrendsSource } from './attention.ts';
+import { parseTime, vietnamDay } from '../ingest/timestamps.ts';
 
 /** A small deterministic pseudo-random generator (mulberry32). */
 export function rng(seed: number): () => number {
@@ -81,3 +84,33 @@ export function syntheticNews(start: string, days: number, perDay: number, injec
   }
   return out;
 }
+
+/** A stand-in for the engine's trends: counts fixture documents whose title contains the query. */
+export function fakeEngine(docs: FixtureDoc[]): TrendsSource {
+  return {
+    trends(req) {
+      const interval = req.interval ?? 'day';
+      const by = new Map<number, number>();
+      let total = 0;
+      for (const d of docs) {
+        if (!d.title.toLowerCase().includes(req.query.toLowerCase())) continue;
+        if (req.sources && !req.sources.includes(d.source)) continue;
+        const day = dayOfIso(vietnamDay(parseTime(d.published)));
+        if (req.from && day < dayOfIso(req.from)) continue;
+        if (req.to && day > dayOfIso(req.to)) continue;
+        const b = bucketStart(day, interval);
+        by.set(b, (by.get(b) ?? 0) + 1);
+        total++;
+      }
+      const keys = [...by.keys()].sort((a, b) => a - b);
+      const buckets: { start: string; count: number }[] = [];
+      if (keys.length) {
+        for (let b = req.from ? bucketStart(dayOfIso(req.from), interval) : keys[0]; b <= (req.to ? dayOfIso(req.to) : keys[keys.length - 1]); b++) {
+          if (bucketStart(b, interval) === b) buckets.push({ start: isoOfDay(b), count: by.get(b) ?? 0 });
+        }
+      }
+      return { total, buckets };
+    },
+  };
+}
+

@@ -15,6 +15,7 @@ import { register as emerging } from './emerging.ts';
 import { register as attention } from './attention.ts';
 import { register as forecast } from './forecast.ts';
 import { register as clusters } from './clusters.ts';
+import { register as alerts } from './alerts.ts';
 import { register as crawl } from './crawl.ts';
 import { register as sources } from './sources.ts';
 import { register as versions } from './versions.ts';
@@ -23,4 +24,4 @@ import { register as exportCmd } from './export.ts';
 import { register as serve } from './serve.ts';
 import { register as start } from './start.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, attention, forecast, clusters, crawl, sources, versions, importWarc, exportCmd, serve, start];
+export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, attention, forecast, clusters, alerts, crawl, sources, versions, importWarc, exportCmd, serve, start];

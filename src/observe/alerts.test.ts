@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ObserveCounts, dayOfIso } from './counts.ts';
+import { AlertStore, verifySignature, backoffMs, MAX_ATTEMPTS } from './alerts.ts';
+import { syntheticNews, fakeEngine } from './test-fixtures.ts';
+
+const START = '2025-06-02';
+const day = (offset: number) => dayOfIso(START) + offset;
+const FLOOD = 'Lũ quét ở Lào Cai cuốn trôi nhiều nhà dân';
+
+interface Received {
+  body: string;
+  headers: IncomingMessage['headers'];
+}
+
+/** A real HTTP receiver on the loopback interface; answers with the statuses given, then 200. */
+async function receiver(statuses: number[]) {
+  const got: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ body, headers: req.headers });
+      res.statusCode = statuses.shift() ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+test('threshold alert: once per episode, signed webhook, retried after a failure, survives a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-'));
+  const hook = await receiver([500]);
+  try {
+    const docs = syntheticNews(START, 40, 30, [
+      { day: 30, docs: 12, title: FLOOD },
+      { day: 31, docs: 9, title: FLOOD },
+      { day: 37, docs: 8, title: FLOOD },
+    ]);
+    const counts = new ObserveCounts(dir);
+    counts.add(docs.map((doc) => ({ doc })));
+    const engine = fakeEngine(docs);
+    let store = new AlertStore(dir);
+    const a = store.add({ name: 'lũ Lào Cai', query: 'lũ quét', kind: 'threshold', value: 5, webhook: hook.url, secret: 's3cret' });
+    const e = store.add({ name: 'lũ nổi lên', query: 'lũ quét', kind: 'emerging', value: 4 });
+    assert.deepEqual(store.check(engine, counts, day(29)), []);
+    const events = store.check(engine, counts, day(34));
+    const mine = events.filter((x) => x.alert === a.id);
+    assert.deepEqual(mine.map((x) => [x.type, x.day]), [['start', '2025-07-02'], ['end', '2025-07-04']]);
+    assert.equal(mine[0].count, 12);
+    const em = events.filter((x) => x.alert === e.id);
+    assert.equal(em[0].type, 'start');
+    assert.equal(em[0].day, '2025-07-02');
+    assert.ok((em[0].score ?? 0) >= 4);
+    // Checking the same days again records nothing new.
+    assert.deepEqual(store.check(engine, counts, day(34)), []);
+
+    // First delivery fails (HTTP 500) and is scheduled for later.
+    const now = Date.parse('2025-07-05T00:00:00Z');
+    assert.deepEqual(await store.deliver({ now }), { delivered: 0, failed: 1, gaveUp: 0 });
+    assert.deepEqual(await store.deliver({ now: now + 1000 }), { delivered: 0, failed: 0, gaveUp: 0 });
+    // Restart: the pending event is still there and goes out when due.
+    store.close();
+    store = new AlertStore(dir);
+    assert.equal(store.event(mine[0].id)?.delivered, false);
+    assert.equal(store.event(mine[0].id)?.lastError, 'HTTP 500');
+    assert.deepEqual(await store.deliver({ now: now + backoffMs(1) }), { delivered: 1, failed: 0, gaveUp: 0 });
+    assert.equal(store.event(mine[0].id)?.delivered, true);
+    assert.equal(hook.got.length, 2);
+    for (const r of hook.got) {
+      assert.equal(r.headers['x-tra-event'], String(mine[0].id));
+      assert.ok(verifySignature('s3cret', Number(r.headers['x-tra-timestamp']), r.body, String(r.headers['x-tra-signature'])));
+      assert.ok(!verifySignature('wrong', Number(r.headers['x-tra-timestamp']), r.body, String(r.headers['x-tra-signature'])));
+      const body = JSON.parse(r.body);
+      assert.equal(body.type, 'start');
+      assert.equal(body.day, '2025-07-02');
+      assert.equal(body.query, 'lũ quét');
+    }
+    // Nothing more to send; 'end' events are not posted.
+    assert.deepEqual(await store.deliver({ now: now + 3_600_000 }), { delivered: 0, failed: 0, gaveUp: 0 });
+    // A new episode fires again.
+    const laterAll = store.check(engine, counts, day(39));
+    const later = laterAll.filter((x) => x.alert === a.id);
+    assert.deepEqual(later.map((x) => [x.type, x.day]), [['start', '2025-07-09'], ['end', '2025-07-10']]);
+    // What a server-sent events stream resumes from: everything after the last id it sent.
+    const lastSeen = Math.max(...events.map((x) => x.id));
+    assert.deepEqual(store.eventsSince(lastSeen).map((x) => x.id), laterAll.map((x) => x.id));
+    assert.equal(store.eventsSince(0).length, events.length + laterAll.length);
+    store.close();
+    counts.close();
+  } finally {
+    await hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a webhook that never answers 2xx is given up after MAX_ATTEMPTS, and kept with its error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-'));
+  const hook = await receiver(new Array(MAX_ATTEMPTS).fill(503));
+  try {
+    const docs = syntheticNews(START, 12, 20, [{ day: 11, docs: 9, title: FLOOD }]);
+    const counts = new ObserveCounts(dir);
+    counts.add(docs.map((doc) => ({ doc })));
+    const store = new AlertStore(dir);
+    store.add({ name: 'x', query: 'lũ quét', kind: 'threshold', value: 5, webhook: hook.url });
+    store.check(fakeEngine(docs), counts, day(10));
+    const [ev] = store.check(fakeEngine(docs), counts, day(11));
+    let now = Date.parse('2025-06-14T00:00:00Z');
+    let gaveUp = 0;
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const r = await store.deliver({ now });
+      gaveUp += r.gaveUp;
+      now += 2 * 3_600_000;
+    }
+    assert.equal(gaveUp, 1);
+    assert.equal(hook.got.length, MAX_ATTEMPTS);
+    const kept = store.event(ev.id);
+    assert.equal(kept?.attempts, MAX_ATTEMPTS);
+    assert.equal(kept?.lastError, 'HTTP 503');
+    assert.deepEqual(await store.deliver({ now: now + 1e9 }), { delivered: 0, failed: 0, gaveUp: 0 });
+    store.close();
+    counts.close();
+  } finally {
+    await hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,314 @@
+/**
+ * Alerts: saved searches that fire when their attention crosses a threshold or emerges above its
+ * own baseline, delivered by webhook (HTTP POST, HMAC-SHA256 signature, retries with back-off),
+ * read by the CLI and by the server (server-sent events from `eventsSince`).
+ *
+ * Kept in `DIR/alerts.sqlite` — not derived data: saved searches and undelivered events must
+ * survive anything.
+ *
+ * - **Once per episode.** An alert is either quiet or in an episode. Checking a day on which its
+ *   condition holds while quiet opens an episode and records one `start` event; further days that
+ *   hold add nothing; the first day that does not hold closes the episode (an `end` event, not
+ *   delivered by webhook). Days are checked in order from the day after the last one checked, so
+ *   a process that was down catches up instead of skipping.
+ * - **Nothing lost.** The state change and the event are written in one transaction (an outbox);
+ *   delivery is a separate step that marks an event delivered only after a 2xx answer. A crash
+ *   between the two re-sends on the next run: delivery is at least once, and the event id
+ *   (`X-Tra-Event`) lets a receiver ignore a repeat.
+ * - **Signature.** `X-Tra-Signature: sha256=<hex>` is the HMAC-SHA256 of `<timestamp>.<body>`
+ *   with the alert's secret, `X-Tra-Timestamp` the Unix time in seconds (so a receiver can refuse
+ *   old replays), as Stripe and GitHub webhooks do.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
+import type { ObserveCounts } from './counts.ts';
+import { isoOfDay, weekday } from './counts.ts';
+import { burstScore, DEFAULT_BURST } from './burst.ts';
+import type { TrendsSource } from './attention.ts';
+
+export const ALERTS_FILE = 'alerts.sqlite';
+
+export type AlertKind = 'threshold' | 'emerging';
+
+export interface AlertSpec {
+  name: string;
+  query: string;
+  kind: AlertKind;
+  /** Documents per day (threshold) or the burst score (emerging, default 4). */
+  value: number;
+  webhook?: string;
+  secret?: string;
+}
+
+export interface Alert extends AlertSpec {
+  id: number;
+  inEpisode: boolean;
+  lastCheckedDay: number | null;
+  created: string;
+}
+
+export interface AlertEvent {
+  id: number;
+  alert: number;
+  name: string;
+  query: string;
+  type: 'start' | 'end';
+  day: string;
+  /** Documents on the day. */
+  count: number;
+  /** Documents expected (emerging) or the threshold (threshold). */
+  expected: number;
+  score?: number;
+  created: string;
+  /** Sent by webhook (only `start` events of alerts with a webhook are). */
+  viaWebhook: boolean;
+  delivered: boolean;
+  attempts: number;
+  lastError?: string;
+}
+
+export interface DeliveryReport {
+  delivered: number;
+  failed: number;
+  gaveUp: number;
+}
+
+/** Retries: 30 s, 1 min, 2 min … doubling, at most 1 h apart; given up after this many attempts. */
+export const MAX_ATTEMPTS = 8;
+export function backoffMs(attempts: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** The signature header value for `body` sent at `timestamp` (seconds). */
+export function signPayload(secret: string, timestamp: number, body: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+/** Check a received webhook's signature (constant-time comparison). */
+export function verifySignature(secret: string, timestamp: number, body: string, header: string): boolean {
+  const want = Buffer.from(signPayload(secret, timestamp, body));
+  const got = Buffer.from(header);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+interface AlertRow {
+  id: number;
+  name: string;
+  query: string;
+  kind: AlertKind;
+  value: number;
+  webhook: string | null;
+  secret: string | null;
+  in_episode: number;
+  last_checked_day: number | null;
+  created: string;
+}
+
+interface EventRow {
+  id: number;
+  alert: number;
+  name: string;
+  query: string;
+  type: 'start' | 'end';
+  day: number;
+  count: number;
+  expected: number;
+  score: number | null;
+  created: string;
+  delivered: number;
+  attempts: number;
+  next_attempt: number;
+  last_error: string | null;
+  webhook: string | null;
+  secret: string | null;
+}
+
+const nowIso = (ms: number) => new Date(ms).toISOString();
+
+export class AlertStore {
+  private db: DatabaseSync;
+  private st: Record<string, StatementSync> = {};
+
+  constructor(dir: string) {
+    this.db = new DatabaseSync(join(dir, ALERTS_FILE));
+    this.db.exec('PRAGMA journal_mode=WAL');
+    // Saved searches and the outbox are the system of record: full fsync on commit.
+    this.db.exec('PRAGMA synchronous=FULL');
+    this.db.exec('PRAGMA busy_timeout=30000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS alerts(
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL, kind TEXT NOT NULL, value REAL NOT NULL,
+        webhook TEXT, secret TEXT, in_episode INTEGER NOT NULL DEFAULT 0, last_checked_day INTEGER, created TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events(
+        id INTEGER PRIMARY KEY, alert INTEGER NOT NULL, type TEXT NOT NULL, day INTEGER NOT NULL, count REAL NOT NULL,
+        expected REAL NOT NULL, score REAL, created TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      CREATE INDEX IF NOT EXISTS events_pending ON events(delivered, next_attempt);`);
+  }
+
+  private prep(name: string, sql: string): StatementSync {
+    return (this.st[name] ??= this.db.prepare(sql));
+  }
+
+  add(spec: AlertSpec, now = Date.now()): Alert {
+    const r = this.prep('add', 'INSERT INTO alerts(name, query, kind, value, webhook, secret, created) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
+      spec.name, spec.query, spec.kind, spec.value, spec.webhook ?? null, spec.secret ?? null, nowIso(now)) as { id: number };
+    return this.get(r.id)!;
+  }
+
+  get(id: number): Alert | undefined {
+    const r = this.prep('get', 'SELECT * FROM alerts WHERE id=?').get(id) as AlertRow | undefined;
+    return r ? toAlert(r) : undefined;
+  }
+
+  list(): Alert[] {
+    return (this.prep('list', 'SELECT * FROM alerts ORDER BY id').all() as unknown as AlertRow[]).map(toAlert);
+  }
+
+  remove(id: number): boolean {
+    return Number(this.prep('remove', 'DELETE FROM alerts WHERE id=?').run(id).changes) > 0;
+  }
+
+  /**
+   * Evaluate every alert on each day after the last one it checked, up to `untilDay` (a day
+   * number), in order. Returns the events recorded.
+   */
+  check(engine: TrendsSource, counts: ObserveCounts, untilDay: number, now = Date.now()): AlertEvent[] {
+    const out: AlertEvent[] = [];
+    const p = DEFAULT_BURST;
+    for (const a of this.list()) {
+      // A new alert starts with the last day: it does not replay the archive's history.
+      const first = a.lastCheckedDay === null ? untilDay : a.lastCheckedDay + 1;
+      if (first > untilDay) continue;
+      const from = first - p.window;
+      const tr = engine.trends({ query: a.query, interval: 'day', from: isoOfDay(from), to: isoOfDay(untilDay) });
+      const series = new Float64Array(untilDay - from + 1);
+      for (const b of tr.buckets) {
+        const i = Math.round((Date.parse(b.start + 'T00:00:00Z') / 86_400_000) - from);
+        if (i >= 0 && i < series.length) series[i] = b.count;
+      }
+      const totals = counts.totals(from, untilDay);
+      let inEpisode = a.inEpisode;
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (let day = first; day <= untilDay; day++) {
+          const t = day - from;
+          if (!(totals[t] > 0)) continue; // no documents that day: nothing to judge
+          let holds: boolean;
+          let expected: number;
+          let score: number | undefined;
+          if (a.kind === 'threshold') {
+            holds = series[t] >= a.value;
+            expected = a.value;
+          } else {
+            const s = burstScore(series, totals, t, (i) => weekday(from + i), p);
+            holds = s.score >= a.value && series[t] >= 3;
+            expected = s.expected;
+            score = Math.round(s.score * 100) / 100;
+          }
+          if (holds !== inEpisode) {
+            inEpisode = holds;
+            const r = this.prep('event', 'INSERT INTO events(alert, type, day, count, expected, score, created, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
+              a.id, holds ? 'start' : 'end', day, series[t], Math.round(expected * 100) / 100, score ?? null, nowIso(now), holds && a.webhook ? 0 : 1) as { id: number };
+            out.push(this.event(r.id)!);
+          }
+        }
+        this.prep('state', 'UPDATE alerts SET in_episode=?, last_checked_day=? WHERE id=?').run(inEpisode ? 1 : 0, untilDay, a.id);
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  event(id: number): AlertEvent | undefined {
+    const r = this.prep('ev', 'SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert WHERE e.id=?').get(id) as EventRow | undefined;
+    return r ? toEvent(r) : undefined;
+  }
+
+  /** Events after `id` (for server-sent events and `tra alerts events`), oldest first. */
+  eventsSince(id = 0, limit = 1000): AlertEvent[] {
+    return (this.prep('since', 'SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert WHERE e.id > ? ORDER BY e.id LIMIT ?').all(id, limit) as unknown as EventRow[]).map(toEvent);
+  }
+
+  /**
+   * POST every undelivered event whose next attempt is due. A 2xx answer marks it delivered;
+   * anything else (or no answer within `timeoutMs`) schedules a retry with back-off, until
+   * MAX_ATTEMPTS.
+   */
+  async deliver(opts: { now?: number; timeoutMs?: number } = {}): Promise<DeliveryReport> {
+    const now = opts.now ?? Date.now();
+    const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0 };
+    const due = this.prep('due', `SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert
+      WHERE e.delivered = 0 AND e.next_attempt <= ? ORDER BY e.id`).all(now) as unknown as EventRow[];
+    for (const r of due) {
+      if (!r.webhook) continue;
+      const ev = toEvent(r);
+      const body = JSON.stringify({ id: ev.id, alert: ev.alert, name: ev.name, query: ev.query, type: ev.type, day: ev.day, count: ev.count, expected: ev.expected, ...(ev.score !== undefined ? { score: ev.score } : {}) });
+      const ts = Math.floor(now / 1000);
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Tra-alerts/0.1', 'x-tra-event': String(ev.id), 'x-tra-timestamp': String(ts) };
+      if (r.secret) headers['x-tra-signature'] = signPayload(r.secret, ts, body);
+      let error: string | undefined;
+      try {
+        const res = await fetch(r.webhook, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const attempts = r.attempts + 1;
+      if (!error) {
+        this.prep('ok', 'UPDATE events SET delivered=1, attempts=?, last_error=NULL WHERE id=?').run(attempts, r.id);
+        report.delivered++;
+      } else if (attempts >= MAX_ATTEMPTS) {
+        // Given up: kept, visible with its error, never retried again.
+        this.prep('dead', 'UPDATE events SET delivered=-1, attempts=?, last_error=? WHERE id=?').run(attempts, error, r.id);
+        report.gaveUp++;
+      } else {
+        this.prep('retry', 'UPDATE events SET attempts=?, next_attempt=?, last_error=? WHERE id=?').run(attempts, now + backoffMs(attempts), error, r.id);
+        report.failed++;
+      }
+    }
+    return report;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    name: r.name,
+    query: r.query,
+    kind: r.kind,
+    value: r.value,
+    ...(r.webhook ? { webhook: r.webhook } : {}),
+    ...(r.secret ? { secret: r.secret } : {}),
+    inEpisode: r.in_episode === 1,
+    lastCheckedDay: r.last_checked_day,
+    created: r.created,
+  };
+}
+
+function toEvent(r: EventRow): AlertEvent {
+  return {
+    id: r.id,
+    alert: r.alert,
+    name: r.name,
+    query: r.query,
+    type: r.type,
+    day: isoOfDay(r.day),
+    count: r.count,
+    expected: r.expected,
+    ...(r.score !== null ? { score: r.score } : {}),
+    created: r.created,
+    viaWebhook: r.type === 'start' && Boolean(r.webhook),
+    delivered: r.delivered === 1,
+    attempts: r.attempts,
+    ...(r.last_error ? { lastError: r.last_error } : {}),
+  };
+}
