@@ -6,3 +6,4 @@ export { tokenize, forEachToken, formsOf, type Token, type TokenType, type Token
 export { analyze, type Analysis, type AnalyzedToken } from './analyze.ts';
 export { WordSegmenter, segmentationScore } from './segment.ts';
 export { detectEncoding, decodeText, decodeHtml, type Detection, type Decoded, type EncodingName } from './legacy/index.ts';
+export { AccentRestorer, NgramCounter } from './restore.ts';
