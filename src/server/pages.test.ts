@@ -17,6 +17,7 @@ async function page(p: string, status = 200): Promise<string> {
   const r = await s.get(p, { headers: { accept: 'text/html' } });
   assert.equal(r.status, status, p);
   assert.match(r.headers.get('content-type')!, /^text\/html; charset=utf-8/);
+  assert.match(r.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   const body = await r.text();
   assert.match(body, /^<!doctype html>\n<html lang="vi">/);
   assert.match(body, /<main id="noi-dung"/);
