@@ -42,3 +42,21 @@ test('the label is the longest phrase at least half the documents repeat', () =>
   // The limit caps the number of stories.
   assert.equal(groupStories([{ term: 'bão yagi', count: 4, expected: 0, score: 8 }, { term: 'hải phòng', count: 1, expected: 0, score: 5 }], same, 1).length, 1);
 });
+
+test('a lone syllable is listed only when written as a name', () => {
+  const day = [
+    { title: 'Israel không kích Qatar', summary: 'Đòn tấn công vào Doha khiến Qatar phản đối.' },
+    { title: 'Qatar: lãnh đạo Hamas an toàn', summary: 'Chính phủ Qatar lên án.' },
+    { title: 'Học sinh yếu kém được phụ đạo', summary: 'Nhiều em kém môn toán.' },
+    { title: 'Chất lượng kém của hàng nhái', summary: 'Hàng kém chất lượng tràn lan.' },
+  ];
+  const stories = groupStories(
+    [
+      { term: 'qatar', count: 2, expected: 0, score: 6 },
+      { term: 'kém', count: 2, expected: 0.2, score: 5 },
+    ],
+    day,
+    5,
+  );
+  assert.deepEqual(stories.map((s) => s.label), ['Qatar']);
+});

@@ -10,7 +10,8 @@
  *    (overlap coefficient |A∩B| / min(|A|,|B|) ≥ 0.5) joins that story and is not listed again.
  * 2. A new story's label is the longest run of 2–6 adjacent syllables (never across punctuation)
  *    that contains the term and occurs in at least half of the term's documents; the term itself
- *    when there is none.
+ *    when there is none — if it is a single syllable, only when it is written as a name
+ *    (`nameOrNothing`).
  */
 import { forEachToken } from '../vi/index.ts';
 import { observedText, termsOf, type TextDoc } from './terms.ts';
@@ -64,7 +65,7 @@ function prepare(doc: TextDoc): DayDoc {
 const MAX_LEN = 6;
 
 /** The longest phrase containing `words` that at least half of `docs` repeat, as written. */
-function labelFor(words: string[], docs: DayDoc[]): string {
+function labelFor(words: string[], docs: DayDoc[]): string | undefined {
   const need = Math.max(2, Math.ceil(docs.length / 2));
   const seen = new Map<string, { n: number; doc: DayDoc; run: number; a: number; b: number; at: number }>();
   for (const d of docs) {
@@ -79,7 +80,7 @@ function labelFor(words: string[], docs: DayDoc[]): string {
         if (!match) continue;
         // Every phrase of up to MAX_LEN syllables around this occurrence.
         for (let a = Math.max(0, i + words.length - MAX_LEN); a <= i; a++) {
-          for (let b = i + words.length; b <= Math.min(r.norm.length, a + MAX_LEN); b++) {
+          for (let b = Math.max(i + words.length, a + 2); b <= Math.min(r.norm.length, a + MAX_LEN); b++) {
             const key = r.norm.slice(a, b).join(' ');
             if (inDoc.has(key)) continue;
             inDoc.add(key);
@@ -98,13 +99,39 @@ function labelFor(words: string[], docs: DayDoc[]): string {
     const bestLen = best ? best.b - best.a : 0;
     if (!best || len > bestLen || (len === bestLen && e.n > best.n)) best = e;
   }
-  if (!best) return words.join(' ');
+  if (!best) return words.length === 1 ? nameOrNothing(words[0], docs) : words.join(' ');
   // Function words and vague words at the ends say nothing ("vô địch Đông Nam Á lần").
   const r = best.doc.runs[best.run];
   let { a, b } = best;
   while (a < best.at && b - a > 2 && COMMON.has(r.norm[a])) a++;
   while (b > best.at + words.length && b - a > 2 && COMMON.has(r.norm[b - 1])) b--;
   return best.doc.text.slice(r.start[a], r.end[b - 1]);
+}
+
+/**
+ * A single syllable with no phrase around it that its documents share is either a name (Qatar,
+ * Apple, UAE: written with a capital inside sentences) or a common word that happened to be
+ * frequent that day ("kém", "lạ", "bức xúc"'s half). The name is returned as written; a common
+ * word gives undefined, and the story is not listed.
+ */
+function nameOrNothing(word: string, docs: DayDoc[]): string | undefined {
+  let upper = 0;
+  let lower = 0;
+  let written = word;
+  for (const d of docs) {
+    for (const r of d.runs) {
+      for (let i = 1; i < r.norm.length; i++) {
+        if (r.norm[i] !== word) continue;
+        const text = d.text.slice(r.start[i], r.end[i]);
+        const c = text.charAt(0);
+        if (c !== c.toLowerCase()) {
+          upper++;
+          written = text;
+        } else lower++;
+      }
+    }
+  }
+  return upper > lower ? written : undefined;
 }
 
 /** Group emerging terms (best first) into stories over the day's documents. */
@@ -130,6 +157,7 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
     }
     if (joined) continue;
     const label = labelFor(t.term.split(' '), mine.map((i) => docs[i]));
+    if (label === undefined) continue;
     stories.push({ label, score: t.score, count: t.count, baseline: t.expected, terms: [t.term], docs: mine, set: new Set(mine) });
   }
   return stories.map((s) => ({ label: s.label, score: s.score, count: s.count, baseline: s.baseline, terms: s.terms, docs: s.docs }));
