@@ -16,6 +16,7 @@ import { articleHistory } from '../src/archive/articles.ts';
 import { readWarc } from '../src/archive/warc.ts';
 import { readRecordAt } from '../src/archive/replay.ts';
 import type { DocInput, DocSink } from '../src/archive/index-sink.ts';
+import { exportHits } from '../src/archive/export.ts';
 
 let site: Site;
 let dir: string;
@@ -237,5 +238,26 @@ test('a home page given as a source: the feeds it advertises are read', async ()
     }
   } finally {
     fs.rmSync(d3, { recursive: true, force: true });
+  }
+});
+
+test('export: CSV row per hit with version counts (RFC 4180 quoting, BOM), JSONL with every version, WARC of the captures', async () => {
+  const db = openArchiveDb(dir);
+  try {
+    const id = articleHistory(db, url(EDITED.path))!.canonical;
+    const hits = [{ id, score: 1.5, doc: { url: url(EDITED.path), title: `${EDITED.title}, "đặc biệt"`, source: 'Báo Tin Nhanh', published: EDITED.published } }];
+    let csv = '';
+    await exportHits(db, path.join(dir, 'warc'), hits, 'csv', (c) => (csv += String(c)));
+    const rows = csv.split('\r\n');
+    assert.equal(rows[0], '\uFEFFid,url,title,source,category,published,versions,first_captured,last_captured,score');
+    assert.ok(rows[1].startsWith(`${id},${url(EDITED.path)},"${EDITED.title}, ""đặc biệt""",Báo Tin Nhanh,,${EDITED.published},2,`), rows[1]);
+    let jsonl = '';
+    await exportHits(db, path.join(dir, 'warc'), hits, 'jsonl', (c) => (jsonl += String(c)));
+    assert.equal(JSON.parse(jsonl).versions.length, 2);
+    const chunks: Buffer[] = [];
+    const r = await exportHits(db, path.join(dir, 'warc'), hits, 'warc', (c) => chunks.push(Buffer.from(c)));
+    assert.equal(r.records, 4, 'response + request of both versions');
+  } finally {
+    db.close();
   }
 });
