@@ -253,6 +253,7 @@ export class Crawler {
     const pick = db.prepare("SELECT * FROM urls WHERE state = 'queued' AND host = ? AND not_before <= ? ORDER BY priority DESC, discovered, rowid LIMIT 1");
     const claim = db.prepare("UPDATE urls SET state = 'fetching' WHERE url = ?");
     const counts = db.prepare("SELECT SUM(state = 'queued') AS q, SUM(last_fetched >= ?) AS d FROM urls");
+    let lastProgress = 0;
     while (!this.opts.signal?.aborted) {
       const now = Date.now();
       let wake = Infinity;
@@ -280,7 +281,9 @@ export class Crawler {
           .finally(() => inflight.delete(host));
         inflight.set(host, job);
       }
-      if (this.opts.onProgress) {
+      // Counting scans the frontier: at most twice a second.
+      if (this.opts.onProgress && now - lastProgress >= 500) {
+        lastProgress = now;
         const c = counts.get(this.runStarted) as { q: number | null; d: number | null };
         const done = c.d ?? 0;
         this.opts.onProgress(done, done + (c.q ?? 0) + inflight.size, `${inflight.size} máy chủ đang tải`);
