@@ -261,3 +261,20 @@ test('export: CSV row per hit with version counts (RFC 4180 quoting, BOM), JSONL
     db.close();
   }
 });
+
+test('a page that advertises no feed: the sitemaps named in robots.txt are read', async () => {
+  const d4 = fs.mkdtempSync(path.join(os.tmpdir(), 'tra-crawl-robots-sitemap-'));
+  try {
+    const r = await crawlOnce({ dataDir: d4, sources: [`${site.main}/gioi-thieu`], delayMs: 5, sink: null });
+    assert.equal(r.errors, 0);
+    assert.equal(r.articles, 1, 'A9, listed by two sitemaps, fetched once');
+    const db = openArchiveDb(d4);
+    try {
+      assert.equal(articleHistory(db, url(A9.path))!.versions[0].title, A9.title);
+    } finally {
+      db.close();
+    }
+  } finally {
+    fs.rmSync(d4, { recursive: true, force: true });
+  }
+});

@@ -543,7 +543,9 @@ export class Crawler {
         error = e instanceof FeedError ? e.message : String(e);
       }
       // A home page given as a source: follow the feeds it advertises instead.
-      const advertised = !parsed && row.kind === 'feed' ? discoverFeeds(decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text, row.url) : [];
+      // Without advertised feeds, the sitemaps its robots.txt names.
+      let advertised = !parsed && row.kind === 'feed' ? discoverFeeds(decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text, row.url) : [];
+      if (!parsed && row.kind === 'feed' && !advertised.length) advertised = this.robotsRules.get(hostKey(row.url))?.rules.sitemaps() ?? [];
       if (advertised.length) error = null;
       await this.capture(ex, () => {
         markDone(error);
