@@ -3,7 +3,8 @@
 // types stripped). When started by an older Node (for example a system Node 20 calling
 // `node bin/tra.js`), re-run the same command with the Node 24 that `npm install` placed in
 // node_modules, so every entry point behaves the same.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -16,8 +17,10 @@ if (major < 24) {
     process.stderr.write(`tra: cần Node.js 24 trở lên (đang chạy ${process.version}); hãy chạy "npm install" trong ${root}\n`);
     process.exit(1);
   }
-  const r = spawnSync(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  const child = spawn(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Pass termination signals on, so stopping this wrapper stops the real process too.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 1) : 1)));
 } else {
   const { main } = await import('../src/cli/main.ts');
   process.exitCode = await main(process.argv.slice(2));
