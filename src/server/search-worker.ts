@@ -27,3 +27,7 @@ port.on('message', (m: WorkerCall) => {
   }
 });
 port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerReply);
+// Warm up right after saying ready (the server starts listening meanwhile): the first query
+// typed without marks loads the accent restorer and the first search touches every segment.
+// Requests arriving now wait in the message queue for these few seconds, once.
+engine.search({ query: 'tra cuu tin tuc', limit: 1 });
