@@ -45,5 +45,14 @@ export function normalizeForMatch(text: string): string {
 
 /** Canonical tone placement for a lower-case NFC word (non-syllables are unchanged). */
 export function canonicalWord(word: string): string {
-  return word.length <= 8 ? canonicalSyllable(word) : word;
+  if (word.length > 8) return word;
+  let c = canonical.get(word);
+  if (c === undefined) {
+    c = canonicalSyllable(word);
+    if (canonical.size >= 100_000) canonical.clear();
+    canonical.set(word, c);
+  }
+  return c;
 }
+/** Syllables repeat endlessly in running text: parse each distinct one once. */
+const canonical = new Map<string, string>();
