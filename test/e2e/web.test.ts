@@ -121,6 +121,33 @@ test('draw a trends chart for two queries side by side', { skip, timeout: 60_000
   await page.screenshot({ path: path.join(SHOTS, '5-xu-huong.png'), fullPage: true });
 });
 
+test('everything works with JavaScript turned off: search, filter, article, trends table', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tra-chromium-nojs-'));
+  const nojs = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: FLAGS, javaScriptEnabled: false });
+  try {
+    const page = await nojs.newPage();
+    await page.goto(server.base + '/');
+    await page.getByRole('searchbox', { name: 'Từ khoá tìm kiếm' }).fill('ha noi');
+    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.waitForURL(/\/tim-kiem\?q=ha\+noi/);
+    assert.ok((await page.locator('.hit mark').count()) > 0);
+    await page.getByLabel('Báo Mẫu').check();
+    await page.getByRole('button', { name: 'Lọc kết quả' }).click();
+    await page.waitForURL(/source=B/);
+    for (const s of await page.locator('.hit .meta a[href^="/nguon/"]').allTextContents()) assert.equal(s, 'Báo Mẫu');
+    await page.locator('.hit h2 a').first().click();
+    await page.waitForURL(/\/bai\//);
+    await page.goto(server.base + '/xu-huong?q=H%C3%A0+N%E1%BB%99i&interval=month');
+    assert.ok(await page.locator('table tbody tr').first().isVisible(), 'the table is open without JavaScript');
+    assert.ok((await page.locator('table tbody tr').count()) >= 4);
+    assert.ok(!(await page.locator('#trends-figure').isVisible()), 'no empty chart box');
+    await page.screenshot({ path: path.join(SHOTS, '8-khong-javascript.png'), fullPage: true });
+  } finally {
+    await nojs.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('narrow phone screen: one column, no horizontal scrolling; no script errors anywhere', { skip, timeout: 60_000 }, async () => {
   const page = await newPage({ width: 390, height: 844 });
   await page.goto(server.base + '/tim-kiem?q=gia+vang');

@@ -42,7 +42,8 @@ ${INTERVALS.map(([v, label]) => html`<option value="${v}"${v === interval ? html
 }
 
 function table(t: TrendsTable): SafeHtml {
-  return html`<details><summary>Xem bảng số liệu</summary>
+  // Open by default: without JavaScript the table is the chart. trends.js closes it once it draws.
+  return html`<details id="trends-table" open><summary>Xem bảng số liệu</summary>
 <table><caption class="visually-hidden">Số bài theo ${t.interval === 'day' ? 'ngày' : t.interval === 'week' ? 'tuần' : 'tháng'}</caption>
 <thead><tr><th scope="col">Bắt đầu</th>${t.queries.map((q) => html`<th scope="col" class="num">${q}</th>`)}</tr></thead>
 <tbody>${t.starts.map((s, j) => html`<tr><th scope="row">${s}</th>${t.counts.map((c) => html`<td class="num">${c[j]}</td>`)}</tr>`)}</tbody>
@@ -77,7 +78,7 @@ export async function trendsPages(app: FastifyInstance, { ctx }: PluginOptions):
       const t = await compareTrends(ctx.backend, queries, interval, from, to);
       const params = { q: queries, interval, from, to };
       result = html`<p class="summary" role="status">${t.queries.map((q, i) => html`${i ? ' · ' : ''}<a href="${link('/tim-kiem', { q, from, to })}">${q}</a>: ${formatNumber(t.totals[i])} bài`)}</p>
-<figure>
+<figure id="trends-figure" hidden>
 <div id="trends-chart" class="chart" role="img" aria-label="Biểu đồ số bài theo thời gian của: ${t.queries.join(', ')}"></div>
 <figcaption class="visually-hidden">Số bài nhắc đến mỗi từ khoá theo thời gian</figcaption>
 </figure>

@@ -9,6 +9,11 @@
   if (!el || !dataEl || typeof uPlot === 'undefined') return;
   var t = JSON.parse(dataEl.textContent);
   if (!t.starts.length) return;
+  // The chart is hidden and the table open for readers without JavaScript; swap them.
+  var figure = document.getElementById('trends-figure');
+  if (figure) figure.hidden = false;
+  var table = document.getElementById('trends-table');
+  if (table) table.open = false;
   var palette = ['#0b5cad', '#d1495b', '#2a9d4a', '#e08e0b', '#7b4fb8', '#11808c', '#8c5a2b', '#c2338f'];
   var dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
   var axisColor = dark ? '#aab1bc' : '#4f5661';
