@@ -18,7 +18,10 @@ import { NO_DAY, dayOfDate } from './fields.ts';
 
 export interface QueryWeights {
   exact: number;
+  /** Folded lists when the query has marks somewhere (the exact lists carry the rest). */
   folded: number;
+  /** Folded lists of a query typed entirely without marks: they are its main evidence. */
+  foldedBare: number;
   bigram: number;
   /** Exact lists from accent restoration of an accentless query. */
   restored: number;
@@ -28,7 +31,7 @@ export interface QueryWeights {
   prefixExpansions: number;
 }
 
-export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32 };
+export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32 };
 
 export interface SearchRequest {
   query: string;
@@ -112,7 +115,7 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
       if (prev) for (const term of expand('b' + prev.folded + ' ' + t.folded)) add(term, w.bigram, 0, prev.text + ' ' + t.text + '*');
       continue;
     }
-    add(f, w.folded, 0, t.text);
+    add(f, parsed.accented ? w.folded : w.foldedBare, 0, t.text);
     if (t.accented || parsed.accented) add(e, w.exact, 0, t.text);
     else if (restoredNorms?.[i]) add('e' + restoredNorms[i], w.restored, 0, t.text + '→' + restoredNorms[i]);
     if (i > 0 && !t.gap && !words[i - 1].prefix) add('b' + words[i - 1].folded + ' ' + t.folded, w.bigram, 0, words[i - 1].text + ' ' + t.text);
@@ -250,7 +253,7 @@ export function execute(
     let any = false;
     for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) any = true;
     if (!any) continue;
-    const norms = seg.norms(stats.avgLen, params.b);
+    const norms = seg.norms(stats.avgLen, params.b, params.lenExp);
     const acc = scratch(n);
     let mask: Uint32Array | undefined;
     if (cq.requiredMask) {
@@ -332,7 +335,7 @@ export interface Explanation {
 
 /** How the score of one document was made, list by list. */
 export function explainDoc(seg: Segment, doc: number, cq: CompiledQuery, ords: Int32Array, idfs: number[], params: ScoreParams, stats: GlobalStats): Explanation {
-  const norms = seg.norms(stats.avgLen, params.b);
+  const norms = seg.norms(stats.avgLen, params.b, params.lenExp);
   const terms: Explanation['terms'] = [];
   let total = 0;
   for (let i = 0; i < cq.lists.length; i++) {

@@ -150,9 +150,9 @@ export class Segment {
     return this.header.sumLen[f];
   }
 
-  /** Per-field length normalisation 1 / (1 - b + b * len / avg), cached per parameter set. */
-  norms(avg: number[], b: number[]): Float32Array[] {
-    const key = avg.join(',') + '|' + b.join(',');
+  /** Per-field length normalisation 1 / (1 - b + b * (len / avg)^e), cached per parameter set. */
+  norms(avg: number[], b: number[], lenExp = 1): Float32Array[] {
+    const key = avg.join(',') + '|' + b.join(',') + '|' + lenExp;
     if (this.normCache && this.normCache.key === key) return this.normCache.norms;
     const n = this.docCount;
     const norms: Float32Array[] = [];
@@ -160,7 +160,8 @@ export class Segment {
       const arr = new Float32Array(n);
       const a = avg[f] || 1;
       const bf = b[f];
-      for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + (bf * this.len[f * n + i]) / a);
+      if (lenExp === 1) for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + (bf * this.len[f * n + i]) / a);
+      else for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + bf * Math.pow(this.len[f * n + i] / a, lenExp));
       norms.push(arr);
     }
     this.normCache = { key, norms };
