@@ -232,11 +232,12 @@ const seasonal = weekdayTerms(100);
 console.log(`\nweekday-rhythm terms (top 100 by chi-square per document), e.g. ${seasonal.slice(0, 12).map((t) => t.term).join(', ')}`);
 for (const v of variants) report(`${v.name}: weekday-rhythm terms`, evaluate(seasonal, v, 2), seasonal.length);
 if (args.includes('--sweep')) {
-  console.log('\n## sweep (random terms): threshold, half-life, weekday prior, bias → recall / alarms per 1000 term-days');
-  for (const hl of [7, 14, 28]) for (const wp of [4, 16]) for (const bias of [1, 2, 4]) {
-    const v: Variant = { name: '', params: { ...DEFAULT_BURST, halfLife: hl, weekdayPrior: wp, bias }, normalise: true };
+  console.log('\n## sweep: clipping, half-life, bias → recall / alarms per 1000 term-days');
+  for (const clip of [0, 2, 3]) for (const hl of [7, 14, 28]) for (const bias of [1, 2]) {
+    const v: Variant = { name: '', params: { ...DEFAULT_BURST, halfLife: hl, bias, clip }, normalise: true };
     const m = evaluate(sample, v, 1);
-    console.log(`half-life ${hl} · weekday prior ${wp} · bias ${bias}: recall ${pct(m.recall)} (r=4: ${pct(m.byRatio[2])}) · alarms ${m.alarmsPer1000.toFixed(2)} · precision ${pct(m.precision)}`);
+    const ms = evaluate(seasonal, v, 2);
+    console.log(`clip ${clip} · half-life ${hl} · bias ${bias}: recall ${pct(m.recall)} (r=4: ${pct(m.byRatio[2])}) · alarms ${m.alarmsPer1000.toFixed(2)} · precision ${pct(m.precision)} | weekday-rhythm terms: recall ${pct(ms.recall)} · alarms ${ms.alarmsPer1000.toFixed(2)}`);
   }
 }
 console.log(`\n(synthetic evaluation: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);

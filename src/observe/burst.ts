@@ -35,6 +35,12 @@ export interface BurstParams {
    * baselines, 'weekday' uses the weekday baseline alone, 'flat' ignores weekdays.
    */
   weekdayRule: 'max' | 'weekday' | 'flat';
+  /**
+   * Past days above mean + `clip` standard deviations are clipped to that level before the
+   * baseline is re-estimated (0: no clipping), so one old burst in the window does not inflate the
+   * spread for eight weeks.
+   */
+  clip: number;
 }
 
 const ONES = new Float64Array(7).fill(1);
@@ -43,27 +49,33 @@ const ONES = new Float64Array(7).fill(1);
  * Exponentially weighted mean and standard deviation of the share of documents, divided by the
  * weekday factor, over days [start, t − 1]; both returned at the scale of day t's weekday.
  */
-function baseline(counts: ArrayLike<number>, totals: ArrayLike<number>, t: number, start: number, weekdayOf: (i: number) => number, factor: Float64Array, halfLife: number): { mean: number; sd: number } {
+function baseline(counts: ArrayLike<number>, totals: ArrayLike<number>, t: number, start: number, weekdayOf: (i: number) => number, factor: Float64Array, halfLife: number, clip: number): { mean: number; sd: number } {
   const decay = Math.pow(0.5, 1 / halfLife);
-  let sw = 0;
-  let sx = 0;
-  let sxx = 0;
-  for (let i = start; i < t; i++) {
-    const ni = totals[i];
-    if (!(ni > 0)) continue;
-    const wgt = Math.pow(decay, t - 1 - i);
-    const v = counts[i] / (ni * factor[weekdayOf(i)]);
-    sw += wgt;
-    sx += wgt * v;
-    sxx += wgt * v * v;
+  let cap = Infinity;
+  let mean = 0;
+  let variance = 0;
+  for (let pass = 0; pass < (clip > 0 ? 2 : 1); pass++) {
+    let sw = 0;
+    let sx = 0;
+    let sxx = 0;
+    for (let i = start; i < t; i++) {
+      const ni = totals[i];
+      if (!(ni > 0)) continue;
+      const wgt = Math.pow(decay, t - 1 - i);
+      const v = Math.min(cap, counts[i] / (ni * factor[weekdayOf(i)]));
+      sw += wgt;
+      sx += wgt * v;
+      sxx += wgt * v * v;
+    }
+    mean = sw > 0 ? sx / sw : 0;
+    variance = sw > 0 ? Math.max(0, sxx / sw - mean * mean) : 0;
+    cap = mean + clip * Math.sqrt(variance);
   }
-  const mean = sw > 0 ? sx / sw : 0;
-  const variance = sw > 0 ? Math.max(0, sxx / sw - mean * mean) : 0;
   const f = factor[weekdayOf(t)];
   return { mean: mean * f, sd: Math.sqrt(variance) * f };
 }
 
-export const DEFAULT_BURST: BurstParams = { window: 56, halfLife: 14, weekdayPrior: 4, bias: 1, weekdayRule: 'max' };
+export const DEFAULT_BURST: BurstParams = { window: 56, halfLife: 14, weekdayPrior: 4, bias: 1, weekdayRule: 'max', clip: 0 };
 
 export interface BurstScore {
   /** Documents on the day. */
@@ -109,8 +121,8 @@ export function burstScore(counts: ArrayLike<number>, totals: ArrayLike<number>,
     for (let w = 0; w < 7; w++) factor[w] = (cW[w] + p.weekdayPrior) / (share * nW[w] + p.weekdayPrior);
   }
   // The weekday baseline, and the flat one (every weekday alike).
-  const seasonal = baseline(counts, totals, t, start, weekdayOf, factor, p.halfLife);
-  const flat = p.weekdayRule === 'weekday' ? seasonal : baseline(counts, totals, t, start, weekdayOf, ONES, p.halfLife);
+  const seasonal = baseline(counts, totals, t, start, weekdayOf, factor, p.halfLife, p.clip);
+  const flat = p.weekdayRule === 'weekday' ? seasonal : baseline(counts, totals, t, start, weekdayOf, ONES, p.halfLife, p.clip);
   const use = p.weekdayRule === 'flat' ? flat : seasonal;
   // 'max': the larger expectation and spread of the two. The weekday pattern can then explain a
   // rise away (Sunday football is no burst), but never make one: a midweek match is not news
