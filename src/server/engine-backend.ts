@@ -34,13 +34,17 @@ export interface BackendOptions {
 /** Documents read between two pauses that let requests through. */
 const SLICE = 500;
 
-async function scanStore(dataDir: string, each: (doc: StoredDoc) => void): Promise<void> {
+/** Read every document, pausing every SLICE documents; stops early when `stop()` says so (shutdown). */
+async function scanStore(dataDir: string, each: (doc: StoredDoc) => void, stop: () => boolean): Promise<void> {
   const store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: true });
   try {
     let n = 0;
     for (const row of store.docsAfter(0)) {
       each(row.doc);
-      if (++n % SLICE === 0) await nextTick();
+      if (++n % SLICE === 0) {
+        await nextTick();
+        if (stop()) return;
+      }
     }
   } finally {
     store.close();
@@ -58,13 +62,19 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   const ready = (async () => {
     const cat = new SourceCatalog();
     const comp = new CompletionIndex((text) => engine.restore(text));
-    await scanStore(dataDir, (doc) => {
-      cat.add(doc);
-      if (typeof doc.title === 'string') comp.add(doc.title);
-    });
+    await scanStore(
+      dataDir,
+      (doc) => {
+        cat.add(doc);
+        if (typeof doc.title === 'string') comp.add(doc.title);
+      },
+      () => closed,
+    );
+    if (closed) return;
     cat.finish();
     catalog = cat;
     await nextTick();
+    if (closed) return;
     comp.finish();
     completions = comp;
   })();
@@ -81,7 +91,8 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   };
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
-    return catalog!;
+    if (!catalog) throw new Error('máy chủ đang tắt (server shutting down)');
+    return catalog;
   };
   return {
     engine,
