@@ -53,7 +53,9 @@ test('an injected story is the top emerging issue on its day, and only then', ()
       assert.ok(dd);
       const stories = emergingOn(counts, dateOf(66), dayOfIso(dateOf(66)), { limit: 5, dayDocs: (d) => dd.docsOn(d) });
       dd.close();
-      assert.equal(stories.items[0].label, 'Bão Yagi đổ bộ Quảng Ninh', JSON.stringify(stories.items));
+      // A headline phrase as written (8 syllables at most: this story's 15 documents share one title).
+      assert.match(stories.items[0].label, /^Bão Yagi đổ bộ Quảng Ninh/, JSON.stringify(stories.items));
+      assert.ok(stories.items[0].label.split(' ').length <= 8);
       assert.equal(stories.items[0].count, 15);
       assert.ok((stories.items[0].terms ?? []).length >= 3);
       assert.equal(stories.items.filter((i) => /Yagi|Quảng Ninh|mất điện/i.test(i.label)).length, 1, JSON.stringify(stories.items));

@@ -8,7 +8,7 @@
  *
  * 1. Terms are taken best score first. A term whose documents overlap an existing story's
  *    (overlap coefficient |A∩B| / min(|A|,|B|) ≥ 0.5) joins that story and is not listed again.
- * 2. A new story's label is the longest run of 2–6 adjacent syllables (never across punctuation)
+ * 2. A new story's label is the longest run of 2–8 adjacent syllables (never across punctuation)
  *    that contains the term and occurs in at least half of the term's documents; the term itself
  *    when there is none — if it is a single syllable, only when it is written as a name
  *    (`nameOrNothing`).
@@ -62,7 +62,7 @@ function prepare(doc: TextDoc): DayDoc {
   return { terms: termsOf(text), runs, text };
 }
 
-const MAX_LEN = 6;
+const MAX_LEN = 8;
 
 /** The longest phrase containing `words` that at least half of `docs` repeat, as written. */
 function labelFor(words: string[], docs: DayDoc[]): string | undefined {
