@@ -35,6 +35,8 @@ const ranges = { type: 'array', items: { type: 'array', items: { type: 'integer'
 export const hitSchema = {
   type: 'object',
   required: ['id', 'score'],
+  // Whatever else the engine reports is passed through, so the API stays the CLI's object.
+  additionalProperties: true,
   properties: {
     id: { type: 'string' },
     score: { type: 'number' },
@@ -55,8 +57,10 @@ export const searchResponse = {
   type: 'object',
   required: ['total', 'took_ms', 'hits'],
   description: 'Giống hệt kết quả của `tra search --json`. Trang tiếp theo: header Link rel="next" và X-Next-Cursor.',
+  additionalProperties: true,
   properties: {
     total: { type: 'integer' },
+    total_exact: { type: 'boolean', description: 'false khi total là ước lượng (máy dừng đếm sớm để trả lời nhanh).' },
     took_ms: { type: 'number' },
     hits: { type: 'array', items: hitSchema },
     facets: { type: 'object', properties: { sources: facetList, categories: facetList } },
