@@ -82,6 +82,7 @@ export const trendsQuerystring = {
 export const trendsSeries = {
   type: 'object',
   required: ['query', 'interval', 'total', 'buckets'],
+  additionalProperties: true,
   properties: {
     query: { type: 'string' },
     interval: { type: 'string', enum: ['day', 'week', 'month'] },
