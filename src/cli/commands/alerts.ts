@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
 import { AlertStore, dayOfIso, isoOfDay, STORE_FILE, type AlertEvent } from '../../observe/index.ts';
-import { openCounts } from './emerging.ts';
+import { openObs } from './emerging.ts';
 
 function needData(dir: string): void {
   if (!existsSync(join(dir, STORE_FILE))) throw new UserError(`${dir}: chưa có dữ liệu (no data directory here); hãy chạy "tra index --data ${dir} FILE..." trước`);
@@ -97,7 +97,8 @@ export function register(program: Command): void {
     .option('--json', 'in kết quả dạng JSON')
     .action(async (o: { data: string; date?: string; json?: boolean }) => {
       needData(o.data);
-      const counts = openCounts(o.data);
+      const obs = openObs(o.data);
+      const counts = obs.counts;
       const store = new AlertStore(o.data);
       const engine = await openEngine(o.data, { readOnly: true });
       try {
@@ -118,7 +119,7 @@ export function register(program: Command): void {
       } finally {
         engine.close();
         store.close();
-        counts.close();
+        obs.close();
       }
     });
 

@@ -7,8 +7,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
-import { attention, keyTerms, type Interval, type KeyTerm } from '../../observe/index.ts';
-import { openCounts } from './emerging.ts';
+import type { Interval, KeyTerm } from '../../observe/index.ts';
+import { openObs } from './emerging.ts';
 
 function dateOpt(v: string | undefined, name: string): string | undefined {
   if (v === undefined) return undefined;
@@ -36,10 +36,10 @@ export function register(program: Command): void {
       if (!Number.isInteger(top) || top < 0) throw new UserError(`--top phải là số nguyên không âm (got "${o.top}")`);
       const query = words.join(' ');
       if (!/[\p{L}\p{N}]/u.test(query)) throw new UserError(`truy vấn "${query}" không có từ nào để đếm (only punctuation)`);
-      const counts = openCounts(o.data);
+      const obs = openObs(o.data);
       const engine = await openEngine(o.data, { readOnly: true });
       try {
-        const res = attention(engine, counts, { query, interval: o.interval as Interval, from, to, bySource: Boolean(o.bySource) });
+        const res = obs.attention(engine, { query, interval: o.interval as Interval, from, to, bySource: Boolean(o.bySource) });
         let terms: KeyTerm[] | undefined;
         if (top > 0 && res.total > 0) {
           const hits = engine.search({ query, limit: 1000, from, to, snippets: false }).hits;
@@ -48,7 +48,7 @@ export function register(program: Command): void {
             const d = engine.get(h.id);
             if (d) docs.push({ title: d.title, summary: d.summary, text: d.text });
           }
-          terms = keyTerms(docs, counts, { limit: top });
+          terms = obs.keyTerms(docs, { limit: top });
         }
         if (o.json) {
           process.stdout.write(JSON.stringify(terms ? { ...res, top_terms: terms } : res) + '\n');
@@ -65,7 +65,7 @@ export function register(program: Command): void {
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         engine.close();
-        counts.close();
+        obs.close();
       }
     });
 }

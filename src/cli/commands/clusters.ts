@@ -5,9 +5,8 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { clusterStories, openDayDocs, dayOfIso, isoOfDay, type ClusterDoc } from '../../observe/index.ts';
-import { repairPublished, parseTime } from '../../ingest/timestamps.ts';
-import { openCounts } from './emerging.ts';
+import { dayOfIso, isoOfDay } from '../../observe/index.ts';
+import { openObs } from './emerging.ts';
 
 function intOpt(v: string, name: string, min: number, max: number): number {
   const n = Number(v);
@@ -31,32 +30,15 @@ export function register(program: Command): void {
       const days = intOpt(o.days, 'days', 1, 14);
       const minSources = intOpt(o.minSources, 'min-sources', 1, 100);
       const limit = intOpt(o.limit, 'limit', 1, 10000);
-      const counts = openCounts(o.data);
-      const dayDocs = openDayDocs(o.data, counts);
+      const obs = openObs(o.data);
       try {
-        const docs: ClusterDoc[] = [];
-        for (let d = day - days + 1; d <= day; d++) {
-          for (const x of dayDocs?.docsOn(d) ?? []) {
-            const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
-            docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time: parseTime(repairPublished(x).published) });
-          }
-        }
-        const dfCache = new Map<string, number>();
-        const df = (t: string) => {
-          let v = dfCache.get(t);
-          if (v === undefined) dfCache.set(t, (v = counts.documentFrequency(t)));
-          return v;
-        };
-        // Outlets of one publisher (VnExpress and its section feeds) count as one source.
-        const outlet = (s: string) => s.replace(/\s+-\s+.*$/, '');
-        const stories = clusterStories(docs, { df, documents: counts.documents() })
-          .filter((c) => new Set(c.sources.map(outlet)).size >= minSources)
-          .slice(0, limit);
+        const res = obs.clusters(o.date, { days, minSources, limit });
+        const stories = res.clusters;
         if (o.json) {
-          process.stdout.write(JSON.stringify({ date: o.date, days, documents: docs.length, clusters: stories }) + '\n');
+          process.stdout.write(JSON.stringify(res) + '\n');
           return;
         }
-        const lines = [`${stories.length} câu chuyện từ ${docs.length} bài (${isoOfDay(day - days + 1)} → ${o.date}):`];
+        const lines = [`${stories.length} câu chuyện từ ${res.documents} bài (${isoOfDay(day - days + 1)} → ${o.date}):`];
         for (const c of stories) {
           lines.push(`\n[${c.size} bài, ${c.sources.length} nguồn] ${c.label}`);
           lines.push(`  đầu tiên: ${c.first.source} lúc ${c.first.published.slice(0, 16).replace('T', ' ')}`);
@@ -64,8 +46,7 @@ export function register(program: Command): void {
         }
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
-        dayDocs?.close();
-        counts.close();
+        obs.close();
       }
     });
 }

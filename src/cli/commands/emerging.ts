@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { ObserveCounts, syncFromStore, emergingOn, openDayDocs, dayOfIso, isoOfDay, STORE_FILE } from '../../observe/index.ts';
+import { openObservatory, dayOfIso, isoOfDay, STORE_FILE, type Observatory } from '../../observe/index.ts';
 
 function intOpt(v: string | undefined, name: string, def: number, min: number): number {
   if (v === undefined) return def;
@@ -17,18 +17,17 @@ function intOpt(v: string | undefined, name: string, def: number, min: number): 
   return n;
 }
 
-/** Open a data directory's observatory counts, caught up with its store. */
-export function openCounts(dir: string): ObserveCounts {
+/** Open a data directory's observatory, caught up with its store (progress on a terminal). */
+export function openObs(dir: string): Observatory {
   if (!existsSync(join(dir, STORE_FILE))) {
     throw new UserError(`${dir}: chưa có dữ liệu (no data directory here); hãy chạy "tra index --data ${dir} FILE..." trước`);
   }
   const progress = createProgress('Đang đếm từ theo ngày');
   try {
-    syncFromStore(dir, (done, total) => progress.update(done, total));
+    return openObservatory(dir, { onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.done();
   }
-  return new ObserveCounts(dir, { readOnly: true });
 }
 
 export function register(program: Command): void {
@@ -48,20 +47,19 @@ export function register(program: Command): void {
       const minCount = intOpt(o.minCount, 'min-count', 3, 1);
       const minScore = Number(o.minScore ?? '4');
       if (!Number.isFinite(minScore)) throw new UserError(`--min-score phải là một số (got "${o.minScore}")`);
-      const counts = openCounts(o.data);
-      const dayDocs = openDayDocs(o.data, counts);
+      const obs = openObs(o.data);
       try {
         const t0 = performance.now();
-        const res = emergingOn(counts, o.date, day, { limit, minCount, minScore, dayDocs: dayDocs ? (d) => dayDocs.docsOn(d) : undefined });
+        const res = obs.emerging(o.date, { limit, minCount, minScore });
         const took = Math.round(performance.now() - t0);
         if (o.json) {
           process.stdout.write(JSON.stringify(res) + '\n');
           return;
         }
-        const range = counts.dayRange();
+        const range = obs.range();
         const lines: string[] = [];
-        if (!range || day < range.first || day > range.last) {
-          lines.push(`Không có tài liệu nào ngày ${o.date}` + (range ? ` (dữ liệu có từ ${isoOfDay(range.first)} đến ${isoOfDay(range.last)})` : ''));
+        if (!range || o.date < range.first || o.date > range.last) {
+          lines.push(`Không có tài liệu nào ngày ${o.date}` + (range ? ` (dữ liệu có từ ${range.first} đến ${range.last})` : ''));
         } else if (res.items.length === 0) {
           lines.push(`Ngày ${o.date}: không có từ nào nổi lên rõ rệt (thử --min-score thấp hơn)`);
         } else {
@@ -71,8 +69,7 @@ export function register(program: Command): void {
         }
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
-        dayDocs?.close();
-        counts.close();
+        obs.close();
       }
     });
 }

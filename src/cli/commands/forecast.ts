@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
-import { forecastSeries, dayOfIso, isoOfDay } from '../../observe/index.ts';
-import { openCounts } from './emerging.ts';
+import { openObs } from './emerging.ts';
 
 export function register(program: Command): void {
   program
@@ -22,35 +21,11 @@ export function register(program: Command): void {
       if (!Number.isInteger(days) || days < 1 || days > 28) throw new UserError(`--days phải là số nguyên từ 1 đến 28 (got "${o.days}")`);
       const query = words.join(' ');
       if (!/[\p{L}\p{N}]/u.test(query)) throw new UserError(`truy vấn "${query}" không có từ nào để đếm (only punctuation)`);
-      const counts = openCounts(o.data);
-      const range = counts.dayRange();
-      counts.close();
-      if (!range) throw new UserError(`${o.data}: chưa có tài liệu có ngày đăng nào để dự báo; hãy chạy "tra index" với tài liệu có trường "published"`);
+      const obs = openObs(o.data);
       const engine = await openEngine(o.data, { readOnly: true });
       try {
-        const first = Math.max(range.first, range.last - 364);
-        const tr = engine.trends({ query, interval: 'day', from: isoOfDay(first), to: isoOfDay(range.last) });
-        const y = new Float64Array(range.last - first + 1);
-        for (const b of tr.buckets) {
-          const d = dayOfIso(b.start) - first;
-          if (d >= 0 && d < y.length) y[d] = b.count;
-        }
-        const f = forecastSeries(y, { horizon: days });
-        const round = (x: number) => Math.round(x * 10) / 10;
-        const out = {
-          query,
-          last_day: isoOfDay(range.last),
-          history: Array.from(y.subarray(Math.max(0, y.length - 28)), (count, i) => ({ date: isoOfDay(range.last - Math.min(28, y.length) + 1 + i), count })),
-          forecast: f.points.map((p) => ({
-            date: isoOfDay(range.last + p.h),
-            mean: round(p.mean),
-            lo80: round(p.intervals[0].lo),
-            hi80: round(p.intervals[0].hi),
-            lo95: round(p.intervals[1].lo),
-            hi95: round(p.intervals[1].hi),
-          })),
-          model: { method: 'holt-winters-weekly', alpha: f.alpha, gamma: f.gamma, intervals: 'empirical' },
-        };
+        const out = obs.forecast(engine, query, days);
+        if (!out) throw new UserError(`${o.data}: chưa có tài liệu có ngày đăng nào để dự báo; hãy chạy "tra index" với tài liệu có trường "published"`);
         if (o.json) {
           process.stdout.write(JSON.stringify(out) + '\n');
           return;
@@ -60,6 +35,7 @@ export function register(program: Command): void {
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         engine.close();
+        obs.close();
       }
     });
 }

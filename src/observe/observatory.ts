@@ -1,0 +1,127 @@
+/**
+ * One handle on a data directory's observatory, for the CLI and the HTTP API alike: catches the
+ * daily counts up with the store, then answers emerging issues, attention, forecasts and story
+ * clusters with plain typed results. The commands in src/cli/commands and the server's routes are
+ * thin layers over these calls.
+ */
+import { ObserveCounts, dayOfIso, isoOfDay } from './counts.ts';
+import { syncFromStore, type OnProgress, type SyncResult } from './sync.ts';
+import { openDayDocs, type DayDocs } from './day-docs.ts';
+import { emergingOn, type EmergingOptions, type EmergingResult } from './emerging.ts';
+import { attention, keyTerms, type AttentionRequest, type AttentionResult, type KeyTerm, type TrendsSource } from './attention.ts';
+import { forecastSeries } from './forecast.ts';
+import { clusterStories, type Cluster, type ClusterDoc } from './clusters.ts';
+import type { TextDoc } from './terms.ts';
+import { repairPublished, parseTime } from '../ingest/timestamps.ts';
+
+export interface QueryForecast {
+  query: string;
+  /** The last day of data; the forecast starts the day after. */
+  last_day: string;
+  history: { date: string; count: number }[];
+  forecast: { date: string; mean: number; lo80: number; hi80: number; lo95: number; hi95: number }[];
+  model: { method: 'holt-winters-weekly'; alpha: number; gamma: number; intervals: 'empirical' };
+}
+
+export interface ClustersResult {
+  date: string;
+  days: number;
+  documents: number;
+  clusters: Cluster[];
+}
+
+export interface Observatory {
+  readonly counts: ObserveCounts;
+  /** What the catch-up with the store did when the handle was opened. */
+  readonly sync: SyncResult;
+  /** First and last day with documents (YYYY-MM-DD), if any. */
+  range(): { first: string; last: string } | undefined;
+  emerging(date: string, opts?: Omit<EmergingOptions, 'dayDocs'>): EmergingResult;
+  attention(engine: TrendsSource, req: AttentionRequest): AttentionResult;
+  keyTerms(docs: TextDoc[], opts?: { limit?: number; minCount?: number }): KeyTerm[];
+  forecast(engine: TrendsSource, query: string, days?: number): QueryForecast | undefined;
+  clusters(date: string, opts?: { days?: number; minSources?: number; limit?: number }): ClustersResult;
+  close(): void;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** VnExpress and its section feeds are one outlet. */
+export function outletOf(source: unknown): string {
+  return String(source ?? '').replace(/\s+-\s+.*$/, '');
+}
+
+/** Open `dir`'s observatory, counting whatever the store holds that was not counted yet. */
+export function openObservatory(dir: string, opts: { onProgress?: OnProgress } = {}): Observatory {
+  const sync = syncFromStore(dir, opts.onProgress);
+  const counts = new ObserveCounts(dir, { readOnly: true });
+  let dayDocs: DayDocs | undefined | null = null;
+  const docsOf = () => (dayDocs === null ? (dayDocs = openDayDocs(dir, counts)) : dayDocs);
+  return {
+    counts,
+    sync,
+    range() {
+      const r = counts.dayRange();
+      return r ? { first: isoOfDay(r.first), last: isoOfDay(r.last) } : undefined;
+    },
+    emerging(date, o = {}) {
+      const dd = docsOf();
+      return emergingOn(counts, date, dayOfIso(date), { ...o, dayDocs: dd ? (d) => dd.docsOn(d) : undefined });
+    },
+    attention(engine, req) {
+      return attention(engine, counts, req);
+    },
+    keyTerms(docs, o) {
+      return keyTerms(docs, counts, o);
+    },
+    forecast(engine, query, days = 7) {
+      const r = counts.dayRange();
+      if (!r) return undefined;
+      const first = Math.max(r.first, r.last - 364);
+      const tr = engine.trends({ query, interval: 'day', from: isoOfDay(first), to: isoOfDay(r.last) });
+      const y = new Float64Array(r.last - first + 1);
+      for (const b of tr.buckets) {
+        const i = dayOfIso(b.start) - first;
+        if (i >= 0 && i < y.length) y[i] = b.count;
+      }
+      const f = forecastSeries(y, { horizon: days });
+      const h = Math.min(28, y.length);
+      return {
+        query,
+        last_day: isoOfDay(r.last),
+        history: Array.from(y.subarray(y.length - h), (count, i) => ({ date: isoOfDay(r.last - h + 1 + i), count })),
+        forecast: f.points.map((p) => ({
+          date: isoOfDay(r.last + p.h),
+          mean: round1(p.mean),
+          lo80: round1(p.intervals[0].lo),
+          hi80: round1(p.intervals[0].hi),
+          lo95: round1(p.intervals[1].lo),
+          hi95: round1(p.intervals[1].hi),
+        })),
+        model: { method: 'holt-winters-weekly', alpha: f.alpha, gamma: f.gamma, intervals: 'empirical' },
+      };
+    },
+    clusters(date, o = {}) {
+      const days = o.days ?? 1;
+      const day = dayOfIso(date);
+      const docs: ClusterDoc[] = [];
+      const dd = docsOf();
+      for (let d = day - days + 1; d <= day; d++) {
+        for (const x of dd?.docsOn(d) ?? []) {
+          const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
+          docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time: parseTime(repairPublished(x).published) });
+        }
+      }
+      const dfCache = new Map<string, number>();
+      const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
+      const clusters = clusterStories(docs, { df, documents: counts.documents() })
+        .filter((c) => new Set(c.sources.map(outletOf)).size >= (o.minSources ?? 2))
+        .slice(0, o.limit ?? 20);
+      return { date, days, documents: docs.length, clusters };
+    },
+    close() {
+      if (dayDocs) dayDocs.close();
+      counts.close();
+    },
+  };
+}
