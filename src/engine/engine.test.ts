@@ -153,3 +153,37 @@ test('many small commits stay bounded by merging; results equal a single build',
     rmSync(dir2, { recursive: true, force: true });
   }
 });
+
+test('MaxScore pruning returns exactly the unpruned top k', async () => {
+  const dir = tmp();
+  try {
+    const vocab = ['là', 'của', 'có', 'và', 'người', 'năm', 'Hà', 'Nội', 'giá', 'vàng', 'bão', 'lũ', 'học', 'sinh', 'trường', 'bệnh', 'viện', 'xe', 'điện', 'cháy'];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const docs: DocInput[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const words: string[] = [];
+      const len = 5 + Math.floor(rnd() * 40);
+      // Zipf-like: early words are common, later ones rare.
+      for (let k = 0; k < len; k++) words.push(vocab[Math.floor(vocab.length * rnd() * rnd() * rnd())]);
+      docs.push({ id: `z${i}`, title: words.slice(0, 4).join(' '), text: words.join(' ') });
+    }
+    const e = await openEngine(dir, { parallel: false });
+    await e.add(docs);
+    let pruned = 0;
+    for (const q of ['là của xe điện', 'giá vàng là', 'người có bệnh viện', 'cháy xe', 'học sinh trường năm', 'của và có là cháy']) {
+      for (const limit of [1, 3, 10]) {
+        process.env.TRA_NOPRUNE = '1';
+        const full = e.search({ query: q, limit });
+        delete process.env.TRA_NOPRUNE;
+        const fast = e.search({ query: q, limit });
+        if (fast.total_exact === false) pruned++;
+        assert.deepEqual(fast.hits.map((h) => [h.id, h.score]), full.hits.map((h) => [h.id, h.score]), `${q} @${limit}`);
+      }
+    }
+    assert.ok(pruned > 0, 'pruning happened at least once');
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

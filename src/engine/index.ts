@@ -63,7 +63,9 @@ export interface Hit {
 }
 
 export interface SearchResponse {
+  /** Matching documents; a lower bound when `total_exact` is false (pruned query). */
   total: number;
+  total_exact?: boolean;
   took_ms: number;
   hits: Hit[];
   /** Matches per source and per category over the whole result set (when asked: `facets`). */
@@ -414,6 +416,7 @@ class EngineImpl implements Engine {
       hits.push(hit);
     }
     const out: SearchResponse = { total: res.total, took_ms: 0, hits };
+    if (!res.totalExact) out.total_exact = false;
     if (res.facets) {
       const list = (m: Map<string, number>) => [...m.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
       out.facets = { sources: list(res.facets.sources), categories: list(res.facets.categories) };

@@ -58,9 +58,12 @@ export function postingsStart(p: Uint8Array, pos: number): [number, number] {
   return [df, pos];
 }
 
+/** Largest accumulator value seen by the last `accumulate` calls (reset by the caller). */
+export const accState = { max: 0 };
+
 /**
- * Add the scores of one term list to `acc` (and OR `bit` into `mask` if non-zero).
- * Returns the number of postings read.
+ * Add the scores of one term list to `acc` (and OR `bit` into `mask` if non-zero). Documents
+ * whose accumulator was zero are appended to `touched` from index `nt`; returns the new count.
  */
 export function accumulate(
   seg: Segment,
@@ -71,6 +74,8 @@ export function accumulate(
   acc: Float32Array,
   mask: Uint32Array | undefined,
   bit: number,
+  touched: Int32Array,
+  nt: number,
 ): number {
   const p = seg.postings;
   const [df, start] = postingsStart(p, seg.postOff[ord]);
@@ -83,6 +88,7 @@ export function accumulate(
   const w2 = params.fieldWeight[2];
   const k1 = params.k1;
   const k1p = weight * (k1 + 1);
+  let max = accState.max;
   let doc = -1;
   for (let i = 0; i < df; i++) {
     let b = p[pos++];
@@ -134,10 +140,91 @@ export function accumulate(
       t2 += v;
     }
     const tf = w0 * t0 * n0[doc] + w1 * t1 * n1[doc] + w2 * t2 * n2[doc];
-    acc[doc] += (k1p * tf) / (k1 + tf);
+    const before = acc[doc];
+    if (before === 0) touched[nt++] = doc;
+    const v = before + (k1p * tf) / (k1 + tf);
+    acc[doc] = v;
+    if (v > max) max = v;
     if (mask !== undefined) mask[doc] |= bit;
   }
-  return df;
+  accState.max = max;
+  return nt;
+}
+
+/**
+ * MaxScore's second phase: add the list's scores only for `cands` (ascending doc numbers),
+ * jumping over whole blocks of postings with the skip table. Common words thus cost a few
+ * block decodes instead of a walk over every posting.
+ */
+export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array[], params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
+  if (nc === 0) return;
+  const p = seg.postings;
+  let pos = seg.postOff[ord];
+  const rd = (): number => {
+    let b = p[pos++];
+    let v = b & 0x7f;
+    let shift = 128;
+    while (b & 0x80) {
+      b = p[pos++];
+      v += (b & 0x7f) * shift;
+      shift *= 128;
+    }
+    return v;
+  };
+  const df = rd();
+  const nb = df > BLOCK ? Math.ceil(df / BLOCK) : 1;
+  const lastDoc = new Float64Array(nb);
+  const blockLen = new Float64Array(nb);
+  let prevLast = -1;
+  for (let b = 0; b < nb - 1; b++) {
+    prevLast += rd();
+    lastDoc[b] = prevLast;
+    blockLen[b] = rd();
+  }
+  lastDoc[nb - 1] = Infinity;
+  const dataStart = pos;
+  const blockStart = new Float64Array(nb);
+  let off = dataStart;
+  for (let b = 0; b < nb; b++) {
+    blockStart[b] = off;
+    off += blockLen[b];
+  }
+  const n0 = norms[0];
+  const n1 = norms[1];
+  const n2 = norms[2];
+  const w0 = params.fieldWeight[0];
+  const w1 = params.fieldWeight[1];
+  const w2 = params.fieldWeight[2];
+  const k1 = params.k1;
+  const k1p = weight * (k1 + 1);
+  let b = 0;
+  let ci = 0;
+  while (ci < nc && b < nb) {
+    const c = cands[ci];
+    while (b < nb && lastDoc[b] < c) b++;
+    if (b >= nb) break;
+    // Decode block b, scoring every candidate inside it.
+    pos = blockStart[b];
+    let doc = b === 0 ? -1 : lastDoc[b - 1];
+    const count = b === nb - 1 ? df - b * BLOCK : BLOCK;
+    for (let i = 0; i < count && ci < nc; i++) {
+      doc += rd();
+      const t = p[pos++];
+      let t0 = t & 3;
+      let t1 = (t >> 2) & 3;
+      let t2 = (t >> 4) & 3;
+      if (t0 === 3) t0 += rd();
+      if (t1 === 3) t1 += rd();
+      if (t2 === 3) t2 += rd();
+      while (ci < nc && cands[ci] < doc) ci++;
+      if (ci < nc && cands[ci] === doc) {
+        const tf = w0 * t0 * n0[doc] + w1 * t1 * n1[doc] + w2 * t2 * n2[doc];
+        acc[doc] += (k1p * tf) / (k1 + tf);
+        ci++;
+      }
+    }
+    b++;
+  }
 }
 
 /** Per-field tfs of `doc` in the list at `ord`, or undefined when absent (for explanations). */

@@ -12,7 +12,7 @@
  */
 import type { Segment } from './segment.ts';
 import { parseQuery, type ParsedQuery, type QueryToken } from './query.ts';
-import { accumulate, findTfs, idf, markDocs, type ScoreParams } from './scoring.ts';
+import { accumulate, accState, findTfs, idf, markDocs, scoreCandidates, type ScoreParams } from './scoring.ts';
 import { TopK } from './topk.ts';
 import { NO_DAY, dayOfDate } from './fields.ts';
 
@@ -159,6 +159,8 @@ export interface Candidate {
 
 export interface ExecResult {
   total: number;
+  /** False when pruning skipped documents: `total` is then a lower bound. */
+  totalExact: boolean;
   top: Candidate[];
   facets?: { sources: Map<string, number>; categories: Map<string, number> };
   /** Per list: idf used (for explanations). */
@@ -181,15 +183,40 @@ export function filtersOf(req: SearchRequest): Filters {
   return f;
 }
 
+// Scratch arrays shared by all queries of the process (queries run one at a time: search is
+// synchronous). The accumulator is kept all-zero between queries: each query clears what it
+// touched, which for a selective query is far less than the whole array.
 let scratchAcc = new Float32Array(0);
+let scratchTouchedArr = new Int32Array(0);
+let scratchCandArr = new Int32Array(0);
 let scratchMask = new Uint32Array(0);
 let scratchExcl = new Uint32Array(0);
 
-function scratch(n: number): Float32Array {
+function scratchAccumulator(n: number): Float32Array {
   if (scratchAcc.length < n) scratchAcc = new Float32Array(n);
-  const a = scratchAcc.subarray(0, n);
-  a.fill(0);
-  return a;
+  return scratchAcc.subarray(0, n);
+}
+
+function scratchTouched(n: number): Int32Array {
+  if (scratchTouchedArr.length < n) scratchTouchedArr = new Int32Array(n);
+  return scratchTouchedArr;
+}
+
+function scratchCands(n: number): Int32Array {
+  if (scratchCandArr.length < n) scratchCandArr = new Int32Array(Math.max(n, 1024));
+  return scratchCandArr;
+}
+
+/** The k-th best accumulated score among touched valid documents (0 if fewer than k). */
+function kthBest(acc: Float32Array, touched: Int32Array, nt: number, k: number, valid: (d: number) => boolean): number {
+  if (nt < k) return 0;
+  const top = new TopK(k);
+  for (let x = 0; x < nt; x++) {
+    const d = touched[x];
+    const s = acc[d];
+    if (s > top.threshold && valid(d)) top.push(s, 0, 0);
+  }
+  return top.size < k ? 0 : top.threshold;
 }
 
 export interface GlobalStats {
@@ -241,6 +268,7 @@ export function execute(
   });
   const top = new TopK(k);
   let total = 0;
+  let pruned = false;
   const facetSrc = new Map<string, number>();
   const facetCat = new Map<string, number>();
   const fromDay = filters.fromDay ?? -Infinity;
@@ -254,16 +282,81 @@ export function execute(
     for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) any = true;
     if (!any) continue;
     const norms = seg.norms(stats.avgLen, params.b, params.lenExp);
-    const acc = scratch(n);
+    const acc = scratchAccumulator(n);
+    const touched = scratchTouched(n);
+    let nt = 0;
     let mask: Uint32Array | undefined;
     if (cq.requiredMask) {
       if (scratchMask.length < n) scratchMask = new Uint32Array(n);
       mask = scratchMask.subarray(0, n);
       mask.fill(0);
     }
-    for (let i = 0; i < lists.length; i++) {
-      if (o[i] < 0) continue;
-      accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req);
+    const srcOk = allowed(seg.header.sources, filters.sources);
+    const catOk = allowed(seg.header.categories, filters.categories);
+    const day = seg.day;
+    const del = seg.deleted;
+    const valid = (d: number): boolean => {
+      if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) return false;
+      if (hasDate) {
+        const dd = day[d];
+        if (dd === NO_DAY || dd < fromDay || dd > toDay) return false;
+      }
+      if (srcOk !== undefined && !srcOk[seg.src[d]]) return false;
+      if (catOk !== undefined && !catOk[seg.cat[d]]) return false;
+      return true;
+    };
+    // MaxScore, term at a time: lists in decreasing order of their score bound; once the bounds
+    // of the lists left cannot lift a document that matched none so far into the top k, those
+    // lists only score the surviving candidates (with block skipping). Exact results; `total`
+    // becomes a lower bound. Off when every match must be seen (required clauses, exclusions,
+    // date sort, facets).
+    const order: number[] = [];
+    for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) order.push(i);
+    const ub = (i: number) => lists[i].weight * idfs[i] * (params.k1 + 1);
+    order.sort((a, b) => ub(b) - ub(a));
+    let rem = 0;
+    for (const i of order) rem += ub(i);
+    const canPrune = !cq.requiredMask && cq.excluded.length === 0 && !sortByDate && !wantFacets && process.env.TRA_NOPRUNE !== '1';
+    accState.max = 0;
+    // The threshold costs a pass over the touched documents: computed at most a few times, when
+    // the remaining bound has shrunk enough since the last try. An old threshold is still a
+    // valid lower bound (scores only grow), so it is reused for free.
+    let theta = 0;
+    let checks = 0;
+    let remAtCheck = Infinity;
+    let j = 0;
+    for (; j < order.length; j++) {
+      const i = order[j];
+      if (canPrune && theta !== Infinity && j > 0 && rem < accState.max && (rem < theta || (checks < 3 && rem <= 0.7 * remAtCheck))) {
+        if (rem >= theta) {
+          theta = kthBest(acc, touched, nt, k, valid);
+          checks++;
+          remAtCheck = rem;
+        }
+        if (rem < theta) {
+          // Candidates that could still reach the top k, ascending.
+          let nc = 0;
+          const cands = scratchCands(nt);
+          for (let x = 0; x < nt; x++) {
+            const d = touched[x];
+            if (acc[d] + rem >= theta && valid(d)) cands[nc++] = d;
+          }
+          // Worth it only when the candidates are few next to the postings left to read:
+          // otherwise nearly every block gets decoded anyway, at a higher cost per posting.
+          let remDf = 0;
+          for (let x = j; x < order.length; x++) remDf += seg.df(o[order[x]]);
+          if (nc * 16 < remDf) {
+            cands.subarray(0, nc).sort();
+            for (; j < order.length; j++) scoreCandidates(seg, o[order[j]], lists[order[j]].weight * idfs[order[j]], norms, params, acc, cands, nc);
+            pruned = true;
+            break;
+          }
+          checks = 3;
+          theta = Infinity; // stop trying for this segment
+        }
+      }
+      nt = accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
+      rem -= ub(i);
     }
     // Exclusions: a doc is excluded when it matches every key of some excluded unit.
     let excl: Uint32Array | undefined;
@@ -283,15 +376,15 @@ export function execute(
         for (let d = 0; d < n; d++) if ((marks[d] & full) === full) excl[d] = 1;
       }
     }
-    const srcOk = allowed(seg.header.sources, filters.sources);
-    const catOk = allowed(seg.header.categories, filters.categories);
-    const day = seg.day;
     const req = cq.requiredMask;
     const srcCounts = wantFacets ? new Uint32Array(seg.header.sources.length + 1) : undefined;
     const catCounts = wantFacets ? new Uint32Array(seg.header.categories.length + 1) : undefined;
-    const del = seg.deleted;
     const seqs = seg.seq;
-    for (let d = 0; d < n; d++) {
+    // Few touched documents: walk them; many: a linear scan is friendlier to the cache.
+    const sparse = nt < n >> 3;
+    const limit = sparse ? nt : n;
+    for (let x = 0; x < limit; x++) {
+      const d = sparse ? touched[x] : x;
       const s = acc[d];
       if (s <= 0) continue;
       if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
@@ -311,6 +404,8 @@ export function execute(
         top.push(dd === NO_DAY ? -1e9 : dd + s / (1 + s), seqs[d], si * 4294967296 + d);
       } else top.push(s, seqs[d], si * 4294967296 + d);
     }
+    if (sparse) for (let x = 0; x < nt; x++) acc[touched[x]] = 0;
+    else acc.fill(0);
     if (srcCounts) for (let i = 1; i < srcCounts.length; i++) if (srcCounts[i]) facetSrc.set(seg.header.sources[i - 1], (facetSrc.get(seg.header.sources[i - 1]) ?? 0) + srcCounts[i]);
     if (catCounts) for (let i = 1; i < catCounts.length; i++) if (catCounts[i]) facetCat.set(seg.header.categories[i - 1], (facetCat.get(seg.header.categories[i - 1]) ?? 0) + catCounts[i]);
   }
@@ -320,7 +415,7 @@ export function execute(
     const score = sortByDate ? scoreOf(segments[si], doc, cq, ords[si], idfs, params, stats) : e.key;
     return { seg: si, doc, score };
   });
-  return { total, top: out, idfs, facets: wantFacets ? { sources: facetSrc, categories: facetCat } : undefined };
+  return { total, totalExact: !pruned, top: out, idfs, facets: wantFacets ? { sources: facetSrc, categories: facetCat } : undefined };
 }
 
 function scoreOf(seg: Segment, doc: number, cq: CompiledQuery, ords: Int32Array, idfs: number[], params: ScoreParams, stats: GlobalStats): number {
