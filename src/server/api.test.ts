@@ -156,6 +156,25 @@ test('GET /api/versions lists the archived versions as `tra versions --json` doe
   assert.equal((body.versions as unknown[]).length, 2);
 });
 
+test('GET /api/emerging answers as `tra emerging --json` once the daily counts are ready', async () => {
+  let r = await json('/api/emerging?date=2025-12-01');
+  for (let i = 0; r.status === 503 && i < 100; i++) {
+    assert.match(String(r.body.message), /Đài quan sát đang đếm/);
+    await new Promise((ok) => setTimeout(ok, 100));
+    r = await json('/api/emerging?date=2025-12-01');
+  }
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, cli('emerging', '--data', s.dir, '--date', '2025-12-01', '--json'));
+  const latest = await json('/api/emerging');
+  assert.equal(latest.body.date, '2026-01-01', 'the last day with documents by default');
+  const clusters = await json('/api/clusters?date=2025-12-01');
+  assert.equal(clusters.status, 200);
+  assert.ok(Array.isArray(clusters.body.clusters));
+  const bad = await json('/api/emerging?date=hôm-nay');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'date');
+});
+
 test('the OpenAPI document describes the routes from their own schemas', async () => {
   const { status, body } = await json('/api/openapi.json');
   assert.equal(status, 200);

@@ -8,7 +8,7 @@
  *   article pages /bai/:id                                          plugins/article-pages.ts
  *   trends pages  /xu-huong                                         plugins/trends-pages.ts
  *   source pages  /nguon, /nguon/:name                              plugins/source-pages.ts
- *   observatory   /quan-sat (a placeholder until src/observe lands)  plugins/observatory-pages.ts
+ *   observatory   /quan-sat, /api/emerging, /api/clusters (src/observe) plugins/observatory-pages.ts
  *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -112,7 +112,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Tra API', version: '0.1.0', description: 'API JSON của Tra: tìm kiếm tin tức tiếng Việt, xu hướng theo thời gian, bài viết và các phiên bản.' },
-      tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'vận hành' }],
+      tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'đài quan sát' }, { name: 'vận hành' }],
     },
   });
 
@@ -121,7 +121,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(articlePages, { ctx });
   await app.register(trendsPages, { ctx });
   await app.register(sourcePages, { ctx });
-  await app.register(observatoryPages);
   await app.register(async (api) => {
     const origins = o.corsOrigins ?? [];
     if (origins.length > 0) {
@@ -129,6 +128,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     }
     await api.register(apiRoutes, { ctx });
     await api.register(suggestRoutes, { ctx });
+    await api.register(observatoryPages, { ctx });
     await api.register(openapiRoutes);
   });
   return app;

@@ -4,8 +4,17 @@
  * Routes depend on this interface only; engine-backend.ts builds it over a real data directory.
  */
 import type { Hit, Interval, SearchRequest, SearchResponse, StoredDoc, TrendsRequest, TrendsResponse } from '../engine/index.ts';
+import type { ClustersResult, EmergingResult } from '../observe/index.ts';
 
-export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse };
+export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse, EmergingResult, ClustersResult };
+
+/** The observatory's answers the pages and API use (src/observe, openObservatory). */
+export interface ObservatoryView {
+  /** First and last day with documents. */
+  range(): { first: string; last: string } | undefined;
+  emerging(date: string, limit: number): EmergingResult;
+  clusters(date: string, limit: number): ClustersResult;
+}
 export type SearchHit = Hit;
 export type StoredDocument = StoredDoc;
 export type SortOrder = 'relevance' | 'date';
@@ -53,6 +62,8 @@ export interface Backend {
   sources?(): FacetValue[] | Promise<FacetValue[]>;
   /** Every archived version of the article at `url`, oldest first. */
   versions?(url: string): ArticleVersion[] | Promise<ArticleVersion[]>;
+  /** The observatory once its daily counts are ready; undefined while they are being counted. */
+  observatory?(): ObservatoryView | undefined;
   /** False while things built at start-up (catalogue, completions) are still being built. */
   warm?(): boolean;
   close?(): void | Promise<void>;

@@ -16,6 +16,9 @@ import { SourceCatalog } from './source-catalog.ts';
 import { CompletionIndex } from './completions.ts';
 import { SearchPool } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { openObservatory, type Observatory } from '../observe/index.ts';
+import type { ObservatoryView } from './backend.ts';
 import { openArchiveDb, type ArchiveDb } from '../archive/db.ts';
 import { articleHistory } from '../archive/articles.ts';
 
@@ -89,6 +92,27 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     }
     return (articleHistory(archive, url)?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
   };
+  // The observatory's counts are caught up on a worker thread, then opened here (read-mostly).
+  let observatory: Observatory | undefined;
+  let observeError: string | undefined;
+  const counting = new Worker(new URL('./observe-worker.ts', import.meta.url), { workerData: { dataDir } });
+  counting.once('message', (m: { ok: boolean; message?: string }) => {
+    if (closed) return;
+    if (m.ok) observatory = openObservatory(dataDir);
+    else observeError = m.message;
+  });
+  counting.once('error', (e) => (observeError = e.message));
+  counting.unref();
+  const view = (): ObservatoryView | undefined => {
+    if (observeError) throw new Error(`đài quan sát không mở được: ${observeError}`);
+    const o = observatory;
+    if (!o) return undefined;
+    return {
+      range: () => o.range(),
+      emerging: (date, limit) => o.emerging(date, { limit }),
+      clusters: (date, limit) => o.clusters(date, { limit }),
+    };
+  };
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
     if (!catalog) throw new Error('máy chủ đang tắt (server shutting down)');
@@ -106,13 +130,16 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     sources: async () => (await needCatalog()).sources(),
     versions,
     warm: () => completions !== undefined,
+    observatory: view,
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
     close: async () => {
       if (closed) return;
       closed = true;
       await pool?.close();
+      await counting.terminate();
       engine.close();
       archive?.close();
+      observatory?.close();
     },
   };
 }

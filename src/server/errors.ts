@@ -122,7 +122,7 @@ ${hint ? html`<p>${hint}</p>` : ''}
 function send(reply: FastifyReply, req: FastifyRequest, body: ApiError, hint?: string): FastifyReply {
   reply.code(body.statusCode);
   if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(body);
-  const title = body.statusCode === 404 ? 'Không tìm thấy trang' : body.statusCode === 429 ? 'Quá nhiều yêu cầu' : body.statusCode >= 500 ? 'Lỗi máy chủ' : 'Yêu cầu không hợp lệ';
+  const title = body.statusCode === 404 ? 'Không tìm thấy trang' : body.statusCode === 429 ? 'Quá nhiều yêu cầu' : body.statusCode === 503 ? 'Chưa sẵn sàng' : body.statusCode >= 500 ? 'Lỗi máy chủ' : 'Yêu cầu không hợp lệ';
   return reply.type('text/html; charset=utf-8').send(errorPage(body.statusCode, title, body.message, hint));
 }
 
@@ -136,6 +136,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return send(reply, req, { statusCode: 400, error: 'Bad Request', message, ...(field ? { field } : {}) });
     }
     const status = err.statusCode ?? 500;
+    if (status === 503) {
+      reply.header('Retry-After', '60');
+      return send(reply, req, { statusCode: 503, error: 'Service Unavailable', message: err.message });
+    }
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
       return send(reply, req, { statusCode: status, error: 'Internal Server Error', message: 'Máy chủ gặp lỗi khi xử lý yêu cầu này. Hãy thử lại; nếu lỗi lặp lại, xem nhật ký máy chủ.' });

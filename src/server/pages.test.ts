@@ -116,6 +116,19 @@ test('source pages list outlets and their latest articles, newest first', async 
   await page('/nguon/Kh%C3%B4ng%20c%C3%B3', 404);
 });
 
+test('observatory page: the emerging issues of a day, with a date picker', async () => {
+  let body = await page('/quan-sat');
+  for (let i = 0; body.includes('đang đếm') && i < 100; i++) {
+    await new Promise((ok) => setTimeout(ok, 100));
+    body = await page('/quan-sat');
+  }
+  assert.match(body, /<h2 id="em-title">Vấn đề nổi lên ngày 2026-01-01<\/h2>/);
+  assert.match(body, /<input id="o-date" name="date" type="date" value="2026-01-01" min="2025-09-02" max="2026-01-01">/);
+  assert.match(body, /<a href="\/quan-sat\?date=2025-12-31">‹ ngày trước<\/a>/);
+  const other = await page('/quan-sat?date=2025-12-01');
+  assert.match(other, /Vấn đề nổi lên ngày 2025-12-01/);
+});
+
 test('bad page input is a Vietnamese 400 page; an empty query goes home', async () => {
   const bad = await page('/tim-kiem?q=a&from=hôm-qua', 400);
   assert.match(bad, /Yêu cầu không hợp lệ/);
