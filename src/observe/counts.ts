@@ -8,7 +8,7 @@
  *
  * Schema:
  *   meta(key PRIMARY KEY, value)                 'version' (COUNTS_VERSION), 'store_seq' (last store row read)
- *   terms(id INTEGER PRIMARY KEY, term TEXT UNIQUE, df INTEGER)   df = documents overall
+ *   terms(id INTEGER PRIMARY KEY, term TEXT, df INTEGER) + unique index (term)   df = documents overall
  *   counts(day, term, n, PRIMARY KEY(day, term)) WITHOUT ROWID   + index (term, day, n): a series
  *     (day-major, so counting documents in date order appends; the term index is built once
  *     after a bulk load, which is far cheaper than keeping it up to date row by row)
@@ -30,7 +30,7 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 3;
+export const COUNTS_VERSION = 4;
 const DAY_MS = 86_400_000;
 const VN_OFFSET = 7 * 3_600_000;
 
@@ -81,6 +81,11 @@ export class ObserveCounts {
   private db: DatabaseSync;
   private termIds = new Map<string, number>();
   private nextTermId: number;
+  /**
+   * During a bulk load into an empty table: every term id is in `termIds` (no lookups), and
+   * document frequencies are summed here and written by `endBulk`.
+   */
+  private bulk: { df: Map<number, number> } | undefined;
   private st: Record<string, StatementSync> = {};
 
   constructor(dir: string, opts: { readOnly?: boolean } = {}) {
@@ -92,14 +97,19 @@ export class ObserveCounts {
       this.db.exec('PRAGMA journal_mode=WAL');
       this.db.exec('PRAGMA synchronous=NORMAL');
       this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS terms(id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS terms(id INTEGER PRIMARY KEY, term TEXT NOT NULL, df INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS counts(day INTEGER NOT NULL, term INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(day, term)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n);
         CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS source_days(source TEXT NOT NULL, day INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY(source, day)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);
         CREATE INDEX IF NOT EXISTS seen_by_day ON seen(day);`);
+      // The secondary indexes, unless a bulk load was cut short (the table is then dropped and
+      // rebuilt by the next sync, and may hold what the unique index would refuse).
+      if (this.getMeta('bulk') === undefined) {
+        this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS terms_by_term ON terms(term);
+          CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n);`);
+      }
       if (this.getMeta('version') === undefined) this.setMeta('version', COUNTS_VERSION);
     }
     this.db.exec('PRAGMA cache_size=-64000');
@@ -127,13 +137,19 @@ export class ObserveCounts {
   private termId(term: string, create: boolean): number | undefined {
     let id = this.termIds.get(term);
     if (id !== undefined) return id;
+    if (this.bulk && create) {
+      id = this.nextTermId++;
+      this.prep('insTerm', 'INSERT INTO terms(id, term, df) VALUES (?, ?, 0)').run(id, term);
+      this.termIds.set(term, id);
+      return id;
+    }
     const r = this.prep('termId', 'SELECT id FROM terms WHERE term=?').get(term) as { id: number } | undefined;
     if (r) id = r.id;
     else if (create) {
       id = this.nextTermId++;
       this.prep('insTerm', 'INSERT INTO terms(id, term, df) VALUES (?, ?, 0)').run(id, term);
     } else return undefined;
-    if (this.termIds.size > 2_000_000) this.termIds.clear();
+    if (this.termIds.size > 2_000_000 && !this.bulk) this.termIds.clear();
     this.termIds.set(term, id);
     return id;
   }
@@ -182,8 +198,13 @@ export class ObserveCounts {
       }
       const upCount = this.prep('upCount', 'INSERT INTO counts(term, day, n) VALUES (?, ?, ?) ON CONFLICT(day, term) DO UPDATE SET n = n + excluded.n');
       for (const [k, n] of agg) upCount.run(Math.floor(k / PACK), k % PACK, n);
-      const upDf = this.prep('upDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
-      for (const [id, n] of df) upDf.run(n, id);
+      if (this.bulk) {
+        const all = this.bulk.df;
+        for (const [id, n] of df) all.set(id, (all.get(id) ?? 0) + n);
+      } else {
+        const upDf = this.prep('upDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
+        for (const [id, n] of df) upDf.run(n, id);
+      }
       const upDay = this.prep('upDay', 'INSERT INTO days(day, docs) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET docs = docs + excluded.docs');
       for (const [d, n] of dayDocs) upDay.run(d, n);
       const upSrc = this.prep('upSrc', 'INSERT INTO source_days(source, day, docs) VALUES (?, ?, ?) ON CONFLICT(source, day) DO UPDATE SET docs = docs + excluded.docs');
@@ -208,15 +229,39 @@ export class ObserveCounts {
    * `endBulk`, one sort instead of millions of random B-tree updates).
    */
   beginBulk(): void {
+    // Marked in the file: a load cut short (a crash, a kill) is found by `bulkUnfinished` and redone.
+    this.setMeta('bulk', 1);
     this.db.exec('DROP INDEX IF EXISTS counts_by_term');
+    this.db.exec('DROP INDEX IF EXISTS terms_by_term');
     this.db.exec('PRAGMA cache_size=-200000');
     // The table is derived: a build cut short by a crash is redone, so no fsync per batch.
     this.db.exec('PRAGMA synchronous=OFF');
+    this.bulk = { df: new Map() };
   }
   endBulk(): void {
-    this.db.exec('CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n)');
+    const bulk = this.bulk;
+    this.bulk = undefined;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (bulk) {
+        const upDf = this.prep('setDf', 'UPDATE terms SET df = ? WHERE id = ?');
+        for (const [id, n] of bulk.df) upDf.run(n, id);
+      }
+      this.db.exec('CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n)');
+      this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS terms_by_term ON terms(term)');
+      this.prep('delMeta', 'DELETE FROM meta WHERE key=?').run('bulk');
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
     this.db.exec('PRAGMA cache_size=-64000');
     this.db.exec('PRAGMA synchronous=NORMAL');
+  }
+
+  /** True when a bulk load began and never finished: the table must be rebuilt. */
+  bulkUnfinished(): boolean {
+    return this.getMeta('bulk') !== undefined;
   }
 
   /** True when the table holds no document yet. */

@@ -110,6 +110,21 @@ test('sync is incremental, counts an article once across URL forms, rebuilds aft
     r = syncFromStore(dir);
     assert.equal(r.rebuilt, true);
     assert.equal(r.counted, 2);
+    // A first load cut short (the process killed between batches) is redone, not continued.
+    const k = new ObserveCounts(dir);
+    k.setMeta('version', -1);
+    k.close();
+    const half = new ObserveCounts(dir);
+    half.beginBulk();
+    half.add([{ doc: { id: 'z', title: 'Phong Châu', published: '2025-09-30T08:00:00+07:00' } }], 1);
+    half.close();
+    r = syncFromStore(dir);
+    assert.equal(r.rebuilt, true);
+    c = new ObserveCounts(dir, { readOnly: true });
+    assert.equal(c.series('phong châu', dayOfIso('2025-09-30'), dayOfIso('2025-09-30'))[0], 1);
+    assert.equal(c.documentFrequency('phong châu'), 1);
+    assert.equal(c.documents(), 2);
+    c.close();
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * since the table keeps counts, not documents, a tomb over a counted row cannot be subtracted,
  * and the table is rebuilt from scratch instead (a full rebuild of a year of news takes well under
  * a minute; replacements are rare in a news archive). So is a table counted by another version of
- * the term rules (COUNTS_VERSION).
+ * the term rules (COUNTS_VERSION), and a first load that was cut short (`bulkUnfinished`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
   try {
     let counts = new ObserveCounts(dir);
     let last = Number(counts.getMeta('store_seq') ?? 0);
-    const stale = Number(counts.getMeta('version')) !== COUNTS_VERSION;
+    const stale = Number(counts.getMeta('version')) !== COUNTS_VERSION || counts.bulkUnfinished();
     if (stale || (last > 0 && store.tombsAfter(last).some((t) => counts.countedSeq(t.old)))) {
       counts.close();
       dropObserveCounts(dir);
@@ -81,7 +81,12 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
  * the same path as the store. For evaluations on raw collections and for tests.
  */
 export async function addJsonlFiles(dir: string, files: string[], onProgress?: OnProgress): Promise<AddResult> {
-  const counts = new ObserveCounts(dir);
+  let counts = new ObserveCounts(dir);
+  if (counts.bulkUnfinished()) {
+    counts.close();
+    dropObserveCounts(dir);
+    counts = new ObserveCounts(dir);
+  }
   const res: AddResult = { counted: 0, duplicates: 0, undated: 0 };
   let batch: { doc: ObservedDoc }[] = [];
   let done = 0;
