@@ -120,7 +120,7 @@ export interface Engine {
   weights: QueryWeights;
 }
 
-const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 384) * 1024 * 1024;
+const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 const BATCH = 1000;
 

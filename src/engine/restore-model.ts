@@ -66,13 +66,12 @@ export function collectCounts(segments: Segment[]): { unigrams: Map<string, numb
 
 export class RestoreModel {
   private readonly file: string;
-  private readonly readOnly: boolean;
   private model: AccentRestorer | undefined;
   private modelDocs = -1;
 
   constructor(indexDir: string, readOnly: boolean) {
     this.file = path.join(indexDir, 'restore.bin');
-    this.readOnly = readOnly;
+    void readOnly;
   }
 
   private docsOf(segments: Segment[]): number {
@@ -109,7 +108,9 @@ export class RestoreModel {
     const { unigrams, bigrams } = collectCounts(segments);
     this.model = AccentRestorer.fromCounts(unigrams, bigrams);
     this.modelDocs = current;
-    if (!this.readOnly) {
+    // Written even by read-only engines: it is a cache beside the index, not index data, and
+    // a search process that built it should spare the next one the cost.
+    {
       try {
         const head = Buffer.from(JSON.stringify({ docs: current, generation }), 'utf8');
         const len = Buffer.alloc(4);
