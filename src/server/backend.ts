@@ -11,9 +11,9 @@ export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, Trend
 /** The observatory's answers the pages and API use (src/observe, openObservatory). */
 export interface ObservatoryView {
   /** First and last day with documents. */
-  range(): { first: string; last: string } | undefined;
-  emerging(date: string, limit: number): EmergingResult;
-  clusters(date: string, limit: number): ClustersResult;
+  range(): Promise<{ first: string; last: string } | undefined>;
+  emerging(date: string, limit: number): Promise<EmergingResult>;
+  clusters(date: string, limit: number): Promise<ClustersResult>;
 }
 export type SearchHit = Hit;
 export type StoredDocument = StoredDoc;

@@ -17,8 +17,8 @@ import { CompletionIndex } from './completions.ts';
 import { SearchPool } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { openObservatory, type Observatory } from '../observe/index.ts';
 import type { ObservatoryView } from './backend.ts';
+import type { ObserveCall, ObserveReply, ObserveRequest } from './observe-worker.ts';
 import { openArchiveDb, type ArchiveDb } from '../archive/db.ts';
 import { articleHistory } from '../archive/articles.ts';
 
@@ -92,26 +92,58 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     }
     return (articleHistory(archive, url)?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
   };
-  // The observatory's counts are caught up on a worker thread, then opened here (read-mostly).
-  let observatory: Observatory | undefined;
+  // The observatory lives on a worker thread (observe-worker.ts): counting and a day's answers
+  // are too slow for the thread that serves requests.
+  let observeReady = false;
   let observeError: string | undefined;
-  const counting = new Worker(new URL('./observe-worker.ts', import.meta.url), { workerData: { dataDir } });
-  counting.once('message', (m: { ok: boolean; message?: string }) => {
-    if (closed) return;
-    if (m.ok) observatory = openObservatory(dataDir);
-    else observeError = m.message;
+  const observing = new Worker(new URL('./observe-worker.ts', import.meta.url), { workerData: { dataDir } });
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextCall = 1;
+  observing.on('message', (m: ObserveReply) => {
+    if (m.id === 0) {
+      if (m.ok) observeReady = true;
+      else observeError = m.message;
+      return;
+    }
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.ok) w.resolve(m.value);
+    else w.reject(new Error(m.message));
   });
-  counting.once('error', (e) => (observeError = e.message));
-  counting.unref();
+  observing.on('error', (e) => {
+    observeError = e.message;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  });
+  observing.unref();
+  const ask = <T>(call: ObserveRequest): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextCall++;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      observing.postMessage({ ...call, id } as ObserveCall);
+    });
+  // A day's answers do not change while the server runs (it serves a snapshot): keep the recent ones.
+  const answers = new Map<string, Promise<unknown>>();
+  const cached = <T>(req: ObserveRequest): Promise<T> => {
+    const key = JSON.stringify(req);
+    let p = answers.get(key);
+    if (!p) {
+      p = ask<T>(req);
+      p.catch(() => answers.delete(key));
+      answers.set(key, p);
+      if (answers.size > 200) answers.delete(answers.keys().next().value as string);
+    }
+    return p as Promise<T>;
+  };
+  const observatoryView: ObservatoryView = {
+    range: () => cached({ method: 'range' }),
+    emerging: (date, limit) => cached({ method: 'emerging', date, limit }),
+    clusters: (date, limit) => cached({ method: 'clusters', date, limit }),
+  };
   const view = (): ObservatoryView | undefined => {
     if (observeError) throw new Error(`đài quan sát không mở được: ${observeError}`);
-    const o = observatory;
-    if (!o) return undefined;
-    return {
-      range: () => o.range(),
-      emerging: (date, limit) => o.emerging(date, { limit }),
-      clusters: (date, limit) => o.clusters(date, { limit }),
-    };
+    return observeReady ? observatoryView : undefined;
   };
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
@@ -136,10 +168,9 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
       if (closed) return;
       closed = true;
       await pool?.close();
-      await counting.terminate();
+      await observing.terminate();
       engine.close();
       archive?.close();
-      observatory?.close();
     },
   };
 }

@@ -41,12 +41,11 @@ function dateForm(date: string, range: { first: string; last: string }): SafeHtm
 </form>`;
 }
 
-function body(o: ObservatoryView, requested: string | undefined): SafeHtml {
-  const range = o.range();
+async function body(o: ObservatoryView, requested: string | undefined): Promise<SafeHtml> {
+  const range = await o.range();
   if (!range) return html`<p>Chưa có bài nào có ngày đăng để quan sát. Hãy lập chỉ mục bằng <code>tra index</code> hoặc thu thập bằng <code>tra crawl</code>.</p>`;
   const date = requested ?? range.last;
-  const em = o.emerging(date, 20);
-  const cl = o.clusters(date, 12);
+  const [em, cl] = await Promise.all([o.emerging(date, 20), o.clusters(date, 12)]);
   const inRange = date >= range.first && date <= range.last;
   return html`${dateForm(date, range)}
 <p class="note">Dữ liệu từ ${range.first} đến ${range.last}. ${date > range.first ? html`<a href="${link('/quan-sat', { date: shiftDay(date, -1) })}">‹ ngày trước</a>` : ''} ${date < range.last ? html`<a href="${link('/quan-sat', { date: shiftDay(date, 1) })}">ngày sau ›</a>` : ''}</p>
@@ -79,7 +78,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     const { date } = req.query as { date?: string };
     const o = viewOf(ctx);
     const content = o
-      ? body(o, date || undefined)
+      ? await body(o, date || undefined)
       : html`<p role="status">${new NotReady().message}</p><p class="note">Trong lúc chờ, hãy xem <a href="/xu-huong">xu hướng</a> của bất kỳ từ khoá nào theo thời gian.</p>`;
     return reply.type('text/html; charset=utf-8').send(page({
       title: 'Đài quan sát — Tra',
@@ -113,7 +112,7 @@ ${content}`,
     const { date, limit } = req.query as { date?: string; limit: number };
     const o = viewOf(ctx);
     if (!o) throw new NotReady();
-    const day = date ?? o.range()?.last;
+    const day = date ?? (await o.range())?.last;
     return day ? o.emerging(day, limit) : { date: '', items: [] };
   });
 
@@ -128,7 +127,7 @@ ${content}`,
     const { date, limit } = req.query as { date?: string; limit: number };
     const o = viewOf(ctx);
     if (!o) throw new NotReady();
-    const day = date ?? o.range()?.last;
+    const day = date ?? (await o.range())?.last;
     return day ? o.clusters(day, limit) : { date: '', days: 1, documents: 0, clusters: [] };
   });
 }
