@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ObserveCounts, dayOfIso } from './counts.ts';
-import { AlertStore, verifySignature, backoffMs, MAX_ATTEMPTS } from './alerts.ts';
+import { AlertStore, verifySignature, backoffMs, MAX_ATTEMPTS, toServerSentEvent } from './alerts.ts';
 import { syntheticNews, fakeEngine } from './test-fixtures.ts';
 
 const START = '2025-06-02';
@@ -93,6 +93,12 @@ test('threshold alert: once per episode, signed webhook, retried after a failure
     const lastSeen = Math.max(...events.map((x) => x.id));
     assert.deepEqual(store.eventsSince(lastSeen).map((x) => x.id), laterAll.map((x) => x.id));
     assert.equal(store.eventsSince(0).length, events.length + laterAll.length);
+    // As a server-sent event: id for Last-Event-ID, one data line, no delivery internals.
+    const sse = toServerSentEvent(later[0]);
+    assert.match(sse, new RegExp(`^id: ${later[0].id}\nevent: alert-start\ndata: [{].*[}]\n\n$`));
+    const data = JSON.parse(sse.split('\n')[2].slice(6));
+    assert.equal(data.day, '2025-07-09');
+    assert.equal(data.delivered, undefined);
     store.close();
     counts.close();
   } finally {

@@ -80,6 +80,15 @@ export function backoffMs(attempts: number): number {
   return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * One event in the text/event-stream format (server-sent events): the id lets a client resume
+ * with `Last-Event-ID`, which `AlertStore.eventsSince` serves.
+ */
+export function toServerSentEvent(e: AlertEvent): string {
+  const { viaWebhook: _v, delivered: _d, attempts: _a, lastError: _l, ...data } = e;
+  return `id: ${e.id}\nevent: alert-${e.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 /** The signature header value for `body` sent at `timestamp` (seconds). */
 export function signPayload(secret: string, timestamp: number, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
