@@ -7,7 +7,6 @@
  */
 import { setImmediate as nextTick } from 'node:timers/promises';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { openEngine, type Engine } from '../engine/index.ts';
 import { DocStore, type StoredDoc } from '../store/store.ts';
 import type { ArticleVersion, Backend } from './backend.ts';
@@ -19,8 +18,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ObservatoryView } from './backend.ts';
 import type { ObserveCall, ObserveReply, ObserveRequest } from './observe-worker.ts';
-import { openArchiveDb, type ArchiveDb } from '../archive/db.ts';
-import { articleHistory } from '../archive/articles.ts';
+import { versionsOf } from '../archive/index.ts';
 
 export interface EngineBackend extends Backend {
   readonly engine: Engine;
@@ -83,15 +81,9 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   })();
   // A failure is reported by the calls that need the catalogue; do not crash the server.
   ready.catch(() => {});
-  // The archive (DIR/archive.sqlite) appears when something is crawled; open it when it exists.
-  let archive: ArchiveDb | undefined;
-  const versions = (url: string): ArticleVersion[] => {
-    if (!archive) {
-      if (!existsSync(path.join(dataDir, 'archive.sqlite'))) return [];
-      archive = openArchiveDb(dataDir);
-    }
-    return (articleHistory(archive, url)?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
-  };
+  // The archive (DIR/archive.sqlite) appears when something is crawled (src/archive's public API).
+  const versions = (url: string): ArticleVersion[] =>
+    (versionsOf(dataDir, url, { diff: false })?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
   // The observatory lives on a worker thread (observe-worker.ts): counting and a day's answers
   // are too slow for the thread that serves requests.
   let observeReady = false;
@@ -170,7 +162,6 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
       await pool?.close();
       await observing.terminate();
       engine.close();
-      archive?.close();
     },
   };
 }
