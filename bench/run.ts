@@ -524,6 +524,32 @@ async function partTrends(o: Options, rep: Report): Promise<void> {
     in_process_ms_runs: inproc,
     target_ms: 50,
   };
+  // Cold start of one search process on the same index (issue 3: "a process answering its first
+  // query on 150k documents starts in well under a second"), beside the bare start of Node.
+  const coldWall: number[] = [];
+  const coldTook: number[] = [];
+  const nodeWall: number[] = [];
+  const node = existsSync(NODE24) ? NODE24 : 'node';
+  for (let i = 0; i < n; i++) {
+    const out = join(logs, 'search1.out');
+    const err = join(logs, 'search1.err');
+    const r = await run(['sh', '-c', `exec ${o.traCmd} search --data ${shq(index)} --limit 10 --json ${shq(query)}`], { cwd: REPO, env, out, err, timeoutS: 600 });
+    if (r.rc !== 0) {
+      rep.failures.push({ step: 'tra search (one query)', why: `rc=${r.rc}: ${tail(err, 400)}` });
+      break;
+    }
+    coldWall.push(r.wall_s * 1000);
+    const a = jsonLines(out).at(-1);
+    const ms = a ? inProcessMs(a) : undefined;
+    if (ms !== undefined) coldTook.push(ms);
+    const z = await run([node, '-e', '0'], { cwd: REPO, env, out: join(logs, 'node0.out'), err: join(logs, 'node0.err'), timeoutS: 60 });
+    nodeWall.push(z.wall_s * 1000);
+  }
+  if (coldWall.length) {
+    rep.trends.search_one_query_wall_ms_median = +median(coldWall).toFixed(1);
+    rep.trends.search_one_query_took_ms_median = coldTook.length ? +median(coldTook).toFixed(2) : null;
+    rep.trends.node_start_wall_ms_median = +median(nodeWall).toFixed(1);
+  }
   log(`trends: wall median ${median(wall).toFixed(0)} ms${inproc.length ? `, in-process ${median(inproc).toFixed(1)} ms` : ''}`);
 }
 
@@ -716,6 +742,11 @@ function markdown(rep: Report): string {
     out.push(`Median of ${String(t.runs)} runs: wall clock ${f(t.wall_ms_median, 1)} ms (process start included), ` +
       `in-process ${t.in_process_ms_median === null ? 'not reported by tra' : `${f(t.in_process_ms_median)} ms`}; ` +
       `total ${String(t.total)} documents in ${String(t.buckets)} day buckets (${String(t.first_bucket)} → ${String(t.last_bucket)}). Target < 50 ms.`);
+    if (num(t.search_one_query_wall_ms_median) !== undefined) {
+      out.push('');
+      out.push(`Cold start: one \`tra search --json "Hà Nội"\` process on the same index takes ${f(t.search_one_query_wall_ms_median, 1)} ms wall clock ` +
+        `(query ${f(t.search_one_query_took_ms_median)} ms inside); a bare \`node -e 0\` takes ${f(t.node_start_wall_ms_median, 1)} ms here.`);
+    }
     out.push('');
   }
   if (rep.analyzer) {
