@@ -36,6 +36,10 @@ test('tra emerging --json follows the contract', () => {
     }
     assert.match(j.items[0].label, /động đất|kon tum/i);
     for (let i = 1; i < j.items.length; i++) assert.ok(j.items[i - 1].score >= j.items[i].score);
+    // Without --date: the last day with documents (2025-07-11 here).
+    const last = tra(['emerging', '--data', dir, '--json']);
+    assert.equal(last.code, 0, last.err);
+    assert.equal(JSON.parse(last.out).date, '2025-07-11');
     // A day without documents: empty list, exit 0.
     const empty = tra(['emerging', '--data', dir, '--date', '2031-01-01', '--json']);
     assert.equal(empty.code, 0, empty.err);

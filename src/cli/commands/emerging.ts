@@ -1,6 +1,7 @@
 /**
  * `tra emerging --data DIR --date YYYY-MM-DD [--limit K] [--json]`: the words and phrases whose
  * attention on that day rises furthest above their own baseline (contract: ../shared/CONTRACT.md).
+ * Without --date (an extension), the last day with documents.
  * Catches the observatory's daily counts up with the store first (src/observe/sync.ts).
  */
 import type { Command } from 'commander';
@@ -35,22 +36,26 @@ export function register(program: Command): void {
     .command('emerging')
     .description('vấn đề nổi lên trong một ngày: các từ, cụm từ tăng vọt so với mức nền của chính chúng')
     .requiredOption('--data <dir>', 'thư mục dữ liệu')
-    .requiredOption('--date <date>', 'ngày cần xem, YYYY-MM-DD (giờ Việt Nam)')
+    .option('--date <date>', 'ngày cần xem, YYYY-MM-DD (giờ Việt Nam); mặc định: ngày cuối có dữ liệu')
     .option('--limit <k>', 'số mục tối đa', '20')
     .option('--min-count <n>', 'số tài liệu tối thiểu trong ngày của một từ', '3')
     .option('--min-score <z>', 'điểm tối thiểu (số độ lệch chuẩn trên mức nền)', '4')
     .option('--json', 'in kết quả dạng JSON')
-    .action((o: { data: string; date: string; limit?: string; minCount?: string; minScore?: string; json?: boolean }) => {
-      const day = dayOfIso(o.date);
-      if (!Number.isFinite(day) || isoOfDay(day) !== o.date) throw new UserError(`--date: ngày không hợp lệ "${o.date}" (expected YYYY-MM-DD, e.g. 2025-09-02)`);
+    .action((o: { data: string; date?: string; limit?: string; minCount?: string; minScore?: string; json?: boolean }) => {
+      if (o.date !== undefined) {
+        const day = dayOfIso(o.date);
+        if (!Number.isFinite(day) || isoOfDay(day) !== o.date) throw new UserError(`--date: ngày không hợp lệ "${o.date}" (expected YYYY-MM-DD, e.g. 2025-09-02)`);
+      }
       const limit = intOpt(o.limit, 'limit', 20, 1);
       const minCount = intOpt(o.minCount, 'min-count', 3, 1);
       const minScore = Number(o.minScore ?? '4');
       if (!Number.isFinite(minScore)) throw new UserError(`--min-score phải là một số (got "${o.minScore}")`);
       const obs = openObs(o.data);
       try {
+        const date = o.date ?? obs.range()?.last;
+        if (date === undefined) throw new UserError(`${o.data}: chưa có tài liệu có ngày đăng nào; hãy chỉ rõ --date hoặc đưa vào tài liệu có trường "published"`);
         const t0 = performance.now();
-        const res = obs.emerging(o.date, { limit, minCount, minScore });
+        const res = obs.emerging(date, { limit, minCount, minScore });
         const took = Math.round(performance.now() - t0);
         if (o.json) {
           process.stdout.write(JSON.stringify(res) + '\n');
@@ -58,12 +63,12 @@ export function register(program: Command): void {
         }
         const range = obs.range();
         const lines: string[] = [];
-        if (!range || o.date < range.first || o.date > range.last) {
-          lines.push(`Không có tài liệu nào ngày ${o.date}` + (range ? ` (dữ liệu có từ ${range.first} đến ${range.last})` : ''));
+        if (!range || date < range.first || date > range.last) {
+          lines.push(`Không có tài liệu nào ngày ${date}` + (range ? ` (dữ liệu có từ ${range.first} đến ${range.last})` : ''));
         } else if (res.items.length === 0) {
-          lines.push(`Ngày ${o.date}: không có từ nào nổi lên rõ rệt (thử --min-score thấp hơn)`);
+          lines.push(`Ngày ${date}: không có từ nào nổi lên rõ rệt (thử --min-score thấp hơn)`);
         } else {
-          lines.push(`Vấn đề nổi lên ngày ${o.date} (${took} ms):`);
+          lines.push(`Vấn đề nổi lên ngày ${date} (${took} ms):`);
           lines.push('  điểm   bài  nền    nhãn');
           for (const it of res.items) lines.push(`${it.score.toFixed(1).padStart(6)} ${String(it.count).padStart(5)} ${it.baseline.toFixed(1).padStart(5)}  ${it.label}`);
         }
