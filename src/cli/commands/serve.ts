@@ -69,6 +69,8 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
     await running.closed;
   } catch (err) {
     if (err instanceof ListenError) throw new UserError(err.message);
+    // The engine's own errors about the data directory say what to do next: one line, no stack.
+    if (err instanceof Error && err.name === 'EngineError') throw new UserError(err.message);
     throw err;
   }
 }
