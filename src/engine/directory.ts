@@ -7,6 +7,7 @@
  */
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, readdirSync, unlinkSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { EngineError } from './errors.ts';
 
 export interface SegmentEntry {
   /** File name of the segment (seg-NNNNNN.tseg). */
@@ -42,9 +43,9 @@ export function readManifest(dir: string): Manifest {
   try {
     m = JSON.parse(readFileSync(p, 'utf8')) as Manifest;
   } catch (e) {
-    throw new Error(`${p}: manifest hỏng (corrupt manifest: ${(e as Error).message}); chạy "tra reindex" để dựng lại chỉ mục từ kho`, { cause: e });
+    throw new EngineError(`${p}: manifest hỏng (corrupt manifest: ${(e as Error).message}); chạy "tra reindex" để dựng lại chỉ mục từ kho`, { cause: e });
   }
-  if (m.format !== 1 || !Array.isArray(m.segments)) throw new Error(`${p}: định dạng manifest không hỗ trợ (unsupported format ${String(m.format)})`);
+  if (m.format !== 1 || !Array.isArray(m.segments)) throw new EngineError(`${p}: định dạng manifest không hỗ trợ (unsupported format ${String(m.format)})`);
   return m;
 }
 

@@ -25,6 +25,8 @@ import { compileQuery, execute, explainDoc, filtersOf, globalStats, ordsFor, DEF
 import { makeSnippet, matcherFor, highlightsIn } from './highlight.ts';
 import { trends as trendsOf, type TrendsRequest, type TrendsResponse } from './trends.ts';
 import { mergeSegments } from './merge.ts';
+import { EngineError } from './errors.ts';
+export { EngineError } from './errors.ts';
 import { RestoreModel } from './restore-model.ts';
 import { LocalBuilder, WorkerBuilder, type AnyBuilder, type Built } from './parallel-builder.ts';
 
@@ -133,7 +135,7 @@ class EngineImpl implements Engine {
   private readonly indexDir: string;
   private readonly readOnly: boolean;
   private readonly store: DocStore;
-  private manifest: Manifest;
+  private manifest: Manifest = { format: 1, generation: 0, seq: 0, segments: [] };
   private segments: Segment[] = [];
   private entries: SegmentEntry[] = [];
   /** Segments whose deletion bitmap changed since the last commit. */
@@ -155,15 +157,26 @@ class EngineImpl implements Engine {
     this.params = opts.params ?? structuredClone(DEFAULT_PARAMS);
     this.weights = opts.weights ?? { ...DEFAULT_WEIGHTS };
     if (this.readOnly) {
-      if (!existsSync(path.join(dataDir, 'store.sqlite'))) throw new Error(`${dataDir}: không có dữ liệu (no store.sqlite); hãy chạy "tra index --data ${dataDir} FILE..." trước`);
+      if (!existsSync(path.join(dataDir, 'store.sqlite'))) throw new EngineError(`${dataDir}: không có dữ liệu (no store.sqlite); hãy chạy "tra index --data ${dataDir} FILE..." trước`);
     } else {
       ensureDir(this.indexDir);
     }
     this.store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: this.readOnly });
-    this.manifest = readManifest(this.indexDir);
-    for (const e of this.manifest.segments) this.loadSegment(e);
-    if (!this.readOnly) collectGarbage(this.indexDir, this.manifest);
     this.restoreModel = new RestoreModel(this.indexDir, this.readOnly);
+    try {
+      this.manifest = readManifest(this.indexDir);
+      for (const e of this.manifest.segments) this.loadSegment(e);
+    } catch (e) {
+      // The index is derived data: a writer rebuilds an unreadable one (older format, damaged
+      // file) from the store; a reader says what to do.
+      const why = (e as Error).message;
+      if (this.readOnly) throw new EngineError(`${this.indexDir}: chỉ mục không đọc được (unreadable index: ${why}); hãy chạy "tra reindex --data ${dataDir}"`, { cause: e });
+      this.segments = [];
+      this.entries = [];
+      this.manifest = { format: 1, generation: Date.now(), seq: 0, segments: [] };
+      writeManifest(this.indexDir, this.manifest);
+    }
+    if (!this.readOnly) collectGarbage(this.indexDir, this.manifest);
     this.catchUp();
   }
 
@@ -339,7 +352,7 @@ class EngineImpl implements Engine {
     };
     try {
       for await (const doc of docs as AsyncIterable<DocInput>) {
-        if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new Error('document without a string "id"');
+        if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new EngineError('tài liệu thiếu "id" (document without a string id)');
         batch.push(doc as StoredDoc);
         if (batch.length >= BATCH) await flushBatch();
       }
@@ -385,7 +398,7 @@ class EngineImpl implements Engine {
     const cq = compileQuery(req.query, this.weights, (text) => this.restoreModel.restore(text, this.segments, this.manifest.generation), (p) => this.expand(p));
     const limit = Math.max(0, req.limit ?? 10);
     const offset = Math.max(0, req.offset ?? 0);
-    if (cq.lists.length === 0) return { total: 0, took_ms: performance.now() - t0, hits: [] };
+    if (cq.lists.length === 0) return { total: 0, took_ms: Math.round((performance.now() - t0) * 1000) / 1000, hits: [] };
     const res = execute(this.segments, cq, this.params, filtersOf(req), offset + limit, req.sort === 'date', req.facets ?? false);
     const stats = req.explain ? globalStats(this.segments) : undefined;
     const wantStored = req.stored ?? true;

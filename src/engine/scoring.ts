@@ -50,12 +50,57 @@ export function postingsStart(p: Uint8Array, pos: number): [number, number] {
     shift *= 128;
   }
   if (df > BLOCK) {
-    const entries = 2 * (Math.ceil(df / BLOCK) - 1);
+    const nb = Math.ceil(df / BLOCK);
+    const entries = 2 * (nb - 1) + 6 * nb;
     for (let i = 0; i < entries; i++) {
       while (p[pos++] & 0x80);
     }
   }
   return [df, pos];
+}
+
+/**
+ * Upper bound of one list's BM25F saturation term over all its documents, from the block maxima
+ * (per field: largest tf, shortest length); Infinity for short lists (no skip table) or a
+ * capped tf. Multiply by weight · idf · (k1 + 1) / ... as in accumulate: returned as the bound of
+ * tf~ · (k1+1) / (k1 + tf~).
+ */
+export function listBound(seg: Segment, ord: number, params: ScoreParams, avg: number[]): number {
+  const p = seg.postings;
+  let pos = seg.postOff[ord];
+  const rd = (): number => {
+    let b = p[pos++];
+    let v = b & 0x7f;
+    let shift = 128;
+    while (b & 0x80) {
+      b = p[pos++];
+      v += (b & 0x7f) * shift;
+      shift *= 128;
+    }
+    return v;
+  };
+  const df = rd();
+  if (df <= BLOCK) return params.k1 + 1;
+  const nb = Math.ceil(df / BLOCK);
+  let best = 0;
+  for (let b = 0; b < nb; b++) {
+    if (b < nb - 1) {
+      rd();
+      rd();
+    }
+    let tf = 0;
+    for (let f = 0; f < 3; f++) {
+      const mt = rd();
+      const ml = rd();
+      if (mt === 0) continue;
+      if (mt >= 255) return params.k1 + 1;
+      const bf = params.b[f];
+      const norm = 1 / (1 - bf + bf * Math.pow(ml / (avg[f] || 1), params.lenExp));
+      tf += params.fieldWeight[f] * mt * norm;
+    }
+    if (tf > best) best = tf;
+  }
+  return (best * (params.k1 + 1)) / (params.k1 + best);
 }
 
 /** Largest accumulator value seen by the last `accumulate` calls (reset by the caller). */
@@ -176,10 +221,13 @@ export function scoreCandidates(seg: Segment, ord: number, weight: number, norms
   const lastDoc = new Float64Array(nb);
   const blockLen = new Float64Array(nb);
   let prevLast = -1;
-  for (let b = 0; b < nb - 1; b++) {
-    prevLast += rd();
-    lastDoc[b] = prevLast;
-    blockLen[b] = rd();
+  for (let b = 0; b < nb; b++) {
+    if (df > BLOCK && b < nb - 1) {
+      prevLast += rd();
+      lastDoc[b] = prevLast;
+      blockLen[b] = rd();
+    }
+    if (df > BLOCK) for (let k = 0; k < 6; k++) rd();
   }
   lastDoc[nb - 1] = Infinity;
   const dataStart = pos;

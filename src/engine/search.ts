@@ -12,7 +12,7 @@
  */
 import type { Segment } from './segment.ts';
 import { parseQuery, type ParsedQuery, type QueryToken } from './query.ts';
-import { accumulate, accState, findTfs, idf, markDocs, scoreCandidates, type ScoreParams } from './scoring.ts';
+import { accumulate, accState, findTfs, idf, listBound, markDocs, scoreCandidates, type ScoreParams } from './scoring.ts';
 import { TopK } from './topk.ts';
 import { NO_DAY, dayOfDate } from './fields.ts';
 
@@ -312,7 +312,12 @@ export function execute(
     // date sort, facets).
     const order: number[] = [];
     for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) order.push(i);
-    const ub = (i: number) => lists[i].weight * idfs[i] * (params.k1 + 1);
+    // Bounds from the block maxima of each list (tight for common words, whose real maximum is
+    // far below the saturation limit k1 + 1).
+    const bounds = new Float64Array(lists.length);
+    // (1 + 1e-5): slack for the float32 rounding of accumulated scores and norms.
+    for (const i of order) bounds[i] = lists[i].weight * idfs[i] * listBound(seg, o[i], params, stats.avgLen) * (1 + 1e-5);
+    const ub = (i: number) => bounds[i];
     order.sort((a, b) => ub(b) - ub(a));
     let rem = 0;
     for (const i of order) rem += ub(i);

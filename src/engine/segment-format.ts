@@ -3,7 +3,7 @@
  * in place through typed-array views (nothing is re-analysed or rebuilt on open).
  *
  * Layout (little-endian; every section starts at a multiple of 8):
- *   "TRASEG01"                         8-byte magic (format version in the last two characters)
+ *   "TRASEG02"                         8-byte magic (format version in the last two characters)
  *   u32 n, JSON header of n bytes      {docCount, nTerms, sumLen[3], sources[], categories[],
  *                                       sections: {name: [offset, byteLength]}}
  *   seq       Uint32[docCount]         store sequence number of each document (ascending)
@@ -17,8 +17,11 @@
  *   exactCf   varints                  (term ordinal delta, collection frequency) of 'e' terms
  *   bigrams   varints                  (ordinal a, ordinal b, count) exact bigram counts
  *
- * Postings of one term: varint df; when df > BLOCK, a skip table of (df / BLOCK rounded up) - 1
- * entries (varint last doc delta, varint block byte length); then postings, each
+ * Postings of one term: varint df; when df > BLOCK, a skip table with one entry per block of
+ * BLOCK postings: (varint last doc delta, varint block byte length) — absent for the last block —
+ * then 6 varints: per field (title, summary, text) the block's largest tf (capped at 255; 255
+ * means "255 or more" and is treated as unbounded) and the shortest field length among its
+ * documents having that field; then postings, each
  *   varint (doc - previous doc), previous starting at -1;
  *   one byte t = min(tf_title,3) | min(tf_summary,3) << 2 | min(tf_text,3) << 4,
  *   then for each field whose 2 bits are 3, varint (tf - 3).
@@ -27,7 +30,7 @@
 import { ByteWriter } from './bytes.ts';
 import { NFIELDS } from './fields.ts';
 
-export const MAGIC = 'TRASEG01';
+export const MAGIC = 'TRASEG02';
 export const BLOCK = 128;
 
 export interface SegmentData {
@@ -71,8 +74,13 @@ function writePosting(w: ByteWriter, delta: number, packed: number): void {
   if (c >= 3) w.varint(c - 3);
 }
 
-/** Encode postings of docs[s,e) (ascending) with tfs into w. */
-export function encodePostings(w: ByteWriter, docs: ArrayLike<number>, tfs: ArrayLike<number>, s: number, e: number, tmp: ByteWriter): void {
+/**
+ * Encode postings of docs[s,e) (ascending) with tfs into w. `lens` (field-major, n docs) gives
+ * the block maxima of the skip table: per field the largest tf and the shortest field length in
+ * the block, from which a query bounds any document's score in the block whatever the BM25F
+ * parameters.
+ */
+export function encodePostings(w: ByteWriter, docs: ArrayLike<number>, tfs: ArrayLike<number>, s: number, e: number, tmp: ByteWriter, lens: Uint16Array, n: number): void {
   const df = e - s;
   w.varint(df);
   if (df <= BLOCK) {
@@ -84,24 +92,40 @@ export function encodePostings(w: ByteWriter, docs: ArrayLike<number>, tfs: Arra
     return;
   }
   tmp.pos = 0;
-  const lens: number[] = [];
+  const blens: number[] = [];
   const lasts: number[] = [];
+  const maxima: number[] = [];
   let prev = -1;
   for (let bs = s; bs < e; bs += BLOCK) {
     const be = Math.min(e, bs + BLOCK);
     const p0 = tmp.pos;
+    const mt = [0, 0, 0];
+    const ml = [65535, 65535, 65535];
     for (let i = bs; i < be; i++) {
-      writePosting(tmp, docs[i] - prev, tfs[i]);
-      prev = docs[i];
+      const d = docs[i];
+      writePosting(tmp, d - prev, tfs[i]);
+      prev = d;
+      const packed = tfs[i];
+      for (let f = 0; f < 3; f++) {
+        const tf = (packed >>> (10 * f)) & 1023;
+        if (tf === 0) continue;
+        if (tf > mt[f]) mt[f] = tf;
+        const l = lens[f * n + d];
+        if (l < ml[f]) ml[f] = l;
+      }
     }
-    lens.push(tmp.pos - p0);
+    blens.push(tmp.pos - p0);
     lasts.push(prev);
+    for (let f = 0; f < 3; f++) maxima.push(Math.min(mt[f], 255), mt[f] ? ml[f] : 0);
   }
   let lastPrev = -1;
-  for (let b = 0; b < lens.length - 1; b++) {
-    w.varint(lasts[b] - lastPrev);
-    w.varint(lens[b]);
-    lastPrev = lasts[b];
+  for (let b = 0; b < blens.length; b++) {
+    if (b < blens.length - 1) {
+      w.varint(lasts[b] - lastPrev);
+      w.varint(blens[b]);
+      lastPrev = lasts[b];
+    }
+    for (let k = 0; k < 6; k++) w.varint(maxima[6 * b + k]);
   }
   w.bytes(tmp.result());
 }
@@ -150,9 +174,11 @@ export function encodeSegment(d: SegmentData): Uint8Array {
   const postings = new ByteWriter(1 << 20);
   const tmp = new ByteWriter(1 << 12);
   const postOff = new Uint32Array(nTerms + 1);
+  const allLens = new Uint16Array(NFIELDS * n);
+  for (let f = 0; f < NFIELDS; f++) for (let i = 0; i < n; i++) allLens[f * n + i] = d.lens[f][i];
   for (let i = 0; i < nTerms; i++) {
     postOff[i] = postings.pos;
-    encodePostings(postings, d.postingDocs, d.postingTfs, d.postingsStart[i], d.postingsStart[i + 1], tmp);
+    encodePostings(postings, d.postingDocs, d.postingTfs, d.postingsStart[i], d.postingsStart[i + 1], tmp, allLens, n);
   }
   postOff[nTerms] = postings.pos;
   section('postOff', () => typed(postOff));

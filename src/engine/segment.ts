@@ -5,6 +5,7 @@
 import { compareStrUtf8 } from './bytes.ts';
 import { MAGIC, BLOCK, type SegmentHeader } from './segment-format.ts';
 import { NFIELDS } from './fields.ts';
+import { EngineError } from './errors.ts';
 
 export class Segment {
   readonly name: string;
@@ -31,7 +32,7 @@ export class Segment {
     this.name = name;
     this.bytes = bytes;
     if (bytes.length < 12 || Buffer.from(bytes.buffer, bytes.byteOffset, 8).toString('latin1') !== MAGIC) {
-      throw new Error(`segment ${name}: not a Tra segment file (bad magic)`);
+      throw new EngineError(`segment ${name}: không phải tệp phân đoạn Tra phiên bản này (not a Tra segment file of this version)`);
     }
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const hlen = dv.getUint32(8, true);
@@ -161,6 +162,7 @@ export class Segment {
       const a = avg[f] || 1;
       const bf = b[f];
       if (lenExp === 1) for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + (bf * this.len[f * n + i]) / a);
+      else if (lenExp === 0.5) for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + bf * Math.sqrt(this.len[f * n + i] / a));
       else for (let i = 0; i < n; i++) arr[i] = 1 / (1 - bf + bf * Math.pow(this.len[f * n + i] / a, lenExp));
       norms.push(arr);
     }

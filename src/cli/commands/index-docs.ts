@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { openEngine, type DocInput } from '../../engine/index.ts';
+import { openEngine } from './search.ts';
+import type { DocInput } from '../../engine/index.ts';
 import { readJsonl } from '../../store/jsonl.ts';
 
 export function register(program: Command): void {

@@ -1,8 +1,7 @@
 /** `tra reindex --data DIR`: drop the index and rebuild it from the store (the system of record). */
 import type { Command } from 'commander';
-import { openEngine } from '../../engine/index.ts';
+import { openEngine, checkDataDir } from './search.ts';
 import { createProgress } from '../progress.ts';
-import { checkDataDir } from './search.ts';
 
 export function register(program: Command): void {
   program

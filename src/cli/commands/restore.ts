@@ -3,8 +3,7 @@
  * with a model trained on the documents indexed in DIR (contract: ../shared/CONTRACT.md).
  */
 import type { Command } from 'commander';
-import { openEngine } from '../../engine/index.ts';
-import { checkDataDir } from './search.ts';
+import { openEngine, checkDataDir } from './search.ts';
 
 export function register(program: Command): void {
   program

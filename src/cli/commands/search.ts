@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { openEngine, type Engine, type SearchRequest, type SearchResponse } from '../../engine/index.ts';
+import { openEngine as open, EngineError, type Engine, type OpenOptions, type SearchRequest, type SearchResponse } from '../../engine/index.ts';
 import { openLines } from '../../store/jsonl.ts';
 
 interface Opts {
@@ -26,6 +26,16 @@ interface Opts {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Open a data directory for a CLI command: engine errors become one-line user errors. */
+export async function openEngine(dir: string, opts?: OpenOptions): Promise<Engine> {
+  try {
+    return await open(dir, opts);
+  } catch (e) {
+    if (e instanceof EngineError) throw new UserError(e.message);
+    throw e;
+  }
+}
 
 export function checkDataDir(dir: string): void {
   if (!existsSync(path.join(dir, 'store.sqlite'))) {

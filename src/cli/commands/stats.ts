@@ -1,7 +1,6 @@
 /** `tra stats --data DIR [--json]`: documents, segments, terms and bytes on disk (contract: ../shared/CONTRACT.md). */
 import type { Command } from 'commander';
-import { openEngine } from '../../engine/index.ts';
-import { checkDataDir } from './search.ts';
+import { openEngine, checkDataDir } from './search.ts';
 
 export function register(program: Command): void {
   program

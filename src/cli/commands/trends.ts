@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { openEngine, type Interval } from '../../engine/index.ts';
-import { checkDataDir } from './search.ts';
+import { openEngine, checkDataDir } from './search.ts';
+import type { Interval } from '../../engine/index.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
