@@ -10,12 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { openEngine, type DocInput } from '../../engine/index.ts';
 import { readJsonl } from '../../store/jsonl.ts';
 import { addServeOptions, serveDataDir, type ServeFlags } from './serve.ts';
+import { UserError } from '../errors.ts';
 
 const SAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'samples', 'tin-mau.jsonl');
 
 async function documentsIn(dataDir: string): Promise<number> {
   if (!existsSync(path.join(dataDir, 'store.sqlite'))) return 0;
-  const engine = await openEngine(dataDir, { readOnly: true });
+  let engine;
+  try {
+    engine = await openEngine(dataDir, { readOnly: true });
+  } catch (err) {
+    // The engine's own errors about the data directory say what to do next: one line, no stack.
+    if (err instanceof Error && err.name === 'EngineError') throw new UserError(err.message);
+    throw err;
+  }
   try {
     return engine.stats().documents;
   } finally {
