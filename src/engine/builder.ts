@@ -44,9 +44,9 @@ export class SegmentBuilder {
   private touched: number[] = [];
 
   // Postings log
-  private logTerm = new Uint32Array(1 << 20);
-  private logDoc = new Uint32Array(1 << 20);
-  private logTf = new Uint32Array(1 << 20);
+  private logTerm = new Uint32Array(1 << 18);
+  private logDoc = new Uint32Array(1 << 18);
+  private logTf = new Uint32Array(1 << 18);
   private logLen = 0;
 
   // Columns
@@ -181,8 +181,9 @@ export class SegmentBuilder {
   }
 
   private growLog(min: number): void {
-    let cap = this.logTerm.length * 2;
-    while (cap < min) cap *= 2;
+    // Grow by half: doubling a 100-million-entry log would overshoot the flush budget.
+    let cap = Math.ceil(this.logTerm.length * 1.5);
+    while (cap < min) cap = Math.ceil(cap * 1.5);
     const grow = (a: Uint32Array) => {
       const b = new Uint32Array(cap);
       b.set(a.subarray(0, this.logLen));
