@@ -382,7 +382,7 @@ async function runHarnessStep(o: Options, setup: Setup, rep: Report, label: stri
   return jsonLines(out);
 }
 
-async function partPerf(o: Options, setup: Setup, rep: Report, resultsDir: string): Promise<void> {
+async function partPerf(o: Options, setup: Setup, rep: Report, resultsDir: string, save: () => void): Promise<void> {
   for (const s of o.systems) {
     const prefix = setup.available.get(s);
     if (!prefix) {
@@ -396,6 +396,7 @@ async function partPerf(o: Options, setup: Setup, rep: Report, resultsDir: strin
     const lines = await runHarnessStep(o, setup, rep, `${s} perf`, 'perf.py', args);
     const summary = lines.at(-1);
     if (summary) rep.perf[s] = summary;
+    save();
     if (s === 'tra') {
       const index = join(o.scratch, 'perf', 'tra', 'index');
       if (summary && existsSync(index)) {
@@ -418,7 +419,7 @@ interface EvalSpec {
   distractors: boolean;
 }
 
-async function partEval(o: Options, setup: Setup, rep: Report, resultsDir: string): Promise<void> {
+async function partEval(o: Options, setup: Setup, rep: Report, resultsDir: string, save: () => void): Promise<void> {
   const news = existsSync(join(DATA, 'news-rss'))
     ? readdirSync(join(DATA, 'news-rss')).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => join(DATA, 'news-rss', f))
     : [];
@@ -453,6 +454,7 @@ async function partEval(o: Options, setup: Setup, rep: Report, resultsDir: strin
       if (spec.distractors) args.push('--distractors', ...news, '--distractor-label', 'news');
       const lines = await runHarnessStep(o, setup, rep, `${s} eval ${spec.label}`, 'eval.py', args);
       for (const l of lines) if (typeof l.run === 'string') rep.eval.push(l);
+      save();
     }
   }
 }
@@ -936,7 +938,7 @@ async function main(argv: string[]): Promise<number> {
     save();
   }
   if (setup && o.parts.has('perf')) {
-    await partPerf(o, setup, rep, resultsDir);
+    await partPerf(o, setup, rep, resultsDir, save);
     save();
   }
   if (o.parts.has('trends') && o.systems.includes('tra')) {
@@ -945,7 +947,7 @@ async function main(argv: string[]): Promise<number> {
   }
   rmSync(join(o.scratch, 'perf', 'tra', 'index'), { recursive: true, force: true });
   if (setup && o.parts.has('eval')) {
-    await partEval(o, setup, rep, resultsDir);
+    await partEval(o, setup, rep, resultsDir, save);
     save();
   }
   if (o.parts.has('restore')) await partScript(o, rep, 'restore', 'restore-eval.ts', o.quick ? ['--paragraphs', '500'] : []);
