@@ -1,5 +1,5 @@
 /**
- * Merging segments: adjacent segments (in seq order) become one, deleted documents dropped.
+ * Merging segments: adjacent segments become one, documents in seq order, deleted ones dropped.
  * Postings are decoded and re-encoded with renumbered documents; term dictionaries are merged
  * k-way (each is sorted); collection counts for accent restoration are summed. Nothing is
  * re-analysed, so a merge costs a fraction of indexing.
@@ -69,19 +69,28 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
     }
     return o;
   };
-  for (const seg of parts) {
-    const r = new Int32Array(seg.docCount).fill(-1);
+  // Segments of one bulk load interleave their seqs: live documents are put in seq order.
+  const live: number[] = [];
+  for (let pi = 0; pi < parts.length; pi++) {
+    const seg = parts[pi];
+    remap.push(new Int32Array(seg.docCount).fill(-1));
+    for (let d = 0; d < seg.docCount; d++) if (!seg.isDeleted(d)) live.push(seg.seq[d] * 64 + pi);
+  }
+  live.sort((a, b) => a - b);
+  const cursor = new Array<number>(parts.length).fill(0);
+  for (const key of live) {
+    const pi = key % 64;
+    const seg = parts[pi];
     const n = seg.docCount;
-    for (let d = 0; d < n; d++) {
-      if (seg.isDeleted(d)) continue;
-      r[d] = seqs.length;
-      seqs.push(seg.seq[d]);
-      days.push(seg.day[d]);
-      src.push(seg.src[d] ? ordOf(sources, seg.header.sources[seg.src[d] - 1]) : 0);
-      cat.push(seg.cat[d] ? ordOf(categories, seg.header.categories[seg.cat[d] - 1]) : 0);
-      for (let f = 0; f < NFIELDS; f++) lens[f].push(seg.len[f * n + d]);
-    }
-    remap.push(r);
+    let d = cursor[pi];
+    while (seg.isDeleted(d)) d++;
+    cursor[pi] = d + 1;
+    remap[pi][d] = seqs.length;
+    seqs.push(seg.seq[d]);
+    days.push(seg.day[d]);
+    src.push(seg.src[d] ? ordOf(sources, seg.header.sources[seg.src[d] - 1]) : 0);
+    cat.push(seg.cat[d] ? ordOf(categories, seg.header.categories[seg.cat[d] - 1]) : 0);
+    for (let f = 0; f < NFIELDS; f++) lens[f].push(seg.len[f * n + d]);
   }
   // 2. k-way merge of the dictionaries, postings renumbered.
   const k = parts.length;
@@ -137,6 +146,20 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
       newOrd[i][ord] = docs.n > before || min[0] === 'e' ? terms.length : -1;
       pos[i]++;
       head[i] = pos[i] < seg.nTerms ? seg.term(pos[i]) : undefined;
+    }
+    // Interleaved parts: restore ascending doc order within the term (doc, tf pairs together).
+    let sorted = true;
+    for (let x = before + 1; x < docs.n; x++) if (docs.a[x] < docs.a[x - 1]) sorted = false;
+    if (!sorted) {
+      const pairs = new Float64Array(docs.n - before);
+      for (let x = before; x < docs.n; x++) pairs[x - before] = docs.a[x] * 1073741824 + tfs.a[x];
+      pairs.sort();
+      for (let x = before; x < docs.n; x++) {
+        const v = pairs[x - before];
+        const d = Math.floor(v / 1073741824);
+        docs.a[x] = d;
+        tfs.a[x] = v - d * 1073741824;
+      }
     }
     // Terms with no live postings disappear, except exact words (their counts feed restoration).
     if (docs.n > before || min[0] === 'e') {

@@ -233,7 +233,10 @@ export function globalStats(segments: Segment[]): GlobalStats {
     live += s.liveCount;
     for (let f = 0; f < 3; f++) sum[f] += s.sumLen(f);
   }
-  return { N: Math.max(1, live), avgLen: sum.map((x) => (docs ? x / docs : 1)) };
+  // N counts deleted documents too, like df does (both until a merge drops them; Lucene's
+  // maxDoc): with N = live documents, a word in every document would get df > N and a negative idf.
+  void live;
+  return { N: Math.max(1, docs), avgLen: sum.map((x) => (docs ? x / docs : 1)) };
 }
 
 /** Allowed ordinals of a column under a name filter (undefined: no filter). */
