@@ -222,3 +222,24 @@ test('a bulk load analysed in a worker thread equals a one-thread build, merged 
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('a reader refreshes to see what a writer committed since', async () => {
+  const dir = tmp();
+  try {
+    const w = await openEngine(dir);
+    await w.add(DOCS.slice(0, 2));
+    const r = await openEngine(dir, { readOnly: true });
+    assert.equal(r.stats().documents, 2);
+    await w.add(DOCS.slice(2));
+    await w.delete(['a']);
+    assert.equal(r.stats().documents, 2);
+    assert.equal(r.refresh(), true);
+    assert.equal(r.stats().documents, 3);
+    assert.equal(r.search({ query: 'trường' }).total, 0);
+    assert.equal(r.refresh(), false);
+    r.close();
+    w.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -116,6 +116,11 @@ export interface Engine {
   stats(): EngineStats;
   /** Drop the index and rebuild it from the store. */
   reindex(opts?: AddOptions): Promise<{ indexed: number }>;
+  /**
+   * Readers: pick up what another process committed since open (a new manifest generation);
+   * segments already loaded are reused. Returns true when the view changed.
+   */
+  refresh(): boolean;
   close(): void;
   /** Scoring parameters in use (tests and tuning may change them). */
   params: ScoreParams;
@@ -483,6 +488,29 @@ class EngineImpl implements Engine {
     this.commit(builder, this.store.lastSeq());
     opts.onProgress?.(n);
     return { indexed: n };
+  }
+
+  refresh(): boolean {
+    const m = readManifest(this.indexDir);
+    if (m.generation === this.manifest.generation) return false;
+    const byName = new Map(this.segments.map((seg, i) => [seg.name, { seg, entry: this.entries[i] }]));
+    const segments: Segment[] = [];
+    const entries: SegmentEntry[] = [];
+    for (const e of m.segments) {
+      const have = byName.get(e.name);
+      const seg = have ? have.seg : new Segment(e.name, readFileSync(path.join(this.indexDir, e.name)));
+      if (e.del && e.del !== have?.entry.del) {
+        const bits = readFileSync(path.join(this.indexDir, e.del));
+        seg.deleted = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+        seg.deletedCount = e.deleted;
+      }
+      segments.push(seg);
+      entries.push(e);
+    }
+    this.segments = segments;
+    this.entries = entries;
+    this.manifest = m;
+    return true;
   }
 
   close(): void {
