@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.ts';
-import { commands } from './commands/index.ts';
+import { loadCommands } from './commands/index.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('tra')
@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(dùng "tra --help" để xem các lệnh và tuỳ chọn)')
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of commands) register(program);
+  for (const mod of await loadCommands(argv)) mod.register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,27 +1,41 @@
 /**
- * The list of subcommands. Each module exports `register(program)`, which adds one command with
- * its options and help. Add a command by adding its module here.
+ * The subcommands, by name. Each module exports `register(program)`, which adds one command with
+ * its options and help. Modules are loaded on demand: `tra search` loads only search.ts (and what
+ * it imports), so a command starts without paying for the web server, the crawler or the
+ * observatory. `tra --help` and unknown names load them all. Add a command by adding one line here.
  */
 import type { Command } from 'commander';
-import { register as analyze } from './analyze.ts';
-import { register as decode } from './decode.ts';
-import { register as indexDocs } from './index-docs.ts';
-import { register as search } from './search.ts';
-import { register as stats } from './stats.ts';
-import { register as reindex } from './reindex.ts';
-import { register as trends } from './trends.ts';
-import { register as restore } from './restore.ts';
-import { register as emerging } from './emerging.ts';
-import { register as attention } from './attention.ts';
-import { register as forecast } from './forecast.ts';
-import { register as clusters } from './clusters.ts';
-import { register as alerts } from './alerts.ts';
-import { register as crawl } from './crawl.ts';
-import { register as sources } from './sources.ts';
-import { register as versions } from './versions.ts';
-import { register as importWarc } from './import-warc.ts';
-import { register as exportCmd } from './export.ts';
-import { register as serve } from './serve.ts';
-import { register as start } from './start.ts';
 
-export const commands: Array<(program: Command) => void> = [analyze, decode, indexDocs, search, stats, reindex, trends, restore, emerging, attention, forecast, clusters, alerts, crawl, sources, versions, importWarc, exportCmd, serve, start];
+export type CommandModule = { register(program: Command): void };
+
+export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  analyze: () => import('./analyze.ts'),
+  decode: () => import('./decode.ts'),
+  segment: () => import('./segment.ts'),
+  index: () => import('./index-docs.ts'),
+  search: () => import('./search.ts'),
+  stats: () => import('./stats.ts'),
+  reindex: () => import('./reindex.ts'),
+  trends: () => import('./trends.ts'),
+  restore: () => import('./restore.ts'),
+  emerging: () => import('./emerging.ts'),
+  attention: () => import('./attention.ts'),
+  forecast: () => import('./forecast.ts'),
+  clusters: () => import('./clusters.ts'),
+  alerts: () => import('./alerts.ts'),
+  serve: () => import('./serve.ts'),
+  start: () => import('./start.ts'),
+  crawl: () => import('./crawl.ts'),
+  sources: () => import('./sources.ts'),
+  versions: () => import('./versions.ts'),
+  'import-warc': () => import('./import-warc.ts'),
+  export: () => import('./export.ts'),
+};
+
+/** The modules needed for this command line: one when the command is named, all otherwise. */
+export async function loadCommands(argv: string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  if (name !== undefined && Object.hasOwn(commandModules, name)) return [await commandModules[name]()];
+  if (name === undefined && (argv.includes('-V') || argv.includes('--version'))) return [];
+  return Promise.all(Object.values(commandModules).map((load) => load()));
+}
