@@ -3,6 +3,12 @@
  * index (contract: ../shared/CONTRACT.md). Bad lines are reported as "FILE:LINE: ..." on stderr
  * and skipped; the last stdout line is {"indexed": N, "skipped": M, "ms": T}. Returns only once
  * everything is durable and searchable.
+ *
+ * `--repair-dates` dates each document by src/ingest's repaired publication time (Tuổi Trẻ's URL
+ * timestamp, VnExpress/Thanh Niên times labelled +07:00 but written in UTC; see
+ * docs/OBSERVATORY.md for the evidence). The value given is kept beside it as `published_given`,
+ * so the defect stays visible. It is off by default: the contract dates documents "by
+ * `published`" as given, and the observatory applies the same repair on its own.
  */
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { createProgress } from '../progress.ts';
 import { openEngine } from './search.ts';
 import type { DocInput } from '../../engine/index.ts';
 import { readJsonl } from '../../store/jsonl.ts';
+import { repairPublished } from '../../ingest/timestamps.ts';
 
 export function register(program: Command): void {
   program
@@ -18,7 +25,8 @@ export function register(program: Command): void {
     .description('đưa tài liệu JSON Lines (.jsonl, .jsonl.gz) vào kho và chỉ mục (index documents)')
     .requiredOption('--data <dir>', 'thư mục dữ liệu (tạo mới nếu chưa có)')
     .argument('<files...>', 'các tệp JSON Lines, mỗi dòng một tài liệu {"id", "title", "text", ...}')
-    .action(async (files: string[], opts: { data: string }) => {
+    .option('--repair-dates', 'sửa giờ đăng sai đã biết (giờ trong URL Tuổi Trẻ; giờ UTC ghi nhầm +07:00), giữ giá trị gốc ở "published_given"')
+    .action(async (files: string[], opts: { data: string; repairDates?: boolean }) => {
       for (const f of files) {
         if (!existsSync(f)) throw new UserError(`${f}: không tìm thấy tệp (file not found)`);
         if (!statSync(f).isFile()) throw new UserError(`${f}: không phải một tệp (not a file)`);
@@ -37,6 +45,13 @@ export function register(program: Command): void {
             else if (typeof id !== 'string' || id === '') {
               bad(`${file}:${line}: thiếu trường "id" (missing "id": a non-empty string)`);
               continue;
+            }
+            if (opts.repairDates) {
+              const r = repairPublished(value);
+              if (r.repaired && r.published) {
+                value.published_given = value.published;
+                value.published = r.published;
+              }
             }
             yield value as DocInput;
           }
