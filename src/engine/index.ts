@@ -29,6 +29,7 @@ import { EngineError } from './errors.ts';
 export { EngineError } from './errors.ts';
 import { RestoreModel } from './restore-model.ts';
 import { LocalBuilder, WorkerBuilder, type AnyBuilder, type Built } from './parallel-builder.ts';
+import { acquireWriteLock, type WriteLock } from './lock.ts';
 
 export type { SearchRequest, Explanation } from './search.ts';
 export type { TrendsRequest, TrendsResponse, Interval } from './trends.ts';
@@ -149,6 +150,8 @@ class EngineImpl implements Engine {
   private readonly maxSegments: number;
   private readonly parallel: boolean;
   private restoreModel: RestoreModel;
+  /** Writers hold DIR/write.lock from open to close (one writer per directory). */
+  private lock: WriteLock | undefined;
   params: ScoreParams;
   weights: QueryWeights;
 
@@ -165,9 +168,25 @@ class EngineImpl implements Engine {
       if (!existsSync(path.join(dataDir, 'store.sqlite'))) throw new EngineError(`${dataDir}: không có dữ liệu (no store.sqlite); hãy chạy "tra index --data ${dataDir} FILE..." trước`);
     } else {
       ensureDir(this.indexDir);
+      this.lock = acquireWriteLock(dataDir);
     }
-    this.store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: this.readOnly });
-    this.restoreModel = new RestoreModel(this.indexDir, this.readOnly);
+    try {
+      this.store = new DocStore(path.join(dataDir, 'store.sqlite'), { readOnly: this.readOnly });
+    } catch (e) {
+      this.lock?.release();
+      throw e;
+    }
+    try {
+      this.restoreModel = new RestoreModel(this.indexDir, this.readOnly);
+      this.open(dataDir);
+    } catch (e) {
+      this.store.close();
+      this.lock?.release();
+      throw e;
+    }
+  }
+
+  private open(dataDir: string): void {
     try {
       this.manifest = readManifest(this.indexDir);
       for (const e of this.manifest.segments) this.loadSegment(e);
@@ -515,5 +534,7 @@ class EngineImpl implements Engine {
 
   close(): void {
     this.store.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 }

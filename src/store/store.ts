@@ -220,12 +220,23 @@ export class DocStore {
     return (this.stIdBySeq.get(seq) as { id: string } | undefined)?.id;
   }
 
-  /** Documents written after `seq`, in seq order (streamed: memory stays flat). */
+  /**
+   * Documents written after `seq`, in seq order (streamed: memory stays flat). Read in pages of
+   * rows, never through one long-running statement: the caller commits segments between pages,
+   * and a checkpoint (`sync`) or write on this connection fails with "database table is locked"
+   * while a SELECT is still open on it.
+   */
   *docsAfter(seq: number): Generator<{ seq: number; doc: StoredDoc }> {
-    const st = this.db.prepare('SELECT seq, id, blk FROM docs WHERE seq > ? ORDER BY seq');
-    for (const row of st.iterate(seq) as Iterable<{ seq: number; id: string; blk: number }>) {
-      const f = this.fields(row.seq, row.blk);
-      if (f) yield { seq: row.seq, doc: { id: row.id, ...f } };
+    const st = this.db.prepare('SELECT seq, id, blk FROM docs WHERE seq > ? ORDER BY seq LIMIT 1000');
+    let after = seq;
+    for (;;) {
+      const rows = st.all(after) as { seq: number; id: string; blk: number }[];
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const f = this.fields(row.seq, row.blk);
+        if (f) yield { seq: row.seq, doc: { id: row.id, ...f } };
+      }
+      after = rows[rows.length - 1].seq;
     }
   }
 
