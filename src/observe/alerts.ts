@@ -237,6 +237,12 @@ export class AlertStore {
     return r ? toEvent(r) : undefined;
   }
 
+  /** The id of the newest event (0 if none): where a stream that wants only new events starts. */
+  lastEventId(): number {
+    const r = this.prep('lastId', 'SELECT MAX(id) AS id FROM events').get() as { id: number | null };
+    return r.id ?? 0;
+  }
+
   /** Events after `id` (for server-sent events and `tra alerts events`), oldest first. */
   eventsSince(id = 0, limit = 1000): AlertEvent[] {
     return (this.prep('since', 'SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert WHERE e.id > ? ORDER BY e.id LIMIT ?').all(id, limit) as unknown as EventRow[]).map(toEvent);

@@ -9,6 +9,7 @@
  *   trends pages  /xu-huong                                         plugins/trends-pages.ts
  *   source pages  /nguon, /nguon/:name                              plugins/source-pages.ts
  *   observatory   /quan-sat, /api/emerging, /api/clusters (src/observe) plugins/observatory-pages.ts
+ *   alerts        /api/alerts (saved searches, check, event stream)    plugins/alerts.ts
  *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -28,6 +29,7 @@ import { observatoryPages } from './plugins/observatory-pages.ts';
 import { apiRoutes } from './plugins/api.ts';
 import { suggestRoutes } from './plugins/suggest.ts';
 import { openapiRoutes } from './plugins/openapi.ts';
+import { alertRoutes } from './plugins/alerts.ts';
 
 export interface RateLimitSettings {
   /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
@@ -112,7 +114,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Tra API', version: '0.1.0', description: 'API JSON của Tra: tìm kiếm tin tức tiếng Việt, xu hướng theo thời gian, bài viết và các phiên bản.' },
-      tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'đài quan sát' }, { name: 'vận hành' }],
+      tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'đài quan sát' }, { name: 'cảnh báo' }, { name: 'vận hành' }],
     },
   });
 
@@ -129,6 +131,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await api.register(apiRoutes, { ctx });
     await api.register(suggestRoutes, { ctx });
     await api.register(observatoryPages, { ctx });
+    await api.register(alertRoutes, { ctx });
     await api.register(openapiRoutes);
   });
   return app;

@@ -4,7 +4,8 @@
  * Routes depend on this interface only; engine-backend.ts builds it over a real data directory.
  */
 import type { Hit, Interval, SearchRequest, SearchResponse, StoredDoc, TrendsRequest, TrendsResponse } from '../engine/index.ts';
-import type { ClustersResult, EmergingResult } from '../observe/index.ts';
+import type { Alert, AlertEvent, AlertSpec, ClustersResult, EmergingResult } from '../observe/index.ts';
+import type { AlertCheckResult } from './observe-worker.ts';
 
 export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse, EmergingResult, ClustersResult };
 
@@ -15,6 +16,24 @@ export interface ObservatoryView {
   emerging(date: string, limit: number): Promise<EmergingResult>;
   clusters(date: string, limit: number): Promise<ClustersResult>;
 }
+/** A saved search as the API shows it: never its webhook secret. */
+export type PublicAlert = Omit<Alert, 'secret'> & { signed: boolean };
+
+/** Saved searches (DIR/alerts.sqlite, src/observe/alerts.ts) and their checks. */
+export interface AlertsService {
+  list(): PublicAlert[];
+  add(spec: AlertSpec): PublicAlert;
+  remove(id: number): boolean;
+  /** Events after `id`, oldest first (what the event stream resumes from). */
+  eventsSince(id: number, limit: number): AlertEvent[];
+  /** The newest event's id (0 if none). */
+  lastEventId(): number;
+  /** Check now, off the request thread (queued after a check in flight). */
+  check(): Promise<AlertCheckResult>;
+  /** Be told when a check recorded events; returns the unsubscribe function. */
+  onEvents(listener: () => void): () => void;
+}
+export type { AlertCheckResult };
 export type SearchHit = Hit;
 export type StoredDocument = StoredDoc;
 export type SortOrder = 'relevance' | 'date';
@@ -64,6 +83,8 @@ export interface Backend {
   versions?(url: string): ArticleVersion[] | Promise<ArticleVersion[]>;
   /** The observatory once its daily counts are ready; undefined while they are being counted. */
   observatory?(): ObservatoryView | undefined;
+  /** Saved searches and their events. */
+  alerts?: AlertsService;
   /** False while things built at start-up (catalogue, completions) are still being built. */
   warm?(): boolean;
   close?(): void | Promise<void>;

@@ -16,8 +16,11 @@ import { CompletionIndex } from './completions.ts';
 import { SearchPool } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ObservatoryView } from './backend.ts';
-import type { ObserveCall, ObserveReply, ObserveRequest } from './observe-worker.ts';
+import type { AlertsService, ObservatoryView, PublicAlert } from './backend.ts';
+import type { AlertCheckResult, ObserveCall, ObserveReply, ObserveRequest } from './observe-worker.ts';
+import { AlertStore, ALERTS_FILE, type Alert } from '../observe/index.ts';
+import { existsSync } from 'node:fs';
+import { AlertScheduler } from './alert-scheduler.ts';
 import { versionsOf } from '../archive/index.ts';
 
 export interface EngineBackend extends Backend {
@@ -30,6 +33,16 @@ export interface EngineBackend extends Backend {
 export interface BackendOptions {
   /** Search worker threads (default: one per core, at most 4); 0 searches on the main thread. */
   workers?: number;
+  /** Check the saved searches every this many ms (0 or absent: only on request). */
+  alertIntervalMs?: number;
+  /** Told about failed scheduled checks (the server logs them). */
+  onAlertError?: (err: Error) => void;
+  /** Told about every completed check. */
+  onAlertCheck?: (r: AlertCheckResult) => void;
+}
+
+function publicAlert({ secret, ...a }: Alert): PublicAlert {
+  return { ...a, signed: Boolean(secret) };
 }
 
 /** Documents read between two pauses that let requests through. */
@@ -133,6 +146,37 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     emerging: (date, limit) => cached({ method: 'emerging', date, limit }),
     clusters: (date, limit) => cached({ method: 'clusters', date, limit }),
   };
+  // Saved searches: the CRUD and event reads are small SQLite calls on this thread (opened on
+  // first use); checks run on the observatory's thread, one at a time, on a timer and on request.
+  let alertStore: AlertStore | undefined;
+  const alertsDb = () => (alertStore ??= new AlertStore(dataDir));
+  // Reads do not create DIR/alerts.sqlite (a page view should not write the data directory).
+  const alertsExist = () => alertStore !== undefined || existsSync(path.join(dataDir, ALERTS_FILE));
+  const listeners = new Set<() => void>();
+  const scheduler = new AlertScheduler<AlertCheckResult>({
+    run: () => ask<AlertCheckResult>({ method: 'alerts-check' }),
+    intervalMs: opts.alertIntervalMs ?? 0,
+    onResult: (r) => {
+      // New documents counted: the observatory's day answers may have changed.
+      if (r.counted > 0) answers.clear();
+      opts.onAlertCheck?.(r);
+      if (r.events.length > 0) for (const l of listeners) l();
+    },
+    onError: (e) => opts.onAlertError?.(e),
+  });
+  scheduler.start();
+  const alerts: AlertsService = {
+    list: () => (alertsExist() ? alertsDb().list().map(publicAlert) : []),
+    add: (spec) => publicAlert(alertsDb().add(spec)),
+    remove: (id) => alertsExist() && alertsDb().remove(id),
+    eventsSince: (id, limit) => (alertsExist() ? alertsDb().eventsSince(id, limit) : []),
+    lastEventId: () => (alertsExist() ? alertsDb().lastEventId() : 0),
+    check: () => scheduler.runNow(),
+    onEvents: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
   const view = (): ObservatoryView | undefined => {
     if (observeError) throw new Error(`đài quan sát không mở được: ${observeError}`);
     return observeReady ? observatoryView : undefined;
@@ -155,10 +199,14 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     versions,
     warm: () => completions !== undefined,
     observatory: view,
+    alerts,
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
     close: async () => {
       if (closed) return;
       closed = true;
+      await scheduler.stop();
+      listeners.clear();
+      alertStore?.close();
       await pool?.close();
       await observing.terminate();
       engine.close();

@@ -18,6 +18,8 @@ export interface RunOptions {
   trustProxy?: boolean;
   /** Search worker threads (default: one per core). */
   workers?: number;
+  /** Seconds between alert checks (default 300); 0 turns the scheduler off. */
+  alertInterval?: number;
   /** Where to print the URL (stdout). */
   out?: NodeJS.WritableStream;
 }
@@ -31,6 +33,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Seconds between two checks of the saved searches. */
+export const DEFAULT_ALERT_INTERVAL = 300;
+
 export class ListenError extends Error {
   readonly code: string | undefined;
   constructor(message: string, code?: string) {
@@ -40,7 +45,14 @@ export class ListenError extends Error {
 }
 
 export async function runServer(o: RunOptions): Promise<Running> {
-  const backend = await openEngineBackend(o.dataDir, { workers: o.workers });
+  // The app's logger exists only after buildServer: scheduled checks report through this.
+  const to: { log?: FastifyInstance['log'] } = {};
+  const backend = await openEngineBackend(o.dataDir, {
+    workers: o.workers,
+    alertIntervalMs: (o.alertInterval ?? DEFAULT_ALERT_INTERVAL) * 1000,
+    onAlertError: (err) => to.log?.error({ err }, 'alert check failed'),
+    onAlertCheck: (r) => to.log?.info({ date: r.date, counted: r.counted, events: r.events.length, delivery: r.delivery, ms: r.ms }, 'alert check'),
+  });
   const opts: ServerOptions = {
     backend,
     corsOrigins: o.corsOrigins,
@@ -49,6 +61,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
     trustProxy: o.trustProxy,
   };
   const app = await buildServer(opts);
+  to.log = app.log;
   try {
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {

@@ -1,12 +1,13 @@
 /**
  * `tra serve --data DIR [--port P] [--host H]`: the web application and JSON API on a data
  * directory (contract: ../shared/CONTRACT.md). Prints the URL it listens on, logs JSON lines on
- * stderr, and stops cleanly on Ctrl-C or SIGTERM.
+ * stderr, and stops cleanly on Ctrl-C or SIGTERM. Saved searches (`tra alerts`) are checked every
+ * --alert-interval seconds on the observatory's worker thread.
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { checkDataDir } from './search.ts';
-import { runServer, ListenError } from '../../server/run.ts';
+import { runServer, ListenError, DEFAULT_ALERT_INTERVAL } from '../../server/run.ts';
 
 export interface ServeFlags {
   port?: string;
@@ -16,6 +17,7 @@ export interface ServeFlags {
   logLevel: string;
   trustProxy?: boolean;
   workers?: string;
+  alertInterval?: string;
 }
 
 export function parsePort(v: string | undefined, fallback: number): number {
@@ -39,6 +41,13 @@ function parseWorkers(v: string | undefined): number | undefined {
   return n;
 }
 
+function parseAlertInterval(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 7 * 86_400) throw new UserError(`--alert-interval phải là số giây từ 0 đến 604800 (0: không tự xét cảnh báo), không phải "${v}"`);
+  return n;
+}
+
 /** Options shared by `serve` and `start`. */
 export function addServeOptions(cmd: Command): Command {
   return cmd
@@ -48,7 +57,8 @@ export function addServeOptions(cmd: Command): Command {
     .option('--rate-limit <n>', 'số yêu cầu tối đa mỗi phút cho mỗi địa chỉ IP (0: không giới hạn)', undefined)
     .option('--log-level <level>', 'mức nhật ký: fatal, error, warn, info, debug', 'info')
     .option('--trust-proxy', 'tin header X-Forwarded-For (chỉ khi chạy sau reverse proxy của bạn)')
-    .option('--workers <n>', 'số luồng tìm kiếm (mặc định: một luồng mỗi lõi CPU, tối đa 4; 0: tìm ngay trên luồng chính)');
+    .option('--workers <n>', 'số luồng tìm kiếm (mặc định: một luồng mỗi lõi CPU, tối đa 4; 0: tìm ngay trên luồng chính)')
+    .option('--alert-interval <s>', `xét các cảnh báo đã lưu mỗi bấy nhiêu giây (mặc định ${DEFAULT_ALERT_INTERVAL}; 0: không tự xét)`);
 }
 
 export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void> {
@@ -65,6 +75,7 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
       logLevel: f.logLevel,
       trustProxy: f.trustProxy,
       workers: parseWorkers(f.workers),
+      alertInterval: parseAlertInterval(f.alertInterval),
     });
     await running.closed;
   } catch (err) {

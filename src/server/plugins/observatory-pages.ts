@@ -73,6 +73,34 @@ ${c.followers.length ? html`<details><summary>Các báo đưa sau</summary><ul>$
 </section>`;
 }
 
+/** The saved searches and their latest events (plugins/alerts.ts has the API). */
+function alertsSection(ctx: ServerContext): SafeHtml | '' {
+  const svc = ctx.backend.alerts;
+  if (!svc) return '';
+  let list;
+  let recent;
+  try {
+    list = svc.list();
+    const last = svc.lastEventId();
+    recent = svc.eventsSince(Math.max(0, last - 50), 50).slice(-10).reverse();
+  } catch {
+    return '';
+  }
+  return html`<section aria-labelledby="al-title">
+<h2 id="al-title">Cảnh báo đã lưu</h2>
+${list.length === 0
+    ? html`<p>Chưa có cảnh báo nào. Tạo bằng <code>tra alerts add</code> hoặc <code>POST /api/alerts</code>.</p>`
+    : html`<table><caption class="visually-hidden">Các cảnh báo đã lưu</caption>
+<thead><tr><th scope="col">Tên</th><th scope="col">Truy vấn</th><th scope="col">Điều kiện</th><th scope="col">Trạng thái</th></tr></thead>
+<tbody>${list.map((a) => html`<tr><td>${a.name}</td><td><a href="${link('/xu-huong', { q: a.query })}">${a.query}</a></td><td>${a.kind === 'threshold' ? `≥ ${formatNumber(a.value)} bài/ngày` : `nổi lên, điểm ≥ ${formatNumber(a.value)}`}${a.webhook ? ' · webhook' : ''}</td><td>${a.inEpisode ? html`<strong>đang báo</strong>` : 'yên'}</td></tr>`)}</tbody>
+</table>`}
+${recent.length
+    ? html`<h3>Sự kiện gần đây</h3><ul>${recent.map((e) => html`<li>${e.day}: ${e.type === 'start' ? 'bắt đầu' : 'kết thúc'} “${e.name}” — ${formatNumber(e.count)} bài${e.score !== undefined ? `, điểm ${e.score}` : ''}</li>`)}</ul>`
+    : ''}
+<p class="note">Máy chủ xét các cảnh báo định kỳ; sự kiện đến qua webhook có chữ ký, luồng <a href="/api/docs">/api/alerts/stream</a> (server-sent events) và <code>tra alerts events</code>.</p>
+</section>`;
+}
+
 export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOptions): Promise<void> {
   app.get('/quan-sat', { schema: { hide: true, querystring: { type: 'object', properties: { date: OPTIONAL_DAY } } } }, async (req, reply) => {
     const { date } = req.query as { date?: string };
@@ -84,7 +112,8 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
       title: 'Đài quan sát — Tra',
       body: html`<h1>Đài quan sát</h1>
 <p>Đo sự chú ý của báo chí: những vấn đề đang nổi lên so với mức thường ngày của chúng, và câu chuyện lan từ báo nào sang báo nào.</p>
-${content}`,
+${content}
+${alertsSection(ctx)}`,
       nav: 'observatory',
     }));
   });
