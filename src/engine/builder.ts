@@ -14,6 +14,7 @@
  * sorted by term with a counting sort at flush time: no per-term objects.
  */
 import { forEachToken } from '../vi/index.ts';
+import type { Forms } from '../vi/tokenize.ts';
 import { FIELDS, NFIELDS, dayOf, NO_DAY } from './fields.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
 import { PairTable } from './pair-table.ts';
@@ -72,9 +73,19 @@ export class SegmentBuilder {
   private prevFold = -1;
   private prevExact = -1;
   private count = 0;
-  private readonly sink = (norm: string, folded: string, _s: number, _e: number, _type: string, gap: boolean): void => {
+  private readonly sink = (norm: string, folded: string, _s: number, _e: number, _type: string, gap: boolean, forms?: Forms): void => {
     this.count++;
-    let e = this.exactIds.get(norm);
+    // The tokenizer hands out one forms object per distinct raw token: the exact term id is
+    // memoised on it (owner = this builder), so most tokens need no hash lookup at all.
+    let e: number | undefined;
+    if (forms !== undefined && forms.owner === this) e = forms.id;
+    else {
+      e = this.exactIds.get(norm);
+      if (e !== undefined && forms !== undefined) {
+        forms.owner = this;
+        forms.id = e;
+      }
+    }
     let fo: number;
     if (e === undefined) {
       let f = this.foldIds.get(folded);
@@ -84,6 +95,10 @@ export class SegmentBuilder {
       }
       e = this.newTerm('e' + norm);
       this.exactIds.set(norm, e);
+      if (forms !== undefined) {
+        forms.owner = this;
+        forms.id = e;
+      }
       this.exactCounts[e] = 0;
       this.foldOfExact[e] = f;
       fo = f;

@@ -38,8 +38,11 @@ export interface Token {
   gap: boolean;
 }
 
-/** Called for each token; `text` is `input.slice(start, end)`. */
-export type TokenSink = (norm: string, folded: string, start: number, end: number, type: TokenType, gap: boolean) => void;
+/**
+ * Called for each token; `text` is `input.slice(start, end)`. `forms`, when given, is the cached
+ * forms object of the token's raw text (the same object for every occurrence of that text).
+ */
+export type TokenSink = (norm: string, folded: string, start: number, end: number, type: TokenType, gap: boolean, forms?: Forms) => void;
 
 const L = CharClass.Letter;
 const D = CharClass.Digit;
@@ -47,17 +50,87 @@ const M = CharClass.Mark;
 const I = CharClass.Ignorable;
 const S = CharClass.Space;
 
-interface Forms {
+/**
+ * The normalised and folded forms of one raw token. The same object is handed out for every
+ * occurrence of the same raw text (while it stays cached), so a consumer may memoise per-object:
+ * `owner`/`id` are free for one consumer at a time to store its own id for these forms (the
+ * indexer keeps its term id there; see src/engine/builder.ts).
+ */
+export interface Forms {
   norm: string;
   folded: string;
+  owner: unknown;
+  id: number;
 }
-const cache = new Map<string, Forms>();
-const CACHE_LIMIT = 200_000;
 
-/** Normalised and folded forms of a raw token (cached). */
-export function formsOf(raw: string): Forms {
-  let f = cache.get(raw);
-  if (f !== undefined) return f;
+/**
+ * The cache from raw token text to its forms: an open-addressing table keyed by a hash the scan
+ * computes as it goes, comparing code units against the text in place, so a hit (nearly every
+ * token) allocates nothing: no slice of the text, no string hashing.
+ */
+const CACHE_LIMIT = 200_000;
+let cacheMask = (1 << 12) - 1;
+let cacheKeys: (string | undefined)[] = new Array(cacheMask + 1);
+let cacheHash = new Int32Array(cacheMask + 1);
+let cacheForms: (Forms | undefined)[] = new Array(cacheMask + 1);
+let cacheSize = 0;
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** Hash of `text[start, end)`: the same function the scan computes incrementally. */
+function hashOf(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function cacheGet(text: string, start: number, end: number, h: number): Forms | undefined {
+  const len = end - start;
+  let slot = mix(h) & cacheMask;
+  for (;;) {
+    const k = cacheKeys[slot];
+    if (k === undefined) return undefined;
+    if (cacheHash[slot] === h && k.length === len) {
+      let i = 0;
+      while (i < len && k.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+      if (i === len) return cacheForms[slot];
+    }
+    slot = (slot + 1) & cacheMask;
+  }
+}
+
+function cachePut(raw: string, h: number, f: Forms): void {
+  if (cacheSize >= CACHE_LIMIT) {
+    cacheKeys = new Array(cacheMask + 1);
+    cacheForms = new Array(cacheMask + 1);
+    cacheSize = 0;
+  } else if ((cacheSize + 1) * 2 > cacheMask) {
+    const keys = cacheKeys;
+    const hashes = cacheHash;
+    const forms = cacheForms;
+    cacheMask = cacheMask * 2 + 1;
+    cacheKeys = new Array(cacheMask + 1);
+    cacheHash = new Int32Array(cacheMask + 1);
+    cacheForms = new Array(cacheMask + 1);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== undefined) insert(keys[i]!, hashes[i], forms[i]!);
+  }
+  insert(raw, h, f);
+  cacheSize++;
+}
+
+function insert(raw: string, h: number, f: Forms): void {
+  let slot = mix(h) & cacheMask;
+  while (cacheKeys[slot] !== undefined) slot = (slot + 1) & cacheMask;
+  cacheKeys[slot] = raw;
+  cacheHash[slot] = h;
+  cacheForms[slot] = f;
+}
+
+function computeForms(raw: string): Forms {
   let ascii = true;
   for (let i = 0; i < raw.length; i++) {
     if (raw.charCodeAt(i) >= 128) {
@@ -67,18 +140,29 @@ export function formsOf(raw: string): Forms {
   }
   if (ascii) {
     const lower = raw.toLowerCase();
-    f = { norm: lower, folded: lower };
-  } else {
-    let s = raw;
-    if (/[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]/.test(s)) s = s.replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]/g, '');
-    s = s.normalize('NFC').toLowerCase();
-    if (s.includes('ð')) s = s.replace(/ð/g, 'đ');
-    const norm = canonicalWord(s);
-    f = { norm, folded: fold(norm) };
+    return { norm: lower, folded: lower, owner: undefined, id: -1 };
   }
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(raw, f);
-  return f;
+  let s = raw;
+  if (/[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]/.test(s)) s = s.replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]/g, '');
+  s = s.normalize('NFC').toLowerCase();
+  if (s.includes('ð')) s = s.replace(/ð/g, 'đ');
+  const norm = canonicalWord(s);
+  return { norm, folded: fold(norm), owner: undefined, id: -1 };
+}
+
+/** Forms of `text[start, end)` whose hash (`hashOf`) is `h`: cached, or computed and cached. */
+function formsAt(text: string, start: number, end: number, h: number): Forms {
+  const f = cacheGet(text, start, end, h);
+  if (f !== undefined) return f;
+  const raw = text.slice(start, end);
+  const g = computeForms(raw);
+  cachePut(raw, h, g);
+  return g;
+}
+
+/** Normalised and folded forms of a raw token (cached). */
+export function formsOf(raw: string): Forms {
+  return formsAt(raw, 0, raw.length, hashOf(raw, 0, raw.length));
 }
 
 function isWordChar(cls: number): boolean {
@@ -113,9 +197,8 @@ export function forEachToken(text: string, sink: TokenSink): void {
       if ((c === 35 || c === 64) && i + 1 < n && isWordChar(CHAR_CLASS[text.charCodeAt(i + 1)]) && (i === 0 || !isWordChar(CHAR_CLASS[text.charCodeAt(i - 1)]))) {
         let j = i + 1;
         while (j < n && (isWordChar(CHAR_CLASS[text.charCodeAt(j)]) || text.charCodeAt(j) === 95)) j++;
-        const raw = text.slice(i, j);
-        const f = formsOf(raw);
-        sink(f.norm, f.folded, i, j, c === 35 ? 'hashtag' : 'mention', gap);
+        const f = formsAt(text, i, j, hashOf(text, i, j));
+        sink(f.norm, f.folded, i, j, c === 35 ? 'hashtag' : 'mention', gap, f);
         gap = false;
         i = j;
         continue;
@@ -140,13 +223,16 @@ export function forEachToken(text: string, sink: TokenSink): void {
     let hasConnector = false;
     let hasAt = false;
     let hasLetter = false;
+    let h = 0x811c9dc5;
     while (j < n) {
       const cj = text.charCodeAt(j);
       const k = CHAR_CLASS[cj];
       if (k === L) {
         hasLetter = true;
+        h = Math.imul(h ^ cj, 0x01000193);
         j++;
       } else if (k === D || k === M || k === I) {
+        h = Math.imul(h ^ cj, 0x01000193);
         j++;
       } else if ((cj === 46 || cj === 44 || cj === 47 || cj === 45 || cj === 58 || cj === 64 || cj === 95 || cj === 43) && j + 1 < n && isWordChar(CHAR_CLASS[text.charCodeAt(j + 1)])) {
         // . , / - : @ _ + between word characters
@@ -156,8 +242,8 @@ export function forEachToken(text: string, sink: TokenSink): void {
       } else break;
     }
     if (!hasConnector) {
-      const f = formsOf(text.slice(i, j));
-      sink(f.norm, f.folded, i, j, 'word', gap);
+      const f = formsAt(text, i, j, h);
+      sink(f.norm, f.folded, i, j, 'word', gap, f);
       gap = false;
       i = j;
       continue;
@@ -185,9 +271,8 @@ export function forEachToken(text: string, sink: TokenSink): void {
     if (/^(?:\p{Lu}{1,4}\.)+\p{Lu}{1,4}$/u.test(run)) {
       let e = j;
       if (text.charCodeAt(e) === 46 && (e + 1 >= n || !isWordChar(CHAR_CLASS[text.charCodeAt(e + 1)]))) e++;
-      const raw = text.slice(i, e);
-      const f = formsOf(raw);
-      sink(f.norm, f.folded, i, e, 'abbr', gap);
+      const f = formsAt(text, i, e, hashOf(text, i, e));
+      sink(f.norm, f.folded, i, e, 'abbr', gap, f);
       gap = false;
       i = e;
       continue;
@@ -198,8 +283,8 @@ export function forEachToken(text: string, sink: TokenSink): void {
       const k = p < j ? CHAR_CLASS[text.charCodeAt(p)] : CharClass.Other;
       if (p === j || !(k === L || k === D || k === M || k === I)) {
         if (p > s) {
-          const f = formsOf(text.slice(s, p));
-          sink(f.norm, f.folded, s, p, 'word', gap);
+          const f = formsAt(text, s, p, hashOf(text, s, p));
+          sink(f.norm, f.folded, s, p, 'word', gap, f);
           gap = false;
         }
         s = p + 1;
