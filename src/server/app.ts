@@ -9,6 +9,7 @@
  *   trends pages  /xu-huong                                         plugins/trends-pages.ts
  *   source pages  /nguon, /nguon/:name                              plugins/source-pages.ts
  *   observatory   /quan-sat, /api/emerging, /api/clusters (src/observe) plugins/observatory-pages.ts
+ *   attention     /api/attention, /api/forecast (on the observatory's worker) plugins/observatory-api.ts
  *   alerts        /api/alerts (saved searches, check, event stream)    plugins/alerts.ts
  *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
  */
@@ -30,6 +31,7 @@ import { apiRoutes } from './plugins/api.ts';
 import { suggestRoutes } from './plugins/suggest.ts';
 import { openapiRoutes } from './plugins/openapi.ts';
 import { alertRoutes } from './plugins/alerts.ts';
+import { observatoryApi } from './plugins/observatory-api.ts';
 
 export interface RateLimitSettings {
   /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
@@ -131,6 +133,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await api.register(apiRoutes, { ctx });
     await api.register(suggestRoutes, { ctx });
     await api.register(observatoryPages, { ctx });
+    await api.register(observatoryApi, { ctx });
     await api.register(alertRoutes, { ctx });
     await api.register(openapiRoutes);
   });

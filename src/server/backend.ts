@@ -4,8 +4,8 @@
  * Routes depend on this interface only; engine-backend.ts builds it over a real data directory.
  */
 import type { Hit, Interval, SearchRequest, SearchResponse, StoredDoc, TrendsRequest, TrendsResponse } from '../engine/index.ts';
-import type { Alert, AlertEvent, AlertSpec, ClustersResult, EmergingResult } from '../observe/index.ts';
-import type { AlertCheckResult } from './observe-worker.ts';
+import type { Alert, AlertEvent, AlertSpec, ClustersResult, EmergingResult, QueryForecast } from '../observe/index.ts';
+import type { AlertCheckResult, AttentionAnswer, AttentionCall } from './observe-worker.ts';
 
 export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse, EmergingResult, ClustersResult };
 
@@ -15,7 +15,12 @@ export interface ObservatoryView {
   range(): Promise<{ first: string; last: string } | undefined>;
   emerging(date: string, limit: number): Promise<EmergingResult>;
   clusters(date: string, limit: number): Promise<ClustersResult>;
+  /** Attention for a query, as `tra attention --json`. */
+  attention(req: AttentionCall): Promise<AttentionAnswer>;
+  /** The next `days` days for a query, as `tra forecast --json`; null when no document has a date. */
+  forecast(query: string, days: number): Promise<QueryForecast | null>;
 }
+export type { AttentionAnswer, AttentionCall, QueryForecast };
 /** A saved search as the API shows it: never its webhook secret. */
 export type PublicAlert = Omit<Alert, 'secret'> & { signed: boolean };
 

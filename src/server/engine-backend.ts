@@ -145,6 +145,9 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     range: () => cached({ method: 'range' }),
     emerging: (date, limit) => cached({ method: 'emerging', date, limit }),
     clusters: (date, limit) => cached({ method: 'clusters', date, limit }),
+    // Keyed by every parameter (undefined ones drop out of the key), so equal requests share one answer.
+    attention: (req) => cached({ method: 'attention', ...req }),
+    forecast: (query, days) => cached({ method: 'forecast', query, days }),
   };
   // Saved searches: the CRUD and event reads are small SQLite calls on this thread (opened on
   // first use); checks run on the observatory's thread, one at a time, on a timer and on request.

@@ -12,10 +12,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openObservatory, syncFromStore, ObserveCounts, AlertStore, ALERTS_FILE, isoOfDay, type Observatory, type AlertEvent, type DeliveryReport } from '../observe/index.ts';
+import { openObservatory, syncFromStore, ObserveCounts, AlertStore, ALERTS_FILE, isoOfDay, type Observatory, type AlertEvent, type DeliveryReport, type AttentionResult, type KeyTerm, type Interval, type QueryForecast } from '../observe/index.ts';
 import { openEngine, type Engine } from '../engine/index.ts';
 
-export type ObserveRequest = { method: 'range' } | { method: 'emerging' | 'clusters'; date: string; limit: number } | { method: 'alerts-check' };
+/** `tra attention` as a call: the query, its buckets and filters, and how many key terms (0: none). */
+export interface AttentionCall {
+  query: string;
+  interval: Interval;
+  from?: string;
+  to?: string;
+  bySource: boolean;
+  top: number;
+}
+/** Exactly what `tra attention --json` prints. */
+export type AttentionAnswer = AttentionResult & { top_terms?: KeyTerm[] };
+
+export type ObserveRequest =
+  | { method: 'range' }
+  | { method: 'emerging' | 'clusters'; date: string; limit: number }
+  | { method: 'alerts-check' }
+  | ({ method: 'attention' } & AttentionCall)
+  | { method: 'forecast'; query: string; days: number };
 export type ObserveCall = ObserveRequest & { id: number };
 export type ObserveReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
@@ -41,7 +58,30 @@ try {
   port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies ObserveReply);
 }
 
-let engine: Engine | undefined;
+// One read-only engine for the alert checks and the attention/forecast answers, opened on first use.
+let engineOpening: Promise<Engine> | undefined;
+const theEngine = () => (engineOpening ??= openEngine(dataDir, { readOnly: true }));
+
+/** `tra attention --json` (src/cli/commands/attention.ts), computed the same way. */
+async function attentionOf(c: AttentionCall): Promise<AttentionAnswer> {
+  if (!obs) throw new Error('observatory not open');
+  const engine = await theEngine();
+  const res = obs.attention(engine, { query: c.query, interval: c.interval, from: c.from, to: c.to, bySource: c.bySource });
+  if (!(c.top > 0 && res.total > 0)) return res;
+  const hits = engine.search({ query: c.query, limit: 1000, from: c.from, to: c.to, snippets: false }).hits;
+  const docs = [];
+  for (const h of hits) {
+    const d = engine.get(h.id);
+    if (d) docs.push({ title: d.title, summary: d.summary, text: d.text });
+  }
+  return { ...res, top_terms: obs.keyTerms(docs, { limit: c.top }) };
+}
+
+/** `tra forecast --json`; null when no document has a date. */
+async function forecastOf(query: string, days: number): Promise<QueryForecast | null> {
+  if (!obs) throw new Error('observatory not open');
+  return obs.forecast(await theEngine(), query, days) ?? null;
+}
 
 async function checkAlerts(): Promise<AlertCheckResult> {
   const t0 = performance.now();
@@ -49,8 +89,15 @@ async function checkAlerts(): Promise<AlertCheckResult> {
   // No saved search was ever made here: nothing to check (and no file to create).
   if (!existsSync(join(dataDir, ALERTS_FILE))) return { ...none, ms: performance.now() - t0 };
   const sync = syncFromStore(dataDir);
-  if (engine) engine.refresh();
-  else engine = await openEngine(dataDir, { readOnly: true });
+  const wasOpen = engineOpening !== undefined;
+  const engine = await theEngine();
+  if (wasOpen) engine.refresh();
+  if (sync.counted > 0 && obs) {
+    // The observatory's handle on the counts may predate a rebuilt table file: reopen it, so
+    // attention shares and day answers see what was just counted (its catch-up finds nothing).
+    obs.close();
+    obs = openObservatory(dataDir);
+  }
   // A fresh handle: the catch-up may have rebuilt the table file.
   const counts = new ObserveCounts(dataDir, { readOnly: true });
   const store = new AlertStore(dataDir);
@@ -66,8 +113,9 @@ async function checkAlerts(): Promise<AlertCheckResult> {
 }
 
 port.on('message', (m: ObserveCall) => {
-  if (m.method === 'alerts-check') {
-    checkAlerts().then(
+  if (m.method === 'alerts-check' || m.method === 'attention' || m.method === 'forecast') {
+    const run: Promise<unknown> = m.method === 'alerts-check' ? checkAlerts() : m.method === 'attention' ? attentionOf(m) : forecastOf(m.query, m.days);
+    run.then(
       (value) => port.postMessage({ id: m.id, ok: true, value } satisfies ObserveReply),
       (err: Error) => port.postMessage({ id: m.id, ok: false, message: err.message } satisfies ObserveReply),
     );

@@ -17,14 +17,14 @@ import { errorResponse } from '../schemas.ts';
 const DAY = { type: 'string', format: 'date', description: 'Ngày (YYYY-MM-DD, giờ Việt Nam); mặc định: ngày cuối có dữ liệu.' } as const;
 const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
 
-class NotReady extends Error {
+export class NotReady extends Error {
   readonly statusCode = 503;
   constructor() {
     super('Đài quan sát đang đếm các bài theo ngày (lần đầu mất vài phút với dữ liệu lớn). Hãy thử lại sau ít phút.');
   }
 }
 
-function viewOf(ctx: ServerContext): ObservatoryView | undefined {
+export function viewOf(ctx: ServerContext): ObservatoryView | undefined {
   return ctx.backend.observatory ? ctx.backend.observatory() : undefined;
 }
 

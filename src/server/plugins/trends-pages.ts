@@ -2,7 +2,9 @@
  * The trends page (/xu-huong): attention over time for one or several queries side by side. The
  * data is rendered into the page twice: as a table (readable without JavaScript, and by screen
  * readers) and as JSON for trends.js, which draws it with uPlot. CSV and JSON downloads come from
- * /api/trends/compare.
+ * /api/trends/compare. With "Tỉ lệ trên tổng số bài" (norm=1) each series is the share of all
+ * articles in the bucket, in percent (/api/attention's `share`, computed on the observatory's
+ * worker), so a query's attention is not confused with the volume of news.
  */
 import type { FastifyInstance } from 'fastify';
 import type { PluginOptions } from '../context.ts';
@@ -16,6 +18,7 @@ import { BadRequest } from '../errors.ts';
 import { compareTrends } from './api.ts';
 import type { TrendsTable } from '../trends-table.ts';
 import { MAX_QUERY } from '../schemas.ts';
+import { viewOf } from './observatory-pages.ts';
 
 const SLOTS = 4;
 const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
@@ -26,9 +29,12 @@ interface TrendsQs {
   interval?: Interval;
   from?: string;
   to?: string;
+  norm?: string;
 }
 
-function form(queries: string[], interval: Interval, from?: string, to?: string): SafeHtml {
+const percent = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 });
+
+function form(queries: string[], interval: Interval, from?: string, to?: string, norm = false): SafeHtml {
   const slots = [...queries, ...new Array<string>(Math.max(0, SLOTS - queries.length)).fill('')].slice(0, Math.max(SLOTS, queries.length));
   return html`<form class="trends-form" action="/xu-huong" method="get" aria-label="Chọn từ khoá và khoảng thời gian">
 ${slots.map((q, i) => html`<div class="field"><label for="tq-${i}">Từ khoá ${i + 1}</label><input id="tq-${i}" name="q" type="search" value="${q}" maxlength="${MAX_QUERY}"${i === 0 ? html` placeholder="ví dụ: giá vàng"` : ''}></div>`)}
@@ -37,16 +43,17 @@ ${INTERVALS.map(([v, label]) => html`<option value="${v}"${v === interval ? html
 </select></div>
 <div class="field"><label for="t-from">Từ ngày</label><input id="t-from" name="from" type="date" value="${from ?? ''}"></div>
 <div class="field"><label for="t-to">Đến ngày</label><input id="t-to" name="to" type="date" value="${to ?? ''}"></div>
+<div class="field"><label for="t-norm"><input id="t-norm" name="norm" type="checkbox" value="1"${norm ? html` checked` : ''}> Tỉ lệ trên tổng số bài</label></div>
 <div class="field"><button type="submit">Vẽ biểu đồ</button></div>
 </form>`;
 }
 
-function table(t: TrendsTable): SafeHtml {
+function table(t: TrendsTable, shares: boolean): SafeHtml {
   // Open by default: without JavaScript the table is the chart. trends.js closes it once it draws.
   return html`<details id="trends-table" open><summary>Xem bảng số liệu</summary>
-<table><caption class="visually-hidden">Số bài theo ${t.interval === 'day' ? 'ngày' : t.interval === 'week' ? 'tuần' : 'tháng'}</caption>
+<table><caption class="visually-hidden">${shares ? 'Tỉ lệ bài (%) trên tổng số bài' : 'Số bài'} theo ${t.interval === 'day' ? 'ngày' : t.interval === 'week' ? 'tuần' : 'tháng'}</caption>
 <thead><tr><th scope="col">Bắt đầu</th>${t.queries.map((q) => html`<th scope="col" class="num">${q}</th>`)}</tr></thead>
-<tbody>${t.starts.map((s, j) => html`<tr><th scope="row">${s}</th>${t.counts.map((c) => html`<td class="num">${c[j]}</td>`)}</tr>`)}</tbody>
+<tbody>${t.starts.map((s, j) => html`<tr><th scope="row">${s}</th>${t.counts.map((c) => html`<td class="num">${shares ? `${percent.format(c[j])}%` : c[j]}</td>`)}</tr>`)}</tbody>
 </table></details>`;
 }
 
@@ -61,6 +68,7 @@ export async function trendsPages(app: FastifyInstance, { ctx }: PluginOptions):
           interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day' },
           from: OPTIONAL_DAY,
           to: OPTIONAL_DAY,
+          norm: { type: 'string', enum: ['', '0', '1'] },
         },
       },
     },
@@ -76,18 +84,29 @@ export async function trendsPages(app: FastifyInstance, { ctx }: PluginOptions):
       result = html`<p class="note">Nhập một hay nhiều từ khoá để so sánh mức độ được nhắc đến theo thời gian (số bài mỗi ngày, tuần hoặc tháng, theo giờ Việt Nam).</p>`;
     } else {
       const t = await compareTrends(ctx.backend, queries, interval, from, to);
+      // Normalised: each bucket's share of all articles (percent), from the observatory's worker.
+      const obs = qs.norm === '1' ? viewOf(ctx) : undefined;
+      const shares = obs !== undefined && t.starts.length > 0;
+      if (obs && shares) {
+        const answers = await Promise.all(t.queries.map((q) => obs.attention({ query: q, interval, from, to, bySource: false, top: 0 })));
+        t.counts = answers.map((a) => {
+          const byStart = new Map(a.buckets.map((b) => [b.start.slice(0, 10), b.share]));
+          return t.starts.map((st) => Math.round((byStart.get(st) ?? 0) * 1e6) / 1e4);
+        });
+      }
       const params = { q: queries, interval, from, to };
       result = html`<p class="summary" role="status">${t.queries.map((q, i) => html`${i ? ' · ' : ''}<a href="${link('/tim-kiem', { q, from, to })}">${q}</a>: ${formatNumber(t.totals[i])} bài`)}</p>
 <figure id="trends-figure" hidden>
 <div id="trends-chart" class="chart" role="img" aria-label="Biểu đồ số bài theo thời gian của: ${t.queries.join(', ')}"></div>
 <figcaption class="visually-hidden">Số bài nhắc đến mỗi từ khoá theo thời gian</figcaption>
 </figure>
-<script type="application/json" id="trends-data">${jsonForScript(t)}</script>
+${qs.norm === '1' && !obs ? html`<p class="note" role="status">Đài quan sát đang đếm các bài theo ngày nên chưa tính được tỉ lệ; biểu đồ đang hiện số bài. Hãy thử lại sau ít phút.</p>` : ''}
+<script type="application/json" id="trends-data">${jsonForScript(shares ? { ...t, unit: 'percent' } : t)}</script>
 <p class="downloads">Tải về: <a href="${link('/api/trends/compare', { ...params, format: 'csv', download: 'true' })}" download>CSV</a> <a href="${link('/api/trends/compare', { ...params, download: 'true' })}" download>JSON</a></p>
-${t.starts.length ? table(t) : html`<p>Không có bài nào khớp trong khoảng thời gian này.</p>`}`;
+${t.starts.length ? table(t, shares) : html`<p>Không có bài nào khớp trong khoảng thời gian này.</p>`}`;
     }
     const body = html`<h1>Xu hướng theo thời gian</h1>
-${form(queries, interval, from, to)}
+${form(queries, interval, from, to, qs.norm === '1')}
 ${result}`;
     return reply.type('text/html; charset=utf-8').send(page({
       title: queries.length ? `Xu hướng: ${queries.join(', ')} — Tra` : 'Xu hướng — Tra',

@@ -8,6 +8,8 @@
   var dataEl = document.getElementById('trends-data');
   if (!el || !dataEl || typeof uPlot === 'undefined') return;
   var t = JSON.parse(dataEl.textContent);
+  // unit "percent": each value is the share of all articles in the bucket (norm=1).
+  var pct = t.unit === 'percent';
   if (!t.starts.length) return;
   // The chart is hidden and the table open for readers without JavaScript; swap them.
   var figure = document.getElementById('trends-figure');
@@ -29,7 +31,7 @@
   var splits = xs.length <= 16 ? function () { return xs; } : undefined;
   var series = [{ label: t.interval === 'month' ? 'Tháng' : t.interval === 'week' ? 'Tuần từ' : 'Ngày', value: function (u, v) { return v == null ? '' : fmtDay.format(new Date(v * 1000)); } }];
   t.queries.forEach(function (q, i) {
-    series.push({ label: q, stroke: palette[i % palette.length], width: 2, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN'); } });
+    series.push({ label: q, stroke: palette[i % palette.length], width: 2, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN', { maximumFractionDigits: 2 }) + (pct ? '%' : ''); } });
   });
   function size() {
     return { width: Math.max(280, el.clientWidth - 16), height: Math.max(240, Math.min(420, Math.round(el.clientWidth * 0.45))) };
@@ -40,10 +42,10 @@
     height: s.height,
     tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
     series: series,
-    scales: { y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+    scales: { y: { range: function (u, min, max) { return [0, Math.max(pct ? 0.01 : 1, max * 1.1)]; } } },
     axes: [
       { stroke: axisColor, grid: { stroke: gridColor }, splits: splits, values: function (u, vals) { return vals.map(tickLabel); } },
-      { stroke: axisColor, grid: { stroke: gridColor }, size: 50, values: function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? v.toLocaleString('vi-VN') : ''; }); } },
+      { stroke: axisColor, grid: { stroke: gridColor }, size: 50, values: function (u, vals) { return vals.map(function (v) { return pct ? v.toLocaleString('vi-VN', { maximumFractionDigits: 2 }) + '%' : Number.isInteger(v) ? v.toLocaleString('vi-VN') : ''; }); } },
     ],
     legend: { live: true },
   };
