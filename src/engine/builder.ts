@@ -217,6 +217,54 @@ export class SegmentBuilder {
     this.logTf = grow(this.logTf);
   }
 
+  /**
+   * Term ids in dictionary (JS string) order. Namespaces sort apart ('b' < 'e' < 'f'); exact and
+   * folded terms are sorted as strings, and bigrams — most of the terms — by the ranks of their
+   * two folded parts with two counting sorts, which is the string order of "b" + fa + " " + fb
+   * as long as no folded term holds a character below the space (checked; else a string sort).
+   */
+  private termOrder(strs: string[]): Uint32Array {
+    const nTerms = strs.length;
+    const cmp = (a: number, b: number) => (strs[a] < strs[b] ? -1 : strs[a] > strs[b] ? 1 : 0);
+    const eIds: number[] = [];
+    const fIds: number[] = [];
+    let nB = 0;
+    for (let id = 0; id < nTerms; id++) {
+      if (this.bigramA[id] >= 0) nB++;
+      else if (strs[id].charCodeAt(0) === 101 /* e */) eIds.push(id);
+      else fIds.push(id);
+    }
+    eIds.sort(cmp);
+    fIds.sort(cmp);
+    const nF = fIds.length;
+    const frank = new Int32Array(nTerms);
+    for (let i = 0; i < nF; i++) frank[fIds[i]] = i;
+    // LSD radix: counting sort of the bigram ids by second part, then (stable) by first part.
+    const byB = new Uint32Array(nB);
+    const count = new Uint32Array(nF + 1);
+    for (let id = 0; id < nTerms; id++) if (this.bigramA[id] >= 0) count[frank[this.bigramB[id]] + 1]++;
+    for (let i = 0; i < nF; i++) count[i + 1] += count[i];
+    for (let id = 0; id < nTerms; id++) if (this.bigramA[id] >= 0) byB[count[frank[this.bigramB[id]]]++] = id;
+    count.fill(0);
+    for (let i = 0; i < nB; i++) count[frank[this.bigramA[byB[i]]] + 1]++;
+    for (let i = 0; i < nF; i++) count[i + 1] += count[i];
+    const order = new Uint32Array(nTerms);
+    for (let i = 0; i < nB; i++) {
+      const id = byB[i];
+      order[count[frank[this.bigramA[id]]]++] = id;
+    }
+    let k = nB;
+    for (const id of eIds) order[k++] = id;
+    for (const id of fIds) order[k++] = id;
+    for (let i = 1; i < nB; i++) {
+      if (strs[order[i - 1]] >= strs[order[i]]) {
+        order.sort(cmp);
+        break;
+      }
+    }
+    return order;
+  }
+
   /** Serialise, plus the local doc numbers already deleted. */
   build(): { bytes: Uint8Array; deleted: number[] } {
     const nTerms = this.termStr.length;
@@ -225,9 +273,7 @@ export class SegmentBuilder {
       const a = this.bigramA[id];
       if (a >= 0) strs[id] = 'b' + strs[a].slice(1) + ' ' + strs[this.bigramB[id]].slice(1);
     }
-    const order = new Uint32Array(nTerms);
-    for (let i = 0; i < nTerms; i++) order[i] = i;
-    order.sort((a, b) => (strs[a] < strs[b] ? -1 : strs[a] > strs[b] ? 1 : 0));
+    const order = this.termOrder(strs);
     const rank = new Uint32Array(nTerms);
     for (let i = 0; i < nTerms; i++) rank[order[i]] = i;
 

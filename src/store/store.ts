@@ -45,6 +45,7 @@ export class DocStore {
   private stSeqById: StatementSync;
   private stBlock: StatementSync;
   private stInsert: StatementSync | undefined;
+  private stInsertNew: StatementSync | undefined;
   private stInsertBlock: StatementSync | undefined;
   private stDelete: StatementSync | undefined;
   private stDecLive: StatementSync | undefined;
@@ -89,6 +90,7 @@ export class DocStore {
 
   private prepareWrites(): void {
     this.stInsert ??= this.db.prepare('INSERT INTO docs(seq, id, blk) VALUES (?, ?, ?)');
+    this.stInsertNew ??= this.db.prepare('INSERT OR IGNORE INTO docs(seq, id, blk) VALUES (?, ?, ?)');
     this.stInsertBlock ??= this.db.prepare('INSERT INTO blocks(blk, live, body) VALUES (?, ?, ?)');
     this.stDelete ??= this.db.prepare('DELETE FROM docs WHERE seq=?');
     this.stDecLive ??= this.db.prepare('UPDATE blocks SET live = live - 1 WHERE blk=? RETURNING live');
@@ -136,6 +138,15 @@ export class DocStore {
         if (blkSeqs.length === 0) blk = s;
         // The block row is written when the block closes; a replaced document earlier in this
         // same block is handled by the live count below.
+        // New ids (the common case) cost one statement: the insert. Only when the id exists
+        // (the insert is ignored) is the old row looked up and replaced.
+        if ((this.stInsertNew!.run(s, doc.id, blk).changes as number) > 0) {
+          blkSeqs.push(s);
+          blkBodies.push(body);
+          blkBytes += body.length;
+          out.push({ seq: s });
+          continue;
+        }
         const old = this.stSeqById.get(doc.id) as { seq: number; blk: number } | undefined;
         if (old) {
           if (old.blk === blk && blkSeqs.length) {
