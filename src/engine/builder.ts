@@ -45,9 +45,12 @@ export class SegmentBuilder {
   private touched: number[] = [];
 
   // Postings log
-  private logTerm = new Uint32Array(1 << 18);
-  private logDoc = new Uint32Array(1 << 18);
-  private logTf = new Uint32Array(1 << 18);
+  // Postings log in chunks (never copied as it grows): full chunks, then the current one.
+  private chunks: { term: Uint32Array; doc: Uint32Array; tf: Uint32Array; len: number }[] = [];
+  private logTerm = new Uint32Array(1 << 16);
+  private logDoc = new Uint32Array(1 << 16);
+  private logTf = new Uint32Array(1 << 16);
+  private logPos = 0;
   private logLen = 0;
 
   // Columns
@@ -184,15 +187,21 @@ export class SegmentBuilder {
     // Append this document's postings to the log.
     const touched = this.touched;
     const n = touched.length;
-    if (this.logLen + n > this.logTerm.length) this.growLog(this.logLen + n);
+    if (this.logPos + n > this.logTerm.length) this.newChunk(n);
     const tf = this.tf;
+    const lt = this.logTerm;
+    const ld = this.logDoc;
+    const lf = this.logTf;
+    let p = this.logPos;
     for (let i = 0; i < n; i++) {
       const id = touched[i];
-      const p = this.logLen++;
-      this.logTerm[p] = id;
-      this.logDoc[p] = local;
-      this.logTf[p] = tf[id];
+      lt[p] = id;
+      ld[p] = local;
+      lf[p] = tf[id];
+      p++;
     }
+    this.logPos = p;
+    this.logLen += n;
   }
 
   /** Mark a document added to this builder as deleted (it was replaced before the flush). */
@@ -203,18 +212,14 @@ export class SegmentBuilder {
     return true;
   }
 
-  private growLog(min: number): void {
-    // Grow by half: doubling a 100-million-entry log would overshoot the flush budget.
-    let cap = Math.ceil(this.logTerm.length * 1.5);
-    while (cap < min) cap = Math.ceil(cap * 1.5);
-    const grow = (a: Uint32Array) => {
-      const b = new Uint32Array(cap);
-      b.set(a.subarray(0, this.logLen));
-      return b;
-    };
-    this.logTerm = grow(this.logTerm);
-    this.logDoc = grow(this.logDoc);
-    this.logTf = grow(this.logTf);
+  /** Seal the current log chunk and start the next (chunks double up to 4M entries). */
+  private newChunk(min: number): void {
+    this.chunks.push({ term: this.logTerm, doc: this.logDoc, tf: this.logTf, len: this.logPos });
+    const cap = Math.max(min, Math.min(this.logTerm.length * 2, 1 << 22));
+    this.logTerm = new Uint32Array(cap);
+    this.logDoc = new Uint32Array(cap);
+    this.logTf = new Uint32Array(cap);
+    this.logPos = 0;
   }
 
   /**
@@ -279,16 +284,22 @@ export class SegmentBuilder {
 
     // Counting sort of the log by term rank (stable: documents stay ascending).
     const start = new Uint32Array(nTerms + 1);
-    for (let p = 0; p < this.logLen; p++) start[rank[this.logTerm[p]] + 1]++;
+    const chunks = [...this.chunks, { term: this.logTerm, doc: this.logDoc, tf: this.logTf, len: this.logPos }];
+    for (const c of chunks) {
+      const lt = c.term;
+      for (let p = 0; p < c.len; p++) start[rank[lt[p]] + 1]++;
+    }
     for (let i = 0; i < nTerms; i++) start[i + 1] += start[i];
     const fill = start.slice(0, nTerms);
     const docs = new Uint32Array(this.logLen);
     const tfs = new Uint32Array(this.logLen);
-    for (let p = 0; p < this.logLen; p++) {
-      const r = rank[this.logTerm[p]];
-      const q = fill[r]++;
-      docs[q] = this.logDoc[p];
-      tfs[q] = this.logTf[p];
+    for (const c of chunks) {
+      const { term: lt, doc: ld, tf: lf } = c;
+      for (let p = 0; p < c.len; p++) {
+        const q = fill[rank[lt[p]]]++;
+        docs[q] = ld[p];
+        tfs[q] = lf[p];
+      }
     }
 
     const minCount = this.seqs.length >= 50000 ? 2 : 1;
