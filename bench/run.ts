@@ -49,6 +49,8 @@ interface Options {
   traRef: string;
   stepTimeoutS: number;
   setupOnly: boolean;
+  /** Re-render the markdown of a saved JSON report and stop. */
+  render?: string;
 }
 
 const HELP = `npm run bench -- [options]
@@ -63,6 +65,7 @@ const HELP = `npm run bench -- [options]
   --tra CMD         command prefix for tra (overrides --tra-ref)
   --timeout S       per-step time limit in seconds (default 3600)
   --setup-only      prepare the baselines harness and stop
+  --render FILE     rewrite FILE's markdown (FILE = bench/results/<stamp>.json) and stop
   -h, --help        this help
 `;
 
@@ -97,6 +100,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--tra-ref') o.traRef = val();
     else if (a === '--timeout') o.stepTimeoutS = Number(val());
     else if (a === '--setup-only') o.setupOnly = true;
+    else if (a === '--render') o.render = val();
     else if (a === '-h' || a === '--help') {
       process.stdout.write(HELP);
       process.exit(0);
@@ -658,7 +662,7 @@ function markdown(rep: Report): string {
 
   const perf: Record<string, Json> = { ...(rep.earlier?.perf ?? {}), ...rep.perf };
   const mark = (s: string, kind: string): string => (rep.earlier?.from[`${kind} ${s}`] ? `${s} (earlier run ${rep.earlier.from[`${kind} ${s}`].slice(0, 15)})` : s);
-  const systems = Object.keys(perf);
+  const systems = Object.keys(perf).sort((a, b) => (a === 'tra' ? -1 : b === 'tra' ? 1 : 0));
   if (systems.length) {
     out.push('## Speed, size and memory on the 153,825 news-rss items (perf.py, top 10)');
     out.push('');
@@ -677,7 +681,8 @@ function markdown(rep: Report): string {
     if (tra) {
       out.push('Ratios tra ÷ baseline:');
       out.push('');
-      const rr = systems.filter((s) => s !== 'tra').map((s) => {
+      // Speed is only comparable within one run: systems taken from an earlier run get no ratio.
+      const rr = systems.filter((s) => s !== 'tra' && !rep.earlier?.from[`perf ${s}`]).map((s) => {
         const p = perf[s];
         const r = (k: string, q?: string): string => (q ? ratio(sub(tra, q)?.[k], sub(p, q)?.[k]) : ratio(tra[k], p[k]));
         return [s, r('index_docs_per_s'), r('index_bytes'), r('index_peak_rss_mb'),
@@ -864,6 +869,15 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
     return 2;
+  }
+  if (o.render) {
+    const rep = JSON.parse(readFileSync(o.render, 'utf8')) as Report;
+    delete rep.earlier;
+    fillFromEarlier(rep);
+    const md = o.render.replace(/\.json$/, '.md');
+    writeFileSync(md, markdown(rep) + '\n');
+    log(`rewrote ${md}`);
+    return 0;
   }
   if (!existsSync(DATA)) {
     process.stderr.write(`bench: skipped — the shared evaluation data is not at ${DATA} (it sits beside the repository; a plain clone has none)\n`);
