@@ -58,11 +58,16 @@ test('kill -9 during tra index never loses reported work and leaves index = stor
   try {
     const reported = new Set<string>();
     let kills = 0;
-    for (let round = 0; round < 6; round++) {
+    // Round 0 runs to the end and measures how long a run takes on this machine; later rounds
+    // (but every third) are killed at a random moment inside that span, so the kill lands
+    // mid-run however fast or slow the machine is.
+    let runMs = 0;
+    for (let round = 0; round < 7; round++) {
       const file = makeFile(dir, round, 1200);
-      // Kill most rounds somewhere between process start and a little after the usual end.
-      const kill = round % 3 === 2 ? undefined : 250 + Math.floor(Math.random() * 1200);
+      const kill = round === 0 || round % 3 === 2 ? undefined : Math.floor(runMs * (0.1 + 0.8 * Math.random()));
+      const t0 = performance.now();
       const r = await runIndex(data, file, kill);
+      if (round === 0) runMs = performance.now() - t0;
       if (r.done) {
         const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as { indexed: number };
         assert.equal(last.indexed, 1200);
