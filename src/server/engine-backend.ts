@@ -8,6 +8,7 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import path from 'node:path';
 import { openEngine, type Engine } from '../engine/index.ts';
+import { freshener } from './fresh.ts';
 import { DocStore, type StoredDoc } from '../store/store.ts';
 import type { ArticleVersion, Backend } from './backend.ts';
 import { Suggester } from './suggest.ts';
@@ -67,6 +68,7 @@ async function scanStore(dataDir: string, each: (doc: StoredDoc) => void, stop: 
 
 export async function openEngineBackend(dataDir: string, opts: BackendOptions = {}): Promise<EngineBackend> {
   const engine = await openEngine(dataDir, { readOnly: true });
+  const fresh = freshener(engine);
   const nWorkers = opts.workers ?? Math.min(4, availableParallelism());
   const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers) : undefined;
   const suggester = new Suggester((req) => engine.search(req));
@@ -192,9 +194,9 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   return {
     engine,
     ready,
-    search: (req) => (pool ? pool.search(req) : engine.search(req)),
-    trends: (req) => (pool ? pool.trends(req) : engine.trends(req)),
-    get: (id) => engine.get(id),
+    search: (req) => (fresh(), pool ? pool.search(req) : engine.search(req)),
+    trends: (req) => (fresh(), pool ? pool.trends(req) : engine.trends(req)),
+    get: (id) => (fresh(), engine.get(id)),
     stats: () => engine.stats(),
     restore: (text) => engine.restore(text),
     suggest: (prefix, limit) => (completions ? completions.complete(prefix, limit) : suggester.suggest(prefix, limit)),

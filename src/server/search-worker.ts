@@ -6,11 +6,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEngine } from '../engine/index.ts';
 import type { SearchRequest, TrendsRequest } from './backend.ts';
+import { freshener } from './fresh.ts';
 
 export type WorkerCall = { id: number; method: 'search'; req: SearchRequest } | { id: number; method: 'trends'; req: TrendsRequest } | { id: number; method: 'close' };
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
 const engine = await openEngine((workerData as { dataDir: string }).dataDir, { readOnly: true });
+const fresh = freshener(engine);
 const port = parentPort!;
 port.on('message', (m: WorkerCall) => {
   try {
@@ -20,6 +22,7 @@ port.on('message', (m: WorkerCall) => {
       port.close();
       return;
     }
+    fresh();
     const value = m.method === 'search' ? engine.search(m.req) : engine.trends(m.req);
     port.postMessage({ id: m.id, ok: true, value } satisfies WorkerReply);
   } catch (err) {
