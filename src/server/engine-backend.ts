@@ -194,9 +194,13 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   return {
     engine,
     ready,
-    search: (req) => (fresh(), pool ? pool.search(req) : engine.search(req)),
-    trends: (req) => (fresh(), pool ? pool.trends(req) : engine.trends(req)),
-    get: (id) => (fresh(), engine.get(id)),
+    // The workers keep their own handles fresh; the main-thread handle serves get/suggest.
+    search: (req) => (pool ? pool.search(req) : (fresh(), engine.search(req))),
+    trends: (req) => (pool ? pool.trends(req) : (fresh(), engine.trends(req))),
+    get: (id) => {
+      fresh();
+      return engine.get(id);
+    },
     stats: () => engine.stats(),
     restore: (text) => engine.restore(text),
     suggest: (prefix, limit) => (completions ? completions.complete(prefix, limit) : suggester.suggest(prefix, limit)),
