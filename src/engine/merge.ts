@@ -8,6 +8,7 @@ import type { Segment } from './segment.ts';
 import { encodeSegment } from './segment-format.ts';
 import { postingsStart } from './scoring.ts';
 import { NFIELDS } from './fields.ts';
+import { readVarint } from './bytes.ts';
 
 const PAIR = 4194304;
 
@@ -24,26 +25,13 @@ class U32List {
   }
 }
 
-function readVar(p: Uint8Array, pos: number, out: Int32Array): number {
-  let b = p[pos++];
-  let v = b & 0x7f;
-  let shift = 128;
-  while (b & 0x80) {
-    b = p[pos++];
-    v += (b & 0x7f) * shift;
-    shift *= 128;
-  }
-  out[0] = pos;
-  return v;
-}
-
 /** Decode varint pairs/triples of a counts section. */
 function varints(bytes: Uint8Array): number[] {
   const out: number[] = [];
   const o = new Int32Array(1);
   let pos = 0;
   while (pos < bytes.length) {
-    out.push(readVar(bytes, pos, o));
+    out.push(readVarint(bytes, pos, o));
     pos = o[0];
   }
   return out;
@@ -120,22 +108,22 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
       let doc = -1;
       const r = remap[i];
       for (let j = 0; j < df; j++) {
-        doc += readVar(p, q, o);
+        doc += readVarint(p, q, o);
         q = o[0];
         const t = p[q++];
         let t0 = t & 3;
         let t1 = (t >> 2) & 3;
         let t2 = (t >> 4) & 3;
         if (t0 === 3) {
-          t0 += readVar(p, q, o);
+          t0 += readVarint(p, q, o);
           q = o[0];
         }
         if (t1 === 3) {
-          t1 += readVar(p, q, o);
+          t1 += readVarint(p, q, o);
           q = o[0];
         }
         if (t2 === 3) {
-          t2 += readVar(p, q, o);
+          t2 += readVarint(p, q, o);
           q = o[0];
         }
         const nd = r[doc];

@@ -8,6 +8,7 @@
  * saturation, so a word repeated in title and body is not counted as two independent matches.)
  */
 import { BLOCK } from './segment-format.ts';
+import { readVarint } from './bytes.ts';
 import type { Segment } from './segment.ts';
 
 export interface ScoreParams {
@@ -41,14 +42,9 @@ export function idf(N: number, df: number): number {
 
 /** Skip the df header and the skip table; returns [df, position of the first posting]. */
 export function postingsStart(p: Uint8Array, pos: number): [number, number] {
-  let b = p[pos++];
-  let df = b & 0x7f;
-  let shift = 128;
-  while (b & 0x80) {
-    b = p[pos++];
-    df += (b & 0x7f) * shift;
-    shift *= 128;
-  }
+  const at = [pos];
+  const df = readVarint(p, pos, at);
+  pos = at[0];
   if (df > BLOCK) {
     const nb = Math.ceil(df / BLOCK);
     const entries = 2 * (nb - 1) + 6 * nb;
@@ -67,18 +63,8 @@ export function postingsStart(p: Uint8Array, pos: number): [number, number] {
  */
 export function listBound(seg: Segment, ord: number, params: ScoreParams, avg: number[]): number {
   const p = seg.postings;
-  let pos = seg.postOff[ord];
-  const rd = (): number => {
-    let b = p[pos++];
-    let v = b & 0x7f;
-    let shift = 128;
-    while (b & 0x80) {
-      b = p[pos++];
-      v += (b & 0x7f) * shift;
-      shift *= 128;
-    }
-    return v;
-  };
+  const at = [seg.postOff[ord]];
+  const rd = (): number => readVarint(p, at[0], at);
   const df = rd();
   if (df <= BLOCK) return params.k1 + 1;
   const nb = Math.ceil(df / BLOCK);
@@ -135,6 +121,8 @@ export function accumulate(
   const k1p = weight * (k1 + 1);
   let max = accState.max;
   let doc = -1;
+  // The hot loop of scoring: varints are decoded inline here (not through readVarint) because
+  // the call and its out-parameter cost measurably per posting.
   for (let i = 0; i < df; i++) {
     let b = p[pos++];
     let delta = b & 0x7f;

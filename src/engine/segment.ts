@@ -2,7 +2,10 @@
  * A segment opened for reading: typed-array views over the file's bytes (format in
  * ./segment-format.ts), plus its current deletion bitmap.
  */
-import { compareStrUtf8 } from './bytes.ts';
+import { compareStrUtf8, readVarint } from './bytes.ts';
+
+/** Scratch out-parameter for readVarint (single-threaded use only). */
+const dfPos = new Int32Array(1);
 import { MAGIC, BLOCK, type SegmentHeader } from './segment-format.ts';
 import { NFIELDS } from './fields.ts';
 import { EngineError } from './errors.ts';
@@ -109,17 +112,7 @@ export class Segment {
 
   /** Document frequency of the term at `ord`. */
   df(ord: number): number {
-    const p = this.postings;
-    let pos = this.postOff[ord];
-    let b = p[pos++];
-    let v = b & 0x7f;
-    let shift = 128;
-    while (b & 0x80) {
-      b = p[pos++];
-      v += (b & 0x7f) * shift;
-      shift *= 128;
-    }
-    return v;
+    return readVarint(this.postings, this.postOff[ord], dfPos);
   }
 
   isDeleted(doc: number): boolean {
