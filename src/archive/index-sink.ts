@@ -10,18 +10,8 @@
  */
 import type { ArchiveDb } from './db.ts';
 
-/** Mirrors the engine's DocInput (src/engine/index.ts). */
-export interface DocInput {
-  id: string;
-  title?: string;
-  summary?: string;
-  text?: string;
-  url?: string;
-  published?: string;
-  source?: string;
-  category?: string;
-  [extra: string]: unknown;
-}
+import type { DocInput } from '../store/document.ts';
+export type { DocInput };
 
 export interface DocSink {
   add(docs: DocInput[]): Promise<unknown>;

@@ -37,17 +37,8 @@ export type { StoredDoc } from '../store/store.ts';
 export type { ScoreParams } from './scoring.ts';
 export type { QueryWeights } from './search.ts';
 
-export interface DocInput {
-  id: string;
-  title?: string;
-  summary?: string;
-  text?: string;
-  url?: string;
-  published?: string;
-  source?: string;
-  category?: string;
-  [extra: string]: unknown;
-}
+import type { DocInput } from '../store/document.ts';
+export type { DocInput };
 
 export interface Hit {
   id: string;
