@@ -14,13 +14,11 @@
  * Suggestions are measured on prefixes of the fragments (the last word cut after 1-4 letters).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fold, tokenize } from '../src/vi/index.ts';
+import { DATA, queryMix } from './query-mix.ts';
 
 /** The part of autocannon's result we read (the package ships no types). */
 interface AcResult {
@@ -34,7 +32,6 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AcResult>;
 const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(ROOT, '..', 'shared', 'data');
 
 function arg(name: string, def?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,70 +43,6 @@ const rate = Number(arg('rate', '200'));
 const duration = Number(arg('duration', '30'));
 const connections = Number(arg('connections', '20'));
 const nQueries = Number(arg('queries', '3000'));
-
-/** A small seeded generator (mulberry32), so every run sends the same queries. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function headlines(limit: number): Promise<string[]> {
-  const dir = path.join(DATA, 'news-rss');
-  const out: string[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.jsonl.gz')).sort()) {
-    const rl = createInterface({ input: createReadStream(path.join(dir, f)).pipe(createGunzip()), crlfDelay: Infinity });
-    let n = 0;
-    for await (const line of rl) {
-      // Every 7th line of each month: spread over the whole year.
-      if (n++ % 7 !== 0) continue;
-      const t = (JSON.parse(line) as { title?: string }).title;
-      if (t) out.push(t);
-      if (out.length >= limit) break;
-    }
-  }
-  return out;
-}
-
-function questions(): string[] {
-  const out: string[] = [];
-  for (const set of ['vinewsqa-dev', 'vicov19qa-dev']) {
-    const f = path.join(DATA, 'retrieval', set, 'queries.jsonl');
-    for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim()) out.push((JSON.parse(line) as { text: string }).text);
-  }
-  return out;
-}
-
-async function queryMix(n: number): Promise<{ search: string[]; suggest: string[] }> {
-  const r = rng(20251124);
-  const titles = await headlines(20_000);
-  const qs = questions();
-  const search: string[] = [];
-  const suggest: string[] = [];
-  while (search.length < n) {
-    let q: string;
-    if (r() < 0.25) {
-      q = qs[Math.floor(r() * qs.length)];
-    } else {
-      const words = tokenize(titles[Math.floor(r() * titles.length)]).filter((t) => t.type === 'word').map((t) => t.text);
-      if (words.length === 0) continue;
-      const len = 1 + Math.floor(r() * 3);
-      const start = Math.floor(r() * Math.max(1, words.length - len + 1));
-      q = words.slice(start, start + len).join(' ');
-      const last = words[start + len - 1] ?? words[words.length - 1];
-      const cut = Math.min(last.length, 1 + Math.floor(r() * 4));
-      suggest.push((words.slice(start, start + len - 1).concat(last.slice(0, cut))).join(' '));
-    }
-    if (r() < 0.4) q = fold(q);
-    search.push(q);
-  }
-  return { search, suggest: suggest.map((s) => (r() < 0.5 ? fold(s) : s)) };
-}
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuSeconds(pid: number | undefined): number {

@@ -100,7 +100,7 @@ export function accumulate(
   seg: Segment,
   ord: number,
   weight: number,
-  norms: Float32Array[],
+  norms: Float32Array,
   params: ScoreParams,
   acc: Float32Array,
   mask: Uint32Array | undefined,
@@ -111,9 +111,6 @@ export function accumulate(
   const p = seg.postings;
   const [df, start] = postingsStart(p, seg.postOff[ord]);
   let pos = start;
-  const n0 = norms[0];
-  const n1 = norms[1];
-  const n2 = norms[2];
   const w0 = params.fieldWeight[0];
   const w1 = params.fieldWeight[1];
   const w2 = params.fieldWeight[2];
@@ -122,57 +119,63 @@ export function accumulate(
   let max = accState.max;
   let doc = -1;
   // The hot loop of scoring: varints are decoded inline here (not through readVarint) because
-  // the call and its out-parameter cost measurably per posting.
+  // the call and its out-parameter cost measurably per posting; with shifts on small integers
+  // (doc numbers and tfs stay far below 2^31), so V8 keeps everything in int32 registers.
+  // `norms` is the interleaved array (Segment.packedNorms): one document's three norms are adjacent.
   for (let i = 0; i < df; i++) {
     let b = p[pos++];
     let delta = b & 0x7f;
-    if (b & 0x80) {
-      let shift = 128;
+    if (b > 0x7f) {
+      let shift = 7;
       do {
         b = p[pos++];
-        delta += (b & 0x7f) * shift;
-        shift *= 128;
-      } while (b & 0x80);
+        delta |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b > 0x7f);
     }
-    doc += delta;
+    doc = (doc + delta) | 0;
     const t = p[pos++];
     let t0 = t & 3;
     let t1 = (t >> 2) & 3;
     let t2 = (t >> 4) & 3;
-    if (t0 === 3) {
-      b = p[pos++];
-      let v = b & 0x7f;
-      let shift = 128;
-      while (b & 0x80) {
+    if ((t & (t >> 1) & 0x15) !== 0) {
+      // some field has tf >= 3: its escape varint follows
+      if (t0 === 3) {
         b = p[pos++];
-        v += (b & 0x7f) * shift;
-        shift *= 128;
+        let v = b & 0x7f;
+        let shift = 7;
+        while (b > 0x7f) {
+          b = p[pos++];
+          v |= (b & 0x7f) << shift;
+          shift += 7;
+        }
+        t0 += v;
       }
-      t0 += v;
-    }
-    if (t1 === 3) {
-      b = p[pos++];
-      let v = b & 0x7f;
-      let shift = 128;
-      while (b & 0x80) {
+      if (t1 === 3) {
         b = p[pos++];
-        v += (b & 0x7f) * shift;
-        shift *= 128;
+        let v = b & 0x7f;
+        let shift = 7;
+        while (b > 0x7f) {
+          b = p[pos++];
+          v |= (b & 0x7f) << shift;
+          shift += 7;
+        }
+        t1 += v;
       }
-      t1 += v;
-    }
-    if (t2 === 3) {
-      b = p[pos++];
-      let v = b & 0x7f;
-      let shift = 128;
-      while (b & 0x80) {
+      if (t2 === 3) {
         b = p[pos++];
-        v += (b & 0x7f) * shift;
-        shift *= 128;
+        let v = b & 0x7f;
+        let shift = 7;
+        while (b > 0x7f) {
+          b = p[pos++];
+          v |= (b & 0x7f) << shift;
+          shift += 7;
+        }
+        t2 += v;
       }
-      t2 += v;
     }
-    const tf = w0 * t0 * n0[doc] + w1 * t1 * n1[doc] + w2 * t2 * n2[doc];
+    const q = doc << 2;
+    const tf = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];
     const before = acc[doc];
     if (before === 0) touched[nt++] = doc;
     const v = before + (k1p * tf) / (k1 + tf);
@@ -189,7 +192,7 @@ export function accumulate(
  * jumping over whole blocks of postings with the skip table. Common words thus cost a few
  * block decodes instead of a walk over every posting.
  */
-export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array[], params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
+export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
   if (nc === 0) return;
   const p = seg.postings;
   let pos = seg.postOff[ord];
@@ -225,9 +228,6 @@ export function scoreCandidates(seg: Segment, ord: number, weight: number, norms
     blockStart[b] = off;
     off += blockLen[b];
   }
-  const n0 = norms[0];
-  const n1 = norms[1];
-  const n2 = norms[2];
   const w0 = params.fieldWeight[0];
   const w1 = params.fieldWeight[1];
   const w2 = params.fieldWeight[2];
@@ -254,7 +254,8 @@ export function scoreCandidates(seg: Segment, ord: number, weight: number, norms
       if (t2 === 3) t2 += rd();
       while (ci < nc && cands[ci] < doc) ci++;
       if (ci < nc && cands[ci] === doc) {
-        const tf = w0 * t0 * n0[doc] + w1 * t1 * n1[doc] + w2 * t2 * n2[doc];
+        const q = doc << 2;
+        const tf = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];
         acc[doc] += (k1p * tf) / (k1 + tf);
         ci++;
       }

@@ -29,9 +29,15 @@ export interface QueryWeights {
   prefix: number;
   /** Most terms a prefix expands to. */
   prefixExpansions: number;
+  /**
+   * When a word's exact (or restored) form holds at least this share of the documents of its
+   * folded form, the folded list is not read: its weight moves onto the exact list (see
+   * `execute`). Above 1: never.
+   */
+  dominant: number;
 }
 
-export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32 };
+export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32, dominant: 0.9 };
 
 export interface SearchRequest {
   query: string;
@@ -65,6 +71,10 @@ export interface CompiledQuery {
   requiredMask: number;
   /** The accented reading used for an accentless query (for explanations). */
   restored?: string;
+  /** (exact list, folded list of the same word) index pairs, for `dominant`. */
+  pairs: [number, number][];
+  /** QueryWeights.dominant at compile time. */
+  dominant: number;
 }
 
 export type Restore = (text: string) => string | undefined;
@@ -78,17 +88,19 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
   const parsed = parseQuery(q);
   const lists: TermList[] = [];
   const byKey = new Map<string, TermList>();
-  const add = (key: string, weight: number, req: number, label: string) => {
+  const add = (key: string, weight: number, req: number, label: string): number => {
     const k = key + '\u0000' + req;
     const prev = byKey.get(k);
     if (prev) {
       prev.weight += weight;
-      return;
+      return lists.indexOf(prev);
     }
     const l = { key, weight, req, label };
     byKey.set(k, l);
     lists.push(l);
+    return lists.length - 1;
   };
+  const pairs: [number, number][] = [];
   // Accent restoration for queries typed entirely without marks.
   let restoredNorms: (string | undefined)[] | undefined;
   let restoredText: string | undefined;
@@ -115,9 +127,9 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
       if (prev) for (const term of expand('b' + prev.folded + ' ' + t.folded)) add(term, w.bigram, 0, prev.text + ' ' + t.text + '*');
       continue;
     }
-    add(f, parsed.accented ? w.folded : w.foldedBare, 0, t.text);
-    if (t.accented || parsed.accented) add(e, w.exact, 0, t.text);
-    else if (restoredNorms?.[i]) add('e' + restoredNorms[i], w.restored, 0, t.text + '→' + restoredNorms[i]);
+    const fi = add(f, parsed.accented ? w.folded : w.foldedBare, 0, t.text);
+    if (t.accented || parsed.accented) pairs.push([add(e, w.exact, 0, t.text), fi]);
+    else if (restoredNorms?.[i]) pairs.push([add('e' + restoredNorms[i], w.restored, 0, t.text + '→' + restoredNorms[i]), fi]);
     if (i > 0 && !t.gap && !words[i - 1].prefix) add('b' + words[i - 1].folded + ' ' + t.folded, w.bigram, 0, words[i - 1].text + ' ' + t.text);
   }
   let bit = 1;
@@ -148,7 +160,31 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
     }
     excluded.push(keys);
   }
-  return { parsed, lists, excluded, requiredMask, restored: restoredText };
+  return { parsed, lists, excluded, requiredMask, restored: restoredText, pairs, dominant: w.dominant };
+}
+
+/**
+ * Most postings of a word's folded list are usually those of its one dominant accented form
+ * (nguoi: người; cua: của): reading both lists costs twice the decoding for nearly the same
+ * evidence. When the exact (or restored) list of a word holds at least `cq.dominant` of its
+ * folded list's documents, the folded list is skipped (idf 0) and the exact list scores with
+ * both weights: w_e·idf_e + w_f·idf_f. The few documents with another accented form of the
+ * word lose that word's folded match; the ones with the dominant form score as before up to
+ * the difference between their exact and folded term frequencies. `idfs` is changed in place
+ * (explanations read the same numbers, so they add up to the ranked score).
+ */
+function mergeDominant(cq: CompiledQuery, dfs: number[], idfs: number[]): void {
+  if (!(cq.dominant <= 1)) return;
+  const uses = new Map<number, number>();
+  for (const [, fi] of cq.pairs) uses.set(fi, (uses.get(fi) ?? 0) + 1);
+  for (const [ei, fi] of cq.pairs) {
+    if (ei === fi || uses.get(fi) !== 1 || idfs[ei] <= 0 || idfs[fi] <= 0) continue;
+    const le = cq.lists[ei];
+    const lf = cq.lists[fi];
+    if (le.req || lf.req || dfs[ei] < cq.dominant * dfs[fi]) continue;
+    idfs[ei] = (le.weight * idfs[ei] + lf.weight * idfs[fi]) / le.weight;
+    idfs[fi] = 0;
+  }
 }
 
 export interface Candidate {
@@ -264,11 +300,13 @@ export function execute(
     for (let i = 0; i < lists.length; i++) o[i] = s.lookup(lists[i].key);
     return o;
   });
-  const idfs = lists.map((_, i) => {
+  const dfs = lists.map((_, i) => {
     let df = 0;
     for (let s = 0; s < segments.length; s++) if (ords[s][i] >= 0) df += segments[s].df(ords[s][i]);
-    return df > 0 ? idf(stats.N, df) : 0;
+    return df;
   });
+  const idfs = dfs.map((df) => (df > 0 ? idf(stats.N, df) : 0));
+  mergeDominant(cq, dfs, idfs);
   const top = new TopK(k);
   let total = 0;
   let pruned = false;
@@ -284,7 +322,7 @@ export function execute(
     let any = false;
     for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) any = true;
     if (!any) continue;
-    const norms = seg.norms(stats.avgLen, params.b, params.lenExp);
+    const norms = seg.packedNorms(stats.avgLen, params.b, params.lenExp);
     const acc = scratchAccumulator(n);
     const touched = scratchTouched(n);
     let nt = 0;
@@ -391,7 +429,24 @@ export function execute(
     // Few touched documents: walk them; many: a linear scan is friendlier to the cache.
     const sparse = nt < n >> 3;
     const limit = sparse ? nt : n;
-    for (let x = 0; x < limit; x++) {
+    const plain = mask === undefined && excl === undefined && !hasDate && srcOk === undefined && catOk === undefined && !wantFacets && !sortByDate;
+    if (plain) {
+      // The common case, kept tight: most documents fall below the heap's weakest entry.
+      let thr = top.threshold;
+      const base = si * 4294967296;
+      for (let x = 0; x < limit; x++) {
+        const d = sparse ? touched[x] : x;
+        const s = acc[d];
+        if (s <= 0) continue;
+        if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
+        total++;
+        if (s >= thr) {
+          top.push(s, seqs[d], base + d);
+          thr = top.threshold;
+        }
+      }
+    }
+    for (let x = 0; plain ? false : x < limit; x++) {
       const d = sparse ? touched[x] : x;
       const s = acc[d];
       if (s <= 0) continue;
@@ -442,7 +497,7 @@ export function explainDoc(seg: Segment, doc: number, cq: CompiledQuery, ords: I
   const terms: Explanation['terms'] = [];
   let total = 0;
   for (let i = 0; i < cq.lists.length; i++) {
-    if (ords[i] < 0) continue;
+    if (ords[i] < 0 || !(idfs[i] > 0)) continue;
     const tfs = findTfs(seg, ords[i], doc);
     if (!tfs) continue;
     const l = cq.lists[i];
