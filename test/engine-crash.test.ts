@@ -2,8 +2,9 @@
  * Crash safety of `tra index`: a real child process is killed with SIGKILL at random moments,
  * repeatedly, on the same data directory. After each kill the directory must open, the index
  * must agree with the store (every stored document findable, nothing else), and every batch a
- * finished command reported must still be there. Small segments (TRA_INDEX_MEM_MB) make
- * flushes, deletions and merges happen inside the kill window.
+ * finished command reported must still be there. Small segments (TRA_INDEX_MEM_MB) and runs of
+ * five batches (the indexer stores and analyses in batches of 1,000) make flushes, deletions and
+ * merges happen inside the kill window.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import { openEngine } from '../src/engine/index.ts';
 import { DocStore } from '../src/store/store.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** Documents per run: five batches, so that the builder flushes a segment mid-run. */
+const N = 4200;
 const WORDS = ['mưa', 'nắng', 'bão', 'lũ', 'gió', 'sông', 'núi', 'biển', 'đường', 'phố', 'làng', 'chợ', 'trường', 'học', 'giá', 'xăng'];
 
 function makeFile(dir: string, round: number, n: number): string {
@@ -63,15 +66,15 @@ test('kill -9 during tra index never loses reported work and leaves index = stor
     // mid-run however fast or slow the machine is.
     let runMs = 0;
     for (let round = 0; round < 7; round++) {
-      const file = makeFile(dir, round, 1200);
+      const file = makeFile(dir, round, N);
       const kill = round === 0 || round % 3 === 2 ? undefined : Math.floor(runMs * (0.1 + 0.8 * Math.random()));
       const t0 = performance.now();
       const r = await runIndex(data, file, kill);
       if (round === 0) runMs = performance.now() - t0;
       if (r.done) {
         const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as { indexed: number };
-        assert.equal(last.indexed, 1200);
-        for (let i = 0; i < 1200; i++) reported.add(round > 0 && i % 3 === 0 ? `r${round - 1}-${i}` : `r${round}-${i}`);
+        assert.equal(last.indexed, N);
+        for (let i = 0; i < N; i++) reported.add(round > 0 && i % 3 === 0 ? `r${round - 1}-${i}` : `r${round}-${i}`);
       } else kills++;
 
       // The directory opens (catching up on whatever the store holds) and agrees with the store.
@@ -80,6 +83,7 @@ test('kill -9 during tra index never loses reported work and leaves index = stor
       const stored: { seq: number; id: string; title: string }[] = [];
       for (const { seq, doc } of store.docsAfter(0)) stored.push({ seq, id: doc.id, title: String(doc.title) });
       assert.equal(engine.stats().documents, stored.length, `round ${round}: index documents = store rows`);
+      if (round === 0) assert.ok(engine.stats().segments >= 2, 'a segment was flushed mid-run');
       for (const id of reported) assert.ok(engine.get(id), `round ${round}: reported document ${id} lost`);
       // Every stored document is found by its unique title word, and only it.
       for (let i = 0; i < stored.length; i += 37) {

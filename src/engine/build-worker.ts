@@ -1,12 +1,16 @@
 /**
- * Worker thread that analyses documents and builds a segment (./builder.ts), so that on a
+ * Worker thread that analyses documents and builds segments (./builder.ts), so that on a
  * multi-core machine analysis runs beside JSON parsing, compression and SQLite writes on the
- * main thread. Protocol (./parallel-builder.ts):
- *   {type: 'add', seqs, docs, deletes} → {type: 'ack', mem}
- *   {type: 'build'}                    → {type: 'built', bytes (transferred), deleted}
+ * main thread. It flushes a segment itself when its budget is reached (./flush-policy.ts), and
+ * goes on with the batches that queued meanwhile. Protocol (./parallel-builder.ts):
+ *   {type: 'add', seqs, docs, deletes} → {type: 'ack', unresolved}
+ *                                        then, on a flush, {type: 'built', bytes, deleted, coveredSeq}
+ *   {type: 'finish'}                   → {type: 'built', bytes (empty if nothing), deleted}
+ * Segment bytes are transferred, not copied.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { SegmentBuilder } from './builder.ts';
+import { FlushPolicy } from './flush-policy.ts';
 
 interface AddMsg {
   type: 'add';
@@ -14,21 +18,29 @@ interface AddMsg {
   docs: Record<string, unknown>[];
   deletes: number[];
 }
-type Msg = AddMsg | { type: 'build' };
+type Msg = AddMsg | { type: 'finish' };
 
+const { flushBytes, lag } = workerData as { flushBytes: number; lag: number };
 let builder = new SegmentBuilder();
+const policy = new FlushPolicy(flushBytes, lag);
 const port = parentPort!;
+
+function postBuilt(coveredSeq: number | undefined): void {
+  const { bytes, deleted } = builder.docCount > 0 ? builder.build() : { bytes: new Uint8Array(0), deleted: [] as number[] };
+  builder = new SegmentBuilder();
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  port.postMessage({ type: 'built', bytes: own, deleted, coveredSeq }, [own.buffer as ArrayBuffer]);
+}
+
 port.on('message', (m: Msg) => {
   try {
     if (m.type === 'add') {
       for (let i = 0; i < m.seqs.length; i++) builder.add(m.seqs[i], m.docs[i]);
-      for (const s of m.deletes) builder.deleteSeq(s);
-      port.postMessage({ type: 'ack', mem: builder.memoryBytes(), docs: builder.docCount });
-    } else if (m.type === 'build') {
-      const { bytes, deleted } = builder.docCount > 0 ? builder.build() : { bytes: new Uint8Array(0), deleted: [] as number[] };
-      builder = new SegmentBuilder();
-      const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-      port.postMessage({ type: 'built', bytes: copy, deleted }, [copy.buffer as ArrayBuffer]);
+      const unresolved = m.deletes.filter((s) => !builder.deleteSeq(s));
+      port.postMessage({ type: 'ack', unresolved });
+      if (m.seqs.length && policy.afterBatch(builder.memoryBytes())) postBuilt(m.seqs[m.seqs.length - 1]);
+    } else if (m.type === 'finish') {
+      postBuilt(undefined);
     }
   } catch (e) {
     port.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) });

@@ -122,6 +122,8 @@ export interface Engine {
 const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 const BATCH = 1000;
+/** Documents per store transaction (a multiple of BATCH, so the builder's batches are unchanged). */
+const GROUP = 8 * BATCH;
 
 export async function openEngine(dataDir: string, opts: OpenOptions = {}): Promise<Engine> {
   return new EngineImpl(dataDir, opts);
@@ -336,43 +338,59 @@ class EngineImpl implements Engine {
   async add(docs: Iterable<DocInput> | AsyncIterable<DocInput>, opts: AddOptions = {}): Promise<{ indexed: number }> {
     if (this.readOnly) throw new Error('engine opened read-only');
     let builder: AnyBuilder | undefined;
-    /** The first store seq the current builder holds: older replaced docs are in segments. */
-    let builderMinSeq = this.store.lastSeq() + 1;
-    let batch: StoredDoc[] = [];
+    let group: StoredDoc[] = [];
     let indexed = 0;
-    let lastSeq = this.manifest.seq;
-    const flushBatch = async () => {
+    // Segments the builder flushed (committed here, in order) and deletions it could not apply
+    // because their documents were in a segment it had built but we had not committed yet.
+    const drain = () => {
+      for (const ev of builder!.takeEvents()) {
+        if (ev.kind === 'built') this.commitBuilt(ev.built, ev.coveredSeq);
+        else for (const s of ev.seqs) this.deleteInSegments(s);
+      }
+    };
+    const flushGroup = async () => {
       // Bulk loads (a full first batch) analyse in a worker thread; small additions in-process.
-      builder ??= batch.length >= BATCH && this.parallel ? new WorkerBuilder() : new LocalBuilder();
-      const res = this.store.putBatch(batch);
-      const seqs: number[] = [];
-      const deletes: number[] = [];
-      for (const r of res) {
-        if (r.replaced !== undefined) {
-          if (r.replaced >= builderMinSeq) deletes.push(r.replaced);
-          else this.deleteInSegments(r.replaced);
+      builder ??= group.length >= BATCH && this.parallel ? new WorkerBuilder(this.flushBytes) : new LocalBuilder(this.flushBytes);
+      // One store transaction per group (fewer, larger commits: SQLite rewrites fewer pages),
+      // then the builder gets it in batches of BATCH.
+      const res = this.store.putBatch(group);
+      const docsNow = group;
+      group = [];
+      for (let i = 0; i < docsNow.length; i += BATCH) {
+        drain();
+        const seqs: number[] = [];
+        const deletes: number[] = [];
+        const end = Math.min(i + BATCH, docsNow.length);
+        for (let j = i; j < end; j++) {
+          const r = res[j];
+          if (r.replaced !== undefined) {
+            // Covered by the manifest: in a published segment. Else in the builder, or in a
+            // segment it built since (it hands those back as 'unresolved').
+            if (r.replaced <= this.manifest.seq) this.deleteInSegments(r.replaced);
+            else deletes.push(r.replaced);
+          }
+          seqs.push(r.seq);
         }
-        seqs.push(r.seq);
-        lastSeq = r.seq;
+        await builder.add(seqs, docsNow.slice(i, end), deletes);
+        indexed += seqs.length;
+        opts.onProgress?.(indexed);
       }
-      const docsNow = batch;
-      indexed += batch.length;
-      batch = [];
-      await builder.add(seqs, docsNow, deletes);
-      opts.onProgress?.(indexed);
-      if (builder.memoryBytes() > this.flushBytes) {
-        this.commitBuilt(await builder.build(), lastSeq);
-        builderMinSeq = lastSeq + 1;
-      }
+      drain();
     };
     try {
       for await (const doc of docs as AsyncIterable<DocInput>) {
         if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new EngineError('tài liệu thiếu "id" (document without a string id)');
-        batch.push(doc as StoredDoc);
-        if (batch.length >= BATCH) await flushBatch();
+        group.push(doc as StoredDoc);
+        if (group.length >= GROUP) await flushGroup();
       }
-      if (batch.length) await flushBatch();
-      const built = builder ? await builder.build() : undefined;
+      if (group.length) await flushGroup();
+      let built: Built | undefined;
+      if (builder) {
+        // Make the store durable while the last segment is built (the commit needs it so).
+        if (builder instanceof WorkerBuilder) this.store.sync();
+        built = await builder.finish();
+        drain();
+      }
       if (built || this.dirtyDeletes.size > 0 || this.store.lastSeq() > this.manifest.seq) this.commitBuilt(built, this.store.lastSeq());
     } finally {
       await builder?.close();

@@ -1,74 +1,122 @@
 /**
- * Two ways to build a segment behind one interface: in this thread (small additions: a crawl
+ * Two ways to build segments behind one interface: in this thread (small additions: a crawl
  * batch, a test) or in a worker thread (bulk loads, where analysis is the bottleneck and the
  * main thread is busy parsing input and writing the store).
+ *
+ * A builder decides itself when to flush (./flush-policy.ts): it builds a segment when it holds
+ * its memory budget and reports it as an event, with the last store seq the segment covers; the
+ * engine commits it at its next safe point. The worker keeps analysing the batches that arrive
+ * while it builds, and the main thread keeps storing: nothing waits for a flush but the worker.
  */
 import { Worker } from 'node:worker_threads';
 import { SegmentBuilder } from './builder.ts';
+import { FlushPolicy } from './flush-policy.ts';
 
 export interface Built {
   bytes: Uint8Array;
   deleted: number[];
 }
 
+/** What a builder reports between additions, in the order it happened. */
+export type BuilderEvent =
+  /** A segment flushed on the builder's own initiative, covering store seqs up to `coveredSeq`. */
+  | { kind: 'built'; built: Built; coveredSeq: number }
+  /** Deletions the builder could not apply: their documents are in a segment it built earlier. */
+  | { kind: 'unresolved'; seqs: number[] };
+
 export interface AnyBuilder {
   /** Add documents (and delete earlier ones of this builder, by seq). */
   add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void>;
-  /** Bytes held (as last reported). */
-  memoryBytes(): number;
-  docCount(): number;
-  /** Serialise what was added and start afresh; undefined when empty. */
-  build(): Promise<Built | undefined>;
+  /** Events since the last call, oldest first. */
+  takeEvents(): BuilderEvent[];
+  /** After the last addition: build what is left (undefined when empty). Events come first. */
+  finish(): Promise<Built | undefined>;
   close(): Promise<void>;
 }
 
 export class LocalBuilder implements AnyBuilder {
   private b = new SegmentBuilder();
+  private events: BuilderEvent[] = [];
+  private policy: FlushPolicy;
+
+  constructor(flushBytes: number) {
+    // In-process, the builder's size is known at once: flush right after the batch that fills it.
+    this.policy = new FlushPolicy(flushBytes, 0);
+  }
+
   async add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void> {
     for (let i = 0; i < seqs.length; i++) this.b.add(seqs[i], docs[i]);
-    for (const s of deletes) this.b.deleteSeq(s);
+    const unresolved = deletes.filter((s) => !this.b.deleteSeq(s));
+    if (unresolved.length) this.events.push({ kind: 'unresolved', seqs: unresolved });
+    if (seqs.length && this.policy.afterBatch(this.b.memoryBytes())) {
+      this.events.push({ kind: 'built', built: this.b.build(), coveredSeq: seqs[seqs.length - 1] });
+      this.b = new SegmentBuilder();
+    }
   }
-  memoryBytes(): number {
-    return this.b.memoryBytes();
+
+  takeEvents(): BuilderEvent[] {
+    return this.events.splice(0);
   }
-  docCount(): number {
-    return this.b.docCount;
-  }
-  async build(): Promise<Built | undefined> {
+
+  async finish(): Promise<Built | undefined> {
     if (this.b.docCount === 0) return undefined;
     const r = this.b.build();
     this.b = new SegmentBuilder();
     return r;
   }
+
   async close(): Promise<void> {}
 }
 
 /** Only the fields analysis needs cross the thread boundary (structured clone costs per byte). */
 const ANALYSED = ['title', 'summary', 'text', 'published', 'source', 'category'];
+/**
+ * Batches posted and not yet acknowledged. More than two lets the main thread keep storing while
+ * the worker builds a segment; the batches waiting meanwhile are small (analysed fields only).
+ */
+const WINDOW = 8;
+/**
+ * The worker flushes after the batch two batches past the one that filled its budget: the lag
+ * the main thread used to see when it read the worker's size from acknowledgements two batches
+ * behind. Kept so that segments stay exactly what they were (their boundaries feed accent
+ * restoration's samples), and now deterministic.
+ */
+const WORKER_LAG = 2;
+
+interface WorkerMsg {
+  type: 'ack' | 'built' | 'error';
+  unresolved?: number[];
+  bytes?: Uint8Array;
+  deleted?: number[];
+  /** For a flush: the last seq the segment covers. Absent for the final build. */
+  coveredSeq?: number;
+  message?: string;
+}
 
 export class WorkerBuilder implements AnyBuilder {
   private w: Worker;
   private inFlight = 0;
-  private mem = 0;
-  private docs = 0;
   private waiters: (() => void)[] = [];
-  private builtWaiter: ((b: Built | undefined) => void) | undefined;
+  private events: BuilderEvent[] = [];
+  private finalWaiter: ((b: Built | undefined) => void) | undefined;
   private failure: Error | undefined;
 
-  constructor() {
-    this.w = new Worker(new URL('./build-worker.ts', import.meta.url));
-    this.w.on('message', (m: { type: string; mem?: number; docs?: number; bytes?: Uint8Array; deleted?: number[]; message?: string }) => {
+  constructor(flushBytes: number) {
+    this.w = new Worker(new URL('./build-worker.ts', import.meta.url), { workerData: { flushBytes, lag: WORKER_LAG } });
+    this.w.on('message', (m: WorkerMsg) => {
       if (m.type === 'ack') {
         this.inFlight--;
-        this.mem = m.mem!;
-        this.docs = m.docs!;
-        this.waiters.shift()?.();
+        if (m.unresolved!.length) this.events.push({ kind: 'unresolved', seqs: m.unresolved! });
+        this.wake();
       } else if (m.type === 'built') {
-        const w = this.builtWaiter;
-        this.builtWaiter = undefined;
-        this.mem = 0;
-        this.docs = 0;
-        w?.(m.bytes!.length ? { bytes: m.bytes!, deleted: m.deleted! } : undefined);
+        const built = m.bytes!.length ? { bytes: m.bytes!, deleted: m.deleted! } : undefined;
+        if (m.coveredSeq !== undefined) {
+          this.events.push({ kind: 'built', built: built!, coveredSeq: m.coveredSeq });
+        } else {
+          const w = this.finalWaiter;
+          this.finalWaiter = undefined;
+          w?.(built);
+        }
       } else if (m.type === 'error') {
         this.fail(new Error(`segment builder worker: ${m.message}`));
       }
@@ -76,12 +124,21 @@ export class WorkerBuilder implements AnyBuilder {
     this.w.on('error', (e) => this.fail(e));
   }
 
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
   private fail(e: Error): void {
     this.failure = e;
-    for (const w of this.waiters.splice(0)) w();
-    const b = this.builtWaiter;
-    this.builtWaiter = undefined;
+    this.wake();
+    const b = this.finalWaiter;
+    this.finalWaiter = undefined;
     b?.(undefined);
+  }
+
+  private async until(ok: () => boolean): Promise<void> {
+    while (!ok() && !this.failure) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.failure) throw this.failure;
   }
 
   async add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void> {
@@ -91,26 +148,19 @@ export class WorkerBuilder implements AnyBuilder {
       for (const k of ANALYSED) if (d[k] !== undefined) o[k] = d[k];
       return o;
     });
-    // At most two batches in flight: the worker stays busy, memory stays bounded.
-    while (this.inFlight >= 2) await new Promise<void>((r) => this.waiters.push(r));
-    if (this.failure) throw this.failure;
+    await this.until(() => this.inFlight < WINDOW);
     this.inFlight++;
     this.w.postMessage({ type: 'add', seqs, docs: slim, deletes });
   }
 
-  memoryBytes(): number {
-    return this.mem;
+  takeEvents(): BuilderEvent[] {
+    return this.events.splice(0);
   }
 
-  docCount(): number {
-    return this.docs;
-  }
-
-  async build(): Promise<Built | undefined> {
-    while (this.inFlight > 0) await new Promise<void>((r) => this.waiters.push(r));
-    if (this.failure) throw this.failure;
-    const p = new Promise<Built | undefined>((r) => (this.builtWaiter = r));
-    this.w.postMessage({ type: 'build' });
+  async finish(): Promise<Built | undefined> {
+    await this.until(() => this.inFlight === 0);
+    const p = new Promise<Built | undefined>((r) => (this.finalWaiter = r));
+    this.w.postMessage({ type: 'finish' });
     const b = await p;
     if (this.failure) throw this.failure;
     return b;
