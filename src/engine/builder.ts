@@ -11,7 +11,10 @@
  * Speed: analysis is the hot path of indexing. Term ids come from a Map keyed by the strings the
  * tokenizer already produced (its cache returns the same string objects), bigrams from a typed
  * open-addressing table (./pair-table.ts), and postings go into a flat append-only log (term, doc, packed tfs) in typed arrays,
- * sorted by term with a counting sort at flush time: no per-term objects.
+ * sorted by term with a counting sort at flush time: no per-term objects. Each term's document
+ * frequency is counted as postings are logged, so the sort is one scatter pass; bigram strings
+ * are never built (their bytes are made from their parts'), and the segment is encoded by
+ * ./segment-format.ts straight into one buffer.
  */
 import { forEachToken } from '../vi/index.ts';
 import type { Forms } from '../vi/tokenize.ts';
@@ -39,10 +42,13 @@ export class SegmentBuilder {
   private exactBigrams = new PairTable(1 << 18);
   private exactCounts: number[] = [];
 
-  // Per-document scratch: tfs packed 10 bits per field; `seen` marks terms met in this doc.
-  private tf = new Uint32Array(1 << 16);
-  private seen = new Int32Array(1 << 16).fill(-1);
-  private touched: number[] = [];
+  // Per term, side by side (one cache line holds four terms; the hot path is memory-bound):
+  // st[4·id] = the last document that met the term (-1: none yet), st[4·id + 1] = its tfs in
+  // that document (10 bits per field), st[4·id + 2] = its document frequency so far.
+  private st = newTermState(1 << 16);
+  /** Terms met in the current document: touched[0, nTouched). */
+  private touched = new Int32Array(1 << 12);
+  private nTouched = 0;
 
   // Postings log
   // Postings log in chunks (never copied as it grows): full chunks, then the current one.
@@ -139,27 +145,30 @@ export class SegmentBuilder {
     this.termStr.push(s);
     this.bigramA.push(-1);
     this.bigramB.push(-1);
-    if (id >= this.seen.length) {
-      const n = this.seen.length * 2;
-      const seen = new Int32Array(n).fill(-1);
-      seen.set(this.seen);
-      this.seen = seen;
-      const tf = new Uint32Array(n);
-      tf.set(this.tf);
-      this.tf = tf;
+    if (4 * id >= this.st.length) {
+      const st = newTermState(this.st.length / 2);
+      st.set(this.st);
+      this.st = st;
     }
     return id;
   }
 
   private bump(id: number): void {
-    if (this.seen[id] !== this.curDoc) {
-      this.seen[id] = this.curDoc;
-      this.touched.push(id);
-      this.tf[id] = 1 << this.curShift;
+    const st = this.st;
+    const k = id << 2;
+    if (st[k] !== this.curDoc) {
+      st[k] = this.curDoc;
+      if (this.nTouched === this.touched.length) {
+        const t = new Int32Array(this.touched.length * 2);
+        t.set(this.touched);
+        this.touched = t;
+      }
+      this.touched[this.nTouched++] = id;
+      st[k + 1] = 1 << this.curShift;
       return;
     }
-    const v = this.tf[id];
-    if (((v >>> this.curShift) & 1023) < 1023) this.tf[id] = v + (1 << this.curShift);
+    const v = st[k + 1];
+    if (((v >>> this.curShift) & 1023) < 1023) st[k + 1] = v + (1 << this.curShift);
   }
 
   add(seq: number, doc: Record<string, unknown>): void {
@@ -170,7 +179,7 @@ export class SegmentBuilder {
     this.catOrd.push(ordinal(this.categories, doc.category));
     this.curDoc = local;
     this.ebWeight = local < 8192 ? 1 : (local & 3) === 0 ? 4 : 0;
-    this.touched.length = 0;
+    this.nTouched = 0;
     for (let f = 0; f < NFIELDS; f++) {
       const value = doc[FIELDS[f]];
       if (typeof value !== 'string' || value === '') {
@@ -186,18 +195,20 @@ export class SegmentBuilder {
     }
     // Append this document's postings to the log.
     const touched = this.touched;
-    const n = touched.length;
+    const n = this.nTouched;
     if (this.logPos + n > this.logTerm.length) this.newChunk(n);
-    const tf = this.tf;
+    const st = this.st;
     const lt = this.logTerm;
     const ld = this.logDoc;
     const lf = this.logTf;
     let p = this.logPos;
     for (let i = 0; i < n; i++) {
       const id = touched[i];
+      const k = id << 2;
       lt[p] = id;
       ld[p] = local;
-      lf[p] = tf[id];
+      lf[p] = st[k + 1];
+      st[k + 2]++;
       p++;
     }
     this.logPos = p;
@@ -225,10 +236,13 @@ export class SegmentBuilder {
   /**
    * Term ids in dictionary (JS string) order. Namespaces sort apart ('b' < 'e' < 'f'); exact and
    * folded terms are sorted as strings, and bigrams — most of the terms — by the ranks of their
-   * two folded parts with two counting sorts, which is the string order of "b" + fa + " " + fb
-   * as long as no folded term holds a character below the space (checked; else a string sort).
+   * two folded parts with two counting sorts. That is the string order of "b" + fa + " " + fb
+   * when no folded term holds a character at or below the space (then a shorter part sorts
+   * first in both orders): checked, else the bigram strings are made and everything is sorted
+   * as strings.
    */
-  private termOrder(strs: string[]): Uint32Array {
+  private termOrder(): Uint32Array {
+    const strs = this.termStr;
     const nTerms = strs.length;
     const cmp = (a: number, b: number) => (strs[a] < strs[b] ? -1 : strs[a] > strs[b] ? 1 : 0);
     const eIds: number[] = [];
@@ -261,46 +275,96 @@ export class SegmentBuilder {
     let k = nB;
     for (const id of eIds) order[k++] = id;
     for (const id of fIds) order[k++] = id;
-    for (let i = 1; i < nB; i++) {
-      if (strs[order[i - 1]] >= strs[order[i]]) {
-        order.sort(cmp);
-        break;
+    let plain = true;
+    for (let i = 0; i < nF && plain; i++) {
+      const f = strs[fIds[i]];
+      for (let j = 1; j < f.length; j++) {
+        if (f.charCodeAt(j) <= 32) {
+          plain = false;
+          break;
+        }
       }
     }
+    if (!plain) {
+      for (let id = 0; id < nTerms; id++) {
+        const a = this.bigramA[id];
+        if (a >= 0) strs[id] = 'b' + strs[a].slice(1) + ' ' + strs[this.bigramB[id]].slice(1);
+      }
+      order.sort(cmp);
+    }
     return order;
+  }
+
+  /**
+   * The terms' UTF-8 bytes in `order`, one after another, and their offsets. A bigram's bytes are
+   * made from its parts' ("b", fa, " ", fb), so the bigram strings themselves are never built.
+   */
+  private termBytes(order: Uint32Array): { bytes: Uint8Array; off: Uint32Array } {
+    const strs = this.termStr;
+    const nTerms = strs.length;
+    const A = this.bigramA;
+    const B = this.bigramB;
+    const enc: (Uint8Array | undefined)[] = new Array(nTerms);
+    let total = 0;
+    for (let id = 0; id < nTerms; id++) if (A[id] < 0) total += (enc[id] = Buffer.from(strs[id], 'utf8')).length;
+    for (let id = 0; id < nTerms; id++) if (A[id] >= 0) total += enc[A[id]]!.length + enc[B[id]]!.length;
+    const bytes = new Uint8Array(total);
+    const off = new Uint32Array(nTerms + 1);
+    let p = 0;
+    for (let i = 0; i < nTerms; i++) {
+      const id = order[i];
+      off[i] = p;
+      const a = A[id];
+      if (a < 0) {
+        const t = enc[id]!;
+        for (let j = 0; j < t.length; j++) bytes[p++] = t[j];
+        continue;
+      }
+      // "b" + fa + " " + fb, where each part's bytes start with its namespace letter "f".
+      const ta = enc[a]!;
+      const tb = enc[B[id]]!;
+      bytes[p++] = 98; // b
+      for (let j = 1; j < ta.length; j++) bytes[p++] = ta[j];
+      bytes[p++] = 32;
+      for (let j = 1; j < tb.length; j++) bytes[p++] = tb[j];
+    }
+    off[nTerms] = p;
+    return { bytes, off };
   }
 
   /** Serialise, plus the local doc numbers already deleted. */
   build(): { bytes: Uint8Array; deleted: number[] } {
     const nTerms = this.termStr.length;
     const strs = this.termStr;
-    for (let id = 0; id < nTerms; id++) {
-      const a = this.bigramA[id];
-      if (a >= 0) strs[id] = 'b' + strs[a].slice(1) + ' ' + strs[this.bigramB[id]].slice(1);
-    }
-    const order = this.termOrder(strs);
+    const order = this.termOrder();
     const rank = new Uint32Array(nTerms);
     for (let i = 0; i < nTerms; i++) rank[order[i]] = i;
 
-    // Counting sort of the log by term rank (stable: documents stay ascending).
+    // Counting sort of the log by term rank (stable: documents stay ascending). The counts are
+    // the document frequencies kept while adding; `next` is where each term's next posting goes.
+    const st = this.st;
     const start = new Uint32Array(nTerms + 1);
-    const chunks = [...this.chunks, { term: this.logTerm, doc: this.logDoc, tf: this.logTf, len: this.logPos }];
-    for (const c of chunks) {
-      const lt = c.term;
-      for (let p = 0; p < c.len; p++) start[rank[lt[p]] + 1]++;
+    const next = new Uint32Array(nTerms);
+    for (let i = 0; i < nTerms; i++) {
+      const id = order[i];
+      next[id] = start[i];
+      start[i + 1] = start[i] + st[4 * id + 2];
     }
-    for (let i = 0; i < nTerms; i++) start[i + 1] += start[i];
-    const fill = start.slice(0, nTerms);
-    const docs = new Uint32Array(this.logLen);
-    const tfs = new Uint32Array(this.logLen);
+    const chunks = [...this.chunks, { term: this.logTerm, doc: this.logDoc, tf: this.logTf, len: this.logPos }];
+    const postings = new Uint32Array(2 * this.logLen);
     for (const c of chunks) {
       const { term: lt, doc: ld, tf: lf } = c;
       for (let p = 0; p < c.len; p++) {
-        const q = fill[rank[lt[p]]]++;
-        docs[q] = ld[p];
-        tfs[q] = lf[p];
+        const q = 2 * next[lt[p]]++;
+        postings[q] = ld[p];
+        postings[q + 1] = lf[p];
       }
     }
+    // The log is no longer needed: let it go before the segment is encoded.
+    chunks.length = 0;
+    this.chunks = [];
+    this.logTerm = this.logDoc = this.logTf = new Uint32Array(0);
+    this.logPos = 0;
 
     const minCount = this.seqs.length >= 50000 ? 2 : 1;
     const eb: number[] = [];
@@ -310,17 +374,18 @@ export class SegmentBuilder {
     const exactCf: number[] = [];
     for (let i = 0; i < nTerms; i++) {
       const id = order[i];
-      if (strs[id].charCodeAt(0) === 101 /* e */) exactCf.push(i, this.exactCounts[id]);
+      if (this.bigramA[id] < 0 && strs[id].charCodeAt(0) === 101 /* e */) exactCf.push(i, this.exactCounts[id]);
     }
     const deleted: number[] = [];
     if (this.deletedSeqs.size) for (let i = 0; i < this.seqs.length; i++) if (this.deletedSeqs.has(this.seqs[i])) deleted.push(i);
 
+    const terms = this.termBytes(order);
     const data: SegmentData = {
       docCount: this.seqs.length,
-      terms: Array.from(order, (id) => strs[id]),
+      termBytes: terms.bytes,
+      termOff: terms.off,
       postingsStart: start,
-      postingDocs: docs,
-      postingTfs: tfs,
+      postings,
       seqs: this.seqs,
       days: this.days,
       src: this.srcOrd,
@@ -333,6 +398,13 @@ export class SegmentBuilder {
     };
     return { bytes: encodeSegment(data), deleted };
   }
+}
+
+/** Per-term state for `capacity` terms: (last document -1, tfs 0, document frequency 0, unused). */
+function newTermState(capacity: number): Int32Array {
+  const st = new Int32Array(4 * capacity);
+  for (let i = 0; i < st.length; i += 4) st[i] = -1;
+  return st;
 }
 
 function ordinal(map: Map<string, number>, v: unknown): number {

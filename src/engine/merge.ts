@@ -185,12 +185,16 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
     const a = Math.floor(key / PAIR);
     eb.push(a, key - a * PAIR, c);
   }
+  const postings = new Uint32Array(2 * docs.n);
+  for (let x = 0; x < docs.n; x++) {
+    postings[2 * x] = docs.a[x];
+    postings[2 * x + 1] = tfs.a[x];
+  }
   return encodeSegment({
     docCount: seqs.length,
     terms,
     postingsStart: starts.a.subarray(0, starts.n),
-    postingDocs: docs.a.subarray(0, docs.n),
-    postingTfs: tfs.a.subarray(0, tfs.n),
+    postings,
     seqs,
     days,
     src,

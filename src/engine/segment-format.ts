@@ -35,12 +35,15 @@ export const BLOCK = 128;
 
 export interface SegmentData {
   docCount: number;
-  terms: string[];
-  /** Start of each term's postings in postingDocs/postingTfs (length nTerms + 1), sorted order. */
+  /** Terms in dictionary order, as strings; or `termBytes` (UTF-8 of all) with `termOff`. */
+  terms?: string[];
+  /** The terms' UTF-8 bytes one after another, and their byte offsets (nTerms + 1). */
+  termBytes?: Uint8Array;
+  termOff?: Uint32Array;
+  /** Start of each term's postings in `postings`, in postings (nTerms + 1), sorted order. */
   postingsStart: Uint32Array;
-  postingDocs: Uint32Array;
-  /** Packed per-field tfs: 10 bits each (title, summary, text). */
-  postingTfs: Uint32Array;
+  /** Postings as pairs: document, then packed per-field tfs (10 bits each: title, summary, text). */
+  postings: Uint32Array;
   seqs: ArrayLike<number>;
   days: ArrayLike<number>;
   src: ArrayLike<number>;
@@ -63,78 +66,147 @@ export interface SegmentHeader {
   sections: Record<string, [number, number]>;
 }
 
-function writePosting(w: ByteWriter, delta: number, packed: number): void {
-  w.varint(delta);
+/** Write a varint below 2^32 at p; returns the position after it. */
+function putVarint(buf: Uint8Array, p: number, v: number): number {
+  while (v >= 0x80) {
+    buf[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[p++] = v;
+  return p;
+}
+
+/** One posting: varint doc delta, the byte of small tfs, a varint for each tf of 3 or more. */
+function putPosting(buf: Uint8Array, p: number, delta: number, packed: number): number {
+  p = putVarint(buf, p, delta);
   const a = packed & 1023;
   const b = (packed >>> 10) & 1023;
   const c = (packed >>> 20) & 1023;
-  w.byte(Math.min(a, 3) | (Math.min(b, 3) << 2) | (Math.min(c, 3) << 4));
-  if (a >= 3) w.varint(a - 3);
-  if (b >= 3) w.varint(b - 3);
-  if (c >= 3) w.varint(c - 3);
+  buf[p++] = (a < 3 ? a : 3) | ((b < 3 ? b : 3) << 2) | ((c < 3 ? c : 3) << 4);
+  if (a >= 3) p = putVarint(buf, p, a - 3);
+  if (b >= 3) p = putVarint(buf, p, b - 3);
+  if (c >= 3) p = putVarint(buf, p, c - 3);
+  return p;
 }
 
+/** Bytes a posting may take at most: doc delta (5), tf byte, three tfs below 1024 (2 each). */
+const MAX_POSTING = 12;
+/** Bytes a skip-table entry may take at most: delta (5), block length (3), 6 maxima (3 each). */
+const MAX_SKIP = 26;
+
+/** Block scratch of the skip table (reused across terms). */
+let skipScratch = new Int32Array(8 * 64);
+
 /**
- * Encode postings of docs[s,e) (ascending) with tfs into w. `lens` (field-major, n docs) gives
- * the block maxima of the skip table: per field the largest tf and the shortest field length in
- * the block, from which a query bounds any document's score in the block whatever the BM25F
- * parameters.
+ * Encode the postings post[2s, 2e) (documents ascending) into w. `lens` (field-major, n docs)
+ * gives the block maxima of the skip table: per field the largest tf and the shortest field
+ * length in the block, from which a query bounds any document's score in the block whatever
+ * the BM25F parameters. `tmp` holds the postings of a long list while its skip table is made.
  */
-export function encodePostings(w: ByteWriter, docs: ArrayLike<number>, tfs: ArrayLike<number>, s: number, e: number, tmp: ByteWriter, lens: Uint16Array, n: number): void {
+export function encodePostings(w: ByteWriter, post: Uint32Array, s: number, e: number, tmp: ByteWriter, lens: Uint16Array, n: number): void {
   const df = e - s;
-  w.varint(df);
   if (df <= BLOCK) {
+    w.ensure(5 + MAX_POSTING * df);
+    const buf = w.buf;
+    let p = putVarint(buf, w.pos, df);
     let prev = -1;
     for (let i = s; i < e; i++) {
-      writePosting(w, docs[i] - prev, tfs[i]);
-      prev = docs[i];
+      const d = post[2 * i];
+      p = putPosting(buf, p, d - prev, post[2 * i + 1]);
+      prev = d;
     }
+    w.pos = p;
     return;
   }
+  const nb = Math.ceil(df / BLOCK);
   tmp.pos = 0;
-  const blens: number[] = [];
-  const lasts: number[] = [];
-  const maxima: number[] = [];
+  tmp.ensure(MAX_POSTING * df);
+  const tb = tmp.buf;
+  // Per block: byte length, last document, then per field (largest tf, shortest length).
+  if (skipScratch.length < 8 * nb) skipScratch = new Int32Array(8 * nb * 2);
+  const sk = skipScratch;
+  let tp = 0;
   let prev = -1;
-  for (let bs = s; bs < e; bs += BLOCK) {
+  for (let b = 0; b < nb; b++) {
+    const bs = s + b * BLOCK;
     const be = Math.min(e, bs + BLOCK);
-    const p0 = tmp.pos;
-    const mt = [0, 0, 0];
-    const ml = [65535, 65535, 65535];
+    const p0 = tp;
+    let mt0 = 0;
+    let mt1 = 0;
+    let mt2 = 0;
+    let ml0 = 65535;
+    let ml1 = 65535;
+    let ml2 = 65535;
     for (let i = bs; i < be; i++) {
-      const d = docs[i];
-      writePosting(tmp, d - prev, tfs[i]);
+      const d = post[2 * i];
+      const packed = post[2 * i + 1];
+      tp = putPosting(tb, tp, d - prev, packed);
       prev = d;
-      const packed = tfs[i];
-      for (let f = 0; f < 3; f++) {
-        const tf = (packed >>> (10 * f)) & 1023;
-        if (tf === 0) continue;
-        if (tf > mt[f]) mt[f] = tf;
-        const l = lens[f * n + d];
-        if (l < ml[f]) ml[f] = l;
+      const t0 = packed & 1023;
+      const t1 = (packed >>> 10) & 1023;
+      const t2 = (packed >>> 20) & 1023;
+      if (t0 !== 0) {
+        if (t0 > mt0) mt0 = t0;
+        const l = lens[d];
+        if (l < ml0) ml0 = l;
+      }
+      if (t1 !== 0) {
+        if (t1 > mt1) mt1 = t1;
+        const l = lens[n + d];
+        if (l < ml1) ml1 = l;
+      }
+      if (t2 !== 0) {
+        if (t2 > mt2) mt2 = t2;
+        const l = lens[2 * n + d];
+        if (l < ml2) ml2 = l;
       }
     }
-    blens.push(tmp.pos - p0);
-    lasts.push(prev);
-    for (let f = 0; f < 3; f++) maxima.push(Math.min(mt[f], 255), mt[f] ? ml[f] : 0);
+    const k = 8 * b;
+    sk[k] = tp - p0;
+    sk[k + 1] = prev;
+    sk[k + 2] = mt0 < 255 ? mt0 : 255;
+    sk[k + 3] = mt0 ? ml0 : 0;
+    sk[k + 4] = mt1 < 255 ? mt1 : 255;
+    sk[k + 5] = mt1 ? ml1 : 0;
+    sk[k + 6] = mt2 < 255 ? mt2 : 255;
+    sk[k + 7] = mt2 ? ml2 : 0;
   }
+  w.ensure(5 + MAX_SKIP * nb + tp);
+  const buf = w.buf;
+  let p = putVarint(buf, w.pos, df);
   let lastPrev = -1;
-  for (let b = 0; b < blens.length; b++) {
-    if (b < blens.length - 1) {
-      w.varint(lasts[b] - lastPrev);
-      w.varint(blens[b]);
-      lastPrev = lasts[b];
+  for (let b = 0; b < nb; b++) {
+    const k = 8 * b;
+    if (b < nb - 1) {
+      p = putVarint(buf, p, sk[k + 1] - lastPrev);
+      p = putVarint(buf, p, sk[k]);
+      lastPrev = sk[k + 1];
     }
-    for (let k = 0; k < 6; k++) w.varint(maxima[6 * b + k]);
+    for (let j = 2; j < 8; j++) p = putVarint(buf, p, sk[k + j]);
   }
-  w.bytes(tmp.result());
+  buf.set(tb.subarray(0, tp), p);
+  w.pos = p + tp;
 }
 
 export function encodeSegment(d: SegmentData): Uint8Array {
   const n = d.docCount;
-  const nTerms = d.terms.length;
+  const termOff = d.termOff ?? new Uint32Array(d.terms!.length + 1);
+  const nTerms = termOff.length - 1;
+  let termBytes = d.termBytes;
+  if (!termBytes) {
+    // Terms: one UTF-8 encoding of all terms joined, with byte offsets.
+    const terms = d.terms!;
+    termBytes = Buffer.from(terms.join(''), 'utf8');
+    let off = 0;
+    for (let i = 0; i < nTerms; i++) {
+      termOff[i] = off;
+      off += Buffer.byteLength(terms[i], 'utf8');
+    }
+    termOff[nTerms] = off;
+  }
   const sections: Record<string, [number, number]> = {};
-  const body = new ByteWriter(1 << 20);
+  // Sized for the usual ~3.5 bytes per posting, so it rarely has to grow.
+  const body = new ByteWriter(16 * n + 8 * nTerms + termBytes.length + 4 * (d.postings.length >>> 1) + (1 << 16));
   const section = (name: string, write: () => void) => {
     body.align(8);
     const s = body.pos;
@@ -147,42 +219,37 @@ export function encodeSegment(d: SegmentData): Uint8Array {
   section('src', () => typed(Uint16Array.from(d.src)));
   section('cat', () => typed(Uint16Array.from(d.cat)));
   const sumLen = [0, 0, 0];
-  section('len', () => {
-    const all = new Uint16Array(NFIELDS * n);
-    for (let f = 0; f < NFIELDS; f++) {
-      const l = d.lens[f];
-      for (let i = 0; i < n; i++) {
-        all[f * n + i] = l[i];
-        sumLen[f] += l[i];
-      }
-    }
-    typed(all);
-  });
-  // Terms: one UTF-8 encoding of all terms joined, with byte offsets.
-  const joined = Buffer.from(d.terms.join(''), 'utf8');
-  const termOff = new Uint32Array(nTerms + 1);
-  {
-    let off = 0;
-    for (let i = 0; i < nTerms; i++) {
-      termOff[i] = off;
-      off += Buffer.byteLength(d.terms[i], 'utf8');
-    }
-    termOff[nTerms] = off;
-  }
-  section('termOff', () => typed(termOff));
-  section('termBytes', () => body.bytes(joined));
-  const postings = new ByteWriter(1 << 20);
-  const tmp = new ByteWriter(1 << 12);
-  const postOff = new Uint32Array(nTerms + 1);
   const allLens = new Uint16Array(NFIELDS * n);
-  for (let f = 0; f < NFIELDS; f++) for (let i = 0; i < n; i++) allLens[f * n + i] = d.lens[f][i];
-  for (let i = 0; i < nTerms; i++) {
-    postOff[i] = postings.pos;
-    encodePostings(postings, d.postingDocs, d.postingTfs, d.postingsStart[i], d.postingsStart[i + 1], tmp, allLens, n);
+  for (let f = 0; f < NFIELDS; f++) {
+    const l = d.lens[f];
+    for (let i = 0; i < n; i++) {
+      allLens[f * n + i] = l[i];
+      sumLen[f] += l[i];
+    }
   }
-  postOff[nTerms] = postings.pos;
-  section('postOff', () => typed(postOff));
-  section('postings', () => body.bytes(postings.result()));
+  section('len', () => typed(allLens));
+  section('termOff', () => typed(termOff));
+  section('termBytes', () => body.bytes(termBytes));
+  // postOff is written once the postings after it are: reserve its place.
+  const postOff = new Uint32Array(nTerms + 1);
+  let postOffAt = 0;
+  section('postOff', () => {
+    postOffAt = body.pos;
+    body.ensure(postOff.byteLength);
+    body.buf.fill(0, body.pos, body.pos + postOff.byteLength);
+    body.pos += postOff.byteLength;
+  });
+  section('postings', () => {
+    const base = body.pos;
+    const tmp = new ByteWriter(1 << 12);
+    const start = d.postingsStart;
+    for (let i = 0; i < nTerms; i++) {
+      postOff[i] = body.pos - base;
+      encodePostings(body, d.postings, start[i], start[i + 1], tmp, allLens, n);
+    }
+    postOff[nTerms] = body.pos - base;
+  });
+  body.buf.set(new Uint8Array(postOff.buffer), postOffAt);
   section('exactCf', () => {
     let prev = 0;
     for (let i = 0; i < d.exactCf.length; i += 2) {
