@@ -2,8 +2,10 @@
  * Worker thread that analyses documents and builds segments (./builder.ts), so that on a
  * multi-core machine analysis runs beside JSON parsing, compression and SQLite writes on the
  * main thread. It flushes a segment itself when its budget is reached (./flush-policy.ts), and
- * goes on with the batches that queued meanwhile. Protocol (./parallel-builder.ts):
- *   {type: 'add', seqs, docs, deletes} → {type: 'ack', unresolved}
+ * goes on with the batches that queued meanwhile. A batch comes as documents, or tokenised by
+ * the main thread when this worker has a backlog (./token-stream.ts). Protocol
+ * (./parallel-builder.ts):
+ *   {type: 'add', seqs, docs, tokens?, deletes} → {type: 'ack', unresolved}
  *                                        then, on a flush, {type: 'built', bytes, deleted, coveredSeq}
  *   {type: 'finish'}                   → {type: 'built', bytes (empty if nothing), deleted}
  * Segment bytes are transferred, not copied.
@@ -11,17 +13,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SegmentBuilder } from './builder.ts';
 import { FlushPolicy } from './flush-policy.ts';
+import { TokenDict, type EncodedBatch } from './token-stream.ts';
 
 interface AddMsg {
   type: 'add';
   seqs: number[];
+  /** The documents' analysed fields; or, tokenised on the main thread, their other fields and tokens. */
   docs: Record<string, unknown>[];
+  tokens?: EncodedBatch;
   deletes: number[];
 }
 type Msg = AddMsg | { type: 'finish' };
 
 const { flushBytes, lag } = workerData as { flushBytes: number; lag: number };
 let builder = new SegmentBuilder();
+const dict = new TokenDict();
 const policy = new FlushPolicy(flushBytes, lag);
 const port = parentPort!;
 
@@ -35,7 +41,12 @@ function postBuilt(coveredSeq: number | undefined): void {
 port.on('message', (m: Msg) => {
   try {
     if (m.type === 'add') {
-      for (let i = 0; i < m.seqs.length; i++) builder.add(m.seqs[i], m.docs[i]);
+      if (m.tokens) {
+        dict.take(m.tokens);
+        const toks = m.tokens.toks;
+        let at = 0;
+        for (let i = 0; i < m.seqs.length; i++) at = builder.addTokens(m.seqs[i], m.docs[i], toks, at, dict);
+      } else for (let i = 0; i < m.seqs.length; i++) builder.add(m.seqs[i], m.docs[i]);
       const unresolved = m.deletes.filter((s) => !builder.deleteSeq(s));
       port.postMessage({ type: 'ack', unresolved });
       if (m.seqs.length && policy.afterBatch(builder.memoryBytes())) postBuilt(m.seqs[m.seqs.length - 1]);

@@ -21,6 +21,7 @@ import type { Forms } from '../vi/tokenize.ts';
 import { FIELDS, NFIELDS, dayOf, NO_DAY } from './fields.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
 import { PairTable } from './pair-table.ts';
+import type { TokenDict } from './token-stream.ts';
 
 
 export interface BuildDoc {
@@ -83,35 +84,44 @@ export class SegmentBuilder {
   private prevExact = -1;
   private count = 0;
   private readonly sink = (norm: string, folded: string, _s: number, _e: number, _type: string, gap: boolean, forms?: Forms): void => {
-    this.count++;
     // The tokenizer hands out one forms object per distinct raw token: the exact term id is
     // memoised on it (owner = this builder), so most tokens need no hash lookup at all.
-    let e: number | undefined;
+    let e: number;
     if (forms !== undefined && forms.owner === this) e = forms.id;
     else {
-      e = this.exactIds.get(norm);
-      if (e !== undefined && forms !== undefined) {
-        forms.owner = this;
-        forms.id = e;
-      }
-    }
-    let fo: number;
-    if (e === undefined) {
-      let f = this.foldIds.get(folded);
-      if (f === undefined) {
-        f = this.newTerm('f' + folded);
-        this.foldIds.set(folded, f);
-      }
-      e = this.newTerm('e' + norm);
-      this.exactIds.set(norm, e);
+      e = this.exactOf(norm, folded);
       if (forms !== undefined) {
         forms.owner = this;
         forms.id = e;
       }
-      this.exactCounts[e] = 0;
-      this.foldOfExact[e] = f;
-      fo = f;
-    } else fo = this.foldOfExact[e];
+    }
+    this.count++;
+    this.token(e, gap);
+  };
+
+  /** Exact term ids of a TokenDict's ids (-1: not looked up yet), for tokens that come encoded. */
+  private exactOfId = new Int32Array(1 << 12).fill(-1);
+  private dictEpoch = -1;
+
+  /** The exact term id of a matching form, made (with its folded term) when new. */
+  private exactOf(norm: string, folded: string): number {
+    const e = this.exactIds.get(norm);
+    if (e !== undefined) return e;
+    let f = this.foldIds.get(folded);
+    if (f === undefined) {
+      f = this.newTerm('f' + folded);
+      this.foldIds.set(folded, f);
+    }
+    const n = this.newTerm('e' + norm);
+    this.exactIds.set(norm, n);
+    this.exactCounts[n] = 0;
+    this.foldOfExact[n] = f;
+    return n;
+  }
+
+  /** One token of the current field: its exact and folded terms, and the bigram with the previous. */
+  private token(e: number, gap: boolean): void {
+    const fo = this.foldOfExact[e];
     this.exactCounts[e]++;
     this.bump(e);
     this.bump(fo);
@@ -129,7 +139,7 @@ export class SegmentBuilder {
     }
     this.prevFold = fo;
     this.prevExact = e;
-  };
+  }
 
   get docCount(): number {
     return this.seqs.length;
@@ -172,14 +182,7 @@ export class SegmentBuilder {
   }
 
   add(seq: number, doc: Record<string, unknown>): void {
-    const local = this.seqs.length;
-    this.seqs.push(seq);
-    this.days.push(dayOf(doc.published));
-    this.srcOrd.push(ordinal(this.sources, doc.source));
-    this.catOrd.push(ordinal(this.categories, doc.category));
-    this.curDoc = local;
-    this.ebWeight = local < 8192 ? 1 : (local & 3) === 0 ? 4 : 0;
-    this.nTouched = 0;
+    const local = this.beginDoc(seq, doc);
     for (let f = 0; f < NFIELDS; f++) {
       const value = doc[FIELDS[f]];
       if (typeof value !== 'string' || value === '') {
@@ -193,7 +196,63 @@ export class SegmentBuilder {
       forEachToken(value, this.sink);
       this.lens[f].push(Math.min(this.count, 65535));
     }
-    // Append this document's postings to the log.
+    this.endDoc(local);
+  }
+
+  /**
+   * Add a document tokenised elsewhere (./token-stream.ts): `meta` holds its other fields
+   * (published, source, category), its tokens start at toks[at]. Returns where the next
+   * document's start. The same as `add` of the document itself.
+   */
+  addTokens(seq: number, meta: Record<string, unknown>, toks: Int32Array, at: number, dict: TokenDict): number {
+    if (dict.epoch !== this.dictEpoch) {
+      this.exactOfId.fill(-1);
+      this.dictEpoch = dict.epoch;
+    }
+    const local = this.beginDoc(seq, meta);
+    for (let f = 0; f < NFIELDS; f++) {
+      const n = toks[at++];
+      this.curShift = 10 * f;
+      this.prevFold = -1;
+      this.prevExact = -1;
+      for (let i = 0; i < n; i++) {
+        const code = toks[at++];
+        const id = code >>> 1;
+        let e = id < this.exactOfId.length ? this.exactOfId[id] : -1;
+        if (e < 0) {
+          e = this.exactOf(dict.norms[id], dict.folds[id]);
+          if (id >= this.exactOfId.length) {
+            let len = this.exactOfId.length * 2;
+            while (len <= id) len *= 2;
+            const m = new Int32Array(len).fill(-1);
+            m.set(this.exactOfId);
+            this.exactOfId = m;
+          }
+          this.exactOfId[id] = e;
+        }
+        this.token(e, (code & 1) === 1);
+      }
+      this.lens[f].push(Math.min(n, 65535));
+    }
+    this.endDoc(local);
+    return at;
+  }
+
+  /** Columns of a new document; returns its local number. */
+  private beginDoc(seq: number, doc: Record<string, unknown>): number {
+    const local = this.seqs.length;
+    this.seqs.push(seq);
+    this.days.push(dayOf(doc.published));
+    this.srcOrd.push(ordinal(this.sources, doc.source));
+    this.catOrd.push(ordinal(this.categories, doc.category));
+    this.curDoc = local;
+    this.ebWeight = local < 8192 ? 1 : (local & 3) === 0 ? 4 : 0;
+    this.nTouched = 0;
+    return local;
+  }
+
+  /** Append the document's postings to the log. */
+  private endDoc(local: number): void {
     const touched = this.touched;
     const n = this.nTouched;
     if (this.logPos + n > this.logTerm.length) this.newChunk(n);

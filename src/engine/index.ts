@@ -339,6 +339,8 @@ class EngineImpl implements Engine {
     if (this.readOnly) throw new Error('engine opened read-only');
     let builder: AnyBuilder | undefined;
     let group: StoredDoc[] = [];
+    // Groups start at one batch and double up to GROUP, so the worker starts analysing early.
+    let groupSize = BATCH;
     let indexed = 0;
     // Segments the builder flushed (committed here, in order) and deletions it could not apply
     // because their documents were in a segment it had built but we had not committed yet.
@@ -381,7 +383,10 @@ class EngineImpl implements Engine {
       for await (const doc of docs as AsyncIterable<DocInput>) {
         if (!doc || typeof doc.id !== 'string' || doc.id === '') throw new EngineError('tài liệu thiếu "id" (document without a string id)');
         group.push(doc as StoredDoc);
-        if (group.length >= GROUP) await flushGroup();
+        if (group.length >= groupSize) {
+          await flushGroup();
+          groupSize = Math.min(GROUP, 2 * groupSize);
+        }
       }
       if (group.length) await flushGroup();
       let built: Built | undefined;

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { SegmentBuilder } from './builder.ts';
 import { FlushPolicy } from './flush-policy.ts';
+import { TokenEncoder } from './token-stream.ts';
 
 export interface Built {
   bytes: Uint8Array;
@@ -70,6 +71,10 @@ export class LocalBuilder implements AnyBuilder {
 
 /** Only the fields analysis needs cross the thread boundary (structured clone costs per byte). */
 const ANALYSED = ['title', 'summary', 'text', 'published', 'source', 'category'];
+/** The fields besides the tokens when a batch is tokenised here. */
+const META = ['published', 'source', 'category'];
+/** Unacknowledged batches from which the main thread tokenises the next batch itself. */
+const ENCODE_BACKLOG = 2;
 /**
  * Batches posted and not yet acknowledged. More than two lets the main thread keep storing while
  * the worker builds a segment; the batches waiting meanwhile are small (analysed fields only).
@@ -100,6 +105,7 @@ export class WorkerBuilder implements AnyBuilder {
   private events: BuilderEvent[] = [];
   private finalWaiter: ((b: Built | undefined) => void) | undefined;
   private failure: Error | undefined;
+  private encoder = new TokenEncoder();
 
   constructor(flushBytes: number) {
     this.w = new Worker(new URL('./build-worker.ts', import.meta.url), { workerData: { flushBytes, lag: WORKER_LAG } });
@@ -143,14 +149,20 @@ export class WorkerBuilder implements AnyBuilder {
 
   async add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void> {
     if (this.failure) throw this.failure;
+    // Balance the two threads: while the worker keeps up, it gets documents and tokenises them
+    // itself; once batches queue up, the main thread (otherwise about to wait) tokenises them,
+    // and the worker gets integers (./token-stream.ts).
+    const encode = this.inFlight >= ENCODE_BACKLOG;
     const slim = docs.map((d) => {
       const o: Record<string, unknown> = {};
-      for (const k of ANALYSED) if (d[k] !== undefined) o[k] = d[k];
+      for (const k of encode ? META : ANALYSED) if (d[k] !== undefined) o[k] = d[k];
       return o;
     });
+    const tokens = encode ? this.encoder.encode(docs) : undefined;
     await this.until(() => this.inFlight < WINDOW);
     this.inFlight++;
-    this.w.postMessage({ type: 'add', seqs, docs: slim, deletes });
+    if (tokens) this.w.postMessage({ type: 'add', seqs, docs: slim, tokens, deletes }, [tokens.toks.buffer as ArrayBuffer]);
+    else this.w.postMessage({ type: 'add', seqs, docs: slim, deletes });
   }
 
   takeEvents(): BuilderEvent[] {
