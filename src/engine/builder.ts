@@ -107,6 +107,8 @@ export class SegmentBuilder {
   private exactOf(norm: string, folded: string): number {
     const e = this.exactIds.get(norm);
     if (e !== undefined) return e;
+    // Term ids are handed out in token order: the bigrams waiting before this token first.
+    this.flushBigrams();
     let f = this.foldIds.get(folded);
     if (f === undefined) {
       f = this.newTerm('f' + folded);
@@ -119,7 +121,10 @@ export class SegmentBuilder {
     return n;
   }
 
-  /** One token of the current field: its exact and folded terms, and the bigram with the previous. */
+  /**
+   * One token of the current field: its exact and folded terms now; the bigram with the previous
+   * token is queued (`flushBigrams`).
+   */
   private token(e: number, gap: boolean): void {
     const fo = this.foldOfExact[e];
     this.exactCounts[e]++;
@@ -127,18 +132,63 @@ export class SegmentBuilder {
     this.bump(fo);
     const pf = this.prevFold;
     if (pf >= 0 && !gap) {
-      let b = this.bigramIds.get(pf, fo);
-      if (b < 0) {
-        b = this.newTerm('');
-        this.bigramA[b] = pf;
-        this.bigramB[b] = fo;
-        this.bigramIds.set(pf, fo, b);
+      const k = 4 * this.nBg;
+      if (k === this.bg.length) {
+        const bg = new Int32Array(2 * k);
+        bg.set(this.bg);
+        this.bg = bg;
       }
-      this.bump(b);
-      if (this.ebWeight) this.exactBigrams.add(this.prevExact, e, this.ebWeight);
+      const bg = this.bg;
+      bg[k] = pf;
+      bg[k + 1] = fo;
+      bg[k + 2] = this.prevExact;
+      bg[k + 3] = e;
+      this.nBg++;
     }
     this.prevFold = fo;
     this.prevExact = e;
+  }
+
+  /** Queued bigrams: (first folded, second folded, first exact, second exact) per occurrence. */
+  private bg = new Int32Array(4 * 256);
+  private nBg = 0;
+  private bgIds = new Int32Array(256);
+
+  /**
+   * The queued bigrams' term ids, counts and restoration weights, in token order. Queued so that
+   * the hash-table probes, which miss the CPU caches (the tables are tens of MB), come one after
+   * another with nothing depending on them: the processor overlaps the misses. Called at the end
+   * of each field and before a new exact or folded term is made, so term ids are given exactly
+   * in token order as before.
+   */
+  private flushBigrams(): void {
+    const n = this.nBg;
+    if (n === 0) return;
+    this.nBg = 0;
+    const bg = this.bg;
+    const table = this.bigramIds;
+    if (this.bgIds.length < n) this.bgIds = new Int32Array(this.bg.length / 4);
+    const ids = this.bgIds;
+    for (let i = 0; i < n; i++) ids[i] = table.get(bg[4 * i], bg[4 * i + 1]);
+    const w = this.ebWeight;
+    for (let i = 0; i < n; i++) {
+      let b = ids[i];
+      if (b < 0) {
+        // New, unless an earlier occurrence in this run made it.
+        const pf = bg[4 * i];
+        const fo = bg[4 * i + 1];
+        b = table.get(pf, fo);
+        if (b < 0) {
+          b = this.newTerm('');
+          this.bigramA[b] = pf;
+          this.bigramB[b] = fo;
+          table.set(pf, fo, b);
+        }
+        ids[i] = b;
+      }
+    }
+    if (w) for (let i = 0; i < n; i++) this.exactBigrams.add(bg[4 * i + 2], bg[4 * i + 3], w);
+    for (let i = 0; i < n; i++) this.bump(ids[i]);
   }
 
   get docCount(): number {
@@ -194,6 +244,7 @@ export class SegmentBuilder {
       this.prevExact = -1;
       this.count = 0;
       forEachToken(value, this.sink);
+      this.flushBigrams();
       this.lens[f].push(Math.min(this.count, 65535));
     }
     this.endDoc(local);
@@ -232,6 +283,7 @@ export class SegmentBuilder {
         }
         this.token(e, (code & 1) === 1);
       }
+      this.flushBigrams();
       this.lens[f].push(Math.min(n, 65535));
     }
     this.endDoc(local);
