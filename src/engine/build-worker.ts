@@ -5,7 +5,7 @@
  * goes on with the batches that queued meanwhile. A batch comes as documents, or tokenised by
  * the main thread when this worker has a backlog (./token-stream.ts). Protocol
  * (./parallel-builder.ts):
- *   {type: 'add', seqs, docs, tokens?, deletes} → {type: 'ack', unresolved}
+ *   {type: 'add', seqs, docs, tokens?, deletes} → {type: 'ack', unresolved, starved}
  *                                        then, on a flush, {type: 'built', bytes, deleted, coveredSeq}
  *   {type: 'finish'}                   → {type: 'built', bytes (empty if nothing), deleted}
  * Segment bytes are transferred, not copied.
@@ -38,9 +38,13 @@ function postBuilt(coveredSeq: number | undefined): void {
   port.postMessage({ type: 'built', bytes: own, deleted, coveredSeq }, [own.buffer as ArrayBuffer]);
 }
 
+/** When the worker finished its last batch (0: none yet): a gap before the next is idle time. */
+let doneAt = 0;
+
 port.on('message', (m: Msg) => {
   try {
     if (m.type === 'add') {
+      const starved = doneAt > 0 && performance.now() - doneAt > 1;
       if (m.tokens) {
         dict.take(m.tokens);
         const toks = m.tokens.toks;
@@ -48,8 +52,9 @@ port.on('message', (m: Msg) => {
         for (let i = 0; i < m.seqs.length; i++) at = builder.addTokens(m.seqs[i], m.docs[i], toks, at, dict);
       } else for (let i = 0; i < m.seqs.length; i++) builder.add(m.seqs[i], m.docs[i]);
       const unresolved = m.deletes.filter((s) => !builder.deleteSeq(s));
-      port.postMessage({ type: 'ack', unresolved });
+      port.postMessage({ type: 'ack', unresolved, starved });
       if (m.seqs.length && policy.afterBatch(builder.memoryBytes())) postBuilt(m.seqs[m.seqs.length - 1]);
+      doneAt = performance.now();
     } else if (m.type === 'finish') {
       postBuilt(undefined);
     }

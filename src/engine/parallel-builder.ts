@@ -73,8 +73,8 @@ export class LocalBuilder implements AnyBuilder {
 const ANALYSED = ['title', 'summary', 'text', 'published', 'source', 'category'];
 /** The fields besides the tokens when a batch is tokenised here. */
 const META = ['published', 'source', 'category'];
-/** Unacknowledged batches from which the main thread tokenises the next batch itself. */
-const ENCODE_BACKLOG = 2;
+/** How much the share of batches the main thread tokenises moves at each signal. */
+const SHARE_STEP = 0.05;
 /**
  * Batches posted and not yet acknowledged. More than two lets the main thread keep storing while
  * the worker builds a segment; the batches waiting meanwhile are small (analysed fields only).
@@ -91,6 +91,8 @@ const WORKER_LAG = 2;
 interface WorkerMsg {
   type: 'ack' | 'built' | 'error';
   unresolved?: number[];
+  /** The worker had nothing to do before this batch came. */
+  starved?: boolean;
   bytes?: Uint8Array;
   deleted?: number[];
   /** For a flush: the last seq the segment covers. Absent for the final build. */
@@ -106,12 +108,22 @@ export class WorkerBuilder implements AnyBuilder {
   private finalWaiter: ((b: Built | undefined) => void) | undefined;
   private failure: Error | undefined;
   private encoder = new TokenEncoder();
+  /**
+   * The share of batches the main thread tokenises itself (./token-stream.ts) to take work off
+   * the worker; it balances the two threads whatever the documents look like. It grows when
+   * the main thread has to wait for the worker (a full window) and shrinks when the worker
+   * reports it waited for a batch. Either way the segments are the same bytes.
+   */
+  private share = 0.5;
+  private credit = 0;
 
   constructor(flushBytes: number) {
     this.w = new Worker(new URL('./build-worker.ts', import.meta.url), { workerData: { flushBytes, lag: WORKER_LAG } });
     this.w.on('message', (m: WorkerMsg) => {
       if (m.type === 'ack') {
         this.inFlight--;
+        // The worker waited for work: the main thread is the slower one, keep more for it.
+        if (m.starved) this.share = Math.max(0, this.share - SHARE_STEP);
         if (m.unresolved!.length) this.events.push({ kind: 'unresolved', seqs: m.unresolved! });
         this.wake();
       } else if (m.type === 'built') {
@@ -149,17 +161,20 @@ export class WorkerBuilder implements AnyBuilder {
 
   async add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void> {
     if (this.failure) throw this.failure;
-    // Balance the two threads: while the worker keeps up, it gets documents and tokenises them
-    // itself; once batches queue up, the main thread (otherwise about to wait) tokenises them,
-    // and the worker gets integers (./token-stream.ts).
-    const encode = this.inFlight >= ENCODE_BACKLOG;
+    this.credit += this.share;
+    const encode = this.credit >= 1;
+    if (encode) this.credit -= 1;
     const slim = docs.map((d) => {
       const o: Record<string, unknown> = {};
       for (const k of encode ? META : ANALYSED) if (d[k] !== undefined) o[k] = d[k];
       return o;
     });
     const tokens = encode ? this.encoder.encode(docs) : undefined;
-    await this.until(() => this.inFlight < WINDOW);
+    if (this.inFlight >= WINDOW) {
+      // The worker is the slower one: take more of its work.
+      this.share = Math.min(1, this.share + SHARE_STEP);
+      await this.until(() => this.inFlight < WINDOW);
+    }
     this.inFlight++;
     if (tokens) this.w.postMessage({ type: 'add', seqs, docs: slim, tokens, deletes }, [tokens.toks.buffer as ArrayBuffer]);
     else this.w.postMessage({ type: 'add', seqs, docs: slim, deletes });
