@@ -60,7 +60,7 @@ export class TokenEncoder {
   private pos = 0;
   private count = 0;
 
-  constructor(limit = 1 << 20) {
+  constructor(limit = 1 << 18) {
     this.limit = limit;
   }
 
