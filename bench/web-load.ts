@@ -7,7 +7,7 @@
  *   node bin/tra.js index --data /tmp/web_bench ../shared/data/news-rss/*.jsonl.gz
  *   npx node bench/web-load.ts --data /tmp/web_bench [--rate 200] [--duration 30] [--connections 20]
  *
- * The query mix (seeded, reproducible), read from ../shared/data (never copied here):
+ * The query mix (bench/query-mix.ts; seeded, reproducible), read from ../shared/data (never copied here):
  * - 75% fragments of real headlines from news-rss: 1, 2 or 3 consecutive words, as people
  *   type them into a search box; 40% of them with every diacritic removed;
  * - 25% real questions (UIT-ViNewsQA and UIT-ViCoV19QA dev queries), 40% of them without marks.
@@ -42,7 +42,10 @@ const dataDir = arg('data');
 const rate = Number(arg('rate', '200'));
 const duration = Number(arg('duration', '30'));
 const connections = Number(arg('connections', '20'));
-const nQueries = Number(arg('queries', '3000'));
+// More queries than any run sends, read in one pass across the phases: a query comes again only
+// when the mix itself repeats it (a common word drawn twice), as in real traffic, so the
+// server's answer cache gets no hits the mix would not give it.
+const nQueries = Number(arg('queries', '30000'));
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuSeconds(pid: number | undefined): number {
@@ -87,15 +90,14 @@ interface Summary {
   server_cpu_ms_per_request?: number;
 }
 
-async function load(name: string, base: string, pathOf: (i: number) => string, opts: { rate?: number; connections: number; duration: number; pid?: number }): Promise<Summary> {
-  let i = 0;
+async function load(name: string, base: string, pathOf: () => string, opts: { rate?: number; connections: number; duration: number; pid?: number }): Promise<Summary> {
   const cpu0 = cpuSeconds(opts.pid);
   const res = await autocannon({
     url: base,
     connections: opts.connections,
     duration: opts.duration,
     ...(opts.rate ? { overallRate: opts.rate } : {}),
-    requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pathOf(i++) }) }],
+    requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pathOf() }) }],
   });
   const cpu = cpuSeconds(opts.pid) - cpu0;
   return {
@@ -120,8 +122,10 @@ async function main(): Promise<void> {
   }
   const mix = await queryMix(nQueries);
   const server = await startServer(dataDir);
-  const search = (i: number) => `/api/search?q=${encodeURIComponent(mix.search[i % mix.search.length])}&limit=10`;
-  const suggest = (i: number) => `/api/suggest?q=${encodeURIComponent(mix.suggest[i % mix.suggest.length])}`;
+  let si = 0;
+  let gi = 0;
+  const search = () => `/api/search?q=${encodeURIComponent(mix.search[si++ % mix.search.length])}&limit=10`;
+  const suggest = () => `/api/suggest?q=${encodeURIComponent(mix.suggest[gi++ % mix.suggest.length])}`;
   const results: Summary[] = [];
   try {
     // Wait until the start-up work (source catalogue, completions) is done: measure the steady state.
@@ -141,13 +145,19 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  const report = { date: new Date().toISOString(), data: dataDir, queries: mix.search.length, rate, duration_s: duration, connections, load_average: loadavg(), cpus: availableParallelism(), results };
+  // How often the mix itself repeated a search (what an answer cache can serve), and whether the
+  // run went past the end of the mix (then it repeats by construction: raise --queries).
+  const sent = Math.min(si, mix.search.length);
+  const distinct = new Set(mix.search.slice(0, sent)).size;
+  const repeats = { searches_sent: si, distinct_queries: distinct, repeated_share: Math.round((1000 * (sent - distinct)) / Math.max(1, sent)) / 1000, wrapped: si > mix.search.length };
+  const report = { date: new Date().toISOString(), data: dataDir, queries: mix.search.length, repeats, rate, duration_s: duration, connections, load_average: loadavg(), cpus: availableParallelism(), results };
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'web-load.json'), JSON.stringify(report, null, 2) + '\n');
   for (const s of results) {
     process.stdout.write(`${s.name.padEnd(18)} ${String(s.requests_per_s).padStart(6)} req/s  p50 ${s.latency_ms.p50} ms  p90 ${s.latency_ms.p90} ms  p99 ${s.latency_ms.p99} ms  max ${s.latency_ms.max} ms  server CPU ${s.server_cpu_ms_per_request ?? '?'} ms/req  (${s.requests} requests, ${s.errors} errors, ${s.non2xx} non-2xx)\n`);
   }
+  process.stdout.write(`searches sent ${repeats.searches_sent}, distinct ${repeats.distinct_queries} (${(repeats.repeated_share * 100).toFixed(1)}% repeats of an earlier query in the mix)${repeats.wrapped ? ' — WRAPPED: raise --queries' : ''}\n`);
   process.stdout.write(`load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${availableParallelism()} cores\n`);
 }
 

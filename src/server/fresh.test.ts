@@ -12,9 +12,11 @@ test('freshener looks at the manifest at most once per interval and survives err
   assert.equal(calls, 2);
   let slow = 0;
   const g = freshener({ refresh: () => { slow++; return true; } }, 60_000);
-  g();
-  g();
+  assert.equal(g(), false);
+  assert.equal(g(), false);
   assert.equal(slow, 0);
+  const h = freshener({ refresh: () => true }, 0);
+  assert.equal(h(), true, 'a changed view is reported (the search workers then drop their cached answers)');
 });
 
 test('documents indexed by another writer while the server runs become searchable', async () => {

@@ -7,17 +7,19 @@
  */
 import type { Engine } from '../engine/index.ts';
 
-export function freshener(engine: Pick<Engine, 'refresh'>, everyMs = Number(process.env.TRA_REFRESH_MS ?? 2000)): () => void {
+/** Returns a function to call before each use of the engine; it returns true when the view changed. */
+export function freshener(engine: Pick<Engine, 'refresh'>, everyMs = Number(process.env.TRA_REFRESH_MS ?? 2000)): () => boolean {
   let last = Date.now();
   return () => {
     const now = Date.now();
-    if (now - last < everyMs) return;
+    if (now - last < everyMs) return false;
     last = now;
     try {
-      engine.refresh();
+      return engine.refresh();
     } catch {
       // A manifest caught mid-switch or a segment just merged away: keep serving the view we
       // have and look again at the next interval.
+      return false;
     }
   };
 }

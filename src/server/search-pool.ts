@@ -1,12 +1,15 @@
 /**
  * A pool of search worker threads (search-worker.ts), each with the data directory opened
- * read-only. A call goes to the worker with the fewest calls in flight. With one worker per core
+ * read-only. Each worker keeps its recent answers (answer-cache.ts), so a request goes first to
+ * the worker its key hashes to — unless that worker has more calls in flight than the least
+ * busy one by two or more, which then takes it. With one worker per core
  * a 2-core machine answers twice the searches per second, and a slow query never blocks the
  * event loop that serves pages, suggestions and health checks.
  */
 import { Worker } from 'node:worker_threads';
 import type { SearchRequest, SearchResponse, TrendsRequest, TrendsResponse } from './backend.ts';
 import type { WorkerCall, WorkerReply } from './search-worker.ts';
+import { keyHash, requestKey } from './answer-cache.ts';
 
 interface Slot {
   worker: Worker;
@@ -60,9 +63,16 @@ export class SearchPool {
     return this.slots.length;
   }
 
+  private pick(c: Call): Slot {
+    const least = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    if (c.method === 'close') return least;
+    const home = this.slots[keyHash(requestKey(c.method, c.req)) % this.slots.length];
+    return home.inFlight <= least.inFlight + 1 ? home : least;
+  }
+
   private call<T>(c: Call, slot?: Slot): Promise<T> {
     if (this.closed && c.method !== 'close') return Promise.reject(new Error('search pool closed'));
-    const s = slot ?? this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const s = slot ?? this.pick(c);
     const id = this.nextId++;
     s.inFlight++;
     return new Promise<T>((resolve, reject) => {

@@ -7,12 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openEngine } from '../engine/index.ts';
 import type { SearchRequest, TrendsRequest } from './backend.ts';
 import { freshener } from './fresh.ts';
+import { AnswerCache, requestKey } from './answer-cache.ts';
 
 export type WorkerCall = { id: number; method: 'search'; req: SearchRequest } | { id: number; method: 'trends'; req: TrendsRequest } | { id: number; method: 'close' };
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
 const engine = await openEngine((workerData as { dataDir: string }).dataDir, { readOnly: true });
 const fresh = freshener(engine);
+const cache = new AnswerCache<object>();
 const port = parentPort!;
 port.on('message', (m: WorkerCall) => {
   try {
@@ -22,8 +24,8 @@ port.on('message', (m: WorkerCall) => {
       port.close();
       return;
     }
-    fresh();
-    const value = m.method === 'search' ? engine.search(m.req) : engine.trends(m.req);
+    if (fresh()) cache.clear();
+    const value = cache.get(requestKey(m.method, m.req), () => (m.method === 'search' ? engine.search(m.req) : engine.trends(m.req)));
     port.postMessage({ id: m.id, ok: true, value } satisfies WorkerReply);
   } catch (err) {
     port.postMessage({ id: m.id, ok: false, message: (err as Error).message } satisfies WorkerReply);
