@@ -10,6 +10,7 @@
 import { BLOCK } from './segment-format.ts';
 import { readVarint } from './bytes.ts';
 import type { Segment } from './segment.ts';
+import type { DecodedList } from './list-cache.ts';
 
 export interface ScoreParams {
   k1: number;
@@ -185,6 +186,107 @@ export function accumulate(
   }
   accState.max = max;
   return nt;
+}
+
+/**
+ * A whole list decoded for the list cache (list-cache.ts): document numbers and each posting's
+ * tf~, computed with the very expression of `accumulate` (same operations, same order), so
+ * scores from the decoded list are identical to scores from the segment.
+ */
+export function decodeList(seg: Segment, ord: number, norms: Float32Array, params: ScoreParams): DecodedList {
+  const p = seg.postings;
+  const [df, start] = postingsStart(p, seg.postOff[ord]);
+  const docs = new Int32Array(df);
+  const tfs = new Float64Array(df);
+  let pos = start;
+  const w0 = params.fieldWeight[0];
+  const w1 = params.fieldWeight[1];
+  const w2 = params.fieldWeight[2];
+  const rd = (): number => {
+    let b = p[pos++];
+    let v = b & 0x7f;
+    let shift = 7;
+    while (b > 0x7f) {
+      b = p[pos++];
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    }
+    return v;
+  };
+  let doc = -1;
+  for (let i = 0; i < df; i++) {
+    doc = (doc + rd()) | 0;
+    const t = p[pos++];
+    let t0 = t & 3;
+    let t1 = (t >> 2) & 3;
+    let t2 = (t >> 4) & 3;
+    if (t0 === 3) t0 += rd();
+    if (t1 === 3) t1 += rd();
+    if (t2 === 3) t2 += rd();
+    const q = doc << 2;
+    docs[i] = doc;
+    tfs[i] = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];
+  }
+  return { docs, tfs };
+}
+
+/** `accumulate` over a decoded list. */
+export function accumulateDecoded(list: DecodedList, weight: number, params: ScoreParams, acc: Float32Array, mask: Uint32Array | undefined, bit: number, touched: Int32Array, nt: number): number {
+  const docs = list.docs;
+  const tfs = list.tfs;
+  const k1 = params.k1;
+  const k1p = weight * (k1 + 1);
+  let max = accState.max;
+  const n = docs.length;
+  for (let i = 0; i < n; i++) {
+    const doc = docs[i];
+    const tf = tfs[i];
+    const before = acc[doc];
+    if (before === 0) touched[nt++] = doc;
+    const v = before + (k1p * tf) / (k1 + tf);
+    acc[doc] = v;
+    if (v > max) max = v;
+    if (mask !== undefined) mask[doc] |= bit;
+  }
+  accState.max = max;
+  return nt;
+}
+
+/** `scoreCandidates` over a decoded list: a merge of two ascending sequences. */
+export function scoreCandidatesDecoded(list: DecodedList, weight: number, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
+  const docs = list.docs;
+  const tfs = list.tfs;
+  const k1 = params.k1;
+  const k1p = weight * (k1 + 1);
+  const n = docs.length;
+  let i = 0;
+  for (let ci = 0; ci < nc && i < n; ci++) {
+    const c = cands[ci];
+    // Gallop to the first posting >= c (candidates are usually far fewer than postings).
+    if (docs[i] < c) {
+      let step = 1;
+      let hi = i + 1;
+      while (hi < n && docs[hi] < c) {
+        i = hi;
+        step *= 2;
+        hi = i + step;
+      }
+      if (hi > n) hi = n;
+      let lo = i + 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (docs[mid] < c) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo;
+      if (i >= n) break;
+    }
+    if (docs[i] === c) {
+      const tf = tfs[i];
+      acc[c] += (k1p * tf) / (k1 + tf);
+      i++;
+    }
+  }
 }
 
 /**

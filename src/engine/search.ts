@@ -12,7 +12,8 @@
  */
 import type { Segment } from './segment.ts';
 import { parseQuery, type ParsedQuery, type QueryToken } from './query.ts';
-import { accumulate, accState, findTfs, idf, listBound, markDocs, scoreCandidates, type ScoreParams } from './scoring.ts';
+import { accumulate, accumulateDecoded, accState, decodeList, findTfs, idf, listBound, markDocs, scoreCandidates, scoreCandidatesDecoded, type ScoreParams } from './scoring.ts';
+import { cachedList } from './list-cache.ts';
 import { TopK } from './topk.ts';
 import { NO_DAY, dayOfDate } from './fields.ts';
 
@@ -305,6 +306,8 @@ export function execute(
 ): ExecResult {
   const stats = globalStats(segments);
   const lists = cq.lists;
+  // What a decoded list's tf~ depends on (list-cache.ts).
+  const normsKey = `${stats.avgLen.join(',')}|${params.b.join(',')}|${params.lenExp}|${params.fieldWeight.join(',')}`;
   // Global document frequencies (summed over segments) and idf per list.
   const ords: Int32Array[] = segments.map((s) => {
     const o = new Int32Array(lists.length);
@@ -404,7 +407,13 @@ export function execute(
           for (let x = j; x < order.length; x++) remDf += seg.df(o[order[x]]);
           if (nc * 16 < remDf) {
             cands.subarray(0, nc).sort();
-            for (; j < order.length; j++) scoreCandidates(seg, o[order[j]], lists[order[j]].weight * idfs[order[j]], norms, params, acc, cands, nc);
+            for (; j < order.length; j++) {
+              const ord = o[order[j]];
+              const w = lists[order[j]].weight * idfs[order[j]];
+              const dl = cachedList(seg, ord, seg.df(ord), normsKey, () => decodeList(seg, ord, norms, params));
+              if (dl) scoreCandidatesDecoded(dl, w, params, acc, cands, nc);
+              else scoreCandidates(seg, ord, w, norms, params, acc, cands, nc);
+            }
             pruned = true;
             break;
           }
@@ -412,7 +421,9 @@ export function execute(
           theta = Infinity; // stop trying for this segment
         }
       }
-      nt = accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
+      const dl = cachedList(seg, o[i], seg.df(o[i]), normsKey, () => decodeList(seg, o[i], norms, params));
+      if (dl) nt = accumulateDecoded(dl, lists[i].weight * idfs[i], params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
+      else nt = accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
       rem -= ub(i);
     }
     // Exclusions: a doc is excluded when it matches every key of some excluded unit.
