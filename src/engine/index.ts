@@ -393,6 +393,8 @@ class EngineImpl implements Engine {
       if (builder) {
         // Make the store durable while the last segment is built (the commit needs it so).
         if (builder instanceof WorkerBuilder) this.store.sync();
+        // Commit what the worker flushes while it finishes the last batches (not after).
+        await builder.settle(drain);
         built = await builder.finish();
         drain();
       }

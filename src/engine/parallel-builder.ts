@@ -30,6 +30,11 @@ export interface AnyBuilder {
   add(seqs: number[], docs: Record<string, unknown>[], deletes: number[]): Promise<void>;
   /** Events since the last call, oldest first. */
   takeEvents(): BuilderEvent[];
+  /**
+   * After the last addition: wait until every batch is analysed, calling `handle` whenever
+   * events are waiting (so a segment flushed meanwhile is committed while the rest goes on).
+   */
+  settle(handle: () => void): Promise<void>;
   /** After the last addition: build what is left (undefined when empty). Events come first. */
   finish(): Promise<Built | undefined>;
   close(): Promise<void>;
@@ -57,6 +62,10 @@ export class LocalBuilder implements AnyBuilder {
 
   takeEvents(): BuilderEvent[] {
     return this.events.splice(0);
+  }
+
+  async settle(handle: () => void): Promise<void> {
+    if (this.events.length) handle();
   }
 
   async finish(): Promise<Built | undefined> {
@@ -130,6 +139,7 @@ export class WorkerBuilder implements AnyBuilder {
         const built = m.bytes!.length ? { bytes: m.bytes!, deleted: m.deleted! } : undefined;
         if (m.coveredSeq !== undefined) {
           this.events.push({ kind: 'built', built: built!, coveredSeq: m.coveredSeq });
+          this.wake();
         } else {
           const w = this.finalWaiter;
           this.finalWaiter = undefined;
@@ -182,6 +192,14 @@ export class WorkerBuilder implements AnyBuilder {
 
   takeEvents(): BuilderEvent[] {
     return this.events.splice(0);
+  }
+
+  async settle(handle: () => void): Promise<void> {
+    for (;;) {
+      if (this.events.length) handle();
+      if (this.inFlight === 0 && this.events.length === 0) return;
+      await this.until(() => this.events.length > 0 || this.inFlight === 0);
+    }
   }
 
   async finish(): Promise<Built | undefined> {
