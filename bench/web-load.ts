@@ -14,11 +14,12 @@
  * Suggestions are measured on prefixes of the fragments (the last word cut after 1-4 letters).
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DATA, queryMix } from './query-mix.ts';
+import { DATA, queryMix, rng } from './query-mix.ts';
 
 /** The part of autocannon's result we read (the package ships no types). */
 interface AcResult {
@@ -90,6 +91,76 @@ interface Summary {
   server_cpu_ms_per_request?: number;
 }
 
+/** The p-th percentile (0-100) of ascending `xs`. */
+function pct(xs: number[], p: number): number {
+  return xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN;
+}
+
+/**
+ * Open-loop load at a fixed mean rate: requests leave at Poisson arrival times (seeded
+ * exponential gaps), whether or not earlier ones have been answered, over keep-alive
+ * connections opened as needed. Latency runs from the scheduled departure, so a slow server
+ * or a late client is charged (no coordinated omission).
+ *
+ * Why not autocannon's `overallRate`: it lets each connection send its quota for the second
+ * back to back at the start of every second and then wait, so "200/s over 20 connections" is
+ * a burst of 20 concurrent requests each second — it measures queueing inside bursts, not a
+ * server receiving 200 requests a second. autocannon stays for the flat-out runs (closed loop).
+ */
+async function openLoad(name: string, base: string, pathOf: () => string, opts: { rate: number; duration: number; pid?: number }): Promise<Summary> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const url = new URL(base);
+  const r = rng(7);
+  const lat: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  const cpu0 = cpuSeconds(opts.pid);
+  const start = performance.now();
+  const end = start + opts.duration * 1000;
+  const inflight: Promise<void>[] = [];
+  let due = start;
+  const send = (path: string, scheduled: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: url.hostname, port: url.port, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx++;
+          lat.push(performance.now() - scheduled);
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+    });
+  while (due < end) {
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((res) => setTimeout(res, wait - 0.5));
+    while (performance.now() < due) {
+      // spin the last half millisecond: timers are too coarse for 5 ms gaps
+    }
+    inflight.push(send(pathOf(), due));
+    due += (-Math.log(1 - r()) * 1000) / opts.rate;
+  }
+  await Promise.all(inflight);
+  const wall = (performance.now() - start) / 1000;
+  const cpu = cpuSeconds(opts.pid) - cpu0;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const n = lat.length;
+  return {
+    name,
+    ...(Number.isFinite(cpu) && n > 0 ? { server_cpu_ms_per_request: Math.round((cpu * 1000 * 100) / n) / 100 } : {}),
+    requests_per_s: Math.round(n / wall),
+    requests: n,
+    errors,
+    non2xx,
+    latency_ms: { p50: round(pct(lat, 50)), p90: round(pct(lat, 90)), p99: round(pct(lat, 99)), max: round(lat[n - 1] ?? NaN), mean: round(lat.reduce((a, b) => a + b, 0) / Math.max(1, n)) },
+  };
+}
+
 async function load(name: string, base: string, pathOf: () => string, opts: { rate?: number; connections: number; duration: number; pid?: number }): Promise<Summary> {
   const cpu0 = cpuSeconds(opts.pid);
   const res = await autocannon({
@@ -139,7 +210,9 @@ async function main(): Promise<void> {
     // Warm up: page cache, JIT, the source catalogue.
     await load('warm-up', server.url, search, { connections: 4, duration: 5 });
     const pid = server.pid;
-    results.push(await load(`search @ ${rate}/s`, server.url, search, { rate, connections, duration, pid }));
+    results.push(await openLoad(`search @ ${rate}/s`, server.url, search, { rate, duration, pid }));
+    // The same offered rate the way autocannon sends it (bursts at each second's start), for comparison.
+    results.push(await load(`search @ ${rate}/s bursts`, server.url, search, { rate, connections, duration: Math.max(10, Math.round(duration / 2)), pid }));
     results.push(await load('search flat out', server.url, search, { connections: 10, duration: Math.max(10, Math.round(duration / 2)), pid }));
     results.push(await load('suggest flat out', server.url, suggest, { connections: 10, duration: Math.max(10, Math.round(duration / 2)), pid }));
   } finally {

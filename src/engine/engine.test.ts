@@ -243,3 +243,20 @@ test('a reader refreshes to see what a writer committed since', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a pasted paragraph is scored with its 48 weightiest lists, and still finds the document', async () => {
+  const dir = tmp();
+  try {
+    const e = await openEngine(dir);
+    const words = Array.from({ length: 70 }, (_, i) => `từ${i}`).join(' ');
+    await e.add([...DOCS, { id: 'long', title: 'Một đoạn dài', text: words }]);
+    const res = e.search({ query: words, explain: true });
+    assert.equal(res.hits[0]?.id, 'long');
+    // 70 words give 70 folded + 70 exact + 69 bigram lists (fewer after merging); 48 are scored.
+    const kept = res.hits[0].explain!.terms.length;
+    assert.equal(kept, 48);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,8 @@
  * A pool of search worker threads (search-worker.ts), each with the data directory opened
  * read-only. Each worker keeps its recent answers (answer-cache.ts), so a request goes first to
  * the worker its key hashes to — unless that worker has more calls in flight than the least
- * busy one by two or more, which then takes it. With one worker per core
+ * busy one, which then takes it (a quick query must not wait behind a slow one for a cache hit
+ * it probably would not get). With one worker per core
  * a 2-core machine answers twice the searches per second, and a slow query never blocks the
  * event loop that serves pages, suggestions and health checks.
  */
@@ -67,7 +68,7 @@ export class SearchPool {
     const least = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     if (c.method === 'close') return least;
     const home = this.slots[keyHash(requestKey(c.method, c.req)) % this.slots.length];
-    return home.inFlight <= least.inFlight + 1 ? home : least;
+    return home.inFlight <= least.inFlight ? home : least;
   }
 
   private call<T>(c: Call, slot?: Slot): Promise<T> {
