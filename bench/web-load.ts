@@ -5,7 +5,7 @@
  * target being p99 < 50 ms) and flat out, and of GET /api/suggest (target < 50 ms).
  *
  *   node bin/tra.js index --data /tmp/web_bench ../shared/data/news-rss/*.jsonl.gz
- *   npx node bench/web-load.ts --data /tmp/web_bench [--rate 200] [--duration 30] [--connections 20]
+ *   npx node bench/web-load.ts --data /tmp/web_bench [--rate 200] [--duration 30] [--connections 20] [--warmup 20]
  *
  * The query mix (bench/query-mix.ts; seeded, reproducible), read from ../shared/data (never copied here):
  * - 75% fragments of real headlines from news-rss: 1, 2 or 3 consecutive words, as people
@@ -43,6 +43,7 @@ const dataDir = arg('data');
 const rate = Number(arg('rate', '200'));
 const duration = Number(arg('duration', '30'));
 const connections = Number(arg('connections', '20'));
+const warmup = Number(arg('warmup', '20'));
 // More queries than any run sends, read in one pass across the phases: a query comes again only
 // when the mix itself repeats it (a common word drawn twice), as in real traffic, so the
 // server's answer cache gets no hits the mix would not give it.
@@ -207,8 +208,10 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     process.stderr.write(`web-load: server warm after ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    // Warm up: page cache, JIT, the source catalogue.
-    await load('warm-up', server.url, search, { connections: 4, duration: 5 });
+    // Warm up on queries of the mix that are not measured (the cursor moves on): JIT, page
+    // cache, and the workers' caches of decoded common lists, which a server fills in its
+    // first minutes and keeps. --warmup seconds, 20 by default.
+    await load('warm-up', server.url, search, { connections: 4, duration: warmup });
     const pid = server.pid;
     results.push(await openLoad(`search @ ${rate}/s`, server.url, search, { rate, duration, pid }));
     // The same offered rate the way autocannon sends it (bursts at each second's start), for comparison.

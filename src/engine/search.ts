@@ -472,13 +472,15 @@ export function execute(
     const limit = sparse ? nt : n;
     const plain = mask === undefined && excl === undefined && !hasDate && srcOk === undefined && catOk === undefined && !wantFacets && !sortByDate;
     if (plain) {
-      // The common case, kept tight: most documents fall below the heap's weakest entry.
+      // The common case, kept tight: walk the touched documents only (every one has a score:
+      // no unpredictable branch on empty accumulator slots, as a scan of the whole segment has),
+      // clearing the accumulator on the way; most fall below the heap's weakest entry.
       let thr = top.threshold;
       const base = si * 4294967296;
-      for (let x = 0; x < limit; x++) {
-        const d = sparse ? touched[x] : x;
+      for (let x = 0; x < nt; x++) {
+        const d = touched[x];
         const s = acc[d];
-        if (s <= 0) continue;
+        acc[d] = 0;
         if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
         total++;
         if (s >= thr) {
@@ -508,7 +510,9 @@ export function execute(
         top.push(dd === NO_DAY ? -1e9 : dd + s / (1 + s), seqs[d], si * 4294967296 + d);
       } else top.push(s, seqs[d], si * 4294967296 + d);
     }
-    if (sparse) for (let x = 0; x < nt; x++) acc[touched[x]] = 0;
+    if (plain) {
+      // cleared above
+    } else if (sparse) for (let x = 0; x < nt; x++) acc[touched[x]] = 0;
     else acc.fill(0);
     if (srcCounts) for (let i = 1; i < srcCounts.length; i++) if (srcCounts[i]) facetSrc.set(seg.header.sources[i - 1], (facetSrc.get(seg.header.sources[i - 1]) ?? 0) + srcCounts[i]);
     if (catCounts) for (let i = 1; i < catCounts.length; i++) if (catCounts[i]) facetCat.set(seg.header.categories[i - 1], (facetCat.get(seg.header.categories[i - 1]) ?? 0) + catCounts[i]);
