@@ -16,7 +16,7 @@
  * - A replaced or deleted document leaves a tomb: (the write's own seq, the old row's seq). The
  *   index turns tombs into deletion bits; tombs the index covers are pruned.
  * - Bodies (each document minus `id`, as JSON) are stored compressed in blocks of consecutive
- *   documents (./codec.ts): compressing ~32 KB at a time is both much smaller (0.3 of the JSON
+ *   documents (./codec.ts): compressing ~16 KB at a time is both much smaller (0.3 of the JSON
  *   for news items, against 0.7 one by one) and much cheaper (zlib's per-call set-up is paid
  *   once per block). A block is dropped when its last live document goes; `live` counts them.
  * - `id` has the one secondary index (UNIQUE); nothing else is indexed in SQL.
