@@ -489,7 +489,7 @@ export function execute(
         }
       }
     }
-    for (let x = 0; plain ? false : x < limit; x++) {
+    if (!plain) for (let x = 0; x < limit; x++) {
       const d = sparse ? touched[x] : x;
       const s = acc[d];
       if (s <= 0) continue;
