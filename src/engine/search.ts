@@ -189,8 +189,9 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
  * documents of its folded list, and that list is long (`dominantMinDf`, 1% of the index), the
  * folded list is skipped (idf 0) and the exact list scores with both weights:
  * w_e·idf_e + w_f·idf_f. Documents with only another accented form of such a common word (for
- * a query with marks, a different word: tâm, not tấm) no longer match it; the ones with the dominant form score as before up to
- * the difference between their exact and folded term frequencies. `idfs` is changed in place
+ * a query with marks, a different word: tâm, not tấm) no longer match it; the ones with the
+ * dominant form score as before up to the difference between their exact and folded term
+ * frequencies. `idfs` is changed in place
  * (explanations read the same numbers, so they add up to the ranked score).
  */
 function mergeDominant(cq: CompiledQuery, dfs: number[], idfs: number[], N: number): void {
