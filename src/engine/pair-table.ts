@@ -48,32 +48,28 @@ export class PairTable {
   }
 
   set(a: number, b: number, v: number): void {
-    const k = this.slot(a, b);
-    const t = this.t;
-    if (t[k] === -1) {
-      t[k] = a;
-      t[k + 1] = b;
-      t[k + 2] = v;
-      this.size++;
-      if (this.size * 2 > this.mask) this.grow();
-      return;
-    }
-    t[k + 2] = v;
+    const k = this.claim(a, b); // first: claiming may replace this.t
+    this.t[k + 2] = v;
   }
 
   /** Add `d` to the value of (a, b) (0 when absent). */
   add(a: number, b: number, d: number): void {
+    const k = this.claim(a, b);
+    this.t[k + 2] += d;
+  }
+
+  /** The index into `t` of (a, b)'s slot, inserted with value 0 when absent (growing if due). */
+  private claim(a: number, b: number): number {
     const k = this.slot(a, b);
     const t = this.t;
-    if (t[k] === -1) {
-      t[k] = a;
-      t[k + 1] = b;
-      t[k + 2] = d;
-      this.size++;
-      if (this.size * 2 > this.mask) this.grow();
-      return;
-    }
-    t[k + 2] += d;
+    if (t[k] !== -1) return k;
+    t[k] = a;
+    t[k + 1] = b;
+    t[k + 2] = 0;
+    this.size++;
+    if (this.size * 2 <= this.mask) return k;
+    this.grow();
+    return this.slot(a, b);
   }
 
   private grow(): void {

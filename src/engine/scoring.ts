@@ -119,9 +119,10 @@ export function accumulate(
   const k1p = weight * (k1 + 1);
   let max = accState.max;
   let doc = -1;
-  // The hot loop of scoring: varints are decoded inline here (not through readVarint) because
-  // the call and its out-parameter cost measurably per posting; with shifts on small integers
-  // (doc numbers and tfs stay far below 2^31), so V8 keeps everything in int32 registers.
+  const at = [0];
+  // The hot loop of scoring: document deltas are decoded inline here (not through readVarint)
+  // because the call and its out-parameter cost measurably per posting; with shifts on small
+  // integers (doc numbers stay far below 2^31), so V8 keeps everything in int32 registers.
   // `norms` is the interleaved array (Segment.packedNorms): one document's three norms are adjacent.
   for (let i = 0; i < df; i++) {
     let b = p[pos++];
@@ -140,40 +141,12 @@ export function accumulate(
     let t1 = (t >> 2) & 3;
     let t2 = (t >> 4) & 3;
     if ((t & (t >> 1) & 0x15) !== 0) {
-      // some field has tf >= 3: its escape varint follows
-      if (t0 === 3) {
-        b = p[pos++];
-        let v = b & 0x7f;
-        let shift = 7;
-        while (b > 0x7f) {
-          b = p[pos++];
-          v |= (b & 0x7f) << shift;
-          shift += 7;
-        }
-        t0 += v;
-      }
-      if (t1 === 3) {
-        b = p[pos++];
-        let v = b & 0x7f;
-        let shift = 7;
-        while (b > 0x7f) {
-          b = p[pos++];
-          v |= (b & 0x7f) << shift;
-          shift += 7;
-        }
-        t1 += v;
-      }
-      if (t2 === 3) {
-        b = p[pos++];
-        let v = b & 0x7f;
-        let shift = 7;
-        while (b > 0x7f) {
-          b = p[pos++];
-          v |= (b & 0x7f) << shift;
-          shift += 7;
-        }
-        t2 += v;
-      }
+      // Some field has tf >= 3, its escape varint follows: rare enough for the shared reader.
+      at[0] = pos;
+      if (t0 === 3) t0 += readVarint(p, at[0], at);
+      if (t1 === 3) t1 += readVarint(p, at[0], at);
+      if (t2 === 3) t2 += readVarint(p, at[0], at);
+      pos = at[0];
     }
     const q = doc << 2;
     const tf = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];
@@ -198,31 +171,21 @@ export function decodeList(seg: Segment, ord: number, norms: Float32Array, param
   const [df, start] = postingsStart(p, seg.postOff[ord]);
   const docs = new Int32Array(df);
   const tfs = new Float64Array(df);
-  let pos = start;
   const w0 = params.fieldWeight[0];
   const w1 = params.fieldWeight[1];
   const w2 = params.fieldWeight[2];
-  const rd = (): number => {
-    let b = p[pos++];
-    let v = b & 0x7f;
-    let shift = 7;
-    while (b > 0x7f) {
-      b = p[pos++];
-      v |= (b & 0x7f) << shift;
-      shift += 7;
-    }
-    return v;
-  };
+  // Once per cached list, not per query: the shared varint reader.
+  const at = [start];
   let doc = -1;
   for (let i = 0; i < df; i++) {
-    doc = (doc + rd()) | 0;
-    const t = p[pos++];
+    doc = (doc + readVarint(p, at[0], at)) | 0;
+    const t = p[at[0]++];
     let t0 = t & 3;
     let t1 = (t >> 2) & 3;
     let t2 = (t >> 4) & 3;
-    if (t0 === 3) t0 += rd();
-    if (t1 === 3) t1 += rd();
-    if (t2 === 3) t2 += rd();
+    if (t0 === 3) t0 += readVarint(p, at[0], at);
+    if (t1 === 3) t1 += readVarint(p, at[0], at);
+    if (t2 === 3) t2 += readVarint(p, at[0], at);
     const q = doc << 2;
     docs[i] = doc;
     tfs[i] = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];

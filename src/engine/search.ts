@@ -106,17 +106,18 @@ function wordKeys(t: QueryToken): { e: string; f: string } {
 export function compileQuery(q: string, w: QueryWeights, restore: Restore | undefined, expand: (prefixKey: string) => string[]): CompiledQuery {
   const parsed = parseQuery(q);
   const lists: TermList[] = [];
-  const byKey = new Map<string, TermList>();
+  /** Index in `lists` by key and required bit. */
+  const byKey = new Map<string, number>();
+  /** Add a list (or weight to the same one already there); returns its index. */
   const add = (key: string, weight: number, req: number, label: string): number => {
     const k = key + '\u0000' + req;
-    const prev = byKey.get(k);
-    if (prev) {
-      prev.weight += weight;
-      return lists.indexOf(prev);
+    const at = byKey.get(k);
+    if (at !== undefined) {
+      lists[at].weight += weight;
+      return at;
     }
-    const l = { key, weight, req, label };
-    byKey.set(k, l);
-    lists.push(l);
+    byKey.set(k, lists.length);
+    lists.push({ key, weight, req, label });
     return lists.length - 1;
   };
   const pairs: [number, number][] = [];
@@ -191,8 +192,8 @@ export function compileQuery(q: string, w: QueryWeights, restore: Restore | unde
  * w_e·idf_e + w_f·idf_f. Documents with only another accented form of such a common word (for
  * a query with marks, a different word: tâm, not tấm) no longer match it; the ones with the
  * dominant form score as before up to the difference between their exact and folded term
- * frequencies. `idfs` is changed in place
- * (explanations read the same numbers, so they add up to the ranked score).
+ * frequencies. `idfs` is changed in place (explanations read the same numbers, so they add up
+ * to the ranked score).
  */
 function mergeDominant(cq: CompiledQuery, dfs: number[], idfs: number[], N: number): void {
   if (!(cq.dominant <= 1)) return;
@@ -357,6 +358,8 @@ export function execute(
     for (let i = 0; i < lists.length; i++) if (o[i] >= 0 && idfs[i] > 0) any = true;
     if (!any) continue;
     const norms = seg.packedNorms(stats.avgLen, params.b, params.lenExp);
+    /** The list at `ord` decoded, when the list cache has it (or takes it now). */
+    const decoded = (ord: number) => cachedList(seg, ord, seg.df(ord), normsKey, () => decodeList(seg, ord, norms, params));
     const acc = scratchAccumulator(n);
     const touched = scratchTouched(n);
     let nt = 0;
@@ -430,7 +433,7 @@ export function execute(
             for (; j < order.length; j++) {
               const ord = o[order[j]];
               const w = lists[order[j]].weight * idfs[order[j]];
-              const dl = cachedList(seg, ord, seg.df(ord), normsKey, () => decodeList(seg, ord, norms, params));
+              const dl = decoded(ord);
               if (dl) scoreCandidatesDecoded(dl, w, params, acc, cands, nc);
               else scoreCandidates(seg, ord, w, norms, params, acc, cands, nc);
             }
@@ -441,9 +444,10 @@ export function execute(
           theta = Infinity; // stop trying for this segment
         }
       }
-      const dl = cachedList(seg, o[i], seg.df(o[i]), normsKey, () => decodeList(seg, o[i], norms, params));
-      if (dl) nt = accumulateDecoded(dl, lists[i].weight * idfs[i], params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
-      else nt = accumulate(seg, o[i], lists[i].weight * idfs[i], norms, params, acc, lists[i].req ? mask : undefined, lists[i].req, touched, nt);
+      const dl = decoded(o[i]);
+      const w = lists[i].weight * idfs[i];
+      const m = lists[i].req ? mask : undefined;
+      nt = dl ? accumulateDecoded(dl, w, params, acc, m, lists[i].req, touched, nt) : accumulate(seg, o[i], w, norms, params, acc, m, lists[i].req, touched, nt);
       rem -= ub(i);
     }
     // Exclusions: a doc is excluded when it matches every key of some excluded unit.
@@ -468,9 +472,6 @@ export function execute(
     const srcCounts = wantFacets ? new Uint32Array(seg.header.sources.length + 1) : undefined;
     const catCounts = wantFacets ? new Uint32Array(seg.header.categories.length + 1) : undefined;
     const seqs = seg.seq;
-    // Few touched documents: walk them; many: a linear scan is friendlier to the cache.
-    const sparse = nt < n >> 3;
-    const limit = sparse ? nt : n;
     const plain = mask === undefined && excl === undefined && !hasDate && srcOk === undefined && catOk === undefined && !wantFacets && !sortByDate;
     if (plain) {
       // The common case, kept tight: walk the touched documents only (every one has a score:
@@ -489,32 +490,35 @@ export function execute(
           thr = top.threshold;
         }
       }
-    }
-    if (!plain) for (let x = 0; x < limit; x++) {
-      const d = sparse ? touched[x] : x;
-      const s = acc[d];
-      if (s <= 0) continue;
-      if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
-      if (mask !== undefined && (mask[d] & req) !== req) continue;
-      if (excl !== undefined && excl[d]) continue;
-      if (hasDate) {
-        const dd = day[d];
-        if (dd === NO_DAY || dd < fromDay || dd > toDay) continue;
+    } else {
+      // Filters, required clauses, facets or date order: every check. Few touched documents:
+      // walk them; many: a linear scan is friendlier to the cache.
+      const sparse = nt < n >> 3;
+      const limit = sparse ? nt : n;
+      for (let x = 0; x < limit; x++) {
+        const d = sparse ? touched[x] : x;
+        const s = acc[d];
+        if (s <= 0) continue;
+        if (del !== undefined && (del[d >> 3] & (1 << (d & 7))) !== 0) continue;
+        if (mask !== undefined && (mask[d] & req) !== req) continue;
+        if (excl !== undefined && excl[d]) continue;
+        if (hasDate) {
+          const dd = day[d];
+          if (dd === NO_DAY || dd < fromDay || dd > toDay) continue;
+        }
+        if (srcOk !== undefined && !srcOk[seg.src[d]]) continue;
+        if (catOk !== undefined && !catOk[seg.cat[d]]) continue;
+        total++;
+        if (srcCounts) srcCounts[seg.src[d]]++;
+        if (catCounts) catCounts[seg.cat[d]]++;
+        if (sortByDate) {
+          const dd = day[d];
+          top.push(dd === NO_DAY ? -1e9 : dd + s / (1 + s), seqs[d], si * 4294967296 + d);
+        } else top.push(s, seqs[d], si * 4294967296 + d);
       }
-      if (srcOk !== undefined && !srcOk[seg.src[d]]) continue;
-      if (catOk !== undefined && !catOk[seg.cat[d]]) continue;
-      total++;
-      if (srcCounts) srcCounts[seg.src[d]]++;
-      if (catCounts) catCounts[seg.cat[d]]++;
-      if (sortByDate) {
-        const dd = day[d];
-        top.push(dd === NO_DAY ? -1e9 : dd + s / (1 + s), seqs[d], si * 4294967296 + d);
-      } else top.push(s, seqs[d], si * 4294967296 + d);
+      if (sparse) for (let x = 0; x < nt; x++) acc[touched[x]] = 0;
+      else acc.fill(0);
     }
-    if (plain) {
-      // cleared above
-    } else if (sparse) for (let x = 0; x < nt; x++) acc[touched[x]] = 0;
-    else acc.fill(0);
     if (srcCounts) for (let i = 1; i < srcCounts.length; i++) if (srcCounts[i]) facetSrc.set(seg.header.sources[i - 1], (facetSrc.get(seg.header.sources[i - 1]) ?? 0) + srcCounts[i]);
     if (catCounts) for (let i = 1; i < catCounts.length; i++) if (catCounts[i]) facetCat.set(seg.header.categories[i - 1], (facetCat.get(seg.header.categories[i - 1]) ?? 0) + catCounts[i]);
   }
