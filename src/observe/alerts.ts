@@ -26,6 +26,13 @@ import type { ObserveCounts } from './counts.ts';
 import { isoOfDay, weekday } from './counts.ts';
 import { burstScore, DEFAULT_BURST } from './burst.ts';
 import type { TrendsSource } from './attention.ts';
+import { latestDay } from './bounds.ts';
+
+/**
+ * The most days one check goes back for an alert (a server down for longer catches up on the
+ * last year only), so the loop and the series it reads stay bounded.
+ */
+export const MAX_CATCHUP_DAYS = 366;
 
 export const ALERTS_FILE = 'alerts.sqlite';
 
@@ -185,9 +192,14 @@ export class AlertStore {
   check(engine: TrendsSource, counts: ObserveCounts, untilDay: number, now = Date.now()): AlertEvent[] {
     const out: AlertEvent[] = [];
     const p = DEFAULT_BURST;
+    // Never judge a day after tomorrow: no document can be dated there.
+    untilDay = Math.min(untilDay, latestDay(now));
     for (const a of this.list()) {
+      // A last checked day after tomorrow came from an implausible date (counted before dates
+      // were bounded): start again from the last day, as a new alert does.
+      const checked = a.lastCheckedDay !== null && a.lastCheckedDay <= latestDay(now) ? a.lastCheckedDay : null;
       // A new alert starts with the last day: it does not replay the archive's history.
-      const first = a.lastCheckedDay === null ? untilDay : a.lastCheckedDay + 1;
+      const first = checked === null ? untilDay : Math.max(checked + 1, untilDay - MAX_CATCHUP_DAYS + 1);
       if (first > untilDay) continue;
       const from = first - p.window;
       const tr = engine.trends({ query: a.query, interval: 'day', from: isoOfDay(from), to: isoOfDay(untilDay) });

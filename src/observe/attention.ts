@@ -11,6 +11,7 @@
 import type { ObserveCounts } from './counts.ts';
 import { dayOfIso, isoOfDay } from './counts.ts';
 import { observedText, termsOf, type TextDoc } from './terms.ts';
+import { boundRange, bucketCount, checkBuckets } from './bounds.ts';
 
 export type Interval = 'day' | 'week' | 'month';
 
@@ -71,6 +72,9 @@ function withShares(buckets: { start: string; count: number }[], interval: Inter
   if (buckets.length === 0) return [];
   const first = dayOfIso(buckets[0].start);
   const last = bucketEnd(dayOfIso(buckets[buckets.length - 1].start), interval);
+  // The day totals are one array over the whole axis: never longer than the bounded axis allows.
+  if (!(last >= first)) return buckets.map((b) => ({ start: b.start, count: b.count, total: 0, share: 0 }));
+  checkBuckets(bucketCount(first, last, interval), interval);
   const days = totalsOf(first, last);
   return buckets.map((b) => {
     const s = dayOfIso(b.start);
@@ -81,9 +85,15 @@ function withShares(buckets: { start: string; count: number }[], interval: Inter
   });
 }
 
-/** Attention for `req.query`: the engine's matching counts with each bucket's total volume. */
+/**
+ * Attention for `req.query`: the engine's matching counts with each bucket's total volume. The
+ * range is bounded first (./bounds.ts: real dates, clamped into the plausible window, at most
+ * MAX_BUCKETS buckets), and so is every axis the engine answers with.
+ */
 export function attention(engine: TrendsSource, counts: ObserveCounts, req: AttentionRequest): AttentionResult {
   const interval = req.interval ?? 'day';
+  const range = boundRange({ from: req.from, to: req.to, interval });
+  req = { ...req, from: range.from, to: range.to };
   const base = engine.trends({ query: req.query, interval, from: req.from, to: req.to });
   const out: AttentionResult = {
     query: req.query,

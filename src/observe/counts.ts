@@ -22,7 +22,8 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repairPublished, canonicalArticleKey, parseTime } from '../ingest/timestamps.ts';
+import { repairPublished, canonicalArticleKey } from '../ingest/timestamps.ts';
+import { plausibleTime } from '../ingest/plausible.ts';
 import { observedText, termsOf } from './terms.ts';
 
 export const OBSERVE_FILE = 'observe.sqlite';
@@ -30,7 +31,7 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 4;
+export const COUNTS_VERSION = 5;
 const DAY_MS = 86_400_000;
 const VN_OFFSET = 7 * 3_600_000;
 
@@ -71,6 +72,19 @@ export interface AddResult {
   duplicates: number;
   /** No usable date, not counted. */
   undated: number;
+  /**
+   * A date outside the plausible window (before 1990, or more than a day after counting:
+   * src/ingest/plausible.ts), not counted: such a date must never give a day to any time axis.
+   */
+  implausible: number;
+}
+
+/**
+ * The instant that dates `doc` in the observatory (ms), or undefined: the repaired publication
+ * time, when it lies in the plausible window.
+ */
+export function observedTime(doc: ObservedDoc, now: number = Date.now()): number | undefined {
+  return plausibleTime(repairPublished(doc).published, now);
 }
 
 /** Pack (term id, day) into one number for in-memory aggregation. */
@@ -159,7 +173,8 @@ export class ObserveCounts {
    * row the document came from; `lastSeq` is recorded as read when given.
    */
   add(docs: Iterable<{ doc: ObservedDoc; seq?: number }>, lastSeq?: number): AddResult {
-    const res: AddResult = { counted: 0, duplicates: 0, undated: 0 };
+    const res: AddResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0 };
+    const now = Date.now();
     const agg = new Map<number, number>();
     const dayDocs = new Map<number, number>();
     const srcDocs = new Map<string, number>();
@@ -172,9 +187,13 @@ export class ObserveCounts {
         const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
         const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
         const when = repairPublished(doc).published;
-        const ms = when ? parseTime(when) : NaN;
-        if (!Number.isFinite(ms)) {
+        if (!when) {
           res.undated++;
+          continue;
+        }
+        const ms = plausibleTime(when, now);
+        if (ms === undefined) {
+          res.implausible++;
           continue;
         }
         if (key && seenGet.get(key)) {

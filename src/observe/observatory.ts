@@ -4,7 +4,7 @@
  * clusters with plain typed results. The commands in src/cli/commands and the server's routes are
  * thin layers over these calls.
  */
-import { ObserveCounts, dayOfIso, isoOfDay } from './counts.ts';
+import { ObserveCounts, dayOfIso, isoOfDay, observedTime } from './counts.ts';
 import { syncFromStore, type OnProgress, type SyncResult } from './sync.ts';
 import { openDayDocs, type DayDocs } from './day-docs.ts';
 import { emergingOn, type EmergingOptions, type EmergingResult } from './emerging.ts';
@@ -12,7 +12,7 @@ import { attention, keyTerms, type AttentionRequest, type AttentionResult, type 
 import { forecastSeries } from './forecast.ts';
 import { clusterStories, type Cluster, type ClusterDoc } from './clusters.ts';
 import type { TextDoc } from './terms.ts';
-import { repairPublished, parseTime } from '../ingest/timestamps.ts';
+import { parseDay } from './bounds.ts';
 
 export interface QueryForecast {
   query: string;
@@ -65,8 +65,9 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
       return r ? { first: isoOfDay(r.first), last: isoOfDay(r.last) } : undefined;
     },
     emerging(date, o = {}) {
+      const day = parseDay(date, 'date');
       const dd = docsOf();
-      return emergingOn(counts, date, dayOfIso(date), { ...o, dayDocs: dd ? (d) => dd.docsOn(d) : undefined });
+      return emergingOn(counts, date, day, { ...o, dayDocs: dd ? (d) => dd.docsOn(d) : undefined });
     },
     attention(engine, req) {
       return attention(engine, counts, req);
@@ -102,14 +103,17 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
       };
     },
     clusters(date, o = {}) {
-      const days = o.days ?? 1;
-      const day = dayOfIso(date);
+      // At most two weeks of documents: a story is told within days, and the loop stays short.
+      const days = Math.min(14, Math.max(1, Math.floor(o.days ?? 1)));
+      const day = parseDay(date, 'date');
       const docs: ClusterDoc[] = [];
       const dd = docsOf();
       for (let d = day - days + 1; d <= day; d++) {
         for (const x of dd?.docsOn(d) ?? []) {
           const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
-          docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time: parseTime(repairPublished(x).published) });
+          // Counted documents have a plausible time; one that is not (counted by an older rule) is left out.
+          const time = observedTime(x);
+          if (time !== undefined) docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time });
         }
       }
       const dfCache = new Map<string, number>();

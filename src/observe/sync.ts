@@ -29,7 +29,7 @@ export type OnProgress = (done: number, total?: number) => void;
 export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult {
   const t0 = performance.now();
   const storePath = join(dir, STORE_FILE);
-  const res: SyncResult = { counted: 0, duplicates: 0, undated: 0, rebuilt: false, ms: 0 };
+  const res: SyncResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0, rebuilt: false, ms: 0 };
   if (!existsSync(storePath)) {
     res.ms = performance.now() - t0;
     return res;
@@ -57,6 +57,7 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
       res.counted += r.counted;
       res.duplicates += r.duplicates;
       res.undated += r.undated;
+      res.implausible += r.implausible;
       done += batch.length;
       batch = [];
       onProgress?.(done, total);
@@ -87,7 +88,7 @@ export async function addJsonlFiles(dir: string, files: string[], onProgress?: O
     dropObserveCounts(dir);
     counts = new ObserveCounts(dir);
   }
-  const res: AddResult = { counted: 0, duplicates: 0, undated: 0 };
+  const res: AddResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0 };
   let batch: { doc: ObservedDoc }[] = [];
   let done = 0;
   const flush = () => {
@@ -95,6 +96,7 @@ export async function addJsonlFiles(dir: string, files: string[], onProgress?: O
     res.counted += r.counted;
     res.duplicates += r.duplicates;
     res.undated += r.undated;
+    res.implausible += r.implausible;
     done += batch.length;
     batch = [];
     onProgress?.(done);
