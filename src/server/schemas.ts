@@ -1,13 +1,18 @@
 /**
  * JSON schemas shared by the API routes. Each route declares its schema once: fastify validates
  * input with it, serialises output with it, and @fastify/swagger turns it into /api/openapi.json.
+ * The schema checks shapes (a date is a real YYYY-MM-DD, at most MAX_QUERIES queries); the
+ * bounds that depend on today or on several fields at once (src/observe/bounds.ts) are checked
+ * by the routes through search-request.ts.
  */
+import { MAX_BUCKETS, MAX_QUERIES } from '../observe/bounds.ts';
+
 export const MAX_LIMIT = 1000;
 export const MAX_OFFSET = 10_000;
 /** Long enough for a pasted question or paragraph. */
 export const MAX_QUERY = 2000;
 
-const date = (description: string) => ({ type: 'string', format: 'date', description }) as const;
+const date = (description: string) => ({ type: 'string', format: 'date', description: `${description} Ngày ngoài khoảng 1990-01-01 … ngày mai được đưa về mép khoảng đó; cả khoảng nằm ngoài thì bị từ chối (400).` }) as const;
 
 export const filterProps = {
   from: date('Chỉ lấy bài đăng từ ngày này (YYYY-MM-DD, tính cả ngày đó, giờ Việt Nam).'),
@@ -72,8 +77,8 @@ export const trendsQuerystring = {
   type: 'object',
   required: ['q'],
   properties: {
-    q: { type: 'array', items: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, minItems: 1, maxItems: 8, description: 'Một hay nhiều từ khoá (lặp lại q để so sánh).' },
-    interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day', description: 'Độ rộng mỗi cột: ngày, tuần hoặc tháng.' },
+    q: { type: 'array', items: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, minItems: 1, maxItems: MAX_QUERIES, description: `Một hay nhiều từ khoá (lặp lại q để so sánh, tối đa ${MAX_QUERIES}).` },
+    interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day', description: `Độ rộng mỗi cột: ngày, tuần hoặc tháng. Mỗi chuỗi tối đa ${MAX_BUCKETS} cột: khoảng dài hơn theo ngày bị từ chối (400), hãy chọn tuần hoặc tháng.` },
     from: filterProps.from,
     to: filterProps.to,
   },

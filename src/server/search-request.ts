@@ -1,8 +1,12 @@
 /**
  * From query-string parameters (shared by the results page and the JSON API) to an engine
- * search request.
+ * search request. Dates are checked and bounded here for every route that takes them
+ * (src/observe/bounds.ts): a malformed or inverted range, or one entirely outside the plausible
+ * window (1990-01-01 to tomorrow), is a 400 naming the field; a bound beyond the window is moved
+ * to its edge, where nothing is lost since no document is dated outside it.
  */
-import type { SearchRequest, SortOrder } from './backend.ts';
+import type { Interval, SearchRequest, SortOrder } from './backend.ts';
+import { boundRange, type Audience, type BoundedRange } from '../observe/bounds.ts';
 
 export interface SearchParams {
   q: string;
@@ -19,10 +23,19 @@ export function asList(v: string | string[] | undefined): string[] {
   return (Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/**
+ * The date range of a request, checked and bounded; with an interval, also refused when it would
+ * make more buckets than an answer may hold. Throws a 400 (DateRangeError) naming the field.
+ */
+export function requestRange(p: { from?: string; to?: string; interval?: Interval }, who: Audience = 'api'): BoundedRange {
+  return boundRange({ from: p.from || undefined, to: p.to || undefined, interval: p.interval }, who);
+}
+
 export function toSearchRequest(p: SearchParams, limit: number, offset: number): SearchRequest {
   const req: SearchRequest = { query: p.q, limit, offset, snippets: true };
-  if (p.from) req.from = p.from;
-  if (p.to) req.to = p.to;
+  const range = requestRange(p);
+  if (range.from) req.from = range.from;
+  if (range.to) req.to = range.to;
   const sources = asList(p.source);
   if (sources.length) req.sources = sources;
   const categories = asList(p.category);

@@ -4,6 +4,8 @@
  * the chart, the table, and the CSV and JSON downloads.
  */
 import type { Interval, TrendsResponse } from './backend.ts';
+import { MAX_BUCKETS, bucketCount, checkBuckets, type Audience } from '../observe/bounds.ts';
+import { dayOfIso } from '../observe/counts.ts';
 
 export interface TrendsTable {
   interval: Interval;
@@ -24,18 +26,26 @@ function addStep(day: string, interval: Interval): string {
 
 const DAY = /^\d{4}-\d{2}-\d{2}/;
 
-export function alignSeries(series: TrendsResponse[], interval: Interval): TrendsTable {
+/**
+ * Line the series up on one calendar. The shared axis may hold at most MAX_BUCKETS buckets (one
+ * more is a 400 that suggests a coarser interval), so neither the table nor the page built from
+ * it can grow past that, whatever the series span.
+ */
+export function alignSeries(series: TrendsResponse[], interval: Interval, who: Audience = 'api'): TrendsTable {
   const starts = new Set<string>();
-  for (const s of series) for (const b of s.buckets) starts.add(b.start.slice(0, 10));
+  for (const s of series) {
+    checkBuckets(s.buckets.length, interval, who);
+    for (const b of s.buckets) starts.add(b.start.slice(0, 10));
+  }
   const sorted = [...starts].filter((s) => DAY.test(s)).sort();
   const all: string[] = [];
   if (sorted.length > 0) {
     const last = sorted[sorted.length - 1];
+    checkBuckets(bucketCount(dayOfIso(sorted[0]), dayOfIso(last), interval), interval, who);
     // Walk the calendar so buckets no series has are still there (as zeros). If a series uses
     // bucket starts our step does not reach, keep them too (the sort below merges them in).
     let cur = sorted[0];
-    let guard = 0;
-    while (cur <= last && guard++ < 20_000) {
+    while (cur <= last && all.length < MAX_BUCKETS) {
       all.push(cur);
       cur = addStep(cur, interval);
     }

@@ -7,9 +7,10 @@ import type { PluginOptions } from '../context.ts';
 import type { Interval, TrendsResponse } from '../backend.ts';
 import { BadRequest, NotFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, fingerprint } from '../cursor.ts';
-import { toSearchRequest, type SearchParams } from '../search-request.ts';
+import { requestRange, toSearchRequest, type SearchParams } from '../search-request.ts';
 import { alignSeries, toCsv } from '../trends-table.ts';
 import { MAX_OFFSET, MAX_QUERY, errorResponse, searchQuerystring, searchResponse, trendsQuerystring, trendsSeries, filterProps } from '../schemas.ts';
+import { MAX_QUERIES, checkBuckets, type Audience } from '../../observe/bounds.ts';
 
 interface SearchQs extends SearchParams {
   limit: number;
@@ -36,10 +37,6 @@ function nextUrl(req: FastifyRequest, cursor: string): string {
   return u.pathname + u.search;
 }
 
-function checkRange(from: string | undefined, to: string | undefined): void {
-  if (from && to && from > to) throw new BadRequest(`"from" (${from}) ở sau "to" (${to}): hãy đổi chỗ hai ngày.`, 'from');
-}
-
 export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): Promise<void> {
   const { backend } = ctx;
 
@@ -53,7 +50,6 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
     },
   }, async (req, reply) => {
     const qs = req.query as SearchQs;
-    checkRange(qs.from, qs.to);
     const fp = fingerprint([qs.q, qs.from, qs.to, qs.source, qs.category, qs.sort]);
     const offset = qs.cursor ? decodeCursor(qs.cursor, fp) : (qs.offset ?? 0);
     if (offset > MAX_OFFSET) throw new BadRequest(`Chỉ xem được ${MAX_OFFSET} kết quả đầu: hãy thu hẹp truy vấn bằng bộ lọc.`, 'cursor');
@@ -118,9 +114,11 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
     },
   }, async (req) => {
     const qs = req.query as { q: string; interval: Interval; from?: string; to?: string };
-    checkRange(qs.from, qs.to);
+    const range = requestRange(qs);
     const t0 = performance.now();
-    const res = await backend.trends({ query: qs.q, interval: qs.interval, from: qs.from, to: qs.to });
+    const res = await backend.trends({ query: qs.q, interval: qs.interval, from: range.from, to: range.to });
+    // An open range spans the data: refused, not sent, if that is more buckets than an answer holds.
+    checkBuckets(res.buckets.length, qs.interval);
     return { ...res, took_ms: Math.round((performance.now() - t0) * 1000) / 1000 };
   });
 
@@ -154,7 +152,6 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
     },
   }, async (req, reply) => {
     const qs = req.query as TrendsQs;
-    checkRange(qs.from, qs.to);
     const table = await compareTrends(ctx.backend, qs.q, qs.interval, qs.from, qs.to);
     const name = `tra-xu-huong-${qs.interval}`;
     if (qs.format === 'csv') {
@@ -193,10 +190,21 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
   }, async () => backend.stats());
 }
 
-/** Run the trends of several queries and line them up on one set of buckets. */
-export async function compareTrends(backend: PluginOptions['ctx']['backend'], queries: string[], interval: Interval, from?: string, to?: string) {
+/**
+ * Run the trends of several queries (at most MAX_QUERIES) and line them up on one set of buckets.
+ * The range is checked and bounded first (a 400 naming the field), and so is the shared axis.
+ */
+export async function compareTrends(backend: PluginOptions['ctx']['backend'], queries: string[], interval: Interval, from?: string, to?: string, who: Audience = 'api') {
   const unique = [...new Set(queries.map((q) => q.trim()).filter(Boolean))];
+  if (unique.length > MAX_QUERIES) {
+    throw new BadRequest(`${who === 'page' ? 'Số từ khoá' : '"q"'}: so sánh được tối đa ${MAX_QUERIES} từ khoá cùng lúc (nhận ${unique.length}); hãy bỏ bớt.`, 'q');
+  }
+  const range = requestRange({ from, to, interval }, who);
   const series: TrendsResponse[] = [];
-  for (const q of unique) series.push(await backend.trends({ query: q, interval, from, to }));
-  return alignSeries(series, interval);
+  for (const q of unique) {
+    const s = await backend.trends({ query: q, interval, from: range.from, to: range.to });
+    checkBuckets(s.buckets.length, interval, who);
+    series.push(s);
+  }
+  return alignSeries(series, interval, who);
 }

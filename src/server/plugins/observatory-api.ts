@@ -14,6 +14,7 @@ import type { Interval } from '../backend.ts';
 import { BadRequest, NotFound } from '../errors.ts';
 import { MAX_QUERY, errorResponse, filterProps } from '../schemas.ts';
 import { NotReady, viewOf } from './observatory-pages.ts';
+import { requestRange } from '../search-request.ts';
 
 const TAGS = ['đài quan sát'];
 const query = { type: 'string', minLength: 1, maxLength: MAX_QUERY, description: 'Truy vấn, có dấu hoặc không dấu, ví dụ "giá vàng".' } as const;
@@ -120,10 +121,10 @@ export async function observatoryApi(app: FastifyInstance, { ctx }: PluginOption
   }, async (req) => {
     const qs = req.query as { q: string; interval: Interval; from?: string; to?: string; by_source: string; top: number };
     const q = countable(qs.q);
-    if (qs.from && qs.to && qs.from > qs.to) throw new BadRequest(`"from" (${qs.from}) ở sau "to" (${qs.to}): hãy đổi chỗ hai ngày.`, 'from');
+    const range = requestRange(qs);
     const o = viewOf(ctx);
     if (!o) throw new NotReady();
-    return o.attention({ query: q, interval: qs.interval, from: qs.from, to: qs.to, bySource: qs.by_source === '1' || qs.by_source === 'true', top: qs.top });
+    return o.attention({ query: q, interval: qs.interval, from: range.from, to: range.to, bySource: qs.by_source === '1' || qs.by_source === 'true', top: qs.top });
   });
 
   app.get('/api/forecast', {

@@ -13,6 +13,7 @@ import { page } from '../layout.ts';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { articlePath, link, sourcePath } from '../urls.ts';
 import { errorResponse } from '../schemas.ts';
+import { boundDay } from '../../observe/bounds.ts';
 
 const DAY = { type: 'string', format: 'date', description: 'Ngày (YYYY-MM-DD, giờ Việt Nam); mặc định: ngày cuối có dữ liệu.' } as const;
 const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
@@ -104,6 +105,8 @@ ${recent.length
 export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOptions): Promise<void> {
   app.get('/quan-sat', { schema: { hide: true, querystring: { type: 'object', properties: { date: OPTIONAL_DAY } } } }, async (req, reply) => {
     const { date } = req.query as { date?: string };
+    // A real day in the plausible window, or a 400 page saying which field and what to do.
+    if (date) boundDay(date, 'date', 'page');
     const o = viewOf(ctx);
     const content = o
       ? await body(o, date || undefined)
@@ -139,6 +142,7 @@ ${alertsSection(ctx)}`,
     },
   }, async (req) => {
     const { date, limit } = req.query as { date?: string; limit: number };
+    if (date) boundDay(date);
     const o = viewOf(ctx);
     if (!o) throw new NotReady();
     const day = date ?? (await o.range())?.last;
@@ -154,6 +158,7 @@ ${alertsSection(ctx)}`,
     },
   }, async (req) => {
     const { date, limit } = req.query as { date?: string; limit: number };
+    if (date) boundDay(date);
     const o = viewOf(ctx);
     if (!o) throw new NotReady();
     const day = date ?? (await o.range())?.last;

@@ -13,11 +13,11 @@ import { html, jsonForScript, type SafeHtml } from '../html.ts';
 import { page } from '../layout.ts';
 import { formatNumber } from '../format.ts';
 import { link } from '../urls.ts';
-import { asList } from '../search-request.ts';
-import { BadRequest } from '../errors.ts';
+import { asList, requestRange } from '../search-request.ts';
 import { compareTrends } from './api.ts';
 import type { TrendsTable } from '../trends-table.ts';
 import { MAX_QUERY } from '../schemas.ts';
+import { MAX_QUERIES } from '../../observe/bounds.ts';
 import { viewOf } from './observatory-pages.ts';
 
 const SLOTS = 4;
@@ -64,7 +64,7 @@ export async function trendsPages(app: FastifyInstance, { ctx }: PluginOptions):
       querystring: {
         type: 'object',
         properties: {
-          q: { type: 'array', items: { type: 'string', maxLength: MAX_QUERY }, maxItems: 8 },
+          q: { type: 'array', items: { type: 'string', maxLength: MAX_QUERY }, maxItems: MAX_QUERIES },
           interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day' },
           from: OPTIONAL_DAY,
           to: OPTIONAL_DAY,
@@ -78,17 +78,19 @@ export async function trendsPages(app: FastifyInstance, { ctx }: PluginOptions):
     const interval = qs.interval ?? 'day';
     const from = qs.from || undefined;
     const to = qs.to || undefined;
-    if (from && to && from > to) throw new BadRequest(`Ngày bắt đầu (${from}) ở sau ngày kết thúc (${to}): hãy đổi chỗ hai ngày.`, 'from');
+    // Real dates, in order, inside the plausible window, and few enough buckets (a 400 page naming the field).
+    requestRange({ from, to, interval }, 'page');
     let result: SafeHtml;
     if (queries.length === 0) {
       result = html`<p class="note">Nhập một hay nhiều từ khoá để so sánh mức độ được nhắc đến theo thời gian (số bài mỗi ngày, tuần hoặc tháng, theo giờ Việt Nam).</p>`;
     } else {
-      const t = await compareTrends(ctx.backend, queries, interval, from, to);
+      const t = await compareTrends(ctx.backend, queries, interval, from, to, 'page');
       // Normalised: each bucket's share of all articles (percent), from the observatory's worker.
       const obs = qs.norm === '1' ? viewOf(ctx) : undefined;
       const shares = obs !== undefined && t.starts.length > 0;
       if (obs && shares) {
-        const answers = await Promise.all(t.queries.map((q) => obs.attention({ query: q, interval, from, to, bySource: false, top: 0 })));
+        const range = requestRange({ from, to, interval }, 'page');
+        const answers = await Promise.all(t.queries.map((q) => obs.attention({ query: q, interval, from: range.from, to: range.to, bySource: false, top: 0 })));
         t.counts = answers.map((a) => {
           const byStart = new Map(a.buckets.map((b) => [b.start.slice(0, 10), b.share]));
           return t.starts.map((st) => Math.round((byStart.get(st) ?? 0) * 1e6) / 1e4);
