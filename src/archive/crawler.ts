@@ -20,12 +20,19 @@
  * beyond the cap the URL waits for a later run); a few sites are crawled in parallel. robots.txt is
  * fetched (and captured) before the first page of a host,
  * cached for a day, and always obeyed.
+ *
+ * Hostile sources: every request goes through a NetGuard (src/net/guarded-fetch.ts) that refuses
+ * non-public addresses except the origins of the sources the operator named (or everything with
+ * `allowPrivateAddresses`), at connect time and for every redirect hop (each hop is its own
+ * frontier URL). Bodies are bounded on the wire and after decompression. Lists (feeds, sitemaps,
+ * sitemap indexes) are bounded in depth and in number per source and per run, so a sitemap index
+ * that keeps pointing at new indexes ends.
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { openArchiveDb, transaction, type ArchiveDb } from './db.ts';
-import { fetchOnce, decodedBody, header, retryAfterMs, DEFAULT_USER_AGENT, type Exchange } from './http.ts';
+import { fetchOnce, decodedBody, gunzipFile, header, retryAfterMs, DEFAULT_USER_AGENT, type Exchange } from './http.ts';
+import { NetGuard, AddressBlocked, BodyTooLarge } from '../net/guarded-fetch.ts';
 import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
 import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from './warc.ts';
 import { parseFeed, discoverFeeds, FeedError, type FeedEntry } from './feeds.ts';
@@ -67,6 +74,19 @@ export interface CrawlOptions {
   onProgress?: (done: number, total: number, detail: string) => void;
   /** Diagnostic lines (Vietnamese, for stderr). */
   log?: (line: string) => void;
+  /**
+   * Lines the operator should see even without --verbose (a refused address, a body over its
+   * limit, a list bound hit), each said once. Default: `log`.
+   */
+  notice?: (line: string) => void;
+  /** Reach private, loopback and link-local addresses too (default: only the named sources' origins). */
+  allowPrivateAddresses?: boolean;
+  /** Deepest list reached from a source: source 0, its sitemaps/feeds 1, … (default 3). */
+  maxListDepth?: number;
+  /** Lists (feeds, sitemaps, indexes) read per source per run (default 100). */
+  maxListsPerSource?: number;
+  /** Lists read per run over all sources (default 1000). */
+  maxListsPerRun?: number;
   /** Stop early (continuous mode, tests). */
   signal?: AbortSignal;
 }
@@ -105,6 +125,9 @@ interface UrlRow {
   via: string | null;
   hops: number;
 }
+
+/** Bounds on the lists a run reads (see CrawlOptions). */
+export const LIST_BOUNDS = { depth: 3, perSource: 100, perRun: 1000 };
 
 type Counter = 'fetched' | 'articles' | 'errors' | 'unchanged' | 'new_versions' | 'blocked' | 'gone';
 
@@ -148,6 +171,13 @@ export class Crawler {
   private runStarted = 0;
   private sink: DocSink | null | undefined;
   private sinkWarned = false;
+  private readonly guard: NetGuard;
+  /** How deep each list of this run sits below its source (0 = the source itself). */
+  private readonly listDepth = new Map<string, number>();
+  /** Lists of this run per source name, and in all; loaded from the frontier when a run resumes. */
+  private readonly listsPerSource = new Map<string, number>();
+  private listsInRun: number | undefined;
+  private readonly said = new Set<string>();
 
   constructor(opts: CrawlOptions) {
     this.opts = opts;
@@ -161,6 +191,14 @@ export class Crawler {
       forgetFile: (name) => void db.prepare('DELETE FROM warc_files WHERE name = ?').run(name),
     }, { maxFileBytes: opts.warcMaxBytes, fsync: opts.fsync, info: { operator: 'Tra', 'http-header-user-agent': this.userAgent, robots: 'obey' } });
     this.sink = opts.sink;
+    this.guard = new NetGuard({ allowPrivate: opts.allowPrivateAddresses });
+  }
+
+  /** Tell the operator once (per key and run). */
+  private notice(key: string, line: string): void {
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    (this.opts.notice ?? this.opts.log)?.(line);
   }
 
   private log(line: string): void {
@@ -181,7 +219,15 @@ export class Crawler {
 
     const open = db.prepare('SELECT id, started FROM runs WHERE finished IS NULL ORDER BY id DESC LIMIT 1').get() as { id: number; started: number } | undefined;
     const resumed = Boolean(open);
-    const sourceUrls = this.opts.sources?.length ? this.opts.sources : listSources(db).filter((s) => s.enabled).map((s) => s.url);
+    const configured = listSources(db).filter((s) => s.enabled).map((s) => s.url);
+    const sourceUrls = this.opts.sources?.length ? this.opts.sources : configured;
+    // The operator named these: their origins are reachable whatever their address.
+    for (const s of [...sourceUrls, ...configured]) this.guard.allowOrigin(s);
+    this.said.clear();
+    this.listDepth.clear();
+    this.listsPerSource.clear();
+    this.listsInRun = undefined;
+    for (const s of sourceUrls) this.listDepth.set(s, 0);
     if (open) {
       this.runId = open.id;
       this.runStarted = open.started;
@@ -322,7 +368,7 @@ export class Crawler {
     const hs = this.hostState(host);
     await sleep(hs.readyAt - Date.now(), this.opts.signal);
     try {
-      return await fetchOnce(url, { userAgent: this.userAgent, headers, timeoutMs: this.opts.timeoutMs });
+      return await fetchOnce(url, { userAgent: this.userAgent, headers, timeoutMs: this.opts.timeoutMs, guard: this.guard });
     } finally {
       this.release(host);
     }
@@ -353,6 +399,8 @@ export class Crawler {
         try {
           ex = await this.politeFetch(target);
         } catch (e) {
+          // The host itself refused by the address policy: the page is refused too (process()).
+          if (e instanceof AddressBlocked && hop === 0) throw e;
           this.log(`không tải được ${target}: ${(e as Error).message}`);
           status = 0;
           break;
@@ -361,10 +409,21 @@ export class Crawler {
         status = ex.status;
         const loc = header(ex.headers, 'location');
         if (status >= 300 && status < 400 && loc) {
-          target = new URL(loc, target).href;
+          try {
+            target = new URL(loc, target).href;
+          } catch {
+            status = 0;
+            break;
+          }
           continue;
         }
-        body = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+        try {
+          body = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
+        } catch (e) {
+          // Over the size limit: treated as unreachable (disallow all, asked again soon).
+          this.notice(`big:${target}`, (e as Error).message);
+          status = 0;
+        }
         break;
       }
       // Unreachable counts as a server error: complete disallow, asked again soon.
@@ -414,7 +473,13 @@ export class Crawler {
   /** Fetch one frontier URL and act on the answer. */
   private async process(row: UrlRow): Promise<void> {
     const db = this.db;
-    const rules = await this.robotsFor(row.url);
+    let rules: RobotsRules;
+    try {
+      rules = await this.robotsFor(row.url);
+    } catch (e) {
+      if (e instanceof AddressBlocked) return this.refuse(row, e);
+      throw e;
+    }
     if (!rules.allowed(row.url)) {
       transaction(db, () => {
         db.prepare("UPDATE urls SET state = 'blocked', last_fetched = ?, error = 'robots.txt' WHERE url = ?").run(Date.now(), row.url);
@@ -431,10 +496,28 @@ export class Crawler {
     try {
       ex = await this.politeFetch(row.url, conditional);
     } catch (e) {
+      // Refused addresses and oversized bodies will not change by trying again.
+      if (e instanceof AddressBlocked || e instanceof BodyTooLarge) return this.refuse(row, e);
       this.retryOrFail(row, (e as Error).message, (this.opts.retryBaseMs ?? 1000) * 2 ** row.tries);
       return;
     }
     const now = Date.now();
+    if (ex.status === 200) {
+      // Undo the Content-Encoding (and a .gz list file) once, within the limit; the parsers
+      // below get the remembered result.
+      try {
+        const plain = decodedBody(ex);
+        if (row.kind !== 'article') gunzipFile(plain, row.url);
+      } catch (e) {
+        if (!(e instanceof BodyTooLarge)) throw e;
+        await this.capture(ex, () => {
+          db.prepare("UPDATE urls SET state = 'failed', last_fetched = ?, last_status = ?, error = ? WHERE url = ?").run(now, ex.status, e.message, row.url);
+          this.bump('errors');
+        });
+        this.notice(`big:${row.url}`, e.message);
+        return;
+      }
+    }
     const status = ex.status;
     const maxTries = this.opts.maxTries ?? 3;
 
@@ -471,6 +554,7 @@ export class Crawler {
           this.bump('errors');
           return;
         }
+        if (row.kind !== 'article' && !this.listDepth.has(target)) this.listDepth.set(target, this.depthOf(row.url));
         this.enqueue(target, row.kind, row.source, {
           title: row.hint_title ?? undefined, published: row.hint_published ?? undefined, summary: row.hint_summary ?? undefined,
           via: row.via ? `${row.via}\n${row.url}` : row.url, hops: row.hops + 1,
@@ -508,7 +592,7 @@ export class Crawler {
           this.bump('unchanged');
           this.bump('articles');
         } else if (listEntries) {
-          for (const sm of listSitemaps) this.enqueue(sm, 'sitemap', row.source, {}, 2);
+          for (const sm of listSitemaps) this.enqueueList(row, sm, 'sitemap', 2);
           this.enqueueEntries(row, listEntries);
         }
       }, { digest: row.last_digest, date: row.last_capture_date });
@@ -549,12 +633,12 @@ export class Crawler {
       if (advertised.length) error = null;
       await this.capture(ex, () => {
         markDone(error);
-        for (const f of advertised) this.enqueue(f, 'feed', row.source, {}, 3);
+        for (const f of advertised) this.enqueueList(row, f, 'feed', 3);
         if (!parsed) {
           if (!advertised.length) this.bump('errors');
           return;
         }
-        for (const sm of parsed.sitemaps) this.enqueue(sm, 'sitemap', row.source, {}, 2);
+        for (const sm of parsed.sitemaps) this.enqueueList(row, sm, 'sitemap', 2);
         this.enqueueEntries(row, parsed.entries);
       });
       if (error) this.log(`không đọc được danh sách ${row.url}: ${error}`);
@@ -599,19 +683,71 @@ export class Crawler {
   }
 
   private parseList(row: UrlRow, ex: Pick<Exchange, 'headers' | 'body'>): { entries: FeedEntry[]; sitemaps: string[] } {
-    let bytes = decodedBody(ex);
     // Sitemaps are often published as .xml.gz files (gzip as the file format, not as a
-    // Content-Encoding): unpack them by their magic number.
-    if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try {
-        bytes = gunzipSync(bytes);
-      } catch {
-        /* not gzip after all: parse as is */
-      }
-    }
+    // Content-Encoding): unpacked by their magic number, within the same output limit.
+    const bytes = gunzipFile(decodedBody(ex), row.url);
     const text = decodeBody(bytes, header(ex.headers, 'content-type')).text;
     const parsed = parseFeed(text, row.url);
     return { entries: parsed.entries, sitemaps: parsed.sitemaps };
+  }
+
+  /** How deep a list sits below its source; a list met again after a restart counts as depth 1. */
+  private depthOf(url: string): number {
+    return this.listDepth.get(url) ?? 1;
+  }
+
+  /** Lists of `source` read or queued in this run (from the frontier the first time). */
+  private listCount(source: string): number {
+    let n = this.listsPerSource.get(source);
+    if (n === undefined) {
+      n = (this.db.prepare(`SELECT COUNT(*) AS n FROM urls WHERE kind != 'article' AND source IS ?
+          AND (state IN ('queued','fetching') OR (last_fetched IS NOT NULL AND last_fetched >= ?))`).get(source, this.runStarted) as { n: number }).n;
+      this.listsPerSource.set(source, n);
+    }
+    return n;
+  }
+
+  /**
+   * Queue a list found in another list (a sitemap of an index, a feed a page advertises), within
+   * the bounds: depth below the source, lists per source and per run. Each bound is reported once.
+   */
+  private enqueueList(parent: UrlRow, url: string, kind: Kind, priority: number): void {
+    const bounds = {
+      depth: this.opts.maxListDepth ?? LIST_BOUNDS.depth,
+      perSource: this.opts.maxListsPerSource ?? LIST_BOUNDS.perSource,
+      perRun: this.opts.maxListsPerRun ?? LIST_BOUNDS.perRun,
+    };
+    const known = this.db.prepare(`SELECT 1 FROM urls WHERE url = ? AND (state IN ('queued','fetching') OR (last_fetched IS NOT NULL AND last_fetched >= ?))`).get(url, this.runStarted);
+    if (known) return; // already counted in this run
+    const depth = this.depthOf(parent.url) + 1;
+    const source = parent.source ?? politeKey(parent.url);
+    if (depth > bounds.depth) {
+      this.notice(`depth:${source}`, `nguồn "${source}": danh sách lồng quá ${bounds.depth} tầng (${parent.url} → ${url}); không đọc sâu hơn trong lượt này`);
+      return;
+    }
+    if (this.listCount(source) >= bounds.perSource) {
+      this.notice(`source:${source}`, `nguồn "${source}": đã đọc ${bounds.perSource} danh sách (feed/sitemap) trong lượt này, giới hạn mỗi nguồn; bỏ qua phần còn lại (bắt đầu từ ${url})`);
+      return;
+    }
+    this.listsInRun ??= (this.db.prepare(`SELECT COUNT(*) AS n FROM urls WHERE kind != 'article'
+        AND (state IN ('queued','fetching') OR (last_fetched IS NOT NULL AND last_fetched >= ?))`).get(this.runStarted) as { n: number }).n;
+    if (this.listsInRun >= bounds.perRun) {
+      this.notice('run', `lượt này đã đọc ${bounds.perRun} danh sách (feed/sitemap), giới hạn mỗi lượt; bỏ qua phần còn lại (bắt đầu từ ${url})`);
+      return;
+    }
+    this.listDepth.set(url, depth);
+    this.listsPerSource.set(source, this.listCount(source) + 1);
+    this.listsInRun++;
+    this.enqueue(url, kind, parent.source, {}, priority);
+  }
+
+  /** A URL that will not be fetched: its address is refused, or its body is over the limit. */
+  private refuse(row: UrlRow, e: Error): void {
+    transaction(this.db, () => {
+      this.db.prepare("UPDATE urls SET state = 'failed', tries = tries + 1, last_fetched = ?, error = ? WHERE url = ?").run(Date.now(), e.message, row.url);
+      this.bump('errors');
+    });
+    this.notice(`refused:${row.url}`, e instanceof BodyTooLarge ? e.message : `${row.url}: ${e.message}`);
   }
 
   private enqueueEntries(row: UrlRow, entries: FeedEntry[]): void {
@@ -654,6 +790,7 @@ export class Crawler {
   }
 
   async close(): Promise<void> {
+    this.guard.close();
     await this.writer.close();
     if (this.sink && !this.opts.sink) await this.sink.close();
     this.db.close();

@@ -115,7 +115,7 @@ function parseXmlFeed(text: string, baseUrl: string): ParsedFeed {
   let kind: FeedKind | undefined;
   let feedTitle: string | undefined;
   const entries: FeedEntry[] = [];
-  const sitemaps: string[] = [];
+  const sitemaps: Array<{ url: string; modified: string }> = [];
   const stack: string[] = [];
   let item: Draft | undefined;
   let buf = '';
@@ -162,7 +162,7 @@ function parseXmlFeed(text: string, baseUrl: string): ParsedFeed {
         if (name === inItemTag) {
           const url = absolute(item.link ?? (item.guidIsLink ? item.guid : undefined), baseUrl);
           if (url) {
-            if (kind === 'sitemapindex') sitemaps.push(url);
+            if (kind === 'sitemapindex') sitemaps.push({ url, modified: isoDate(item.modified) ?? '' });
             else entries.push({ url, title: item.title, published: isoDate(item.published), modified: isoDate(item.modified), summary: item.summary });
           }
           item = undefined;
@@ -215,7 +215,15 @@ function parseXmlFeed(text: string, baseUrl: string): ParsedFeed {
   parser.write(text);
   parser.end();
   if (!kind) throw new FeedError('không phải RSS, Atom, JSON Feed hay sitemap (không nhận ra phần tử gốc)');
-  return { kind, title: feedTitle, entries, sitemaps };
+  // Newest child sitemaps first (undated ones after, in their order), each once: the crawler
+  // reads a bounded number of them per run and the newest hold the news.
+  const seen = new Set<string>();
+  const children = sitemaps
+    .map((x, i) => ({ ...x, i }))
+    .sort((a, b) => b.modified.localeCompare(a.modified) || a.i - b.i)
+    .map((x) => x.url)
+    .filter((u) => !seen.has(u) && Boolean(seen.add(u)));
+  return { kind, title: feedTitle, entries, sitemaps: children };
 }
 
 /**

@@ -7,11 +7,13 @@
  * node:http(s) rather than fetch(): fetch hides the raw header order and case, the status text and
  * the HTTP version, and transparently decodes gzip — all things an archive must keep. Redirects are
  * not followed here: each hop is its own exchange, captured and checked against robots.txt by the
- * crawler.
+ * crawler. Every exchange goes through src/net/guarded-fetch.ts: the address it connects to is
+ * checked against the address policy (the crawler's guard allows the origins of the sources the
+ * operator named), it has a deadline, and bodies over MAX_RAW_BYTES are refused; undoing the
+ * Content-Encoding stops at MAX_DECODED_BYTES.
  */
-import http from 'node:http';
-import https from 'node:https';
 import zlib from 'node:zlib';
+import { NetGuard, guardedRequest, BodyTooLarge, RequestFailed, DEFAULT_MAX_BYTES } from '../net/guarded-fetch.ts';
 
 /**
  * An honest User-Agent: product token, version, and where to read what the bot does and whom to
@@ -19,6 +21,11 @@ import zlib from 'node:zlib';
  * ASCII, hence no Vietnamese here.
  */
 export const DEFAULT_USER_AGENT = `TraBot/0.1 (+${process.env.TRA_CONTACT || 'https://github.com/tra-vn/tra/blob/main/docs/ARCHIVE.md'}; Vietnamese news archive; obeys robots.txt)`;
+
+/** Largest body taken off the wire (as sent, still compressed). */
+export const MAX_RAW_BYTES = DEFAULT_MAX_BYTES;
+/** Largest body after its Content-Encoding (or a .gz file format) is undone. */
+export const MAX_DECODED_BYTES = 50 * 1024 * 1024;
 
 export interface FetchOptions {
   userAgent?: string;
@@ -28,6 +35,8 @@ export interface FetchOptions {
   timeoutMs?: number;
   /** Abort bodies larger than this many bytes. */
   maxBytes?: number;
+  /** Which addresses may be reached (default: public addresses only). */
+  guard?: NetGuard;
 }
 
 export interface Exchange {
@@ -48,18 +57,14 @@ export interface Exchange {
   started: number;
 }
 
-export class FetchError extends Error {
-  readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
-    this.code = code;
-  }
-}
+/**
+ * A failed exchange: `code` is EADDRBLOCKED (address policy), ETOOBIG (size limit), ETIMEDOUT,
+ * or the network error's code.
+ */
+export { RequestFailed as FetchError, BodyTooLarge };
 
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 4 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 4 }),
-};
+/** Used when the caller brings no guard: public addresses only. */
+let strictGuard: NetGuard | undefined;
 
 /** First value of a header (case-insensitive) in a raw header list. */
 export function header(headers: Array<[string, string]>, name: string): string | undefined {
@@ -68,10 +73,9 @@ export function header(headers: Array<[string, string]>, name: string): string |
   return undefined;
 }
 
-export function fetchOnce(url: string, opts: FetchOptions = {}): Promise<Exchange> {
+export async function fetchOnce(url: string, opts: FetchOptions = {}): Promise<Exchange> {
   const u = new URL(url);
-  const isHttps = u.protocol === 'https:';
-  if (!isHttps && u.protocol !== 'http:') return Promise.reject(new FetchError(`giao thức không hỗ trợ: ${u.protocol}`, 'EPROTO'));
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new RequestFailed(`giao thức không hỗ trợ: ${u.protocol}`, 'EPROTO');
   const requestHeaders: Array<[string, string]> = [
     ['Host', u.host],
     ['User-Agent', opts.userAgent ?? DEFAULT_USER_AGENT],
@@ -81,83 +85,70 @@ export function fetchOnce(url: string, opts: FetchOptions = {}): Promise<Exchang
     ['Connection', 'keep-alive'],
   ];
   for (const [k, v] of Object.entries(opts.headers ?? {})) requestHeaders.push([k, v]);
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const maxBytes = opts.maxBytes ?? 20 * 1024 * 1024;
   const started = Date.now();
-
-  return new Promise((resolve, reject) => {
-    const mod = isHttps ? https : http;
-    const req = mod.request(
-      {
-        protocol: u.protocol,
-        hostname: u.hostname.replace(/^\[|\]$/g, ''),
-        port: u.port || undefined,
-        path: u.pathname + u.search,
-        method: 'GET',
-        headers: Object.fromEntries(requestHeaders),
-        agent: isHttps ? agents.https : agents.http,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > maxBytes) {
-            req.destroy(new FetchError(`trang lớn hơn ${maxBytes} byte`, 'ETOOBIG'));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          const raw = res.rawHeaders;
-          const headers: Array<[string, string]> = [];
-          for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
-          resolve({
-            url,
-            method: 'GET',
-            requestHeaders,
-            httpVersion: res.httpVersion,
-            status: res.statusCode ?? 0,
-            statusText: res.statusMessage ?? '',
-            headers,
-            body: Buffer.concat(chunks),
-            ip: res.socket?.remoteAddress,
-            started,
-          });
-        });
-        res.on('error', (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-      },
-    );
-    const timer = setTimeout(() => req.destroy(new FetchError(`quá thời gian chờ ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs);
-    req.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e instanceof FetchError ? e : new FetchError(e.message, (e as NodeJS.ErrnoException).code ?? 'EFETCH'));
-    });
-    req.end();
-  });
+  const guard = opts.guard ?? (strictGuard ??= new NetGuard({}));
+  const res = await guardedRequest(url, guard, { method: 'GET', headers: requestHeaders, timeoutMs: opts.timeoutMs ?? 30_000, maxBytes: opts.maxBytes ?? MAX_RAW_BYTES });
+  return {
+    url,
+    method: 'GET',
+    requestHeaders,
+    httpVersion: res.httpVersion,
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    body: res.body,
+    ip: res.ip,
+    started,
+  };
 }
 
-/** The body with its Content-Encoding undone (gzip, deflate, br). Unknown or broken → as is. */
-export function decodedBody(ex: Pick<Exchange, 'headers' | 'body'>): Buffer {
+const decoded = new WeakMap<object, Buffer>();
+
+function tooLarge(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+/**
+ * The body with its Content-Encoding undone (gzip, deflate, br). Unknown or broken → as is.
+ * Decompression stops at `maxBytes` of output (a gzip bomb costs that much memory, no more) and
+ * throws BodyTooLarge naming `url` and the limit. The result is remembered per exchange object.
+ */
+export function decodedBody(ex: Pick<Exchange, 'headers' | 'body'> & { url?: string }, maxBytes = MAX_DECODED_BYTES): Buffer {
+  const known = decoded.get(ex);
+  if (known) return known;
   const enc = (header(ex.headers, 'content-encoding') ?? '').trim().toLowerCase();
+  const limit = { maxOutputLength: maxBytes };
+  let out = ex.body;
   try {
-    if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(ex.body, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    if (enc === 'deflate') {
+    if (enc === 'gzip' || enc === 'x-gzip') out = zlib.gunzipSync(ex.body, { ...limit, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    else if (enc === 'deflate') {
       try {
-        return zlib.inflateSync(ex.body);
-      } catch {
-        return zlib.inflateRawSync(ex.body);
+        out = zlib.inflateSync(ex.body, limit);
+      } catch (e) {
+        if (tooLarge(e)) throw e;
+        out = zlib.inflateRawSync(ex.body, limit);
       }
-    }
-    if (enc === 'br') return zlib.brotliDecompressSync(ex.body);
-  } catch {
-    return ex.body;
+    } else if (enc === 'br') out = zlib.brotliDecompressSync(ex.body, limit);
+  } catch (e) {
+    if (tooLarge(e)) throw new BodyTooLarge(ex.url ?? 'trang', maxBytes, 'nội dung giải nén');
+    out = ex.body;
   }
-  return ex.body;
+  decoded.set(ex, out);
+  return out;
+}
+
+/**
+ * A gzip *file* (a sitemap published as .xml.gz: gzip as the format, not as a Content-Encoding),
+ * unpacked with the same output limit; bytes that are not gzip come back as they are.
+ */
+export function gunzipFile(bytes: Buffer, url: string, maxBytes = MAX_DECODED_BYTES): Buffer {
+  if (bytes.length < 3 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (e) {
+    if (tooLarge(e)) throw new BodyTooLarge(url, maxBytes, 'tệp gzip giải nén');
+    return bytes;
+  }
 }
 
 /** Parse Retry-After (seconds or HTTP date) into milliseconds from now. */
