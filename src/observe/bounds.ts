@@ -14,6 +14,9 @@
  *    ranges by day are refused with a hint to count by week or month instead (the whole plausible
  *    window is under 2,000 weeks and 450 months, so those always fit).
  *
+ * A single day (`date`) is only checked to be a real date: any one day is a bounded amount of
+ * work, and a day outside the window is simply a day without documents.
+ *
  * Refusals are `DateRangeError`s (status 400) naming the field, worded for whoever asked: an API
  * client (`"from"`), a page (its label) or the command line (`--from`).
  */
@@ -137,14 +140,13 @@ export function boundRange(req: { from?: string; to?: string; interval?: Interva
   return { from: f === undefined ? undefined : isoOfDay(f), to: t === undefined ? undefined : isoOfDay(t), clamped };
 }
 
-/** One day (`date` of /quan-sat, /api/emerging, `tra emerging --date`): a real date in the plausible window. */
-export function boundDay(value: string, field = 'date', who: Audience = 'api', now: number = Date.now()): number {
-  const day = parseDay(value, field, who);
-  const last = latestDay(now);
-  if (day < EARLIEST_DAY || day > last) {
-    throw new DateRangeError(`${fieldName(field, who)} (${value}) nằm ngoài khoảng có thể có bài, từ ${isoOfDay(EARLIEST_DAY)} đến ${isoOfDay(last)}: hãy chọn ngày trong khoảng đó.`, field);
-  }
-  return day;
+/**
+ * One day (`date` of /quan-sat, /api/emerging, `tra emerging --date`): a real calendar date, or a
+ * DateRangeError. A day outside the plausible window is not refused: it is one day, which simply
+ * holds no document (an empty answer, as for any quiet day), and the work for it is bounded.
+ */
+export function boundDay(value: string, field = 'date', who: Audience = 'api'): number {
+  return parseDay(value, field, who);
 }
 
 /** The span of a list of bucket starts (sorted), as a bucket count: refused past MAX_BUCKETS. */

@@ -8,13 +8,9 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
 import type { Interval, KeyTerm } from '../../observe/index.ts';
-import { openObs } from './emerging.ts';
+import { bounded, openObs } from './emerging.ts';
 
-function dateOpt(v: string | undefined, name: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v + 'T00:00:00Z'))) throw new UserError(`--${name}: ngày không hợp lệ "${v}" (expected YYYY-MM-DD)`);
-  return v;
-}
+import { boundRange } from '../../observe/bounds.ts';
 
 export function register(program: Command): void {
   program
@@ -30,8 +26,8 @@ export function register(program: Command): void {
     .argument('<query...>', 'truy vấn, ví dụ "giá vàng"')
     .action(async (words: string[], o: { data: string; interval: string; from?: string; to?: string; bySource?: boolean; top: string; json?: boolean }) => {
       if (!['day', 'week', 'month'].includes(o.interval)) throw new UserError(`--interval phải là day, week hoặc month (got "${o.interval}")`);
-      const from = dateOpt(o.from, 'from');
-      const to = dateOpt(o.to, 'to');
+      const interval = o.interval as Interval;
+      const { from, to } = bounded(() => boundRange({ from: o.from, to: o.to, interval }, 'cli'));
       const top = Number(o.top);
       if (!Number.isInteger(top) || top < 0) throw new UserError(`--top phải là số nguyên không âm (got "${o.top}")`);
       const query = words.join(' ');
@@ -39,7 +35,7 @@ export function register(program: Command): void {
       const obs = openObs(o.data);
       const engine = await openEngine(o.data, { readOnly: true });
       try {
-        const res = obs.attention(engine, { query, interval: o.interval as Interval, from, to, bySource: Boolean(o.bySource) });
+        const res = bounded(() => obs.attention(engine, { query, interval, from, to, bySource: Boolean(o.bySource) }));
         let terms: KeyTerm[] | undefined;
         if (top > 0 && res.total > 0) {
           const hits = engine.search({ query, limit: 1000, from, to, snippets: false }).hits;

@@ -5,8 +5,10 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { dayOfIso, isoOfDay } from '../../observe/index.ts';
-import { openObs } from './emerging.ts';
+import { isoOfDay } from '../../observe/index.ts';
+import { boundDay } from '../../observe/bounds.ts';
+
+import { bounded, openObs } from './emerging.ts';
 
 function intOpt(v: string, name: string, min: number, max: number): number {
   const n = Number(v);
@@ -25,8 +27,7 @@ export function register(program: Command): void {
     .option('--limit <k>', 'số câu chuyện tối đa', '20')
     .option('--json', 'in kết quả dạng JSON')
     .action((o: { data: string; date: string; days: string; minSources: string; limit: string; json?: boolean }) => {
-      const day = dayOfIso(o.date);
-      if (!Number.isFinite(day) || isoOfDay(day) !== o.date) throw new UserError(`--date: ngày không hợp lệ "${o.date}" (expected YYYY-MM-DD)`);
+      const day = bounded(() => boundDay(o.date, 'date', 'cli'));
       const days = intOpt(o.days, 'days', 1, 14);
       const minSources = intOpt(o.minSources, 'min-sources', 1, 100);
       const limit = intOpt(o.limit, 'limit', 1, 10000);

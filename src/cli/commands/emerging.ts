@@ -9,7 +9,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { openObservatory, dayOfIso, isoOfDay, STORE_FILE, type Observatory } from '../../observe/index.ts';
+import { openObservatory, STORE_FILE, type Observatory } from '../../observe/index.ts';
+import { boundDay, DateRangeError } from '../../observe/bounds.ts';
+
+/** Run a bounds check (src/observe/bounds.ts), turning its refusal into the one line the CLI prints. */
+export function bounded<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof DateRangeError) throw new UserError(e.message);
+    throw e;
+  }
+}
 
 function intOpt(v: string | undefined, name: string, def: number, min: number): number {
   if (v === undefined) return def;
@@ -43,8 +54,8 @@ export function register(program: Command): void {
     .option('--json', 'in kết quả dạng JSON')
     .action((o: { data: string; date?: string; limit?: string; minCount?: string; minScore?: string; json?: boolean }) => {
       if (o.date !== undefined) {
-        const day = dayOfIso(o.date);
-        if (!Number.isFinite(day) || isoOfDay(day) !== o.date) throw new UserError(`--date: ngày không hợp lệ "${o.date}" (expected YYYY-MM-DD, e.g. 2025-09-02)`);
+        const date = o.date;
+        bounded(() => boundDay(date, 'date', 'cli'));
       }
       const limit = intOpt(o.limit, 'limit', 20, 1);
       const minCount = intOpt(o.minCount, 'min-count', 3, 1);

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { openEngine, checkDataDir } from './search.ts';
 import type { Interval } from '../../engine/index.ts';
+import { boundRange, checkBuckets } from '../../observe/bounds.ts';
+import { bounded } from './emerging.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -22,16 +24,18 @@ export function register(program: Command): void {
     .argument('<query...>', 'truy vấn, ví dụ "Hà Nội"')
     .action(async (words: string[], o: { data: string; interval: string; from?: string; to?: string; source: string[]; json?: boolean }) => {
       if (!['day', 'week', 'month'].includes(o.interval)) throw new UserError(`--interval phải là day, week hoặc month (got "${o.interval}")`);
-      for (const [k, v] of [['from', o.from], ['to', o.to]] as const) {
-        if (v !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(Date.parse(v.slice(0, 10) + 'T00:00:00Z')))) throw new UserError(`--${k}: ngày không hợp lệ "${v}" (expected YYYY-MM-DD)`);
-      }
+      const interval = o.interval as Interval;
+      // Real dates, in order, clamped into 1990 … tomorrow, few enough buckets (src/observe/bounds.ts).
+      const range = bounded(() => boundRange({ from: o.from, to: o.to, interval }, 'cli'));
       checkDataDir(o.data);
       const query = words.join(' ');
       if (!/[\p{L}\p{N}]/u.test(query)) throw new UserError(`truy vấn "${query}" không có từ nào để đếm (only punctuation)`);
       const engine = await openEngine(o.data, { readOnly: true });
       try {
         const t0 = performance.now();
-        const res = engine.trends({ query, interval: o.interval as Interval, from: o.from, to: o.to, sources: o.source.length ? o.source : undefined });
+        const res = engine.trends({ query, interval, from: range.from, to: range.to, sources: o.source.length ? o.source : undefined });
+        // An open range spans the data: a longer axis than an answer may hold is refused, not printed.
+        bounded(() => checkBuckets(res.buckets.length, interval, 'cli'));
         const took = Math.round((performance.now() - t0) * 1000) / 1000;
         if (o.json) {
           process.stdout.write(JSON.stringify({ ...res, took_ms: took }) + '\n');
