@@ -21,6 +21,7 @@ interface Opts {
   userAgent?: string;
   index: boolean;
   verbose?: boolean;
+  allowPrivateAddresses?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -62,6 +63,7 @@ export function register(program: Command): void {
     .option('--interval <minutes>', 'không có --once: nghỉ bao nhiêu phút giữa hai lượt', '15')
     .option('--user-agent <ua>', 'User-Agent (nên có địa chỉ liên hệ)')
     .option('--no-index', 'không đưa vào chỉ mục ngay (để lần sau)')
+    .option('--allow-private-addresses', 'cho phép tải từ địa chỉ nội bộ (loopback, mạng riêng, link-local); mặc định chỉ nguồn đã khai báo mới được')
     .option('-v, --verbose', 'in chi tiết từng lỗi ra stderr')
     .action(async (o: Opts) => {
       const sources = o.source.map(checkSource);
@@ -80,8 +82,14 @@ export function register(program: Command): void {
       const crawler = new Crawler({
         dataDir: o.data, sources, delayMs, parallelHosts, timeoutMs, maxPerList, userAgent: o.userAgent,
         sink: o.index ? undefined : null, signal: o.once ? undefined : ac.signal,
+        allowPrivateAddresses: o.allowPrivateAddresses === true,
         onProgress: (done, total, detail) => progress.update(done, total, detail),
         log: o.verbose ? (l) => process.stderr.write(`tra: ${l}\n`) : undefined,
+        // Refused addresses, bodies over the limit, list bounds: always said, once each.
+        notice: (l) => {
+          progress.done();
+          process.stderr.write(`tra: ${l}\n`);
+        },
       });
       try {
         for (;;) {
