@@ -18,6 +18,12 @@
  * - **Signature.** `X-Tra-Signature: sha256=<hex>` is the HMAC-SHA256 of `<timestamp>.<body>`
  *   with the alert's secret, `X-Tra-Timestamp` the Unix time in seconds (so a receiver can refuse
  *   old replays), as Stripe and GitHub webhooks do.
+ * - **Hostile receivers.** A webhook goes only to a public address (src/net/guarded-fetch.ts:
+ *   checked where the socket connects, redirects not followed) unless the operator allowed
+ *   private ones; a few are sent at once, each with a short timeout, the whole pass with a
+ *   deadline, and at most 64 KiB of an answer is read. The error kept for a failed delivery is
+ *   one generic sentence: it must not tell a closed port from a 404 (that would make the alert
+ *   list a port scanner).
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -26,6 +32,7 @@ import type { ObserveCounts } from './counts.ts';
 import { isoOfDay, weekday } from './counts.ts';
 import { burstScore, DEFAULT_BURST } from './burst.ts';
 import type { TrendsSource } from './attention.ts';
+import { NetGuard, AddressBlocked, guardedRequest, policyFromEnv, type NetPolicy } from '../net/guarded-fetch.ts';
 import { latestDay } from './bounds.ts';
 
 /**
@@ -79,6 +86,31 @@ export interface DeliveryReport {
   delivered: number;
   failed: number;
   gaveUp: number;
+}
+
+/** Bounds of one delivery pass. */
+export const DELIVERY = {
+  /** One webhook request: connect, answer and body. */
+  timeoutMs: 5_000,
+  /** The whole pass; events not started by then wait for the next pass (no attempt counted). */
+  deadlineMs: 15_000,
+  /** Webhook requests in flight at once. */
+  concurrency: 4,
+  /** Bytes of a receiver's answer read (the rest is dropped). */
+  maxAnswerBytes: 64 * 1024,
+};
+
+/** What a failed delivery records: the same sentence whatever went wrong on the network. */
+export const DELIVERY_FAILED = 'không gửi được: máy nhận không trả lời 2xx (kiểm tra URL và máy nhận)';
+export const DELIVERY_REFUSED = 'không gửi: địa chỉ webhook thuộc mạng nội bộ hoặc dải dành riêng (bị chặn)';
+
+export interface DeliverOptions {
+  now?: number;
+  timeoutMs?: number;
+  deadlineMs?: number;
+  concurrency?: number;
+  /** Which addresses webhooks may reach (default: the environment's, public only unless TRA_ALLOW_PRIVATE_ADDRESSES=1). */
+  policy?: NetPolicy;
 }
 
 /** Retries: 30 s, 1 min, 2 min … doubling, at most 1 h apart; given up after this many attempts. */
@@ -261,44 +293,69 @@ export class AlertStore {
   }
 
   /**
-   * POST every undelivered event whose next attempt is due. A 2xx answer marks it delivered;
-   * anything else (or no answer within `timeoutMs`) schedules a retry with back-off, until
-   * MAX_ATTEMPTS.
+   * POST every undelivered event whose next attempt is due, a few at a time (DELIVERY). A 2xx
+   * answer marks it delivered; anything else (or no answer in time) schedules a retry with
+   * back-off, until MAX_ATTEMPTS. Events still waiting when the pass's deadline comes are left
+   * for the next pass without counting an attempt.
    */
-  async deliver(opts: { now?: number; timeoutMs?: number } = {}): Promise<DeliveryReport> {
+  async deliver(opts: DeliverOptions = {}): Promise<DeliveryReport> {
     const now = opts.now ?? Date.now();
     const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0 };
-    const due = this.prep('due', `SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert
-      WHERE e.delivered = 0 AND e.next_attempt <= ? ORDER BY e.id`).all(now) as unknown as EventRow[];
-    for (const r of due) {
-      if (!r.webhook) continue;
-      const ev = toEvent(r);
-      const body = JSON.stringify({ id: ev.id, alert: ev.alert, name: ev.name, query: ev.query, type: ev.type, day: ev.day, count: ev.count, expected: ev.expected, ...(ev.score !== undefined ? { score: ev.score } : {}) });
-      const ts = Math.floor(now / 1000);
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Tra-alerts/0.1', 'x-tra-event': String(ev.id), 'x-tra-timestamp': String(ts) };
-      if (r.secret) headers['x-tra-signature'] = signPayload(r.secret, ts, body);
-      let error: string | undefined;
-      try {
-        const res = await fetch(r.webhook, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
-      } catch (e) {
-        error = (e as Error).message;
+    const due = (this.prep('due', `SELECT e.*, a.name, a.query, a.webhook, a.secret FROM events e JOIN alerts a ON a.id = e.alert
+      WHERE e.delivered = 0 AND e.next_attempt <= ? ORDER BY e.id`).all(now) as unknown as EventRow[]).filter((r) => r.webhook);
+    if (!due.length) return report;
+    const timeoutMs = opts.timeoutMs ?? DELIVERY.timeoutMs;
+    const deadline = performance.now() + (opts.deadlineMs ?? DELIVERY.deadlineMs);
+    const guard = new NetGuard(opts.policy ?? policyFromEnv(), { keepAlive: false });
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < due.length) {
+        const left = deadline - performance.now();
+        if (left <= 0) return;
+        const r = due[next++];
+        const error = await this.post(r, now, guard, Math.min(timeoutMs, left));
+        this.settle(r, error, now, report);
       }
-      const attempts = r.attempts + 1;
-      if (!error) {
-        this.prep('ok', 'UPDATE events SET delivered=1, attempts=?, last_error=NULL WHERE id=?').run(attempts, r.id);
-        report.delivered++;
-      } else if (attempts >= MAX_ATTEMPTS) {
-        // Given up: kept, visible with its error, never retried again.
-        this.prep('dead', 'UPDATE events SET delivered=-1, attempts=?, last_error=? WHERE id=?').run(attempts, error, r.id);
-        report.gaveUp++;
-      } else {
-        this.prep('retry', 'UPDATE events SET attempts=?, next_attempt=?, last_error=? WHERE id=?').run(attempts, now + backoffMs(attempts), error, r.id);
-        report.failed++;
-      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? DELIVERY.concurrency) }, lane));
+    } finally {
+      guard.close();
     }
     return report;
+  }
+
+  /** Send one event; the error to record, or undefined when the receiver answered 2xx. */
+  private async post(r: EventRow, now: number, guard: NetGuard, timeoutMs: number): Promise<string | undefined> {
+    const ev = toEvent(r);
+    const body = JSON.stringify({ id: ev.id, alert: ev.alert, name: ev.name, query: ev.query, type: ev.type, day: ev.day, count: ev.count, expected: ev.expected, ...(ev.score !== undefined ? { score: ev.score } : {}) });
+    const ts = Math.floor(now / 1000);
+    const headers: Array<[string, string]> = [
+      ['content-type', 'application/json'], ['content-length', String(Buffer.byteLength(body))], ['user-agent', 'Tra-alerts/0.1'],
+      ['x-tra-event', String(ev.id)], ['x-tra-timestamp', String(ts)],
+    ];
+    if (r.secret) headers.push(['x-tra-signature', signPayload(r.secret, ts, body)]);
+    try {
+      const res = await guardedRequest(r.webhook!, guard, { method: 'POST', headers, body, timeoutMs, maxBytes: DELIVERY.maxAnswerBytes, overflow: 'truncate' });
+      return res.status >= 200 && res.status < 300 ? undefined : DELIVERY_FAILED;
+    } catch (e) {
+      return e instanceof AddressBlocked ? DELIVERY_REFUSED : DELIVERY_FAILED;
+    }
+  }
+
+  private settle(r: EventRow, error: string | undefined, now: number, report: DeliveryReport): void {
+    const attempts = r.attempts + 1;
+    if (!error) {
+      this.prep('ok', 'UPDATE events SET delivered=1, attempts=?, last_error=NULL WHERE id=?').run(attempts, r.id);
+      report.delivered++;
+    } else if (attempts >= MAX_ATTEMPTS) {
+      // Given up: kept, visible with its error, never retried again.
+      this.prep('dead', 'UPDATE events SET delivered=-1, attempts=?, last_error=? WHERE id=?').run(attempts, error, r.id);
+      report.gaveUp++;
+    } else {
+      this.prep('retry', 'UPDATE events SET attempts=?, next_attempt=?, last_error=? WHERE id=?').run(attempts, now + backoffMs(attempts), error, r.id);
+      report.failed++;
+    }
   }
 
   close(): void {

@@ -13,7 +13,8 @@ import { verifySignature } from '../../observe/alerts.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/tra.js', import.meta.url));
 const run = promisify(execFile);
-const tra = (args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env, TRA_PROGRESS: '0' } });
+// The receiver below listens on loopback: TRA_ALLOW_PRIVATE_ADDRESSES=1 is how an operator lets `tra alerts check` reach it.
+const tra = (args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env, TRA_PROGRESS: '0', TRA_ALLOW_PRIVATE_ADDRESSES: '1' } });
 
 test('tra alerts: add, check (signed webhook to a loopback receiver), list, events', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-cli-'));
