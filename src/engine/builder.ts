@@ -19,6 +19,7 @@
 import { forEachToken } from '../vi/index.ts';
 import type { Forms } from '../vi/tokenize.ts';
 import { FIELDS, NFIELDS, dayOf, NO_DAY } from './fields.ts';
+import { plausibleTime } from '../ingest/plausible.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
 import { PairTable } from './pair-table.ts';
 import type { TokenDict } from './token-stream.ts';
@@ -63,6 +64,7 @@ export class SegmentBuilder {
   // Columns
   private seqs: number[] = [];
   private days: number[] = [];
+  private times: number[] = [];
   private srcOrd: number[] = [];
   private catOrd: number[] = [];
   private lens: number[][] = [[], [], []];
@@ -294,7 +296,9 @@ export class SegmentBuilder {
   private beginDoc(seq: number, doc: Record<string, unknown>): number {
     const local = this.seqs.length;
     this.seqs.push(seq);
-    this.days.push(dayOf(doc.published));
+    const t = plausibleTime(doc.published);
+    this.times.push(t ?? NaN);
+    this.days.push(t === undefined ? NO_DAY : dayOf(doc.published));
     this.srcOrd.push(ordinal(this.sources, doc.source));
     this.catOrd.push(ordinal(this.categories, doc.category));
     this.curDoc = local;
@@ -499,6 +503,7 @@ export class SegmentBuilder {
       postings,
       seqs: this.seqs,
       days: this.days,
+      times: this.times,
       src: this.srcOrd,
       cat: this.catOrd,
       lens: this.lens,

@@ -5,44 +5,74 @@
  * words are joined into one highlight ("Hà Nội" is one mark, not two).
  */
 import { forEachToken } from '../vi/index.ts';
-import type { ParsedQuery } from './query.ts';
+import type { HighlightSpec } from './query/plan.ts';
 
 export type Matcher = (norm: string, folded: string) => boolean;
 
-/** Words typed with marks match their exact form; words typed without marks match folded. */
-export function matcherFor(q: ParsedQuery, restored?: string): Matcher {
-  const exact = new Set<string>();
-  const folded = new Set<string>();
-  const prefixes: string[] = [];
-  const all = [...q.words, ...q.phrases.flat()];
-  for (const t of all) {
-    if (t.prefix) prefixes.push(t.accented ? 'e' + t.norm : 'f' + t.folded);
-    else if (t.accented) exact.add(t.norm);
-    else folded.add(t.folded);
-  }
-  void restored;
-  return (norm, fold) => {
+/**
+ * A word matcher for highlighting what the query matched: a syllable typed with marks marks
+ * only that reading, one typed bare every reading, a prefix the words it starts.
+ */
+export function matcherFor(spec: HighlightSpec): Matcher & { spec: HighlightSpec } {
+  const { exact, folded, prefixes } = spec;
+  const m = (norm: string, fold: string): boolean => {
     if (exact.has(norm) || folded.has(fold)) return true;
     for (const p of prefixes) {
       if (p[0] === 'e' ? norm.startsWith(p.slice(1)) : fold.startsWith(p.slice(1))) return true;
     }
     return false;
   };
+  return Object.assign(m, { spec });
+}
+
+interface Tok {
+  s: number;
+  e: number;
+  folded: string;
+  gap: boolean;
+  m: boolean;
+}
+
+/**
+ * Tokens of `text` with `m` set on the ones to mark. A syllable that matched only as part of a
+ * word pair (two syllables required side by side, or a quoted phrase) is marked only where it
+ * stands beside its partner: `ha noi` marks "Hà Nội", not the "nổi" of "sôi nổi".
+ */
+function markedTokens(text: string, match: Matcher): Tok[] {
+  const toks: Tok[] = [];
+  forEachToken(text, (norm, folded, s, e, _type, gap) => {
+    toks.push({ s, e, folded, gap, m: match(norm, folded) });
+  });
+  const spec = (match as Partial<{ spec: HighlightSpec }>).spec;
+  if (spec && spec.pairs.size) {
+    const keep = toks.map((t) => t.m && !spec.paired.has(t.folded));
+    for (let i = 1; i < toks.length; i++) {
+      const a = toks[i - 1];
+      const b = toks[i];
+      if (a.m && b.m && !b.gap && spec.pairs.has(a.folded + ' ' + b.folded)) keep[i - 1] = keep[i] = true;
+    }
+    toks.forEach((t, i) => (t.m = keep[i]));
+  }
+  return toks;
 }
 
 /** Offsets of matched words in `text`, adjacent matches merged. */
 export function highlightsIn(text: string, match: Matcher): [number, number][] {
+  return mergeMarks(text, markedTokens(text, match));
+}
+
+function mergeMarks(text: string, toks: Tok[]): [number, number][] {
   const out: [number, number][] = [];
   let lastEnd = -1;
-  forEachToken(text, (norm, folded, start, end, _type, gap) => {
-    if (!match(norm, folded)) {
+  for (const t of toks) {
+    if (!t.m) {
       lastEnd = -1;
-      return;
+      continue;
     }
-    if (lastEnd >= 0 && !gap && /^\s*$/.test(text.slice(lastEnd, start)) && out.length) out[out.length - 1][1] = end;
-    else out.push([start, end]);
-    lastEnd = end;
-  });
+    if (lastEnd >= 0 && !t.gap && /^\s*$/.test(text.slice(lastEnd, t.s)) && out.length) out[out.length - 1][1] = t.e;
+    else out.push([t.s, t.e]);
+    lastEnd = t.e;
+  }
   return out;
 }
 
@@ -56,10 +86,7 @@ export interface Snippet {
  * such window), cut at word boundaries, with "…" where text was cut.
  */
 export function makeSnippet(text: string, match: Matcher, maxChars = 220): Snippet {
-  const toks: { s: number; e: number; m: boolean }[] = [];
-  forEachToken(text, (norm, folded, s, e) => {
-    toks.push({ s, e, m: match(norm, folded) });
-  });
+  const toks = markedTokens(text, match);
   if (text.length <= maxChars) return { snippet: text, highlights: highlightsIn(text, match) };
   let best = 0;
   let bestStart = 0;

@@ -21,9 +21,17 @@ import { SegmentBuilder } from './builder.ts';
 import { Segment } from './segment.ts';
 import { readManifest, writeManifest, writeFileDurable, collectGarbage, ensureDir, dirBytes, type Manifest, type SegmentEntry } from './directory.ts';
 import { DEFAULT_PARAMS, type ScoreParams } from './scoring.ts';
-import { compileQuery, execute, explainDoc, filtersOf, globalStats, ordsFor, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
+import { execute, explainDoc, filtersOf, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
+import { planQuery, type Plan } from './query/plan.ts';
+import { intersect, filterByList, decodeDocs } from './query/docset.ts';
+import { CountCollector } from './collect/count.ts';
+import { TopScoreCollector, type Ranked } from './collect/top-score.ts';
+import { TopDateCollector } from './collect/top-date.ts';
+import { FacetCollector } from './collect/facets.ts';
+import type { Collector } from './collect/collector.ts';
 import { makeSnippet, matcherFor, highlightsIn } from './highlight.ts';
 import { trends as trendsOf, type TrendsRequest, type TrendsResponse } from './trends.ts';
+import { isImplausiblePublished } from '../ingest/plausible.ts';
 import { mergeSegments } from './merge.ts';
 import { EngineError } from './errors.ts';
 export { EngineError } from './errors.ts';
@@ -53,6 +61,8 @@ export interface Hit {
   highlights?: [number, number][];
   /** [start, end) offsets into `title`. */
   title_highlights?: [number, number][];
+  /** `published` is kept as given but lies outside the plausible window: it dates nothing. */
+  published_suspect?: boolean;
   explain?: Explanation;
 }
 
@@ -66,6 +76,10 @@ export interface SearchResponse {
   facets?: { sources: { value: string; count: number }[]; categories: { value: string; count: number }[] };
   /** The accented reading used for a query typed without marks, if any. */
   restored?: string;
+  /** Parts of the query that were not understood or not used, one Vietnamese line each. */
+  warnings?: string[];
+  /** How the query matched: every word (`all`) or enough of a long query's words (`some`). */
+  match?: 'all' | 'some';
 }
 
 export interface EngineStats {
@@ -119,6 +133,8 @@ export interface Engine {
   weights: QueryWeights;
 }
 
+/** Share of co-occurrences side by side above which two typed syllables are one word (`adjacency`). */
+const ADJACENT_SHARE = 0.35;
 const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 const BATCH = 1000;
@@ -433,19 +449,77 @@ class EngineImpl implements Engine {
     return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.weights.prefixExpansions).map((e) => e[0]);
   }
 
+  /** Pair decisions (engine generation + pair) → whether the two syllables must stand side by side. */
+  private adjacencyCache = new Map<string, boolean>();
+
+  /**
+   * Whether two syllables typed side by side are one word for matching: of the documents that
+   * hold both (judged on `a` and `b`, exact forms where known), at least ADJACENT_SHARE hold
+   * them side by side (their folded pair `pair`). Names and compounds stand together nearly
+   * always (Hà Nội 99%, Phú Quốc 68%, giá vàng 69%); words merely used together rarely do
+   * (Đà Nẵng + mưa 3%, vàng + SJC 16%, giá + tăng 9%). Measured on the news-rss year;
+   * docs/ENGINE.md has the table. Cached per index generation.
+   */
+  private adjacency(a: string, b: string, pair: string): boolean {
+    const key = `${this.manifest.generation}\u0000${a}\u0000${b}`;
+    const hit = this.adjacencyCache.get(key);
+    if (hit !== undefined) return hit;
+    let both = 0;
+    let side = 0;
+    for (const seg of this.segments) {
+      const oa = seg.lookup(a);
+      const ob = seg.lookup(b);
+      if (oa < 0 || ob < 0) continue;
+      const [small, large] = seg.df(oa) <= seg.df(ob) ? [oa, ob] : [ob, oa];
+      let docs = decodeDocs(seg, small);
+      docs = docs.length * 8 < seg.df(large) ? filterByList(seg, large, docs) : intersect(docs, decodeDocs(seg, large));
+      both += docs.length;
+      const op = seg.lookup(pair);
+      if (op >= 0 && docs.length) side += filterByList(seg, op, docs).length;
+    }
+    const joined = both === 0 || side >= ADJACENT_SHARE * both;
+    if (this.adjacencyCache.size > 20000) this.adjacencyCache.clear();
+    this.adjacencyCache.set(key, joined);
+    return joined;
+  }
+
+  /** The plan of a query: its match tree and ranking lists (query/plan.ts). */
+  plan(query: string): Plan {
+    return planQuery(query, {
+      weights: this.weights,
+      restore: (text) => this.restoreModel.restore(text, this.segments, this.manifest.generation),
+      expand: (p) => this.expand(p),
+      adjacency: (a, b, pair) => this.adjacency(a, b, pair),
+    });
+  }
+
   search(req: SearchRequest & { stored?: boolean }): SearchResponse {
     const t0 = performance.now();
-    const cq = compileQuery(req.query, this.weights, (text) => this.restoreModel.restore(text, this.segments, this.manifest.generation), (p) => this.expand(p));
+    const plan = this.plan(req.query);
     const limit = Math.max(0, req.limit ?? 10);
     const offset = Math.max(0, req.offset ?? 0);
-    if (cq.lists.length === 0) return { total: 0, took_ms: Math.round((performance.now() - t0) * 1000) / 1000, hits: [] };
-    const res = execute(this.segments, cq, this.params, filtersOf(req), offset + limit, req.sort === 'date', req.facets ?? false);
-    const stats = req.explain ? globalStats(this.segments) : undefined;
+    const warnings = plan.warnings.length ? { warnings: plan.warnings } : {};
+    if (!plan.must && plan.should === 0) return { total: 0, took_ms: Math.round((performance.now() - t0) * 1000) / 1000, hits: [], ...warnings };
+    const byDate = req.sort === 'date';
+    const count = new CountCollector();
+    const topScore = byDate ? undefined : new TopScoreCollector(offset + limit);
+    const topDate = byDate ? new TopDateCollector(offset + limit) : undefined;
+    const facets = req.facets ? new FacetCollector() : undefined;
+    const collectors: Collector[] = [(topScore ?? topDate)!, count];
+    if (facets) collectors.push(facets);
+    // A long query's top k by score may be pruned: the count is then a lower bound.
+    const ex = execute(this.segments, plan, this.params, filtersOf(req), collectors);
+    let ranked: Ranked[];
+    if (topDate) {
+      ranked = topDate.results((si, doc) => this.store.idBySeq(this.segments[si].seq[doc]) ?? '');
+      // The relevance score of each hit of a date page, for display.
+      for (const r of ranked.slice(offset)) r.score = explainDoc(this.segments[r.seg], r.doc, plan, ex.idfs, this.params, ex.stats).score;
+    } else ranked = topScore!.results();
     const wantStored = req.stored ?? true;
     const wantSnippets = wantStored && (req.snippets ?? true);
-    const matcher = wantSnippets ? matcherFor(cq.parsed) : undefined;
+    const matcher = wantSnippets ? matcherFor(plan.highlight) : undefined;
     const hits: Hit[] = [];
-    for (const c of res.top.slice(offset)) {
+    for (const c of ranked.slice(offset)) {
       const seg = this.segments[c.seg];
       const seq = seg.seq[c.doc];
       const score = Math.round(c.score * 10000) / 10000;
@@ -457,6 +531,7 @@ class EngineImpl implements Engine {
         if (!d) continue;
         hit = { id: d.id, score };
         for (const k of ['title', 'url', 'published', 'source', 'category'] as const) if (typeof d[k] === 'string') hit[k] = d[k] as string;
+        if (Number.isNaN(seg.time[c.doc]) && isImplausiblePublished(d.published)) hit.published_suspect = true;
         if (matcher) {
           const body = typeof d.summary === 'string' && d.summary ? d.summary : typeof d.text === 'string' ? d.text : '';
           const sn = makeSnippet(body, matcher);
@@ -465,22 +540,22 @@ class EngineImpl implements Engine {
           if (hit.title) hit.title_highlights = highlightsIn(hit.title, matcher);
         }
       }
-      if (req.explain && stats) hit.explain = explainDoc(seg, c.doc, cq, ordsFor(seg, cq), res.idfs, this.params, stats);
+      if (req.explain) hit.explain = explainDoc(seg, c.doc, plan, ex.idfs, this.params, ex.stats);
       hits.push(hit);
     }
-    const out: SearchResponse = { total: res.total, took_ms: 0, hits };
-    if (!res.totalExact) out.total_exact = false;
-    if (res.facets) {
+    const out: SearchResponse = { total: count.total, took_ms: 0, hits, match: plan.long ? 'some' : 'all', ...warnings };
+    if (!ex.exact) out.total_exact = false;
+    if (facets) {
       const list = (m: Map<string, number>) => [...m.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-      out.facets = { sources: list(res.facets.sources), categories: list(res.facets.categories) };
+      out.facets = { sources: list(facets.sources), categories: list(facets.categories) };
     }
-    if (cq.restored) out.restored = cq.restored;
+    if (plan.restored) out.restored = plan.restored;
     out.took_ms = Math.round((performance.now() - t0) * 1000) / 1000;
     return out;
   }
 
   trends(req: TrendsRequest): TrendsResponse {
-    return trendsOf(this.segments, req);
+    return trendsOf(this.segments, this.plan(req.query), this.params, req);
   }
 
   restore(text: string): string {

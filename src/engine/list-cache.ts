@@ -85,3 +85,8 @@ export function resetListCache(mb?: number, smallest?: number): void {
 export function listCacheStats(): { lists: number; bytes: number } {
   return { lists: lists.size, bytes: used };
 }
+
+/** The decoded list if it is cached (no bookkeeping: for reading its documents only). */
+export function peekList(seg: Segment, ord: number, normsKey: string): DecodedList | undefined {
+  return lists.get(keyOf(seg, ord, normsKey));
+}

@@ -42,6 +42,7 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
   const remap: Int32Array[] = [];
   const seqs: number[] = [];
   const days: number[] = [];
+  const times: number[] = [];
   const src: number[] = [];
   const cat: number[] = [];
   const lens: number[][] = [[], [], []];
@@ -76,6 +77,7 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
     remap[pi][d] = seqs.length;
     seqs.push(seg.seq[d]);
     days.push(seg.day[d]);
+    times.push(seg.time[d]);
     src.push(seg.src[d] ? ordOf(sources, seg.header.sources[seg.src[d] - 1]) : 0);
     cat.push(seg.cat[d] ? ordOf(categories, seg.header.categories[seg.cat[d] - 1]) : 0);
     for (let f = 0; f < NFIELDS; f++) lens[f].push(seg.len[f * n + d]);
@@ -197,6 +199,7 @@ export function mergeSegments(parts: Segment[]): Uint8Array {
     postings,
     seqs,
     days,
+    times,
     src,
     cat,
     lens,

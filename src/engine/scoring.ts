@@ -216,7 +216,7 @@ export function accumulateDecoded(list: DecodedList, weight: number, params: Sco
 }
 
 /** `scoreCandidates` over a decoded list: a merge of two ascending sequences. */
-export function scoreCandidatesDecoded(list: DecodedList, weight: number, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
+export function scoreCandidatesDecoded(list: DecodedList, weight: number, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number, mask?: Uint32Array, bit = 0): void {
   const docs = list.docs;
   const tfs = list.tfs;
   const k1 = params.k1;
@@ -247,6 +247,7 @@ export function scoreCandidatesDecoded(list: DecodedList, weight: number, params
     if (docs[i] === c) {
       const tf = tfs[i];
       acc[c] += (k1p * tf) / (k1 + tf);
+      if (mask !== undefined) mask[c] |= bit;
       i++;
     }
   }
@@ -257,7 +258,7 @@ export function scoreCandidatesDecoded(list: DecodedList, weight: number, params
  * jumping over whole blocks of postings with the skip table. Common words thus cost a few
  * block decodes instead of a walk over every posting.
  */
-export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number): void {
+export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number, mask?: Uint32Array, bit = 0): void {
   if (nc === 0) return;
   const p = seg.postings;
   let pos = seg.postOff[ord];
@@ -322,6 +323,7 @@ export function scoreCandidates(seg: Segment, ord: number, weight: number, norms
         const q = doc << 2;
         const tf = w0 * t0 * norms[q] + w1 * t1 * norms[q + 1] + w2 * t2 * norms[q + 2];
         acc[doc] += (k1p * tf) / (k1 + tf);
+        if (mask !== undefined) mask[doc] |= bit;
         ci++;
       }
     }

@@ -8,6 +8,9 @@
  *                                       sections: {name: [offset, byteLength]}}
  *   seq       Uint32[docCount]         store sequence number of each document (ascending)
  *   day       Int32[docCount]          published day in Asia/Ho_Chi_Minh (NO_DAY if none)
+ *   time      Float64[docCount]        published time, ms since the epoch (NaN if none); newest-first
+ *                                      order reads it. Segments written before it existed lack it:
+ *                                      the reader derives it from `day` (noon of that day)
  *   src, cat  Uint16[docCount] each    ordinal into header sources/categories (1-based; 0 none)
  *   len       Uint16[3 * docCount]     tokens per field, field-major (title, summary, text)
  *   termOff   Uint32[nTerms + 1]       byte offsets of each term in termBytes
@@ -46,6 +49,8 @@ export interface SegmentData {
   postings: Uint32Array;
   seqs: ArrayLike<number>;
   days: ArrayLike<number>;
+  /** Publication times (ms since the epoch, NaN: undated or implausible). */
+  times: ArrayLike<number>;
   src: ArrayLike<number>;
   cat: ArrayLike<number>;
   lens: ArrayLike<number>[];
@@ -216,6 +221,7 @@ export function encodeSegment(d: SegmentData): Uint8Array {
   const typed = (a: ArrayBufferView) => body.bytes(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   section('seq', () => typed(Uint32Array.from(d.seqs)));
   section('day', () => typed(Int32Array.from(d.days)));
+  section('time', () => typed(Float64Array.from(d.times)));
   section('src', () => typed(Uint16Array.from(d.src)));
   section('cat', () => typed(Uint16Array.from(d.cat)));
   const sumLen = [0, 0, 0];

@@ -7,7 +7,7 @@ import { compareStrUtf8, readVarint } from './bytes.ts';
 /** Scratch out-parameter for readVarint (single-threaded use only). */
 const dfPos = new Int32Array(1);
 import { MAGIC, BLOCK, type SegmentHeader } from './segment-format.ts';
-import { NFIELDS } from './fields.ts';
+import { NFIELDS, NO_DAY } from './fields.ts';
 import { EngineError } from './errors.ts';
 
 export class Segment {
@@ -17,6 +17,8 @@ export class Segment {
   readonly nTerms: number;
   readonly seq: Uint32Array;
   readonly day: Int32Array;
+  /** Publication time (ms since the epoch; NaN: undated or implausible). */
+  readonly time: Float64Array;
   readonly src: Uint16Array;
   readonly cat: Uint16Array;
   readonly len: Uint16Array;
@@ -62,6 +64,12 @@ export class Segment {
     this.nTerms = this.header.nTerms;
     this.seq = view('seq', Uint32Array);
     this.day = view('day', Int32Array);
+    if (this.header.sections.time) this.time = view('time', Float64Array);
+    else {
+      // Written before the time column: noon (Vietnam time) of the document's day.
+      this.time = new Float64Array(this.docCount);
+      for (let d = 0; d < this.docCount; d++) this.time[d] = this.day[d] === NO_DAY ? NaN : this.day[d] * 86400000 + 5 * 3600000;
+    }
     this.src = view('src', Uint16Array);
     this.cat = view('cat', Uint16Array);
     this.len = view('len', Uint16Array);

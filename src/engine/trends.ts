@@ -1,16 +1,20 @@
 /**
  * Attention over time: how many documents match a query per day, week (Monday first) or month,
- * counted straight from the postings and the per-document day column (Asia/Ho_Chi_Minh).
+ * in Asia/Ho_Chi_Minh days. The documents are exactly those `search` matches for the same query
+ * and filters (the same plan, matcher and match set: search.ts `execute`), counted by a day
+ * histogram collector; no document is loaded.
  *
- * Matching is stricter than ranked search: every word must occur (its exact form when typed
- * with marks, else any accent variant) and adjacent words must be adjacent (their bigram), so
- * `Hà Nội` counts documents that mention Hà Nội, not those with "hà" somewhere and "nội"
- * elsewhere. Deleted documents are not counted.
+ * The axis is bounded: it runs over the buckets between the first and last day that hold a
+ * match, or between `from` and `to`; a range longer than MAX_AXIS_DAYS is clamped to the span
+ * of days the index holds (its earliest and latest dated document) and to MAX_AXIS_DAYS. Days
+ * come only from plausible publication dates (src/ingest/plausible.ts).
  */
 import type { Segment } from './segment.ts';
-import { parseQuery } from './query.ts';
-import { markDocs } from './scoring.ts';
+import type { Plan } from './query/plan.ts';
+import type { ScoreParams } from './scoring.ts';
 import { NO_DAY, dayOfDate, dayToIso } from './fields.ts';
+import { execute, filtersOf } from './search.ts';
+import { DayHistogramCollector } from './collect/day-histogram.ts';
 
 export type Interval = 'day' | 'week' | 'month';
 
@@ -20,6 +24,7 @@ export interface TrendsRequest {
   from?: string;
   to?: string;
   sources?: string[];
+  categories?: string[];
 }
 
 export interface TrendsResponse {
@@ -27,76 +32,91 @@ export interface TrendsResponse {
   interval: Interval;
   total: number;
   buckets: { start: string; count: number }[];
+  /** Matching documents without a (plausible) publication day: in `total`, in no bucket. */
+  undated?: number;
 }
 
-/** Keys a document must all contain to count. */
-export function trendKeys(query: string): string[] {
-  const p = parseQuery(query);
-  const keys: string[] = [];
-  const groups = [p.words, ...p.phrases];
-  for (const g of groups) {
-    for (let i = 0; i < g.length; i++) {
-      const t = g[i];
-      keys.push(t.accented ? 'e' + t.norm : 'f' + t.folded);
-      if (i > 0 && !t.gap) keys.push('b' + g[i - 1].folded + ' ' + t.folded);
-    }
-  }
-  return [...new Set(keys)].slice(0, 31);
-}
-
-function bucketOf(day: number, interval: Interval): number {
+export function bucketOf(day: number, interval: Interval): number {
   if (interval === 'day') return day;
   if (interval === 'week') return day - ((day + 3) % 7); // 1970-01-01 was a Thursday
   const d = new Date(day * 86400000);
   return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86400000);
 }
 
-function nextBucket(b: number, interval: Interval): number {
+export function nextBucket(b: number, interval: Interval): number {
   if (interval === 'day') return b + 1;
   if (interval === 'week') return b + 7;
   const d = new Date(b * 86400000);
   return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 86400000);
 }
 
-export function trends(segments: Segment[], req: TrendsRequest): TrendsResponse {
-  const interval: Interval = req.interval ?? 'day';
-  const keys = trendKeys(req.query);
-  const fromDay = req.from ? dayOfDate(req.from) : -Infinity;
-  const toDay = req.to ? dayOfDate(req.to) : Infinity;
-  const srcFilter = req.sources && req.sources.length ? new Set(req.sources) : undefined;
-  const counts = new Map<number, number>();
-  let total = 0;
-  if (keys.length) {
-    for (const seg of segments) {
-      const ords = keys.map((k) => seg.lookup(k));
-      if (ords.some((o) => o < 0)) continue;
-      const n = seg.docCount;
-      const full = (2 ** keys.length - 1) | 0;
-      const marks = new Uint32Array(n);
-      // Rarest list first would allow skipping; marking is already linear and cheap here.
-      ords.forEach((o, j) => markDocs(seg, o, marks, 1 << j));
-      const srcOk = srcFilter ? seg.header.sources.map((s) => srcFilter.has(s)) : undefined;
-      for (let d = 0; d < n; d++) {
-        if ((marks[d] | 0) !== full) continue;
-        if (seg.isDeleted(d)) continue;
-        const day = seg.day[d];
-        if (day === NO_DAY || day < fromDay || day > toDay) continue;
-        if (srcOk && !(seg.src[d] > 0 && srcOk[seg.src[d] - 1])) continue;
-        const b = bucketOf(day, interval);
-        counts.set(b, (counts.get(b) ?? 0) + 1);
-        total++;
+const spanCache = new WeakMap<Segment, [number, number]>();
+
+/** The earliest and latest day of the segments' dated documents ([Infinity, -Infinity] if none). */
+export function dataSpan(segments: Segment[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const seg of segments) {
+    let s = spanCache.get(seg);
+    if (!s) {
+      let a = Infinity;
+      let b = -Infinity;
+      const day = seg.day;
+      for (let d = 0; d < seg.docCount; d++) {
+        const x = day[d];
+        if (x === NO_DAY) continue;
+        if (x < a) a = x;
+        if (x > b) b = x;
       }
+      s = [a, b];
+      spanCache.set(seg, s);
     }
+    if (s[0] < lo) lo = s[0];
+    if (s[1] > hi) hi = s[1];
+  }
+  return [lo, hi];
+}
+
+/**
+ * Longest axis drawn as asked (ten years of days); a longer asked range is clamped to the span
+ * of the data, and never longer than this.
+ */
+export const MAX_AXIS_DAYS = 3660;
+
+export function trends(segments: Segment[], plan: Plan, params: ScoreParams, req: TrendsRequest): TrendsResponse {
+  const interval: Interval = req.interval ?? 'day';
+  const hist = new DayHistogramCollector();
+  execute(segments, plan, params, filtersOf(req), [hist]);
+  let total = hist.undated;
+  for (const c of hist.days.values()) total += c;
+  const counts = new Map<number, number>();
+  for (const [day, c] of hist.days) {
+    const b = bucketOf(day, interval);
+    counts.set(b, (counts.get(b) ?? 0) + c);
+  }
+  // The axis: asked bounds clamped to the data's span; else the first and last match.
+  const [spanLo, spanHi] = dataSpan(segments);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const b of counts.keys()) {
+    if (b < first) first = b;
+    if (b > last) last = b;
+  }
+  const fromDay = req.from ? dayOfDate(req.from) : NaN;
+  const toDay = req.to ? dayOfDate(req.to) : NaN;
+  if (Number.isFinite(fromDay)) first = bucketOf(fromDay, interval);
+  if (Number.isFinite(toDay)) last = bucketOf(toDay, interval);
+  // An asked range longer than MAX_AXIS_DAYS is cut to the days the index holds.
+  if (Number.isFinite(first) && Number.isFinite(last) && last - first > MAX_AXIS_DAYS) {
+    if (Number.isFinite(spanLo) && first < spanLo) first = bucketOf(Math.min(spanLo, last), interval);
+    if (Number.isFinite(spanHi) && last > spanHi) last = bucketOf(Math.max(spanHi, first), interval);
+    if (last - first > MAX_AXIS_DAYS) last = first + MAX_AXIS_DAYS;
   }
   const buckets: { start: string; count: number }[] = [];
-  let first = Number.isFinite(fromDay) ? bucketOf(fromDay, interval) : Infinity;
-  let last = Number.isFinite(toDay) ? bucketOf(toDay, interval) : -Infinity;
-  for (const b of counts.keys()) {
-    if (!Number.isFinite(fromDay)) first = Math.min(first, b);
-    if (!Number.isFinite(toDay)) last = Math.max(last, b);
-  }
   if (Number.isFinite(first) && Number.isFinite(last)) {
     for (let b = first; b <= last; b = nextBucket(b, interval)) buckets.push({ start: dayToIso(b), count: counts.get(b) ?? 0 });
   }
-  return { query: req.query, interval, total, buckets };
+  const out: TrendsResponse = { query: req.query, interval, total, buckets };
+  if (hist.undated) out.undated = hist.undated;
+  return out;
 }

@@ -117,7 +117,9 @@ function mark(text: string, hl: [number, number][] | undefined, tty: boolean): s
 function printHuman(res: SearchResponse, offset: number): void {
   const tty = Boolean(process.stdout.isTTY);
   const lines: string[] = [];
-  lines.push(`${res.total.toLocaleString('vi-VN')} kết quả · ${res.took_ms} ms${res.restored ? ` · hiểu là: ${res.restored}` : ''}`);
+  const total = res.total_exact === false ? `hơn ${res.total.toLocaleString('vi-VN')}` : res.total.toLocaleString('vi-VN');
+  for (const w of res.warnings ?? []) lines.push(`Lưu ý: ${w}`);
+  lines.push(`${total} kết quả · ${res.took_ms} ms${res.restored ? ` · hiểu là: ${res.restored}` : ''}`);
   res.hits.forEach((h, i) => {
     lines.push('');
     lines.push(`${offset + i + 1}. ${mark(h.title ?? h.id, h.title_highlights, tty)}`);
@@ -125,9 +127,9 @@ function printHuman(res: SearchResponse, offset: number): void {
     if (meta) lines.push(`   ${meta}`);
     if (h.snippet) lines.push(`   ${mark(h.snippet, h.highlights, tty)}`);
     if (h.explain) {
-      lines.push(`   điểm ${h.score}${h.explain.restored ? ` (khôi phục dấu: ${h.explain.restored})` : ''}:`);
+      lines.push(`   điểm ${h.score}${h.explain.restored ? ` (khôi phục dấu: ${h.explain.restored})` : ''}${h.explain.match ? `; khớp khi có: ${h.explain.match}` : ''}:`);
       for (const t of h.explain.terms) {
-        lines.push(`     ${t.score.toFixed(3).padStart(7)}  ${t.term}  (từ "${t.query}", trọng số ${t.weight}, idf ${t.idf.toFixed(2)}, tf tiêu đề/tóm tắt/nội dung ${t.tf.title}/${t.tf.summary}/${t.tf.text}${t.required ? ', bắt buộc' : ''})`);
+        lines.push(`     ${t.score.toFixed(3).padStart(7)}  ${t.term}  (từ "${t.query}", trọng số ${t.weight}, idf ${t.idf.toFixed(2)}, tf tiêu đề/tóm tắt/nội dung ${t.tf.title}/${t.tf.summary}/${t.tf.text})`);
       }
     }
   });
