@@ -14,6 +14,11 @@ import { makeDataDir, startTestServer, type TestServer } from './test-support.ts
 import { AlertScheduler } from './alert-scheduler.ts';
 
 const SECRET = 'bí-mật-của-máy-nhận';
+const TOKEN = 'khoa-quan-tri-cua-phep-thu-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+// The webhook receiver listens on loopback: the server runs as with --allow-private-addresses,
+// which reaches the observatory worker (where webhooks are sent) through its environment.
+process.env.TRA_ALLOW_PRIVATE_ADDRESSES = '1';
 
 interface Received {
   body: string;
@@ -28,7 +33,7 @@ const received: Received[] = [];
 
 before(async () => {
   dir = await makeDataDir();
-  s = await startTestServer({}, dir);
+  s = await startTestServer({ adminToken: TOKEN, allowPrivateAddresses: true }, dir);
   hook = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -48,7 +53,7 @@ after(async () => {
 });
 
 async function post(p: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await s.get(p, { method: 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await s.get(p, { method: 'POST', headers: body === undefined ? AUTH : { ...AUTH, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
@@ -188,16 +193,16 @@ test('a new matching day fires once: on the event stream and at the signed webho
 
   // Nothing lost across a restart: a new server on the same directory replays the same events.
   await s.close();
-  s = await startTestServer({}, dir);
+  s = await startTestServer({ adminToken: TOKEN, allowPrivateAddresses: true }, dir);
   const after = await readStream(s.base, { 'last-event-id': '0' }, 2);
   assert.deepEqual(after.events.map((e) => e.id), evs.map((e) => e.id));
   const json = (await (await s.get('/api/alerts/events?since=0')).json()) as { events: Array<{ id: number; delivered: boolean }> };
   assert.deepEqual(json.events.map((e) => e.id), evs.map((e) => e.id));
 
   // Delete.
-  const del = await s.get(`/api/alerts/${plain.body.id}`, { method: 'DELETE' });
+  const del = await s.get(`/api/alerts/${plain.body.id}`, { method: 'DELETE', headers: AUTH });
   assert.equal(del.status, 204);
-  const del2 = await s.get(`/api/alerts/${plain.body.id}`, { method: 'DELETE' });
+  const del2 = await s.get(`/api/alerts/${plain.body.id}`, { method: 'DELETE', headers: AUTH });
   assert.equal(del2.status, 404);
   assert.match(((await del2.json()) as { message: string }).message, /Không có cảnh báo/);
 });

@@ -12,6 +12,9 @@
  *   attention     /api/attention, /api/forecast (on the observatory's worker) plugins/observatory-api.ts
  *   alerts        /api/alerts (saved searches, check, event stream)    plugins/alerts.ts
  *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
+ *
+ * Writes under /api need the operator's token (admin-auth.ts); `X-Forwarded-For` is read only
+ * with `trustProxy`, and then the address our proxy appended (the last one) is the client's.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
@@ -30,7 +33,8 @@ import { observatoryPages } from './plugins/observatory-pages.ts';
 import { apiRoutes } from './plugins/api.ts';
 import { suggestRoutes } from './plugins/suggest.ts';
 import { openapiRoutes } from './plugins/openapi.ts';
-import { alertRoutes } from './plugins/alerts.ts';
+import { alertRoutes, type StreamLimits } from './plugins/alerts.ts';
+import { installAdminAuth } from './admin-auth.ts';
 import { observatoryApi } from './plugins/observatory-api.ts';
 
 export interface RateLimitSettings {
@@ -49,9 +53,20 @@ export interface ServerOptions {
   rateLimit?: RateLimitSettings;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
-  /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
+  /**
+   * Honour X-Forwarded-For (only behind a reverse proxy you run): the client is the address
+   * that proxy appended, the last in the list (the ones before it are whatever the client sent).
+   */
   trustProxy?: boolean;
   pageSize?: number;
+  /** The operator's token (TRA_ADMIN_TOKEN): API writes need it; without one they are refused. */
+  adminToken?: string;
+  /** Let webhooks reach private, loopback and link-local addresses (`--allow-private-addresses`). */
+  allowPrivateAddresses?: boolean;
+  /** The address the site is reached at (`--public-url`), for links that leave the page (opensearch.xml). */
+  publicUrl?: string;
+  /** Bounds on /api/alerts/stream (defaults in plugins/alerts.ts). */
+  streams?: Partial<StreamLimits>;
 }
 
 /**
@@ -75,7 +90,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     // One line per request, written by our onResponse hook (fastify's own are two per request).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 64 * 1024,
-    trustProxy: o.trustProxy ?? false,
+    // Trust exactly one hop, the peer of the socket (our proxy): the client is then the address
+    // that proxy appended, the last in X-Forwarded-For. With `true` the first address — the one
+    // the client wrote itself — would be taken as the client's.
+    trustProxy: o.trustProxy ? (_addr: string, hop: number) => hop === 0 : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: 30_000,
@@ -85,6 +103,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
 
   installErrorHandlers(app);
   installOps(app, { ctx });
+  installAdminAuth(app, o.adminToken);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
@@ -120,7 +139,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(assetRoutes);
+  await app.register(assetRoutes, { publicUrl: o.publicUrl });
   await app.register(searchPages, { ctx });
   await app.register(articlePages, { ctx });
   await app.register(trendsPages, { ctx });
@@ -134,7 +153,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await api.register(suggestRoutes, { ctx });
     await api.register(observatoryPages, { ctx });
     await api.register(observatoryApi, { ctx });
-    await api.register(alertRoutes, { ctx });
+    await api.register(alertRoutes, { ctx, allowPrivateAddresses: o.allowPrivateAddresses, streams: o.streams });
     await api.register(openapiRoutes);
   });
   return app;

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.ts';
 import { openEngineBackend, type EngineBackend } from './engine-backend.ts';
+import { ADMIN_TOKEN_ENV, tokenProblem } from './admin-auth.ts';
+import { ALLOW_PRIVATE_ENV } from '../net/guarded-fetch.ts';
 
 export interface RunOptions {
   dataDir: string;
@@ -22,6 +24,12 @@ export interface RunOptions {
   alertInterval?: number;
   /** Where to print the URL (stdout). */
   out?: NodeJS.WritableStream;
+  /** Webhooks may reach private, loopback and link-local addresses. */
+  allowPrivateAddresses?: boolean;
+  /** The address the site is reached at (for opensearch.xml); default: the listening address. */
+  publicUrl?: string;
+  /** The operator's token; default: TRA_ADMIN_TOKEN from the environment. */
+  adminToken?: string;
 }
 
 export interface Running {
@@ -44,7 +52,16 @@ export class ListenError extends Error {
   }
 }
 
+/** A setting the server cannot start with (one line for the operator). */
+export class SettingError extends Error {}
+
 export async function runServer(o: RunOptions): Promise<Running> {
+  const adminToken = o.adminToken ?? process.env[ADMIN_TOKEN_ENV];
+  const problem = tokenProblem(adminToken);
+  if (problem) throw new SettingError(problem);
+  // The alert checks run on the observatory's worker thread, which takes its environment from
+  // ours when it starts: this is how --allow-private-addresses reaches webhook delivery.
+  if (o.allowPrivateAddresses) process.env[ALLOW_PRIVATE_ENV] = '1';
   // The app's logger exists only after buildServer: scheduled checks report through this.
   const to: { log?: FastifyInstance['log'] } = {};
   const backend = await openEngineBackend(o.dataDir, {
@@ -59,6 +76,9 @@ export async function runServer(o: RunOptions): Promise<Running> {
     rateLimit: o.rateLimit === undefined ? DEFAULT_RATE_LIMIT : { max: o.rateLimit, windowMs: 60_000 },
     logLevel: o.logLevel,
     trustProxy: o.trustProxy,
+    adminToken: adminToken || undefined,
+    allowPrivateAddresses: o.allowPrivateAddresses,
+    publicUrl: o.publicUrl,
   };
   const app = await buildServer(opts);
   to.log = app.log;
@@ -73,6 +93,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new ListenError(`không nghe được trên địa chỉ ${o.host}; hãy kiểm tra --host`, e.code);
     throw err;
   }
+  if (!adminToken) app.log.warn(`${ADMIN_TOKEN_ENV} is not set: every write through the API (POST/DELETE /api/alerts…) is refused with 403`);
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;

@@ -29,6 +29,7 @@ before(async () => {
     req.resume();
     req.on('end', () => {
       if (req.url === '/404') return res.writeHead(404).end('không có');
+      if (req.url === '/chuyen') return res.writeHead(307, { location: `http://127.0.0.1:${closedPort}/internal/admin` }).end();
       if (req.url === '/im-lang') return; // never answers
       if (req.url === '/khong-lo') {
         res.writeHead(200, { 'content-length': String(300 * 1024 * 1024) });
@@ -80,6 +81,19 @@ test('a webhook to an internal address is refused at delivery; nothing reaches i
     assert.deepEqual(r, { delivered: 0, failed: 4, gaveUp: 0 });
     assert.deepEqual(hits, []);
     assert.deepEqual(new Set(Object.values(errors(store))), new Set([DELIVERY_REFUSED]));
+  } finally {
+    done();
+  }
+});
+
+test('a receiver that redirects inside is not followed', async () => {
+  // The redirector's origin is let through (as if public); the redirect target is not, and a
+  // webhook never follows redirects anyway: a 3xx is a failed delivery.
+  const { store, done } = storeWith([`${base}/chuyen`]);
+  try {
+    const r = await store.deliver({ policy: { allowedOrigins: [base] } });
+    assert.deepEqual(r, { delivered: 0, failed: 1, gaveUp: 0 });
+    assert.equal(errors(store).a0, DELIVERY_FAILED);
   } finally {
     done();
   }

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { checkDataDir } from './search.ts';
-import { runServer, ListenError, DEFAULT_ALERT_INTERVAL } from '../../server/run.ts';
+import { runServer, ListenError, SettingError, DEFAULT_ALERT_INTERVAL } from '../../server/run.ts';
 
 export interface ServeFlags {
   port?: string;
@@ -18,6 +18,8 @@ export interface ServeFlags {
   trustProxy?: boolean;
   workers?: string;
   alertInterval?: string;
+  allowPrivateAddresses?: boolean;
+  publicUrl?: string;
 }
 
 export function parsePort(v: string | undefined, fallback: number): number {
@@ -48,6 +50,18 @@ function parseAlertInterval(v: string | undefined): number | undefined {
   return n;
 }
 
+export function parsePublicUrl(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password) throw new UserError(`--public-url phải là địa chỉ http(s) mà người đọc dùng để vào trang, ví dụ https://tra.example.vn (không phải "${v}")`);
+  return u.origin;
+}
+
 /** Options shared by `serve` and `start`. */
 export function addServeOptions(cmd: Command): Command {
   return cmd
@@ -58,7 +72,9 @@ export function addServeOptions(cmd: Command): Command {
     .option('--log-level <level>', 'mức nhật ký: fatal, error, warn, info, debug', 'info')
     .option('--trust-proxy', 'tin header X-Forwarded-For (chỉ khi chạy sau reverse proxy của bạn)')
     .option('--workers <n>', 'số luồng tìm kiếm (mặc định: một luồng mỗi lõi CPU, tối đa 4; 0: tìm ngay trên luồng chính)')
-    .option('--alert-interval <s>', `xét các cảnh báo đã lưu mỗi bấy nhiêu giây (mặc định ${DEFAULT_ALERT_INTERVAL}; 0: không tự xét)`);
+    .option('--alert-interval <s>', `xét các cảnh báo đã lưu mỗi bấy nhiêu giây (mặc định ${DEFAULT_ALERT_INTERVAL}; 0: không tự xét)`)
+    .option('--public-url <url>', 'địa chỉ công khai của trang (cho opensearch.xml); mặc định: địa chỉ đang nghe')
+    .option('--allow-private-addresses', 'cho webhook tới địa chỉ nội bộ (loopback, mạng riêng, link-local); mặc định bị chặn');
 }
 
 export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void> {
@@ -76,10 +92,12 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
       trustProxy: f.trustProxy,
       workers: parseWorkers(f.workers),
       alertInterval: parseAlertInterval(f.alertInterval),
+      allowPrivateAddresses: f.allowPrivateAddresses === true,
+      publicUrl: parsePublicUrl(f.publicUrl),
     });
     await running.closed;
   } catch (err) {
-    if (err instanceof ListenError) throw new UserError(err.message);
+    if (err instanceof ListenError || err instanceof SettingError) throw new UserError(err.message);
     // The engine's own errors about the data directory say what to do next: one line, no stack.
     if (err instanceof Error && err.name === 'EngineError') throw new UserError(err.message);
     throw err;

@@ -13,10 +13,19 @@
  * every event after that id, across server restarts. Without either it gets only new events.
  * It is woken when the server's own check records events, and also looks every couple of seconds
  * so events recorded by `tra alerts check` in another process arrive too.
+ *
+ * Hardening: writes need the operator's token (admin-auth.ts); webhook URLs and delivery errors
+ * are shown only to the operator; a webhook URL whose host resolves to a non-public address is
+ * refused when it is saved (and again at delivery, src/observe/alerts.ts). Streams are bounded:
+ * per client address and in total, each closed after a lifetime (EventSource reconnects with
+ * Last-Event-ID, so nothing is lost) or when its reader stops reading.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { PluginOptions } from '../context.ts';
+import { isOperator } from '../admin-auth.ts';
+import { NetGuard, AddressBlocked, policyFromEnv } from '../../net/guarded-fetch.ts';
+import { CLASS_LABEL } from '../../net/address-policy.ts';
 import type { AlertsService } from '../backend.ts';
 import { toServerSentEvent } from '../../observe/index.ts';
 import { BadRequest, NotFound } from '../errors.ts';
@@ -29,6 +38,33 @@ const POLL_MS = 2000;
 const HEARTBEAT_MS = 15_000;
 const PAGE = 500;
 
+export interface StreamLimits {
+  /** Open streams per client address. */
+  perClient: number;
+  /** Open streams in all. */
+  total: number;
+  /** A stream is closed after this long; the client reconnects with Last-Event-ID. */
+  lifetimeMs: number;
+  /** A client that lets this many bytes pile up unread is dropped. */
+  maxBufferedBytes: number;
+}
+
+export const STREAM_LIMITS: StreamLimits = { perClient: 8, total: 256, lifetimeMs: 10 * 60_000, maxBufferedBytes: 1024 * 1024 };
+
+export interface AlertRouteOptions extends PluginOptions {
+  /** Webhooks may point at private, loopback and link-local addresses (`--allow-private-addresses`). */
+  allowPrivateAddresses?: boolean;
+  streams?: Partial<StreamLimits>;
+}
+
+class TooMany extends Error {
+  readonly statusCode: number;
+  constructor(statusCode: 429 | 503, message: string) {
+    super(message);
+    this.statusCode = statusCode;
+  }
+}
+
 const alertSchema = {
   type: 'object',
   required: ['id', 'name', 'query', 'kind', 'value', 'signed', 'inEpisode', 'created'],
@@ -38,7 +74,8 @@ const alertSchema = {
     query: { type: 'string' },
     kind: { type: 'string', enum: ['threshold', 'emerging'] },
     value: { type: 'number', description: 'Số bài mỗi ngày (threshold) hoặc điểm nổi lên tối thiểu (emerging).' },
-    webhook: { type: 'string' },
+    webhook: { type: 'string', description: 'Chỉ hiện cho người vận hành (gửi kèm khoá quản trị).' },
+    hasWebhook: { type: 'boolean', description: 'Cảnh báo có webhook.' },
     signed: { type: 'boolean', description: 'Webhook có chữ ký HMAC (khoá bí mật không bao giờ được trả lại).' },
     inEpisode: { type: 'boolean', description: 'Đang trong một đợt báo (điều kiện đang đúng).' },
     lastCheckedDay: { type: 'integer', nullable: true, description: 'Ngày cuối đã xét (số ngày kể từ 1970-01-01).' },
@@ -63,7 +100,7 @@ const eventSchema = {
     viaWebhook: { type: 'boolean' },
     delivered: { type: 'boolean' },
     attempts: { type: 'integer' },
-    lastError: { type: 'string' },
+    lastError: { type: 'string', description: 'Lỗi gửi webhook gần nhất (chỉ hiện cho người vận hành).' },
   },
 } as const;
 
@@ -93,6 +130,8 @@ interface CreateBody {
 interface Client {
   res: ServerResponse;
   last: number;
+  ip: string;
+  timer?: NodeJS.Timeout;
 }
 
 function need(svc: AlertsService | undefined): AlertsService {
@@ -112,15 +151,23 @@ function startFrom(req: FastifyRequest, svc: AlertsService): number {
   return since ?? svc.lastEventId();
 }
 
-export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddresses, streams }: AlertRouteOptions): Promise<void> {
   const svc = ctx.backend.alerts;
+  const limits: StreamLimits = { ...STREAM_LIMITS, ...streams };
+  const allowPrivate = allowPrivateAddresses ?? policyFromEnv().allowPrivate;
   const clients = new Set<Client>();
+  const perClient = new Map<string, number>();
   let poll: NodeJS.Timeout | undefined;
   let ticks = 0;
 
   const pump = (c: Client) => {
     if (!svc || c.res.writableEnded) return;
     for (;;) {
+      // A reader that stopped reading: drop it rather than buffer for it.
+      if (c.res.writableLength > limits.maxBufferedBytes) {
+        c.res.destroy();
+        return;
+      }
       const events = svc.eventsSince(c.last, PAGE);
       for (const e of events) {
         c.res.write(toServerSentEvent(e));
@@ -140,7 +187,12 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
   };
   const unsubscribe = svc?.onEvents(pumpAll);
   const drop = (c: Client) => {
+    if (!clients.has(c)) return;
     clients.delete(c);
+    clearTimeout(c.timer);
+    const n = (perClient.get(c.ip) ?? 1) - 1;
+    if (n > 0) perClient.set(c.ip, n);
+    else perClient.delete(c.ip);
     if (clients.size === 0 && poll) {
       clearInterval(poll);
       poll = undefined;
@@ -149,8 +201,12 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
 
   app.addHook('preClose', async () => {
     unsubscribe?.();
-    for (const c of clients) c.res.end();
+    for (const c of clients) {
+      clearTimeout(c.timer);
+      c.res.end();
+    }
     clients.clear();
+    perClient.clear();
     if (poll) clearInterval(poll);
     poll = undefined;
   });
@@ -161,7 +217,11 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
       tags: TAGS,
       response: { 200: { type: 'object', required: ['alerts'], properties: { alerts: { type: 'array', items: alertSchema } } }, 404: errorResponse },
     },
-  }, async () => ({ alerts: need(svc).list() }));
+  }, async (req) => {
+    const owner = isOperator(req);
+    // Webhook URLs often carry a token of their own: only the operator sees them.
+    return { alerts: need(svc).list().map(({ webhook, ...a }) => ({ ...a, hasWebhook: Boolean(webhook), ...(owner && webhook ? { webhook } : {}) })) };
+  });
 
   app.post('/api/alerts', {
     schema: {
@@ -189,6 +249,15 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
         u = undefined;
       }
       if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new BadRequest(`"webhook" phải là một URL http(s), ví dụ https://example.org/hook (không phải "${b.webhook}").`, 'webhook');
+      const guard = new NetGuard({ allowPrivate }, { keepAlive: false });
+      try {
+        await guard.check(u);
+      } catch (e) {
+        if (e instanceof AddressBlocked) throw new BadRequest(`"webhook" trỏ tới địa chỉ ${CLASS_LABEL[e.addressClass]} (${e.address}), không được phép: hãy dùng một URL công cộng.`, 'webhook');
+        throw new BadRequest(`"webhook": không tìm thấy máy chủ ${u.hostname}; hãy kiểm tra lại URL.`, 'webhook');
+      } finally {
+        guard.close();
+      }
     }
     if (b.secret !== undefined && b.webhook === undefined) throw new BadRequest('"secret" chỉ dùng để ký webhook: hãy cho cả "webhook".', 'secret');
     const a = s.add({ name, query, kind: b.kind, value, webhook: b.webhook, secret: b.secret });
@@ -224,7 +293,8 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
     },
   }, async (req) => {
     const { since, limit } = req.query as { since: number; limit: number };
-    return { events: need(svc).eventsSince(since, limit) };
+    const events = need(svc).eventsSince(since, limit);
+    return { events: isOperator(req) ? events : events.map(({ lastError: _e, ...e }) => e) };
   });
 
   app.post('/api/alerts/check', {
@@ -264,7 +334,15 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
     },
   }, async (req, reply) => {
     const s = need(svc);
-    const c: Client = { res: reply.raw, last: startFrom(req, s) };
+    const ip = req.ip;
+    if ((perClient.get(ip) ?? 0) >= limits.perClient) {
+      reply.header('Retry-After', '60');
+      throw new TooMany(429, `Địa chỉ của bạn đã mở ${limits.perClient} luồng sự kiện, mức tối đa; hãy đóng bớt rồi thử lại.`);
+    }
+    if (clients.size >= limits.total) {
+      throw new TooMany(503, `Máy chủ đang phục vụ ${limits.total} luồng sự kiện, mức tối đa; hãy thử lại sau ít phút.`);
+    }
+    const c: Client = { res: reply.raw, last: startFrom(req, s), ip };
     reply.hijack();
     c.res.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
@@ -276,13 +354,22 @@ export async function alertRoutes(app: FastifyInstance, { ctx }: PluginOptions):
     });
     c.res.write('retry: 5000\n\n');
     clients.add(c);
+    perClient.set(ip, (perClient.get(ip) ?? 0) + 1);
+    // Closed after its lifetime; EventSource reconnects by itself and resumes with Last-Event-ID.
+    c.timer = setTimeout(() => c.res.end(), limits.lifetimeMs);
+    c.timer.unref();
     req.raw.socket.setTimeout(0);
     req.raw.on('close', () => drop(c));
     c.res.on('close', () => drop(c));
     pump(c);
     poll ??= setInterval(() => {
       pumpAll();
-      if (++ticks % Math.round(HEARTBEAT_MS / POLL_MS) === 0) for (const x of clients) x.res.write(': ping\n\n');
+      if (++ticks % Math.round(HEARTBEAT_MS / POLL_MS) === 0) {
+        for (const x of clients) {
+          if (x.res.writableLength > limits.maxBufferedBytes) x.res.destroy();
+          else x.res.write(': ping\n\n');
+        }
+      }
     }, POLL_MS).unref();
   });
 }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../html.ts';
 
 interface Asset {
@@ -44,7 +44,23 @@ function assetTable(): Map<string, Asset> {
   return table;
 }
 
-export async function assetRoutes(app: FastifyInstance): Promise<void> {
+/**
+ * The origin links that leave a page are built on: the configured public URL, else the address
+ * the server listens on, else (listening on every interface) the local address this connection
+ * reached. Never the request's Host header, which the client writes.
+ */
+export function siteOrigin(publicUrl: string | undefined, app: FastifyInstance, req: FastifyRequest): string {
+  if (publicUrl) return new URL(publicUrl).origin;
+  const addr = app.server.address();
+  const listening = typeof addr === 'object' && addr ? addr : undefined;
+  let host = listening?.address ?? req.socket.localAddress ?? '127.0.0.1';
+  if (host === '0.0.0.0' || host === '::') host = req.socket.localAddress ?? '127.0.0.1';
+  host = host.replace(/^::ffff:/, '');
+  const port = listening?.port ?? req.socket.localPort;
+  return `http://${host.includes(':') ? `[${host}]` : host}${port && port !== 80 ? `:${port}` : ''}`;
+}
+
+export async function assetRoutes(app: FastifyInstance, opts: { publicUrl?: string } = {}): Promise<void> {
   const assets = assetTable();
   app.get('/static/:name', { schema: { hide: true } }, async (req, reply) => {
     const { name } = req.params as { name: string };
@@ -59,7 +75,7 @@ export async function assetRoutes(app: FastifyInstance): Promise<void> {
     return reply.header('Cache-Control', 'public, max-age=86400').type(a.type).send(a.body);
   });
   app.get('/opensearch.xml', { schema: { hide: true } }, async (req, reply) => {
-    const origin = escapeHtml(`${req.protocol}://${req.host}`);
+    const origin = escapeHtml(siteOrigin(opts.publicUrl, app, req));
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
 <ShortName>Tra</ShortName>

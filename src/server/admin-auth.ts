@@ -1,0 +1,62 @@
+/**
+ * Who may write through the API. Until Tra has accounts, one operator token: the server reads
+ * `TRA_ADMIN_TOKEN` from its environment, and a request that changes something under /api
+ * (POST, PUT, PATCH, DELETE) must carry `Authorization: Bearer <token>`. Reads stay open to
+ * everyone; a read that carries the token is the operator's, and sees what only the owner may
+ * (webhook URLs, delivery errors).
+ *
+ * Without a configured token every API write is refused (403) with one line saying how to set
+ * one — also on a server bound to 127.0.0.1, because a loopback server behind a reverse proxy is
+ * reachable by the whole world through it.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+
+export const ADMIN_TOKEN_ENV = 'TRA_ADMIN_TOKEN';
+/** Shortest token accepted (a guessable token is no lock). */
+export const MIN_TOKEN_LENGTH = 16;
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** POST routes under /api that only read (none yet); they stay open like GETs. */
+const READ_ONLY_POSTS = new Set<string>();
+
+const operators = new WeakSet<IncomingMessage>();
+
+/** True when the request carried the operator's token. */
+export function isOperator(req: FastifyRequest): boolean {
+  return operators.has(req.raw);
+}
+
+/** One line for a token that cannot be used, or undefined when it is fine (or absent). */
+export function tokenProblem(token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return undefined;
+  if (token.length < MIN_TOKEN_LENGTH) return `${ADMIN_TOKEN_ENV} quá ngắn (${token.length} ký tự): hãy dùng ít nhất ${MIN_TOKEN_LENGTH} ký tự ngẫu nhiên, ví dụ từ "openssl rand -hex 32"`;
+  if (/[^\x21-\x7e]/.test(token)) return `${ADMIN_TOKEN_ENV} chỉ được có ký tự ASCII nhìn thấy được (không dấu cách, không dấu tiếng Việt)`;
+  return undefined;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyReply {
+  if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="tra"');
+  return reply.code(status).type('application/json; charset=utf-8').send({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, field: 'authorization' });
+}
+
+export function installAdminAuth(app: FastifyInstance, token: string | undefined): void {
+  const want = token ? digest(token) : undefined;
+  // After the body is read (so an oversized body still gets its 413) and before it is validated
+  // (so a stranger learns nothing about a write's fields) or handled.
+  app.addHook('preValidation', async (req, reply) => {
+    const raw = req.headers.authorization;
+    const given = typeof raw === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(raw)?.[1] : undefined;
+    // Compared as digests of equal length, in constant time.
+    if (want && given !== undefined && timingSafeEqual(digest(given), want)) operators.add(req.raw);
+    const path = req.url.split('?')[0];
+    if (!WRITES.has(req.method) || !(path === '/api' || path.startsWith('/api/'))) return;
+    if (req.method === 'POST' && READ_ONLY_POSTS.has(path)) return;
+    if (!want) return deny(reply, 403, `Máy chủ chưa đặt ${ADMIN_TOKEN_ENV} nên không nhận thao tác ghi qua API; người vận hành hãy khởi động lại với biến môi trường ${ADMIN_TOKEN_ENV}=<khoá bí mật> rồi gửi header Authorization: Bearer <khoá>.`);
+    if (given === undefined) return deny(reply, 401, `Thao tác ghi qua API cần khoá quản trị: gửi header Authorization: Bearer <${ADMIN_TOKEN_ENV} của máy chủ>.`);
+    if (!operators.has(req.raw)) return deny(reply, 401, `Khoá quản trị trong header Authorization không đúng; hãy dùng giá trị ${ADMIN_TOKEN_ENV} của máy chủ.`);
+  });
+}
