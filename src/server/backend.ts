@@ -6,6 +6,7 @@
 import type { Hit, Interval, SearchRequest, SearchResponse, StoredDoc, TrendsRequest, TrendsResponse } from '../engine/index.ts';
 import type { Alert, AlertEvent, AlertSpec, ClustersResult, EmergingResult, QueryForecast } from '../observe/index.ts';
 import type { AlertCheckResult, AttentionAnswer, AttentionCall } from './observe-worker.ts';
+import type { PoolHealth } from './search-pool.ts';
 
 export type { Hit, Interval, SearchRequest, SearchResponse, TrendsRequest, TrendsResponse, EmergingResult, ClustersResult };
 
@@ -38,7 +39,7 @@ export interface AlertsService {
   /** Be told when a check recorded events; returns the unsubscribe function. */
   onEvents(listener: () => void): () => void;
 }
-export type { AlertCheckResult };
+export type { AlertCheckResult, PoolHealth };
 export type SearchHit = Hit;
 export type StoredDocument = StoredDoc;
 export type SortOrder = 'relevance' | 'date';
@@ -92,5 +93,7 @@ export interface Backend {
   alerts?: AlertsService;
   /** False while things built at start-up (catalogue, completions) are still being built. */
   warm?(): boolean;
+  /** The worker threads behind the answers, per pool (search, observatory): for /healthz. */
+  health?(): Record<string, PoolHealth>;
   close?(): void | Promise<void>;
 }

@@ -14,11 +14,10 @@ import type { ArticleVersion, Backend } from './backend.ts';
 import { Suggester } from './suggest.ts';
 import { SourceCatalog } from './source-catalog.ts';
 import { CompletionIndex } from './completions.ts';
-import { SearchPool } from './search-pool.ts';
+import { SearchPool, SupervisedWorker, envNumber, poolHealth } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { AlertsService, ObservatoryView, PublicAlert } from './backend.ts';
-import type { AlertCheckResult, ObserveCall, ObserveReply, ObserveRequest } from './observe-worker.ts';
+import type { AlertCheckResult, ObserveRequest } from './observe-worker.ts';
 import { AlertStore, ALERTS_FILE, type Alert } from '../observe/index.ts';
 import { existsSync } from 'node:fs';
 import { AlertScheduler } from './alert-scheduler.ts';
@@ -40,7 +39,29 @@ export interface BackendOptions {
   onAlertError?: (err: Error) => void;
   /** Told about every completed check. */
   onAlertCheck?: (r: AlertCheckResult) => void;
+  /** Deadline of one search or trends call on a search worker, ms (TRA_SEARCH_DEADLINE_MS; default 20 s). */
+  searchDeadlineMs?: number;
+  /** Heap ceiling of each search worker, MB (TRA_WORKER_HEAP_MB; default 1024). */
+  searchHeapMb?: number;
+  /** Deadline of one observatory answer (a day, attention, forecast), ms (TRA_OBSERVE_DEADLINE_MS; default 60 s). */
+  observeDeadlineMs?: number;
+  /** Deadline of one alert check (catch-up, evaluation, webhooks), ms (TRA_ALERT_CHECK_DEADLINE_MS; default 15 min). */
+  alertCheckDeadlineMs?: number;
+  /** Heap ceiling of the observatory's worker, MB (TRA_OBSERVE_HEAP_MB; default 2048). */
+  observeHeapMb?: number;
+  /** First wait before a dead worker is replaced, ms (doubles per death in a row; default 250). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Told when a worker died and is being replaced (the server logs it). */
+  onWorkerDown?: (pool: 'search' | 'observatory', why: string) => void;
 }
+
+/** An observatory answer (a day, attention, forecast) may take this long (TRA_OBSERVE_DEADLINE_MS). */
+export const OBSERVE_DEADLINE_MS = 60_000;
+/** An alert check, which may first count a crawl's worth of documents (TRA_ALERT_CHECK_DEADLINE_MS). */
+export const ALERT_CHECK_DEADLINE_MS = 15 * 60_000;
+/** Heap ceiling of the observatory's worker, MB (TRA_OBSERVE_HEAP_MB): its first count of a large store needs room. */
+export const OBSERVE_HEAP_MB = 2048;
 
 function publicAlert({ secret, ...a }: Alert): PublicAlert {
   return { ...a, signed: Boolean(secret) };
@@ -70,7 +91,7 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   const engine = await openEngine(dataDir, { readOnly: true });
   const fresh = freshener(engine);
   const nWorkers = opts.workers ?? Math.min(4, availableParallelism());
-  const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers) : undefined;
+  const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers, { deadlineMs: opts.searchDeadlineMs, heapMb: opts.searchHeapMb, minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.maxBackoffMs, onDown: (why) => opts.onWorkerDown?.('search', why) }) : undefined;
   const suggester = new Suggester((req) => engine.search(req));
   let catalog: SourceCatalog | undefined;
   let completions: CompletionIndex | undefined;
@@ -100,36 +121,32 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   const versions = (url: string): ArticleVersion[] =>
     (versionsOf(dataDir, url, { diff: false })?.versions ?? []).map((v) => ({ captured: v.captured, title: v.title, text: v.text }));
   // The observatory lives on a worker thread (observe-worker.ts): counting and a day's answers
-  // are too slow for the thread that serves requests.
+  // are too slow for the thread that serves requests. It is watched over like the search
+  // workers (search-pool.ts): deadlines per call, a heap ceiling, replaced when it dies.
   let observeReady = false;
-  let observeError: string | undefined;
-  const observing = new Worker(new URL('./observe-worker.ts', import.meta.url), { workerData: { dataDir } });
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextCall = 1;
-  observing.on('message', (m: ObserveReply) => {
-    if (m.id === 0) {
-      if (m.ok) observeReady = true;
-      else observeError = m.message;
-      return;
-    }
-    const w = waiting.get(m.id);
-    if (!w) return;
-    waiting.delete(m.id);
-    if (m.ok) w.resolve(m.value);
-    else w.reject(new Error(m.message));
+  const observeDeadline = opts.observeDeadlineMs ?? envNumber('TRA_OBSERVE_DEADLINE_MS', OBSERVE_DEADLINE_MS);
+  const checkDeadline = opts.alertCheckDeadlineMs ?? envNumber('TRA_ALERT_CHECK_DEADLINE_MS', ALERT_CHECK_DEADLINE_MS);
+  const observing = new SupervisedWorker({
+    script: new URL('./observe-worker.ts', import.meta.url),
+    workerData: { dataDir },
+    label: 'luồng đài quan sát',
+    deadlineMs: (method) => (method === 'alerts-check' ? checkDeadline : observeDeadline),
+    heapMb: opts.observeHeapMb ?? envNumber('TRA_OBSERVE_HEAP_MB', OBSERVE_HEAP_MB),
+    minBackoffMs: opts.minBackoffMs,
+    maxBackoffMs: opts.maxBackoffMs,
+    unref: true,
+    onReady: () => {
+      observeReady = true;
+    },
+    onDown: (why) => {
+      observeReady = false;
+      opts.onWorkerDown?.('observatory', why);
+    },
   });
-  observing.on('error', (e) => {
-    observeError = e.message;
-    for (const w of waiting.values()) w.reject(e);
-    waiting.clear();
-  });
-  observing.unref();
-  const ask = <T>(call: ObserveRequest): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const id = nextCall++;
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      observing.postMessage({ ...call, id } as ObserveCall);
-    });
+  const ask = <T>(call: ObserveRequest): Promise<T> => {
+    const { method, ...rest } = call;
+    return observing.call<T>(method, rest);
+  };
   // A day's answers do not change while the server runs (it serves a snapshot): keep the recent ones.
   const answers = new Map<string, Promise<unknown>>();
   const cached = <T>(req: ObserveRequest): Promise<T> => {
@@ -182,10 +199,9 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
       return () => listeners.delete(l);
     },
   };
-  const view = (): ObservatoryView | undefined => {
-    if (observeError) throw new Error(`đài quan sát không mở được: ${observeError}`);
-    return observeReady ? observatoryView : undefined;
-  };
+  // While the worker (re)starts and catches up, the observatory is not ready (pages say so, the
+  // API answers 503 with Retry-After).
+  const view = (): ObservatoryView | undefined => (observeReady && observing.state === 'ready' ? observatoryView : undefined);
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
     if (!catalog) throw new Error('máy chủ đang tắt (server shutting down)');
@@ -209,6 +225,10 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     warm: () => completions !== undefined,
     observatory: view,
     alerts,
+    health: () => ({
+      ...(pool ? { search: pool.health() } : {}),
+      observatory: poolHealth([observing]),
+    }),
     browse: async (req) => (await needCatalog()).latest(req.sources ?? [], req.offset, req.limit),
     close: async () => {
       if (closed) return;
@@ -217,7 +237,7 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
       listeners.clear();
       alertStore?.close();
       await pool?.close();
-      await observing.terminate();
+      await observing.close();
       engine.close();
     },
   };

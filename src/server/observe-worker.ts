@@ -8,12 +8,17 @@
  * once): catch the daily counts up with the store again, refresh its own read-only engine to
  * what writers committed since, evaluate every saved search up to the last day with documents
  * (AlertStore.check) and send the webhooks that are due (AlertStore.deliver).
+ *
+ * The server watches over it (engine-backend.ts, SupervisedWorker in search-pool.ts): every call
+ * has a deadline, the heap has a ceiling, and a worker that dies is replaced — the new one
+ * catches up with the store again before it says it is ready.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openObservatory, syncFromStore, ObserveCounts, AlertStore, ALERTS_FILE, isoOfDay, type Observatory, type AlertEvent, type DeliveryReport, type AttentionResult, type KeyTerm, type Interval, type QueryForecast } from '../observe/index.ts';
 import { openEngine, type Engine } from '../engine/index.ts';
+import { errorReply, misbehave, type WorkerReply } from './search-pool.ts';
 
 /** `tra attention` as a call: the query, its buckets and filters, and how many key terms (0: none). */
 export interface AttentionCall {
@@ -34,7 +39,7 @@ export type ObserveRequest =
   | ({ method: 'attention' } & AttentionCall)
   | { method: 'forecast'; query: string; days: number };
 export type ObserveCall = ObserveRequest & { id: number };
-export type ObserveReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+export type ObserveReply = WorkerReply;
 
 /** What one alert check did. */
 export interface AlertCheckResult {
@@ -65,6 +70,7 @@ const theEngine = () => (engineOpening ??= openEngine(dataDir, { readOnly: true 
 /** `tra attention --json` (src/cli/commands/attention.ts), computed the same way. */
 async function attentionOf(c: AttentionCall): Promise<AttentionAnswer> {
   if (!obs) throw new Error('observatory not open');
+  misbehave(c.query);
   const engine = await theEngine();
   const res = obs.attention(engine, { query: c.query, interval: c.interval, from: c.from, to: c.to, bySource: c.bySource });
   if (!(c.top > 0 && res.total > 0)) return res;
@@ -117,7 +123,7 @@ port.on('message', (m: ObserveCall) => {
     const run: Promise<unknown> = m.method === 'alerts-check' ? checkAlerts() : m.method === 'attention' ? attentionOf(m) : forecastOf(m.query, m.days);
     run.then(
       (value) => port.postMessage({ id: m.id, ok: true, value } satisfies ObserveReply),
-      (err: Error) => port.postMessage({ id: m.id, ok: false, message: err.message } satisfies ObserveReply),
+      (err: Error) => port.postMessage(errorReply(m.id, err)),
     );
     return;
   }
@@ -126,6 +132,6 @@ port.on('message', (m: ObserveCall) => {
     const value = m.method === 'range' ? obs.range() : m.method === 'emerging' ? obs.emerging(m.date, { limit: m.limit }) : obs.clusters(m.date, { limit: m.limit });
     port.postMessage({ id: m.id, ok: true, value } satisfies ObserveReply);
   } catch (err) {
-    port.postMessage({ id: m.id, ok: false, message: (err as Error).message } satisfies ObserveReply);
+    port.postMessage(errorReply(m.id, err));
   }
 });

@@ -1,7 +1,12 @@
 /**
  * A search worker thread: opens the data directory read-only and answers search and trends
  * requests posted by search-pool.ts. The engine is synchronous (CPU-bound), so several workers
- * let the server use every core while the main thread keeps accepting connections.
+ * let the server use every core while the main thread keeps accepting connections. The pool
+ * watches over it (deadlines, a heap ceiling, replacement when it dies: search-pool.ts).
+ *
+ * With TRA_TEST_HOOKS=1 (tests only), three queries misbehave on purpose so tests can check the
+ * pool survives them: `__tra_test_exit__` ends the thread, `__tra_test_spin__` never returns,
+ * `__tra_test_oom__` allocates until the heap ceiling stops the thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEngine } from '../engine/index.ts';
@@ -9,9 +14,9 @@ import type { SearchRequest, TrendsRequest } from './backend.ts';
 import { freshener } from './fresh.ts';
 import { AnswerCache, requestKey } from './answer-cache.ts';
 import { resetListCache } from '../engine/list-cache.ts';
+import { errorReply, misbehave, type WorkerReply } from './search-pool.ts';
 
 export type WorkerCall = { id: number; method: 'search'; req: SearchRequest } | { id: number; method: 'trends'; req: TrendsRequest } | { id: number; method: 'close' };
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
 // A long-running server gives the decoded-list cache more room than a one-off CLI search:
 // 96 MB per worker (TRA_LIST_CACHE_MB to change), against 48 MB by default (measured on the
@@ -29,11 +34,12 @@ port.on('message', (m: WorkerCall) => {
       port.close();
       return;
     }
+    misbehave(m.req.query);
     if (fresh()) cache.clear();
     const value = cache.get(requestKey(m.method, m.req), () => (m.method === 'search' ? engine.search(m.req) : engine.trends(m.req)));
     port.postMessage({ id: m.id, ok: true, value } satisfies WorkerReply);
   } catch (err) {
-    port.postMessage({ id: m.id, ok: false, message: (err as Error).message } satisfies WorkerReply);
+    port.postMessage(errorReply(m.id, err));
   }
 });
 port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerReply);

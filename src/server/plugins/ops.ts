@@ -31,15 +31,27 @@ export function installOps(app: FastifyInstance, { ctx }: PluginOptions): void {
   });
   ctx.observeSearch = (ms: number) => searches.observe({}, ms / 1000);
 
+  // The truth about the server: 503 when the index cannot be read or when a pool of worker
+  // threads has none able to answer (all dead and waiting to be replaced); each pool's workers
+  // are listed either way, so a supervisor sees crashes and restarts.
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    const workers = ctx.backend.health ? ctx.backend.health() : undefined;
+    const uptime_s = Math.round((Date.now() - started) / 1000);
+    let stats;
     try {
-      const stats = await ctx.backend.stats();
-      const warm = ctx.backend.warm ? ctx.backend.warm() : true;
-      return { status: 'ok', documents: stats.documents, warm, uptime_s: Math.round((Date.now() - started) / 1000) };
+      stats = await ctx.backend.stats();
     } catch (err) {
       reply.code(503);
-      return { status: 'error', message: `Không đọc được chỉ mục: ${(err as Error).message}` };
+      return { status: 'error', message: `Không đọc được chỉ mục: ${(err as Error).message}`, ...(workers ? { workers } : {}), uptime_s };
     }
+    const warm = ctx.backend.warm ? ctx.backend.warm() : true;
+    const down = Object.entries(workers ?? {}).filter(([, h]) => !h.able).map(([name]) => name);
+    if (down.length > 0) {
+      reply.code(503);
+      const names = down.map((n) => (n === 'search' ? 'tìm kiếm' : n === 'observatory' ? 'đài quan sát' : n)).join(', ');
+      return { status: 'error', message: `Không còn luồng ${names} nào trả lời được; máy chủ đang khởi động lại chúng.`, documents: stats.documents, warm, workers, uptime_s };
+    }
+    return { status: 'ok', documents: stats.documents, warm, ...(workers ? { workers } : {}), uptime_s };
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
