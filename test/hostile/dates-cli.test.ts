@@ -8,13 +8,19 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
-import { makeDataDir } from '../../src/server/test-support.ts';
+import { HOSTILE, makeDataDir, sampleDocs } from '../../src/server/test-support.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tra.js', import.meta.url));
 let dir: string;
 
+// Two crawled pages whose article:published_time is absurd: kept as given, dating nothing.
+const ABSURD = [
+  { id: 'absurd-future', title: 'Giá vàng năm 275760', text: 'Giá vàng tăng.', url: 'https://example.vn/absurd-1.html', published: '+275760-09-13T00:00:00Z', source: 'Báo Lạ' },
+  { id: 'absurd-past', title: 'Giá vàng năm 1', text: 'Giá vàng giảm.', url: 'https://example.vn/absurd-2.html', published: '0001-01-01T00:00:00Z', source: 'Báo Lạ' },
+];
+
 before(async () => {
-  dir = await makeDataDir();
+  dir = await makeDataDir([...sampleDocs(), ...HOSTILE, ...ABSURD]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -55,4 +61,15 @@ test('tra attention, emerging and clusters: the same checks, one line each', () 
   refused(['attention', '--data', dir, '--to', '2025-02-30', 'vàng'], /--to phải là một ngày có thật/);
   refused(['emerging', '--data', dir, '--date', '9999-99-99'], /--date phải là một ngày có thật/);
   refused(['clusters', '--data', dir, '--date', '2025-02-29'], /--date phải là một ngày có thật/);
+});
+
+test('a page dated +275760-09-13 (and one dated year 1) leaves tra trends and tra attention bounded', () => {
+  for (const cmd of ['trends', 'attention']) {
+    const r = tra([cmd, '--data', dir, '--json', 'giá vàng']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.ms < 15_000, `${cmd}: ${Math.round(r.ms)} ms`);
+    assert.ok(r.out.length < 100_000, `${cmd}: ${r.out.length} bytes`);
+    const j = JSON.parse(r.out) as { buckets: { start: string }[] };
+    assert.ok(j.buckets.every((b) => b.start >= '1990-01-01' && b.start <= '2100-01-01'), JSON.stringify(j.buckets.slice(0, 3)));
+  }
 });
