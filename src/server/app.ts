@@ -135,6 +135,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Tra API', version: '0.1.0', description: 'API JSON của Tra: tìm kiếm tin tức tiếng Việt, xu hướng theo thời gian, bài viết và các phiên bản.' },
+      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer', description: 'Khoá quản trị TRA_ADMIN_TOKEN của máy chủ; cần cho mọi thao tác ghi (POST, PUT, PATCH, DELETE dưới /api).' } } },
       tags: [{ name: 'tìm kiếm' }, { name: 'bài viết' }, { name: 'xu hướng' }, { name: 'nguồn tin' }, { name: 'đài quan sát' }, { name: 'cảnh báo' }, { name: 'vận hành' }],
     },
   });

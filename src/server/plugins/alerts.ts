@@ -229,6 +229,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
       description: 'Mỗi đợt báo một lần: sự kiện `start` khi điều kiện bắt đầu đúng, `end` khi hết đúng. Sự kiện đến qua webhook (HTTP POST có chữ ký HMAC, thử lại khi lỗi), qua `GET /api/alerts/stream` và `tra alerts events`.',
       tags: TAGS,
       body: createBody,
+      security: [{ operator: [] }],
       response: { 201: alertSchema, 400: errorResponse, 404: errorResponse },
     },
   }, async (req, reply: FastifyReply) => {
@@ -269,6 +270,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     schema: {
       summary: 'Xoá một cảnh báo',
       tags: TAGS,
+      security: [{ operator: [] }],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, description: 'Số của cảnh báo.' } } },
       response: { 204: { type: 'null', description: 'Đã xoá.' }, 400: errorResponse, 404: errorResponse },
     },
@@ -300,6 +302,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
   app.post('/api/alerts/check', {
     schema: {
       summary: 'Xét các cảnh báo ngay bây giờ (như `tra alerts check --json`)',
+      security: [{ operator: [] }],
       description: 'Đếm các bài mới, xét mọi cảnh báo đến ngày cuối có dữ liệu và gửi các webhook đến hạn. Máy chủ cũng tự xét định kỳ (`tra serve --alert-interval`); hai lần xét không bao giờ chạy cùng lúc.',
       tags: TAGS,
       response: {
