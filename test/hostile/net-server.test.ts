@@ -187,3 +187,15 @@ test('/opensearch.xml names the configured origin, never the request Host header
     await pub.close();
   }
 });
+
+test('a guessable TRA_ADMIN_TOKEN stops the server with one line', async () => {
+  const { runServer, SettingError } = await import('../../src/server/run.ts');
+  const { tokenProblem } = await import('../../src/server/admin-auth.ts');
+  assert.equal(tokenProblem(TOKEN), undefined);
+  assert.equal(tokenProblem(undefined), undefined);
+  await assert.rejects(runServer({ dataDir: dir, host: '127.0.0.1', port: 0, adminToken: '1234' }), (e: Error) => {
+    assert.ok(e instanceof SettingError);
+    assert.match(oneLine(e.message), /TRA_ADMIN_TOKEN quá ngắn \(4 ký tự\)/);
+    return true;
+  });
+});
