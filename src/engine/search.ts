@@ -123,7 +123,14 @@ export function execute(segments: Segment[], plan: Plan, params: ScoreParams, fi
   });
   const idfs = dfs.map((df) => (df > 0 ? idf(stats.N, df) : 0));
   mergeDominant(plan, dfs, idfs, stats.N);
-  if (plan.long) capLists(plan, idfs);
+  if (plan.long) {
+    capLists(plan, idfs);
+    // The share of optional words to hold is taken of those that can count: words absent from
+    // the index, or whose lists were left out (capLists), cannot be asked for.
+    const live = new Set<number>();
+    plan.lists.forEach((l, i) => l.counts && l.unit >= 0 && l.unit < 31 && idfs[i] > 0 && live.add(l.unit));
+    plan.minShould = plan.should === 0 ? 0 : Math.max(1, Math.min(plan.minShouldMax, Math.ceil(plan.minShouldShare * live.size)));
+  }
   const scores = collectors.some((c) => c.needsScores);
   // Pruning only for a top k by score, with at most a count beside it (which then counts a
   // lower bound, and `exact` says so); facets, dates and histograms need every match.

@@ -49,9 +49,11 @@ export interface QueryWeights {
   maxLists: number;
   /** Long queries: the share of their words a document must hold (rounded up). */
   minShouldShare: number;
+  /** …but never more than this many words (a pasted paragraph shares few with its answer). */
+  minShouldMax: number;
 }
 
-export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, foldedWithMarks: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32, dominant: 0.5, dominantRestored: 0.9, dominantMinDf: 1000, maxLists: 48, minShouldShare: 0.25 };
+export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, foldedWithMarks: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32, dominant: 0.5, dominantRestored: 0.9, dominantMinDf: 1000, maxLists: 48, minShouldShare: 0.25, minShouldMax: 3 };
 
 export interface TermList {
   key: string;
@@ -84,7 +86,10 @@ export interface Plan {
   exclude: NotNode[];
   /** Long queries: the optional units (their lists carry `unit`), and how many must match. */
   should: number;
+  /** Set by the executor: `minShouldShare` of the optional words that can count (search.ts). */
   minShould: number;
+  minShouldShare: number;
+  minShouldMax: number;
   lists: TermList[];
   /** (exact list, folded list of the same syllable), for `dominant`. */
   pairs: [number, number][];
@@ -148,17 +153,17 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
   const hl: HighlightSpec = { exact: new Set(), folded: new Set(), prefixes: [], pairs: new Set(), paired: new Set() };
   const warnings = [...parsed.warnings];
 
-  // Accent restoration of the plain words typed without marks (the whole query's context).
+  // Accent restoration of a query typed entirely without marks (today's behaviour: a boost).
   const plain = parsed.clauses.filter((c) => !c.negated && c.unit.kind === 'word').map((c) => (c.unit as { tok: QueryToken }).tok);
   let restoredNorms: (string | undefined)[] | undefined;
   let restoredText: string | undefined;
-  if (ctx.restore && plain.some((t) => !t.accented && !t.prefix)) {
+  if (ctx.restore && !parsed.accented && plain.some((t) => !t.prefix && /\p{L}/u.test(t.folded))) {
     const r = ctx.restore(plain.map((t) => (t.accented ? t.text : t.folded)).join(' '));
     if (r !== undefined) {
       const toks = parseQuery(r).clauses.filter((c) => c.unit.kind === 'word').map((c) => (c.unit as { tok: QueryToken }).tok);
       if (toks.length === plain.length) {
-        restoredNorms = toks.map((t, i) => (!plain[i].accented && t.norm !== plain[i].norm ? t.norm : undefined));
-        if (!parsed.accented) restoredText = r;
+        restoredNorms = toks.map((t, i) => (t.norm !== plain[i].norm ? t.norm : undefined));
+        restoredText = r;
       }
     }
   }
@@ -190,8 +195,13 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
         const ei = add(e, w.exact, t.text, u, true);
         const wf = long ? w.foldedWithMarks : 0;
         if (wf > 0) pairs.push([ei, add(f, wf, t.text, u, false)]);
+      } else if (parsed.accented) {
+        // Typed bare beside words with marks: it matches every reading, and its bare reading
+        // (tim, not tìm, in "bệnh tim") ranks first, as the writer evidently types marks.
+        const fi = add(f, w.folded, t.text, u, true);
+        pairs.push([add(e, w.exact, t.text, u, false), fi]);
       } else {
-        const fi = add(f, parsed.accented ? w.folded : w.foldedBare, t.text, u, true);
+        const fi = add(f, w.foldedBare, t.text, u, true);
         const r = restoredOf.get(t);
         if (r) pairs.push([add('e' + r, w.restored, t.text + '→' + r, u, false), fi]);
       }
@@ -264,7 +274,9 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
     must: must.length ? new AndNode(must) : undefined,
     exclude: excluded,
     should: units,
-    minShould: units === 0 ? 0 : Math.max(1, Math.ceil(w.minShouldShare * units)),
+    minShould: units === 0 ? 0 : Math.max(1, Math.ceil(w.minShouldShare * Math.min(units, 31))),
+    minShouldShare: w.minShouldShare,
+    minShouldMax: w.minShouldMax,
     lists,
     pairs,
     dominant: parsed.accented ? w.dominant : w.dominantRestored,
