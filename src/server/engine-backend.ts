@@ -14,7 +14,7 @@ import type { ArticleVersion, Backend } from './backend.ts';
 import { Suggester } from './suggest.ts';
 import { SourceCatalog } from './source-catalog.ts';
 import { CompletionIndex } from './completions.ts';
-import { SearchPool, SupervisedWorker, envNumber, poolHealth } from './search-pool.ts';
+import { CANNOT_START, SearchPool, SupervisedWorker, WorkerUnavailable, envNumber, poolHealth } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
 import type { AlertsService, ObservatoryView, PublicAlert } from './backend.ts';
 import type { AlertCheckResult, ObserveRequest } from './observe-worker.ts';
@@ -124,6 +124,8 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   // are too slow for the thread that serves requests. It is watched over like the search
   // workers (search-pool.ts): deadlines per call, a heap ceiling, replaced when it dies.
   let observeReady = false;
+  // Why the observatory's worker could not open the data directory, until one start succeeds.
+  let startFailure: string | undefined;
   const observeDeadline = opts.observeDeadlineMs ?? envNumber('TRA_OBSERVE_DEADLINE_MS', OBSERVE_DEADLINE_MS);
   const checkDeadline = opts.alertCheckDeadlineMs ?? envNumber('TRA_ALERT_CHECK_DEADLINE_MS', ALERT_CHECK_DEADLINE_MS);
   const observing = new SupervisedWorker({
@@ -137,9 +139,11 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     unref: true,
     onReady: () => {
       observeReady = true;
+      startFailure = undefined;
     },
     onDown: (why) => {
       observeReady = false;
+      if (why.startsWith(CANNOT_START)) startFailure = why;
       opts.onWorkerDown?.('observatory', why);
     },
   });
@@ -201,7 +205,12 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   };
   // While the worker (re)starts and catches up, the observatory is not ready (pages say so, the
   // API answers 503 with Retry-After).
-  const view = (): ObservatoryView | undefined => (observeReady && observing.state === 'ready' ? observatoryView : undefined);
+  // A worker that cannot open the observatory at all says why (a 503: it is being retried).
+  const view = (): ObservatoryView | undefined => {
+    if (observeReady && observing.state === 'ready') return observatoryView;
+    if (startFailure) throw new WorkerUnavailable(`Đài quan sát không mở được (${startFailure}); máy chủ đang thử lại.`);
+    return undefined;
+  };
   const needCatalog = async (): Promise<SourceCatalog> => {
     await ready;
     if (!catalog) throw new Error('máy chủ đang tắt (server shutting down)');

@@ -108,6 +108,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** How a death reason starts when the worker said it could not start. */
+export const CANNOT_START = 'không khởi động được';
+
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim().slice(0, 300);
 
 export class SupervisedWorker {
@@ -168,7 +171,7 @@ export class SupervisedWorker {
           this.settleFirst = undefined;
           this.o.onReady?.();
         } else {
-          this.died(w, `không khởi động được: ${m.message}`);
+          this.died(w, `${CANNOT_START}: ${m.message}`);
         }
         return;
       }

@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { makeDataDir } from '../../src/server/test-support.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -148,8 +149,9 @@ test('the observatory worker: out of memory or overrun fails one request; it is 
   if (h.body.workers.observatory.ready === 0) assert.equal(h.code, 503);
   await until(allReady, 15_000);
   assert.equal((await get('/api/attention?q=v%C3%A0ng&top=0')).status, 200);
-  const check = await get('/api/alerts/check', { method: 'POST' });
-  assert.equal(check.status, 200, check.text);
+  // Alert checks run on the replacement (what /api/alerts/check and the timer call).
+  const check = await backend.alerts!.check();
+  assert.ok(check.ms >= 0);
   const spin = await get('/api/attention?q=__tra_test_spin__&top=0');
   oneLine503(spin, /chạy quá 3 giây/);
   assert.ok(spin.ms < OBSERVE_DEADLINE + 2000);
@@ -174,4 +176,38 @@ test('a worker that cannot start is retried with growing back-off, not in a spin
   // 20 + 40 + 80 + 160 + 160 … ms apart: about 9 starts in 1.2 s, where a loop without back-off makes hundreds.
   assert.ok(restarts >= 4 && restarts <= 14, `${restarts} restarts`);
   assert.equal(w.health().lastError, 'thoát với mã 3');
+});
+
+test('an observatory that cannot open says why (503, retried with back-off) and /healthz says it is down', async () => {
+  const broken = await makeDataDir();
+  // A directory where the daily counts file should be: SQLite cannot open it.
+  mkdirSync(join(broken, 'observe.sqlite'));
+  const b = await openEngineBackend(broken, { workers: 0, minBackoffMs: 100, maxBackoffMs: 400 });
+  const s = await buildServer({ logger: false, rateLimit: { max: 0, windowMs: 60_000 }, backend: b });
+  try {
+    await until(() => {
+      try {
+        b.observatory?.();
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+    const page = await s.inject({ url: '/quan-sat', headers: { accept: 'text/html' } });
+    assert.equal(page.statusCode, 503);
+    assert.match(page.body, /Đài quan sát không mở được \(không khởi động được: /);
+    const api = await s.inject({ url: '/api/emerging' });
+    assert.equal(api.statusCode, 503);
+    const h = await s.inject({ url: '/healthz' });
+    assert.equal(h.statusCode, 503);
+    const body = h.json() as Health;
+    assert.equal(body.workers.observatory.able, false);
+    assert.equal(body.workers.search, undefined);
+    // The search side is unaffected.
+    assert.equal((await s.inject({ url: '/api/search?q=v%C3%A0ng' })).statusCode, 200);
+  } finally {
+    await s.close();
+    await b.close();
+    rmSync(broken, { recursive: true, force: true });
+  }
 });
