@@ -6,6 +6,49 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.ts';
 import { loadCommands } from './commands/index.ts';
 
+/**
+ * A TEXT or QUERY that starts with "-" but is no option of the command is text, not an error
+ * (`tra search "-USD vàng"`, `tra restore "- Rua tay"`): such arguments are moved behind `--`,
+ * which ends the options (and may also be typed by the user). Values of options that take one
+ * (`--limit 5`, `--from=…`) are left where they are; an unknown `--word` stays an option, so
+ * commander reports the likely typo.
+ */
+export function textArguments(program: Command, argv: string[]): string[] {
+  const name = argv[0];
+  const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  if (!cmd) return argv;
+  const options = [...cmd.options, ...program.options];
+  const find = (flag: string) => options.find((o) => o.long === flag || o.short === flag);
+  const opts: string[] = [];
+  const text: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      text.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a === '-h' || a === '--help') {
+      opts.push(a);
+      continue;
+    }
+    if (a.length > 1 && a.startsWith('-')) {
+      const o = find(a.includes('=') ? a.slice(0, a.indexOf('=')) : a);
+      if (o) {
+        opts.push(a);
+        if ((o.required || o.optional) && !a.includes('=') && i + 1 < argv.length && (o.required || !argv[i + 1].startsWith('-'))) opts.push(argv[++i]);
+        continue;
+      }
+      // An unknown `--word` is more likely a mistyped option than text: commander says so.
+      if (/^--[a-z]/i.test(a)) {
+        opts.push(a);
+        continue;
+      }
+    }
+    text.push(a);
+  }
+  return text.length ? [name, ...opts, '--', ...text] : [name, ...opts];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('tra')
     .description('Tra — máy tìm kiếm và đài quan sát tin tức tiếng Việt (Vietnamese search engine and news observatory)')
@@ -17,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const mod of await loadCommands(argv)) mod.register(program);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(textArguments(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
