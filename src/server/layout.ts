@@ -35,6 +35,7 @@ export function searchBox(q: string | undefined, id: string, autofocus = false):
   <label for="${id}" class="visually-hidden">Từ khoá tìm kiếm</label>
   <input type="search" id="${id}" name="q" value="${q ?? ''}" placeholder="Tìm tin tức, có dấu hay không dấu đều được" autocomplete="off" maxlength="2000" data-suggest${autofocus ? html` autofocus` : ''}>
   <button type="submit">Tìm</button>
+  <a class="syntax-help" href="/tro-giup/tim-kiem">Cách gõ truy vấn</a>
 </form>`;
 }
 

@@ -38,7 +38,8 @@ test('results: accentless query, highlighted accented words, did-you-mean, filte
   assert.match(body, /<input type="date" id="f-from" name="from" value="">/);
   assert.match(body, /<input type="checkbox" id="source-\d" name="source" value="Báo Mẫu">/);
   assert.match(body, /<select id="f-sort" name="sort">/);
-  assert.match(body, /khoảng \d+ bài/);
+  assert.match(body, /trong  ?\d+ bài/);
+  assert.doesNotMatch(body, /khoảng \d+ bài/, "the total is exact, not an estimate");
 });
 
 test('results: a source filter is applied and stays checked', async () => {
@@ -139,4 +140,13 @@ test('bad page input is a Vietnamese 400 page; an empty query goes home', async 
   assert.equal(r.headers.get('location'), '/');
   const nf = await page('/khong-co-trang-nay', 404);
   assert.match(nf, /Không tìm thấy trang/);
+});
+
+test('the query syntax help page is linked from the search box and explains every operator', async () => {
+  const home = await page('/');
+  assert.match(home, /href="\/tro-giup\/tim-kiem"/);
+  const help = await page('/tro-giup/tim-kiem');
+  for (const op of ['ngoặc kép', '-USD', 'chuyển đ*', 'OR', '+giá', 'câu hỏi']) assert.ok(help.includes(op), op);
+  const warn = await page('/tim-kiem?q=' + encodeURIComponent('"giá vàng'));
+  assert.match(warn, /Thiếu dấu ngoặc kép đóng/);
 });

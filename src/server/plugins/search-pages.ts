@@ -54,6 +54,10 @@ ${numbers}
     return reply.type('text/html; charset=utf-8').send(page({ title: 'Tra — tìm kiếm tin tức tiếng Việt', body, headerSearch: false, nav: 'search' }));
   });
 
+  app.get('/tro-giup/tim-kiem', { schema: { hide: true } }, async (_req, reply) => {
+    return reply.type('text/html; charset=utf-8').send(page({ title: 'Cách gõ truy vấn — Tra', body: syntaxHelp(), nav: 'search' }));
+  });
+
   app.get('/tim-kiem', {
     schema: {
       hide: true,
@@ -178,7 +182,9 @@ ${any ? html` <a href="${link('/tim-kiem', { q: p.q })}">Bỏ lọc</a>` : ''}
 function hitItem(h: SearchHit, q: string): SafeHtml {
   const title = h.title || h.url || h.id;
   const snippet = h.snippet ?? '';
-  const ranges = h.highlights && h.highlights.length ? h.highlights : termRanges(snippet, q);
+  // The engine marks what matched (a pair typed side by side only where it stands so); the
+  // page's own word matcher is only a fallback for hits that come without any marks.
+  const ranges = h.highlights ?? termRanges(snippet, q);
   const url = safeHttpUrl(h.url);
   const when = h.published ? html`<time datetime="${h.published}">${formatDateTime(h.published)}</time>` : '';
   return html`<li class="hit">
@@ -205,7 +211,7 @@ async function resultsBody(ctx: ServerContext, p: Params, pageNo: number, res: S
   const start = (pageNo - 1) * ctx.pageSize;
   const summary = res.total === 0
     ? ''
-    : html`<p class="summary" role="status">${res.hits.length ? html`Kết quả ${formatNumber(start + 1)}–${formatNumber(start + res.hits.length)} trong ` : ''}khoảng ${formatNumber(res.total)} bài (${res.took_ms.toFixed(1).replace('.', ',')} ms) · <a href="${linkWith(p, { sort: p.sort === 'date' ? 'relevance' : 'date' })}">${p.sort === 'date' ? 'Xếp theo liên quan' : 'Xếp theo mới nhất'}</a> · <a href="${link('/xu-huong', { q: p.q })}">Xu hướng của “${p.q}”</a></p>`;
+    : html`<p class="summary" role="status">${res.hits.length ? html`Kết quả ${formatNumber(start + 1)}–${formatNumber(start + res.hits.length)} trong ` : ''}${res.total_exact === false ? 'hơn ' : ''}${formatNumber(res.total)} bài (${res.took_ms.toFixed(1).replace('.', ',')} ms) · <a href="${linkWith(p, { sort: p.sort === 'date' ? 'relevance' : 'date' })}">${p.sort === 'date' ? 'Xếp theo liên quan' : 'Xếp theo mới nhất'}</a> · <a href="${link('/xu-huong', { q: p.q })}">Xu hướng của “${p.q}”</a></p>`;
   const dym = didYouMean
     ? html`<p class="didyoumean">Có phải bạn muốn tìm: <a href="${linkWith(p, { q: didYouMean })}" lang="vi">${didYouMean}</a>?</p>`
     : '';
@@ -213,14 +219,45 @@ async function resultsBody(ctx: ServerContext, p: Params, pageNo: number, res: S
     ? html`<ol class="hits" start="${start + 1}">${res.hits.map((h) => hitItem(h, p.q))}</ol>`
     : html`<div class="empty" role="status"><p>Không tìm thấy bài nào cho <strong>${p.q}</strong>${p.from || p.to || p.source.length || p.category.length ? ' với các bộ lọc này' : ''}.</p>
 <ul><li>Thử bỏ bớt bộ lọc hoặc dùng ít từ hơn.</li><li>Kiểm tra chính tả; gõ không dấu cũng được.</li></ul></div>`;
+  const warnings = res.warnings?.length
+    ? html`<div class="query-warnings" role="note">${res.warnings.map((w) => html`<p>${w}</p>`)}<p><a href="/tro-giup/tim-kiem">Xem cách gõ truy vấn</a></p></div>`
+    : '';
   return html`<h1 class="visually-hidden">Kết quả tìm kiếm cho “${p.q}”</h1>
 <div class="results-layout">
 ${await filtersForm(ctx, p, res)}
 <section aria-label="Kết quả">
+${warnings}
 ${dym}
 ${summary}
 ${list}
 ${pager(p, pageNo, res.total, ctx.pageSize)}
 </section>
 </div>`;
+}
+
+/** The query syntax, in Vietnamese, with an example of each rule (src/engine/query/parse.ts). */
+function syntaxHelp(): SafeHtml {
+  const ex = (q: string) => html`<a href="${link('/tim-kiem', { q })}"><code>${q}</code></a>`;
+  return html`<article class="help">
+<h1>Cách gõ truy vấn</h1>
+<p>Gõ các từ cần tìm, có dấu hay không dấu đều được. Tra tìm những bài có <strong>đủ mọi từ</strong> bạn gõ.</p>
+<table>
+<thead><tr><th scope="col">Gõ</th><th scope="col">Tìm</th></tr></thead>
+<tbody>
+<tr><td>${ex('giá vàng SJC')}</td><td>bài có đủ các từ. Hai chữ gõ liền nhau mà thường đi liền nhau thành một từ (<em>Hà Nội</em>, <em>giá vàng</em>) phải đứng liền nhau trong bài.</td></tr>
+<tr><td>${ex('bão')}</td><td>chữ có dấu chỉ khớp đúng chữ đó: <em>bão</em>, không phải <em>báo</em>, <em>bảo</em> hay <em>bao</em>. Kiểu bỏ dấu cũ hay mới (<em>hoà</em>/<em>hòa</em>), chữ hoa hay thường đều như nhau.</td></tr>
+<tr><td>${ex('bao so 3')}</td><td>gõ không dấu: khớp mọi cách bỏ dấu, cách đọc có khả năng nhất xếp trước (<em>bão số 3</em>) và được gợi ý ở đầu trang.</td></tr>
+<tr><td>${ex('"đường sắt tốc độ cao"')}</td><td>trong ngoặc kép: các chữ đứng liền nhau, đúng thứ tự.</td></tr>
+<tr><td>${ex('vàng -USD')}</td><td>dấu trừ ngay trước một từ hay một cụm "…": bỏ các bài có nó.</td></tr>
+<tr><td>${ex('chuyển đ*')}</td><td>dấu sao cuối từ: mọi từ bắt đầu như vậy (<em>chuyển đổi</em>, <em>chuyển động</em>). Tối đa 4 từ có dấu sao trong một truy vấn.</td></tr>
+<tr><td>${ex('Đà Nẵng OR Huế mưa lớn')}</td><td><code>OR</code> (viết hoa) giữa hai từ hay hai cụm: một trong hai là đủ.</td></tr>
+<tr><td>${ex('+giá +vàng')}</td><td>dấu cộng được chấp nhận, giống như không có: mọi từ vốn đã bắt buộc.</td></tr>
+</tbody>
+</table>
+<h2>Câu hỏi và đoạn văn dài</h2>
+<p>Một truy vấn dài hơn 8 chữ, hay một câu hỏi (có <em>gì</em>, <em>nào</em>, <em>sao</em>, <em>bao nhiêu</em>, dấu <code>?</code>…), được tìm như một câu hỏi: bài chỉ cần chứa một phần tư số từ (nhiều nhất là 3 từ), và được xếp theo mức độ liên quan. Khi đó con số kết quả có thể là <em>“hơn …”</em>: Tra ngừng đếm những bài không thể lọt vào trang đầu.</p>
+<h2>Bộ lọc và thứ tự</h2>
+<p>Ở trang kết quả, lọc theo ngày đăng, nguồn tin, chuyên mục; xếp theo <em>liên quan nhất</em> hoặc <em>mới nhất</em> (đúng thứ tự thời gian đăng). Tổng số kết quả, các trang, số đếm theo nguồn và biểu đồ xu hướng đều đếm cùng một tập bài.</p>
+<p>Khi truy vấn có phần không dùng được (ngoặc kép chưa đóng, <code>OR</code> thiếu vế…), trang kết quả nói rõ phần đó ở trên cùng.</p>
+</article>`;
 }
