@@ -250,7 +250,7 @@ function syntaxHelp(): SafeHtml {
 <tr><td>${ex('"đường sắt tốc độ cao"')}</td><td>trong ngoặc kép: các chữ đứng liền nhau, đúng thứ tự.</td></tr>
 <tr><td>${ex('vàng -USD')}</td><td>dấu trừ ngay trước một từ hay một cụm "…": bỏ các bài có nó.</td></tr>
 <tr><td>${ex('chuyển đ*')}</td><td>dấu sao cuối từ: mọi từ bắt đầu như vậy (<em>chuyển đổi</em>, <em>chuyển động</em>). Tối đa 4 từ có dấu sao trong một truy vấn.</td></tr>
-<tr><td>${ex('Đà Nẵng OR Huế mưa lớn')}</td><td><code>OR</code> (viết hoa) giữa hai từ hay hai cụm: một trong hai là đủ.</td></tr>
+<tr><td>${ex('"Đà Nẵng" OR Huế mưa lớn')}</td><td><code>OR</code> (viết hoa) giữa hai từ hay hai cụm: một trong hai là đủ. OR chỉ nối hai từ đứng sát nó: muốn nối cả cụm, đặt cụm trong ngoặc kép.</td></tr>
 <tr><td>${ex('+giá +vàng')}</td><td>dấu cộng được chấp nhận, giống như không có: mọi từ vốn đã bắt buộc.</td></tr>
 </tbody>
 </table>
