@@ -37,7 +37,8 @@ import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
 import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from './warc.ts';
 import { parseFeed, discoverFeeds, FeedError, type FeedEntry } from './feeds.ts';
 import { decodeBody } from './charset.ts';
-import { extractArticle, type Extracted } from './extract.ts';
+import type { Extracted } from './extract.ts';
+import { extractBounded } from './extract-pool.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
 import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
 import { listSources, sourceNameFor, siteOf } from './sources.ts';
@@ -653,7 +654,8 @@ export class Crawler {
       // Captured whatever it is; only (X)HTML (or an unlabelled body) is read as an article.
       if (mime && !/html|xml|^text\//.test(mime)) throw new Error(`không phải trang HTML (${mime})`);
       const text = decodeBody(decodedBody(ex), header(ex.headers, 'content-type')).text;
-      extracted = extractArticle(text, row.url);
+      // Off this thread, under a deadline and a memory limit (extract-pool.ts): never holds up other hosts.
+      extracted = await extractBounded(text, row.url);
       if (!extracted.text) error = 'không tìm thấy nội dung bài';
     } catch (e) {
       error = `trích xuất lỗi: ${(e as Error).message}`;

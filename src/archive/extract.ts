@@ -9,9 +9,17 @@
  * structured data lacks are read from the visible Vietnamese date line ("Thứ sáu, 6/2/2025, 20:30
  * (GMT+7)") or from a Tuổi Trẻ-style timestamp in the URL (`…-20250901203946869.htm`), both in
  * Vietnam time (UTC+7).
+ *
+ * `extractArticle` is the full extractor; it is exact but its cost grows badly on hostile pages
+ * (Readability on 1,000 nested <div>s took 7.5 s). `extractPlain` is the cheap one: a single pass
+ * of htmlparser2's tokenizer with no tree and no stack (htmlparser2's own Parser keeps its stack
+ * with unshift, quadratic in the depth), linear in the page whatever its shape, reading the same
+ * metadata and the visible text. extract-pool.ts decides which one a page gets and runs the full
+ * one on worker threads under a deadline and a memory limit.
  */
 import { parseHTML } from 'linkedom';
 import { Readability } from '@mozilla/readability';
+import { Tokenizer } from 'htmlparser2';
 
 export interface Extracted {
   title?: string;
@@ -31,6 +39,8 @@ export interface Extracted {
   siteName?: string;
   /** True when the page declares itself an article (JSON-LD or og:type) or has a substantial body. */
   isArticle: boolean;
+  /** Set when the cheap extractor was used instead of Readability, with the reason. */
+  fallback?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -77,25 +87,37 @@ function typesOf(node: Json): string[] {
   return (Array.isArray(t) ? t : [t]).filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase());
 }
 
-/** Every JSON-LD node of an article type on the page. Broken JSON-LD is skipped. */
-function jsonLdArticles(doc: DomDocument): Json[] {
-  const out: Json[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
+/** JSON-LD nesting followed at most this deep (arrays and `@graph`); deeper is ignored. */
+const LD_MAX_DEPTH = 32;
+
+/** Article nodes of parsed JSON-LD, walked with an explicit stack (hostile nesting cannot overflow it). */
+function ldArticlesOf(value: unknown, out: Json[]): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (depth > LD_MAX_DEPTH || !node || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], depth + 1]);
+      continue;
+    }
     const n = node as Json;
     if (typesOf(n).some((t) => ARTICLE_TYPES.has(t))) out.push(n);
-    if (n['@graph']) visit(n['@graph']);
-  };
-  for (const s of doc.querySelectorAll('script[type="application/ld+json"]')) {
-    const raw = (s.textContent ?? '').trim();
+    if (n['@graph']) stack.push([n['@graph'], depth + 1]);
+  }
+}
+
+/** Article nodes of JSON-LD script texts. Broken JSON-LD is skipped. */
+function jsonLdFromTexts(texts: Iterable<string>): Json[] {
+  const out: Json[] = [];
+  for (const text of texts) {
+    const raw = text.trim();
     if (!raw) continue;
     try {
-      visit(JSON.parse(raw));
+      ldArticlesOf(JSON.parse(raw), out);
     } catch {
       // Publishers ship JSON-LD with raw newlines in strings; try once more without control chars.
       try {
-        visit(JSON.parse(raw.replace(/[\u0000-\u001f]+/g, ' ')));
+        ldArticlesOf(JSON.parse(raw.replace(/[\u0000-\u001f]+/g, ' ')), out);
       } catch {
         /* not usable */
       }
@@ -104,13 +126,9 @@ function jsonLdArticles(doc: DomDocument): Json[] {
   return out;
 }
 
-function meta(doc: DomDocument, ...keys: string[]): string | undefined {
-  for (const k of keys) {
-    const el = doc.querySelector(`meta[property="${k}"], meta[name="${k}"], meta[itemprop="${k}"]`);
-    const v = el?.getAttribute('content')?.trim();
-    if (v) return v;
-  }
-  return undefined;
+/** Every JSON-LD node of an article type on the page. */
+function jsonLdArticles(doc: DomDocument): Json[] {
+  return jsonLdFromTexts([...doc.querySelectorAll('script[type="application/ld+json"]')].map((s) => s.textContent ?? ''));
 }
 
 /** ISO-8601 (UTC) from a date string; undefined when unparseable. Naive times are Vietnam time. */
@@ -145,33 +163,53 @@ export function dateFromUrl(url: string): string | undefined {
 
 const BLOCK = new Set(['P', 'DIV', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'UL', 'OL', 'BLOCKQUOTE', 'PRE', 'FIGURE', 'FIGCAPTION', 'TABLE', 'TR', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'DL', 'DT', 'DD', 'ASIDE', 'MAIN', 'TD', 'TH']);
 
-/** Text of an element with paragraph structure kept: blocks become paragraphs, <br> a line break. */
-export function blockText(root: DomNode): string {
-  const parts: string[] = [];
-  const walk = (node: DomNode): void => {
-    if (node.nodeType === 3) {
-      parts.push(node.nodeValue ?? '');
-      return;
-    }
-    if (node.nodeType !== 1) return;
-    const tag = (node as DomElement).tagName.toUpperCase();
-    if (tag === 'SCRIPT' || tag === 'STYLE' || tag === 'NOSCRIPT' || tag === 'TEMPLATE') return;
-    if (tag === 'BR') {
-      parts.push('\n');
-      return;
-    }
-    const block = BLOCK.has(tag);
-    if (block) parts.push('\n\n');
-    for (let c = node.firstChild; c; c = c.nextSibling) walk(c);
-    if (block) parts.push('\n\n');
-  };
-  walk(root);
-  return parts
-    .join('')
+/** Paragraphs from text with "\n\n" marking block edges: spaces collapsed, empty ones dropped. */
+function paragraphs(raw: string): string {
+  return raw
     .split(/\n{2,}/)
     .map((p) => p.replace(/[ \t\f\r\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim())
     .filter(Boolean)
     .join('\n\n');
+}
+
+const SKIP_TEXT = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE']);
+
+/**
+ * Text of an element with paragraph structure kept: blocks become paragraphs, <br> a line break.
+ * Walked with an explicit stack, so no nesting depth can overflow the call stack.
+ */
+export function blockText(root: DomNode): string {
+  const parts: string[] = [];
+  // Entries: a node to enter, or a string to emit when its element is left.
+  const stack: Array<DomNode | string> = [root];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      parts.push(item);
+      continue;
+    }
+    const node = item;
+    if (node.nodeType === 3) {
+      parts.push(node.nodeValue ?? '');
+      continue;
+    }
+    if (node.nodeType !== 1) continue;
+    const tag = (node as DomElement).tagName.toUpperCase();
+    if (SKIP_TEXT.has(tag)) continue;
+    if (tag === 'BR') {
+      parts.push('\n');
+      continue;
+    }
+    const block = BLOCK.has(tag);
+    if (block) {
+      parts.push('\n\n');
+      stack.push('\n\n');
+    }
+    const children: DomNode[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) children.push(c);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return paragraphs(parts.join(''));
 }
 
 function absolute(href: string | undefined, base: string): string | undefined {
@@ -186,35 +224,90 @@ function absolute(href: string | undefined, base: string): string | undefined {
 /** Visible date line of Vietnamese news templates (first match wins). */
 const DATE_SELECTORS = ['.date', 'span.date', '.time', '.publish-date', '.detail-time', '.date-time', '.article__meta time', 'time[datetime]', '.ArticleDate', '.author-time'];
 
+/** What both extractors read from a page before its body. */
+interface PageFacts {
+  ld: Json[];
+  meta: (...keys: string[]) => string | undefined;
+  canonicalHref?: string;
+  htmlLang?: string;
+  h1?: string;
+  titleTag?: string;
+  /** Date from the visible date line (full extractor only). */
+  dateLine?: () => string | undefined;
+}
+
+type Metadata = Omit<Extracted, 'text' | 'captions' | 'isArticle' | 'title'> & { ld: Json[]; ldTitle?: string; ogTitle?: string; ogType?: string };
+
+function metadataOf(f: PageFacts, url: string): Metadata {
+  const { ld, meta } = f;
+  const pick = (k: string): unknown => ld.map((n) => n[k]).find((v) => v !== undefined && v !== null && v !== '');
+  const mep = pick('mainEntityOfPage');
+  const canonical = absolute(f.canonicalHref, url)
+    ?? absolute(meta('og:url'), url)
+    ?? absolute(str(mep && typeof mep === 'object' ? (mep as Json)['@id'] : mep), url);
+  const lang = (f.htmlLang ?? str(pick('inLanguage')) ?? meta('og:locale', 'language', 'content-language'))?.toLowerCase().replace('_', '-');
+  let published = toIso(str(pick('datePublished')) ?? meta('article:published_time', 'datePublished', 'pubdate', 'publishdate', 'dc.date.issued', 'dc.date', 'date'));
+  const modified = toIso(str(pick('dateModified')) ?? meta('article:modified_time', 'dateModified', 'og:updated_time', 'lastmod'));
+  published ??= f.dateLine?.();
+  published ??= dateFromUrl(url);
+  return {
+    ld, canonical, lang, published, modified,
+    author: names(pick('author')) ?? meta('article:author', 'author', 'dc.creator'),
+    section: str(pick('articleSection')) ?? meta('article:section', 'section'),
+    siteName: meta('og:site_name') ?? str(pick('publisher')),
+    ldTitle: str(pick('headline')),
+    ogTitle: meta('og:title', 'twitter:title'),
+    summary: str(pick('description')) ?? meta('og:description', 'description', 'twitter:description'),
+    ogType: meta('og:type'),
+  };
+}
+
+/** The finished record: title chosen, a leading copy of it dropped from the body. */
+function finish(m: Metadata, f: PageFacts, text: string, captions: string[], rTitle?: string, fallback?: string): Extracted {
+  const title = m.ldTitle ?? m.ogTitle ?? f.h1 ?? rTitle ?? f.titleTag ?? undefined;
+  if (title) {
+    // Readability keeps the <h1> when it sits inside the article container; the title is its own field.
+    const norm = (x: string): string => x.replace(/\s+/g, ' ').trim().toLowerCase();
+    const paras = text.split('\n\n');
+    while (paras.length > 1 && norm(paras[0]) === norm(title)) paras.shift();
+    text = paras.join('\n\n');
+  }
+  const isArticle = m.ld.length > 0 || m.ogType === 'article' || text.length >= 400;
+  const { ldTitle: _a, ogTitle: _b, ogType: _c, ld: _d, ...rest } = m;
+  const out: Extracted = { title: title ? title.replace(/\s+/g, ' ').trim() : undefined, text, captions, ...rest, isArticle };
+  if (fallback) out.fallback = fallback;
+  return out;
+}
+
 export function extractArticle(html: string, url: string): Extracted {
   const { document } = parseHTML(html);
   const doc = document as unknown as DomDocument;
-  const ld = jsonLdArticles(doc);
-  const pick = (k: string): unknown => ld.map((n) => n[k]).find((v) => v !== undefined && v !== null && v !== '');
-
-  const canonical = absolute(doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? undefined, url)
-    ?? absolute(meta(doc, 'og:url'), url)
-    ?? absolute(str(pick('mainEntityOfPage') && typeof pick('mainEntityOfPage') === 'object' ? (pick('mainEntityOfPage') as Json)['@id'] : pick('mainEntityOfPage')), url);
-  const lang = (doc.documentElement?.getAttribute('lang') ?? str(pick('inLanguage')) ?? meta(doc, 'og:locale', 'language', 'content-language'))?.toLowerCase().replace('_', '-');
-  let published = toIso(str(pick('datePublished')) ?? meta(doc, 'article:published_time', 'datePublished', 'pubdate', 'publishdate', 'dc.date.issued', 'dc.date', 'date'));
-  const modified = toIso(str(pick('dateModified')) ?? meta(doc, 'article:modified_time', 'dateModified', 'og:updated_time', 'lastmod'));
-  const author = names(pick('author')) ?? meta(doc, 'article:author', 'author', 'dc.creator');
-  const section = str(pick('articleSection')) ?? meta(doc, 'article:section', 'section');
-  const siteName = meta(doc, 'og:site_name') ?? str(pick('publisher'));
-  const ldTitle = str(pick('headline'));
-  const ogTitle = meta(doc, 'og:title', 'twitter:title');
-  const summary = str(pick('description')) ?? meta(doc, 'og:description', 'description', 'twitter:description');
-  const ogType = meta(doc, 'og:type');
-  if (!published) {
-    for (const sel of DATE_SELECTORS) {
-      const el = doc.querySelector(sel);
-      if (!el) continue;
-      published = toIso(el.getAttribute('datetime') ?? undefined) ?? vietnameseDate(el.textContent ?? '');
-      if (published) break;
+  const metaOf = (...keys: string[]): string | undefined => {
+    for (const k of keys) {
+      const el = doc.querySelector(`meta[property="${k}"], meta[name="${k}"], meta[itemprop="${k}"]`);
+      const v = el?.getAttribute('content')?.trim();
+      if (v) return v;
     }
-  }
-  published ??= dateFromUrl(url);
-  const h1 = doc.querySelector('h1')?.textContent?.replace(/\s+/g, ' ').trim() || undefined;
+    return undefined;
+  };
+  const facts: PageFacts = {
+    ld: jsonLdArticles(doc),
+    meta: metaOf,
+    canonicalHref: doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? undefined,
+    htmlLang: doc.documentElement?.getAttribute('lang') ?? undefined,
+    h1: doc.querySelector('h1')?.textContent?.replace(/\s+/g, ' ').trim() || undefined,
+    titleTag: doc.querySelector('title')?.textContent?.trim() || undefined,
+    dateLine: () => {
+      for (const sel of DATE_SELECTORS) {
+        const el = doc.querySelector(sel);
+        if (!el) continue;
+        const d = toIso(el.getAttribute('datetime') ?? undefined) ?? vietnameseDate(el.textContent ?? '');
+        if (d) return d;
+      }
+      return undefined;
+    },
+  };
+  const m = metadataOf(facts, url);
 
   let text = '';
   const captions: string[] = [];
@@ -247,14 +340,145 @@ export function extractArticle(html: string, url: string): Extracted {
     for (const el of [...again.querySelectorAll('nav, header, footer, aside, script, style, noscript, form')]) el.remove();
     text = blockText((again.body ?? again.documentElement) as unknown as DomNode);
   }
-  const title = ldTitle ?? ogTitle ?? h1 ?? rTitle ?? doc.querySelector('title')?.textContent?.trim() ?? undefined;
-  if (title) {
-    // Readability keeps the <h1> when it sits inside the article container; the title is its own field.
-    const norm = (x: string): string => x.replace(/\s+/g, ' ').trim().toLowerCase();
-    const paras = text.split('\n\n');
-    while (paras.length > 1 && norm(paras[0]) === norm(title)) paras.shift();
-    text = paras.join('\n\n');
-  }
-  const isArticle = ld.length > 0 || ogType === 'article' || text.length >= 400;
-  return { title: title ? title.replace(/\s+/g, ' ').trim() : undefined, text, captions, summary, published, modified, author, section, lang, canonical, siteName, isArticle };
+  return finish(m, facts, text, captions, rTitle);
+}
+
+interface SaxHandler {
+  onopentag(name: string, attrs: Record<string, string>): void;
+  ontext(text: string): void;
+  onclosetag(name: string): void;
+}
+
+const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/** Tags, attributes and text of `html` in document order, from htmlparser2's Tokenizer alone (no stack). */
+function sax(html: string, h: SaxHandler): void {
+  let name = '';
+  let attrs: Record<string, string> = {};
+  let attrName = '';
+  let attrValue = '';
+  const tok = new Tokenizer({ decodeEntities: true }, {
+    ontext: (start, end) => h.ontext(html.slice(start, end)),
+    ontextentity: (cp) => h.ontext(String.fromCodePoint(cp)),
+    onopentagname: (start, end) => {
+      name = html.slice(start, end).toLowerCase();
+      attrs = {};
+    },
+    onattribname: (start, end) => {
+      attrName = html.slice(start, end).toLowerCase();
+      attrValue = '';
+    },
+    onattribdata: (start, end) => {
+      attrValue += html.slice(start, end);
+    },
+    onattribentity: (cp) => {
+      attrValue += String.fromCodePoint(cp);
+    },
+    onattribend: () => {
+      if (!(attrName in attrs)) attrs[attrName] = attrValue;
+    },
+    onopentagend: () => {
+      h.onopentag(name, attrs);
+      if (VOID_TAGS.has(name)) h.onclosetag(name);
+    },
+    onselfclosingtag: () => {
+      h.onopentag(name, attrs);
+      h.onclosetag(name);
+    },
+    onclosetag: (start, end) => h.onclosetag(html.slice(start, end).toLowerCase()),
+    oncdata: () => {},
+    oncomment: () => {},
+    ondeclaration: () => {},
+    onprocessinginstruction: () => {},
+    onend: () => {},
+  });
+  tok.write(html);
+  tok.end();
+}
+
+/** Longest body the cheap extractor keeps (characters); the page itself stays whole in the WARC. */
+export const PLAIN_MAX_TEXT = 2_000_000;
+
+/** Elements whose text is page furniture, not body, for the cheap extractor. */
+const PLAIN_SKIP = new Set(['script', 'style', 'noscript', 'template', 'nav', 'header', 'footer', 'aside', 'form', 'head', 'svg', 'select', 'button']);
+const PLAIN_BLOCK = new Set([...BLOCK].map((t) => t.toLowerCase()));
+
+/**
+ * The cheap extractor: one pass of htmlparser2's tokenizer, no tree, no recursion, time linear
+ * in the page and memory bounded by PLAIN_MAX_TEXT. Same metadata as `extractArticle` (JSON-LD,
+ * meta, canonical, title, h1); the body is the visible text outside page furniture, paragraphs at
+ * block edges. Used for pages too deep, too large or too slow for Readability.
+ */
+export function extractPlain(html: string, url: string, reason = 'trang quá lớn hoặc quá sâu cho Readability'): Extracted {
+  const metas = new Map<string, string>();
+  const ldTexts: string[] = [];
+  let canonicalHref: string | undefined;
+  let htmlLang: string | undefined;
+  let titleTag = '';
+  let h1: string | undefined;
+  let h1Buf: string | undefined;
+  const parts: string[] = [];
+  let size = 0;
+  /** Open elements that hide text (a count per name keeps mismatched tags from sticking). */
+  let hidden = 0;
+  const hiddenOpen = new Map<string, number>();
+  let inTitle = false;
+  let ld: string[] | undefined;
+  sax(html, {
+    onopentag(name, attrs) {
+      if (name === 'meta') {
+        const key = (attrs.property ?? attrs.name ?? attrs.itemprop ?? '').trim();
+        const v = attrs.content?.trim();
+        if (key && v && !metas.has(key)) metas.set(key, v);
+      } else if (name === 'link' && /(^|\s)canonical(\s|$)/i.test(attrs.rel ?? '')) canonicalHref ??= attrs.href;
+      else if (name === 'html') htmlLang ??= attrs.lang;
+      else if (name === 'title') inTitle = true;
+      else if (name === 'h1' && h1 === undefined) h1Buf = '';
+      else if (name === 'script' && (attrs.type ?? '').toLowerCase() === 'application/ld+json') ld = [];
+      else if (name === 'br' && !hidden) parts.push('\n');
+      if (PLAIN_SKIP.has(name)) {
+        hidden++;
+        hiddenOpen.set(name, (hiddenOpen.get(name) ?? 0) + 1);
+      }
+      if (PLAIN_BLOCK.has(name)) parts.push('\n\n');
+    },
+    ontext(t) {
+      if (inTitle) titleTag += t;
+      if (ld) ld.push(t);
+      if (h1Buf !== undefined) h1Buf += t;
+      if (hidden || size > PLAIN_MAX_TEXT) return;
+      parts.push(t);
+      size += t.length;
+    },
+    onclosetag(name) {
+      if (name === 'title') inTitle = false;
+      else if (name === 'h1' && h1Buf !== undefined) {
+        h1 = h1Buf.replace(/\s+/g, ' ').trim() || undefined;
+        h1Buf = undefined;
+      } else if (name === 'script' && ld) {
+        ldTexts.push(ld.join(''));
+        ld = undefined;
+      }
+      const open = hiddenOpen.get(name);
+      if (open) {
+        hiddenOpen.set(name, open - 1);
+        hidden--;
+      }
+      if (PLAIN_BLOCK.has(name)) parts.push('\n\n');
+    },
+  });
+  let text = paragraphs(parts.join(''));
+  if (text.length > PLAIN_MAX_TEXT) text = text.slice(0, PLAIN_MAX_TEXT);
+  const facts: PageFacts = {
+    ld: jsonLdFromTexts(ldTexts),
+    meta: (...keys) => {
+      for (const k of keys) {
+        const v = metas.get(k);
+        if (v) return v;
+      }
+      return undefined;
+    },
+    canonicalHref, htmlLang, h1, titleTag: titleTag.trim() || undefined,
+  };
+  return finish(metadataOf(facts, url), facts, text, [], undefined, reason);
 }

@@ -1,6 +1,6 @@
 /**
  * WARC 1.1 capture files: writing (gzip per record, rotated by size, made safe against a kill) and
- * reading (any WARC: ours, Heritrix's, browsertrix's, wget's).
+ * reading (any WARC: ours, Heritrix's, browsertrix's, wget's, pywb's; the reader is warc-reader.ts).
  *
  * Records are built and serialised by warcio (webrecorder's library, which also computes
  * WARC-Block-Digest and WARC-Payload-Digest, sha256). This module owns only the file handling:
@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { WARCParser, WARCRecord, WARCSerializer, type WARCType } from 'warcio';
+import { WARCRecord, WARCSerializer, type WARCType } from 'warcio';
+import { readWarcRecords, type ReadRecord, type ReadSummary, type ReadWarcOptions } from './warc-reader.ts';
 import type { Exchange } from './http.ts';
 
 export const WARC_VERSION = 'WARC/1.1' as const;
@@ -231,56 +232,15 @@ export class WarcWriter {
   }
 }
 
-export interface ReadRecord {
-  type: string;
-  url?: string;
-  date?: string;
-  recordId?: string;
-  payloadDigest?: string;
-  refersToUrl?: string;
-  refersToDate?: string;
-  status?: number;
-  httpHeaders: Array<[string, string]>;
-  /** Payload bytes (HTTP body for response records, content-encoding kept). */
-  payload: Uint8Array;
-  offset: number;
-  length: number;
-}
+export type { ReadRecord, ReadSummary, ReadWarcOptions } from './warc-reader.ts';
 
 /**
- * Read every record of a WARC file (gzip per record, whole-file gzip, or uncompressed). With
- * `decoded`, payloads come with transfer- and content-encoding undone (wget stores chunked bodies
- * as sent) — what a parser wants; without, exactly as stored — what a copy wants.
+ * Read every record of a WARC file (gzip per record, whole-file gzip, or uncompressed) with our own
+ * reader (warc-reader.ts: the WARC framing is the authority, bad records are reported through
+ * `onBad` and skipped, memory is bounded). With `decoded`, payloads come with transfer- and
+ * content-encoding undone (wget stores chunked bodies as sent) — what a parser wants; without,
+ * exactly as stored — what a copy wants.
  */
-export async function* readWarc(file: string, opts: { decoded?: boolean } = {}): AsyncGenerator<ReadRecord> {
-  const stream = fs.createReadStream(file);
-  const parser = new WARCParser(stream, { keepHeadersCase: true });
-  try {
-    for await (const record of parser) {
-      // warcio is lenient; a record must at least start with a WARC version line and have a type.
-      if (!/^WARC\/\d/.test(record.warcHeaders.statusline) || !record.warcType) {
-        throw new Error(`bản ghi tại byte ${parser.offset} không phải bản ghi WARC (dòng đầu "${record.warcHeaders.statusline.slice(0, 40)}")`);
-      }
-      const payload = await record.readFully(Boolean(opts.decoded) && Boolean(record.httpHeaders));
-      const h = record.httpHeaders;
-      const httpHeaders: Array<[string, string]> = [];
-      if (h) for (const [k, v] of h.headers as Iterable<[string, string]>) httpHeaders.push([k, v]);
-      yield {
-        type: record.warcType ?? '',
-        url: record.warcTargetURI ?? undefined,
-        date: record.warcDate ?? undefined,
-        recordId: record.warcHeaders.headers.get('WARC-Record-ID') ?? undefined,
-        payloadDigest: record.warcPayloadDigest ?? undefined,
-        refersToUrl: record.warcRefersToTargetURI ?? undefined,
-        refersToDate: record.warcRefersToDate ?? undefined,
-        status: h?.statusCode ? Number(h.statusCode) : undefined,
-        httpHeaders,
-        payload,
-        offset: parser.offset,
-        length: parser.recordLength,
-      };
-    }
-  } finally {
-    stream.destroy();
-  }
+export function readWarc(file: string, opts: ReadWarcOptions = {}, summary?: ReadSummary): AsyncGenerator<ReadRecord> {
+  return readWarcRecords(file, opts, summary);
 }
