@@ -133,8 +133,6 @@ export interface Engine {
   weights: QueryWeights;
 }
 
-/** Share of co-occurrences side by side above which two typed syllables are one word (`adjacency`). */
-const ADJACENT_SHARE = 0.35;
 const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 const BATCH = 1000;
@@ -449,18 +447,18 @@ class EngineImpl implements Engine {
     return [...found.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.weights.prefixExpansions).map((e) => e[0]);
   }
 
-  /** Pair decisions (engine generation + pair) → whether the two syllables must stand side by side. */
-  private adjacencyCache = new Map<string, boolean>();
+  /** Pair statistics (engine generation + pair) → share of co-occurrences side by side. */
+  private adjacencyCache = new Map<string, number>();
 
   /**
-   * Whether two syllables typed side by side are one word for matching: of the documents that
-   * hold both (judged on `a` and `b`, exact forms where known), at least ADJACENT_SHARE hold
-   * them side by side (their folded pair `pair`). Names and compounds stand together nearly
-   * always (Hà Nội 99%, Phú Quốc 68%, giá vàng 69%); words merely used together rarely do
-   * (Đà Nẵng + mưa 3%, vàng + SJC 16%, giá + tăng 9%). Measured on the news-rss year;
-   * docs/ENGINE.md has the table. Cached per index generation.
+   * Of the documents that hold two syllables typed side by side (judged on `a` and `b`, exact
+   * forms where known), the share that hold them side by side (their folded pair `pair`);
+   * query/plan.ts requires the pair when it is high enough (`weights.adjacentShare`).
+   * Names and compounds stand together nearly always (Hà Nội 99%, Phú Quốc 68%, giá vàng 69%);
+   * words merely used together rarely do (Đà Nẵng + mưa 3%, vàng + SJC 16%, giá + tăng 9%).
+   * Measured on the news-rss year; docs/ENGINE.md has the table. Cached per index generation.
    */
-  private adjacency(a: string, b: string, pair: string): boolean {
+  private adjacency(a: string, b: string, pair: string): number {
     const key = `${this.manifest.generation}\u0000${a}\u0000${b}`;
     const hit = this.adjacencyCache.get(key);
     if (hit !== undefined) return hit;
@@ -477,10 +475,10 @@ class EngineImpl implements Engine {
       const op = seg.lookup(pair);
       if (op >= 0 && docs.length) side += filterByList(seg, op, docs).length;
     }
-    const joined = both === 0 || side >= ADJACENT_SHARE * both;
+    const share = both === 0 ? 1 : side / both;
     if (this.adjacencyCache.size > 20000) this.adjacencyCache.clear();
-    this.adjacencyCache.set(key, joined);
-    return joined;
+    this.adjacencyCache.set(key, share);
+    return share;
   }
 
   /** The plan of a query: its match tree and ranking lists (query/plan.ts). */
@@ -490,6 +488,14 @@ class EngineImpl implements Engine {
       restore: (text) => this.restoreModel.restore(text, this.segments, this.manifest.generation),
       expand: (p) => this.expand(p),
       adjacency: (a, b, pair) => this.adjacency(a, b, pair),
+      df: (key) => {
+        let n = 0;
+        for (const seg of this.segments) {
+          const o = seg.lookup(key);
+          if (o >= 0) n += seg.df(o);
+        }
+        return n;
+      },
     });
   }
 

@@ -51,9 +51,14 @@ export interface QueryWeights {
   minShouldShare: number;
   /** …but never more than this many words (a pasted paragraph shares few with its answer). */
   minShouldMax: number;
+  /**
+   * Two syllables typed side by side must stand side by side in a match when, among the
+   * documents holding both, at least this share hold them side by side (engine `adjacency`).
+   */
+  adjacentShare: number;
 }
 
-export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, foldedWithMarks: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32, dominant: 0.5, dominantRestored: 0.9, dominantMinDf: 1000, maxLists: 48, minShouldShare: 0.25, minShouldMax: 3 };
+export const DEFAULT_WEIGHTS: QueryWeights = { exact: 1.0, folded: 0.6, foldedBare: 0.9, foldedWithMarks: 0.6, bigram: 1.0, restored: 0.5, prefix: 0.5, prefixExpansions: 32, dominant: 0.5, dominantRestored: 0.9, dominantMinDf: 1000, maxLists: 48, minShouldShare: 0.25, minShouldMax: 3, adjacentShare: 0.35 };
 
 export interface TermList {
   key: string;
@@ -104,11 +109,11 @@ export interface Plan {
 export type Restore = (text: string) => string | undefined;
 
 /**
- * Whether two syllables typed side by side must stand side by side in a matching document:
- * given the keys the pair is judged on (`a`, `b`: exact forms where known) and its folded pair
- * key. Supplied by the engine from collection statistics (engine `adjacency`).
+ * Of the documents holding two syllables typed side by side (judged on `a` and `b`, exact forms
+ * where known), the share that hold them side by side (their folded pair key `pair`); 1 when
+ * none holds both. Supplied by the engine from collection statistics (engine `adjacency`).
  */
-export type Adjacency = (a: string, b: string, pair: string) => boolean;
+export type Adjacency = (a: string, b: string, pair: string) => number;
 
 export interface PlanContext {
   weights: QueryWeights;
@@ -116,15 +121,23 @@ export interface PlanContext {
   /** Terms of the collection starting with a namespaced prefix, most frequent first. */
   expand(prefixKey: string): string[];
   adjacency?: Adjacency;
+  /** Documents holding a term key (summed over segments). */
+  df?(key: string): number;
 }
 
+/** Bare syllables of an unmarked query taken as written (see `planQuery`). */
+const asWritten = new WeakSet<QueryToken>();
+
 function matchKey(t: QueryToken): string {
-  return t.accented ? 'e' + t.norm : 'f' + t.folded;
+  return t.accented || asWritten.has(t) ? 'e' + t.norm : 'f' + t.folded;
 }
 
 function pairKey(a: QueryToken, b: QueryToken): string {
   return 'b' + a.folded + ' ' + b.folded;
 }
+
+/** A pair side by side this often binds its syllables: a weaker pair beside it is a word boundary. */
+const BOUND = 0.9;
 
 /** A number of one to three digits belongs to the word before it (bão số 3, iPhone 17, quận 1). */
 const SMALL_NUMBER = /^\d{1,3}$/;
@@ -169,10 +182,20 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
   }
   const restoredOf = new Map<QueryToken, string>();
   if (restoredNorms) plain.forEach((t, i) => restoredNorms![i] && restoredOf.set(t, restoredNorms![i]!));
+  // A capitalised syllable of an unmarked query that the restorer leaves bare, and whose bare
+  // reading holds most documents of its folded form, is a name written as it is spelt (Nga,
+  // Nha Trang, Gia Lai): it matches that reading only. "Ha Noi" is restored (Hà Nội) and still
+  // matches every reading.
+  if (restoredNorms && ctx.df) {
+    plain.forEach((t, i) => {
+      if (restoredNorms![i] || t.prefix || !/^\p{Lu}/u.test(t.text) || !/\p{L}/u.test(t.folded)) return;
+      if (ctx.df!('e' + t.norm) >= 0.5 * ctx.df!('f' + t.folded)) asWritten.add(t);
+    });
+  }
 
   const markToken = (t: QueryToken) => {
     if (t.prefix) hl.prefixes.push(matchKey(t));
-    else if (t.accented) hl.exact.add(t.norm);
+    else if (t.accented || asWritten.has(t)) hl.exact.add(t.norm);
     else hl.folded.add(t.folded);
   };
 
@@ -200,6 +223,8 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
         // (tim, not tìm, in "bệnh tim") ranks first, as the writer evidently types marks.
         const fi = add(f, w.folded, t.text, u, true);
         pairs.push([add(e, w.exact, t.text, u, false), fi]);
+      } else if (asWritten.has(t)) {
+        add(e, w.exact + w.foldedBare, t.text, u, true);
       } else {
         const fi = add(f, w.foldedBare, t.text, u, true);
         const r = restoredOf.get(t);
@@ -228,6 +253,8 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
 
   const must: MatchNode[] = [];
   const excluded: NotNode[] = [];
+  /** Syllables typed side by side, with the share of co-occurrences the collection has side by side. */
+  const joins: { a: QueryToken; b: QueryToken; key: string; share: number }[] = [];
   let prevTok: QueryToken | undefined;
   for (const c of parsed.clauses) {
     if (c.negated) {
@@ -257,17 +284,29 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
       const pk = pairKey(joinedPrev, t);
       add(pk, w.bigram, joinedPrev.text + ' ' + t.text, -1, false);
       if (!long) {
-        const judge = (x: QueryToken) => (x.accented ? 'e' + x.norm : restoredOf.has(x) ? 'e' + restoredOf.get(x) : 'f' + x.folded);
-        const adjacent = SMALL_NUMBER.test(t.folded) || (ctx.adjacency?.(judge(joinedPrev), judge(t), pk) ?? false);
-        if (adjacent) {
-          must.push(new TermNode(pk));
-          hl.pairs.add(pk.slice(1));
-          hl.paired.add(joinedPrev.folded).add(t.folded);
-        }
+        const judge = (x: QueryToken) => (x.accented || asWritten.has(x) ? 'e' + x.norm : restoredOf.has(x) ? 'e' + restoredOf.get(x) : 'f' + x.folded);
+        const share = SMALL_NUMBER.test(t.folded) ? 1 : (ctx.adjacency?.(judge(joinedPrev), judge(t), pk) ?? 0);
+        joins.push({ a: joinedPrev, b: t, key: pk, share });
       }
     }
     prevTok = unit.kind === 'word' && !unit.tok.prefix ? unit.tok : undefined;
   }
+  // Which pairs must stand side by side: those the collection keeps together most of the time
+  // (`adjacentShare`, 0.5 and up always); a weaker pair (0.35–0.5) is not required when one of
+  // its syllables is firmly bound to its other neighbour (BOUND, 90%): there a word ends
+  // ("giá vàng | hôm nay", "tổng thống | Trump", "đội tuyển | Việt Nam").
+  joins.forEach((j, i) => {
+    let required = j.share >= Math.max(0.5, w.adjacentShare);
+    if (!required && j.share >= w.adjacentShare) {
+      const left = i > 0 && joins[i - 1].b === j.a ? joins[i - 1].share : 0;
+      const right = i + 1 < joins.length && joins[i + 1].a === j.b ? joins[i + 1].share : 0;
+      required = left < BOUND && right < BOUND;
+    }
+    if (!required) return;
+    must.push(new TermNode(j.key));
+    hl.pairs.add(j.key.slice(1));
+    hl.paired.add(j.a.folded).add(j.b.folded);
+  });
   return {
     parsed,
     long,
