@@ -4,7 +4,7 @@
  * by anything that wants to show the page as it was.
  */
 import fs from 'node:fs';
-import { WARCParser } from 'warcio';
+import { readWarcRecords } from './warc-reader.ts';
 
 export interface StoredRecord {
   type: string;
@@ -34,20 +34,20 @@ export function readRecordBytes(file: string, offset: number, length: number): B
   }
 }
 
+/** The record at `offset` (its `length` bytes only), read with our WARC reader; payload as captured. */
 export async function readRecordAt(file: string, offset: number, length: number): Promise<StoredRecord> {
-  const bytes = readRecordBytes(file, offset, length);
-  const parser = new WARCParser([bytes], { keepHeadersCase: true });
-  const record = await parser.parse();
-  if (!record) throw new Error(`${file}: không có bản ghi WARC tại vị trí ${offset}`);
-  const payload = await record.readFully(false);
-  const httpHeaders: Array<[string, string]> = [];
-  if (record.httpHeaders) for (const [k, v] of record.httpHeaders.headers as Iterable<[string, string]>) httpHeaders.push([k, v]);
-  return {
-    type: record.warcType ?? '',
-    url: record.warcTargetURI ?? undefined,
-    date: record.warcDate ?? undefined,
-    status: record.httpHeaders?.statusCode ? Number(record.httpHeaders.statusCode) : undefined,
-    httpHeaders,
-    payload,
-  };
+  const size = fs.statSync(file).size;
+  if (offset + length > size) throw new Error(`${file}: bản ghi tại ${offset} bị cụt (tệp dài ${size} byte, cần ${offset + length})`);
+  const problems: string[] = [];
+  for await (const record of readWarcRecords(file, { range: { offset, length }, onBad: (l) => problems.push(l) })) {
+    return {
+      type: record.type,
+      url: record.url,
+      date: record.date,
+      status: record.status,
+      httpHeaders: record.httpHeaders,
+      payload: record.payload,
+    };
+  }
+  throw new Error(problems[0] ?? `${file}: không có bản ghi WARC tại vị trí ${offset}`);
 }

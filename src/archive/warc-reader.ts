@@ -58,6 +58,8 @@ export interface ReadWarcOptions {
   onBad?: (line: string) => void;
   /** Override MAX_RECORD_BYTES (tests). */
   maxRecordBytes?: number;
+  /** Read only these bytes of the file (one record's offset and length, as the CDXJ gives them). */
+  range?: { offset: number; length: number };
 }
 
 /** A reader's verdict on the whole file, filled in as it goes. */
@@ -133,11 +135,12 @@ class Inflater {
   private rawDone = false;
   truncated = false;
 
-  constructor(fd: number, size: number, report: (at: number, msg: string) => void) {
+  constructor(fd: number, size: number, report: (at: number, msg: string) => void, start = 0) {
     this.fd = fd;
     this.size = size;
     this.report = report;
-    const head = readAt(fd, 0, 2);
+    this.next = start;
+    const head = readAt(fd, start, 2);
     this.gzip = head.length === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
   }
 
@@ -200,8 +203,9 @@ class Inflater {
 
   private readRaw(): Piece | null {
     if (this.rawDone) return null;
-    const member: Member = this.rawMember ??= { cStart: 0, dStart: 0 };
-    const data = readAt(this.fd, this.dPos, 256 * 1024);
+    if (!this.rawMember) this.dPos = this.next;
+    const member: Member = this.rawMember ??= { cStart: this.next, dStart: this.next };
+    const data = readAt(this.fd, this.dPos, Math.min(256 * 1024, this.size - this.dPos));
     if (!data.length) {
       this.rawDone = true;
       member.cEnd = this.dPos;
@@ -519,9 +523,12 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
     opts.onBad?.(`${file}: ${msg}`);
   };
   const fd = fs.openSync(file, 'r');
-  const size = fs.fstatSync(fd).size;
-  const src = new Inflater(fd, size, (_at, msg) => bad(msg));
+  const fileSize = fs.fstatSync(fd).size;
+  const from = opts.range ? Math.min(opts.range.offset, fileSize) : 0;
+  const size = opts.range ? Math.min(fileSize, from + opts.range.length) : fileSize;
+  const src = new Inflater(fd, size, (_at, msg) => bad(msg), from);
   const cur = new Cursor(src);
+  cur.pos = src.gzip ? 0 : from;
   /** Where to report a decompressed position: the member's compressed offset for gzip files. */
   const where = (pos: number, m = cur.memberHere()): string =>
     src.gzip ? `bản ghi trong thành phần gzip tại byte ${m?.cStart ?? '?'} (vị trí ${pos} sau giải nén)` : `byte ${pos}`;

@@ -78,3 +78,9 @@ test('a store written with DEFLATE blocks (before zstd) still opens, reads and t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bodyJson: a value nested beyond what JSON.stringify can recurse is a clear error naming the document', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  assert.throws(() => bodyJson({ id: 'sau', x: deep }), /store: tài liệu "sau" không ghi được thành JSON/);
+});

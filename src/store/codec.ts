@@ -35,10 +35,22 @@ export const PAGE_FIT = 3900;
 
 const ZSTD_OPTS = { params: { [constants.ZSTD_c_compressionLevel]: 3 } };
 
+/**
+ * The stored form of a document: its fields except `id`, as UTF-8 JSON. JSON.stringify recurses,
+ * so a value nested thousands deep overflows the stack; readers reject such documents first
+ * (src/store/jsonl.ts, MAX_DEPTH), and this turns any that still arrive into a clear error
+ * naming the document instead of a bare RangeError.
+ */
 export function bodyJson(doc: { id: string; [k: string]: unknown }): Buffer {
   const rest: Record<string, unknown> = {};
   for (const k in doc) if (k !== 'id') rest[k] = doc[k];
-  return Buffer.from(JSON.stringify(rest), 'utf8');
+  let json: string;
+  try {
+    json = JSON.stringify(rest);
+  } catch (e) {
+    throw new Error(`store: tài liệu "${String(doc.id).slice(0, 80)}" không ghi được thành JSON (${(e as Error).message}); giá trị lồng quá sâu hoặc vòng lặp`, { cause: e });
+  }
+  return Buffer.from(json, 'utf8');
 }
 
 /** Encode a block with `codec` (Zstandard unless told; raw when compression does not pay). */

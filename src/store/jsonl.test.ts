@@ -77,3 +77,46 @@ test('readJsonl: objects with line numbers; BOM, blank and bad lines', async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('readJsonl: a line over the limit is reported by its number and skipped in any chunking; later line numbers stay right', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tra-jsonl-'));
+  try {
+    const file = path.join(dir, 'long.jsonl');
+    const long = JSON.stringify({ id: 'long', text: 'ờ'.repeat(100) });
+    writeFileSync(file, `{"id":"a"}\n${long}\n{"id":"b"}\r\n${long}\n{"id":"c"}\n${long}`);
+    for (const chunkBytes of [1, 7, 64, 1 << 20]) {
+      const bad: string[] = [];
+      const got: unknown[] = [];
+      for await (const l of readJsonl(file, (m) => bad.push(m), { chunkBytes, maxLineBytes: 150 })) got.push(l);
+      assert.deepEqual(got, [{ line: 1, value: { id: 'a' } }, { line: 3, value: { id: 'b' } }, { line: 5, value: { id: 'c' } }], `chunks of ${chunkBytes}`);
+      assert.deepEqual(bad.map((m) => /:(\d+): dòng dài hơn 150 byte/.exec(m)?.[1]), ['2', '4', '6'], `chunks of ${chunkBytes}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readJsonl: concatenated gzip members are one file; a damaged member ends it with one line naming the last good line', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tra-jsonl-'));
+  try {
+    const file = path.join(dir, 'two.jsonl.gz');
+    const a = gzipSync(Buffer.from('{"id":"a"}\n{"id":"b"}\n'));
+    const b = gzipSync(Buffer.from('{"id":"c"}\n'));
+    writeFileSync(file, Buffer.concat([a, b]));
+    const ids: unknown[] = [];
+    for await (const l of readJsonl(file, () => assert.fail('no bad line'))) ids.push(l.value.id);
+    assert.deepEqual(ids, ['a', 'b', 'c']);
+    writeFileSync(file, Buffer.concat([a, b.subarray(0, b.length - 3)]));
+    const broken: string[] = [];
+    ids.length = 0;
+    for await (const l of readJsonl(file, () => assert.fail('no bad line'), { onBroken: (m) => broken.push(m) })) ids.push(l.value.id);
+    assert.deepEqual(ids, ['a', 'b', 'c'], 'the truncated member still gives its complete lines');
+    assert.equal(broken.length, 1);
+    assert.match(broken[0], /two\.jsonl\.gz: tệp gzip hỏng hoặc bị cụt sau dòng 3 /);
+    await assert.rejects(async () => {
+      for await (const l of readJsonl(file, () => {})) void l;
+    }, /sau dòng 3/, 'without onBroken, the same line is thrown');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -174,7 +174,7 @@ export class DocStore {
       this.stSetMeta!.run('seq', seq - 1);
       this.db.exec('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK'); // SQLite already rolled back on SQLITE_FULL
       throw e;
     }
     this.nextSeq = seq;
@@ -198,7 +198,7 @@ export class DocStore {
       this.stSetMeta!.run('seq', seq - 1);
       this.db.exec('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK'); // SQLite already rolled back on SQLITE_FULL
       throw e;
     }
     this.nextSeq = seq;

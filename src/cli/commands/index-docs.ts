@@ -16,7 +16,7 @@ import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { openEngine } from './search.ts';
 import type { DocInput } from '../../engine/index.ts';
-import { readJsonl } from '../../store/jsonl.ts';
+import { readJsonl, MAX_FIELD_CHARS, type JsonlStats } from '../../store/jsonl.ts';
 import { repairPublished } from '../../ingest/timestamps.ts';
 
 export function register(program: Command): void {
@@ -33,17 +33,34 @@ export function register(program: Command): void {
       }
       const t0 = performance.now();
       let skipped = 0;
+      let broken = 0;
+      const stats: JsonlStats = { replaced: 0, replacedLines: 0 };
       const bad = (msg: string) => {
         skipped++;
         process.stderr.write(msg + '\n');
       };
       async function* docs(): AsyncGenerator<DocInput> {
         for (const file of files) {
-          for await (const { line, value } of readJsonl(file, bad)) {
+          const onBroken = (msg: string): void => {
+            broken++;
+            process.stderr.write(msg + '\n');
+          };
+          for await (const { line, value } of readJsonl(file, bad, { stats, onBroken })) {
             const id = value.id;
             if (typeof id === 'number' && Number.isFinite(id)) value.id = String(id);
             else if (typeof id !== 'string' || id === '') {
               bad(`${file}:${line}: thiếu trường "id" (missing "id": a non-empty string)`);
+              continue;
+            } else if (!id.isWellFormed()) {
+              // A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would turn it into U+FFFD
+              // and different ids would collapse into one.
+              const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(id)!;
+              bad(`${file}:${line}: trường "id" chứa ký tự UTF-16 lẻ \\u${lone[0].charCodeAt(0).toString(16)} ở vị trí ${lone.index}, bỏ qua; hãy sửa id (lone surrogate in "id")`);
+              continue;
+            }
+            const long = (['title', 'summary', 'text'] as const).find((k) => typeof value[k] === 'string' && (value[k] as string).length > MAX_FIELD_CHARS);
+            if (long) {
+              bad(`${file}:${line}: trường "${long}" dài ${(value[long] as string).length} ký tự (> ${MAX_FIELD_CHARS}), bỏ qua (field too long: split the document)`);
               continue;
             }
             if (opts.repairDates) {
@@ -59,13 +76,31 @@ export function register(program: Command): void {
       }
       const engine = await openEngine(opts.data);
       const progress = createProgress('Đang lập chỉ mục');
+      let indexed: number;
       try {
-        const { indexed } = await engine.add(docs(), { onProgress: (n) => progress.update(n) });
+        indexed = (await engine.add(docs(), { onProgress: (n) => progress.update(n) })).indexed;
+      } catch (e) {
         progress.done();
-        process.stdout.write(JSON.stringify({ indexed, skipped, ms: Math.round(performance.now() - t0) }) + '\n');
+        throw diskFull(e, opts.data) ?? e;
       } finally {
         progress.done();
         engine.close();
       }
+      if (stats.replaced) process.stderr.write(`${stats.firstReplaced}: ${stats.replaced} chuỗi byte UTF-8 không hợp lệ trên ${stats.replacedLines} dòng đã được thay bằng U+FFFD (invalid UTF-8 replaced; first here)\n`);
+      const summary: Record<string, number> = { indexed, skipped, ms: Math.round(performance.now() - t0) };
+      if (stats.replaced) summary.replaced_utf8 = stats.replaced;
+      if (broken) summary.broken_files = broken;
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      if (broken) {
+        // The summary is printed (what was read is indexed and durable); the command still fails.
+        process.exitCode = 1;
+      }
     });
+}
+
+/** A full disk as one line naming the data directory and what to do; undefined for other errors. */
+export function diskFull(e: unknown, dataDir: string): UserError | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || (err.code !== 'ENOSPC' && err.code !== 'EDQUOT' && !/SQLITE_FULL|database or disk is full/i.test(String(err.message)))) return undefined;
+  return new UserError(`${dataDir}: hết chỗ trên đĩa khi lập chỉ mục (disk full: ${err.code === 'ENOSPC' || err.code === 'EDQUOT' ? err.code : err.message}); các tài liệu đã ghi xong vẫn được giữ và sẽ được hoàn tất lần mở sau — giải phóng chỗ rồi chạy lại lệnh`);
 }
