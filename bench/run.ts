@@ -33,7 +33,7 @@ const BASELINES_SRC = join(SHARED, 'baselines');
 const RESULTS_DIR = join(REPO, 'bench', 'results');
 const NODE24 = join(REPO, 'node_modules', 'node', 'bin', 'node');
 
-const ALL_PARTS = ['analyzer', 'perf', 'eval', 'trends', 'restore', 'extraction'] as const;
+const ALL_PARTS = ['analyzer', 'perf', 'keyword', 'eval', 'trends', 'restore', 'extraction'] as const;
 type Part = (typeof ALL_PARTS)[number];
 const BASELINE_SYSTEMS = ['fts5', 'lucene-all', 'lucene', 'minisearch'] as const;
 const DEFAULT_SYSTEMS = ['tra', 'fts5', 'lucene-all', 'lucene'];
@@ -346,6 +346,8 @@ interface Report {
   trends?: Json;
   restore?: Json;
   extraction?: Json;
+  /** bench/keyword-eval.ts: everyday keyword queries (P@10, totals, newest first). */
+  keyword?: Json;
   /** Figures of systems not run this time, taken from an earlier report (marked). */
   earlier?: { perf: Record<string, Json>; eval: Json[]; from: Record<string, string> };
 }
@@ -559,6 +561,30 @@ async function partTrends(o: Options, rep: Report): Promise<void> {
   log(`trends: wall median ${median(wall).toFixed(0)} ms${inproc.length ? `, in-process ${median(inproc).toFixed(1)} ms` : ''}`);
 }
 
+/** Everyday keyword queries (bench/keyword-eval.ts), Tra beside the selected baselines. */
+async function partKeyword(o: Options, setup: Setup | undefined, rep: Report): Promise<void> {
+  const node = existsSync(NODE24) ? NODE24 : 'node';
+  const args = ['--json', '--scratch', join(o.scratch, 'keyword')];
+  if (setup) {
+    args.push('--baselines-dir', setup.harness);
+    for (const s of o.systems) {
+      const cmd = setup.available.get(s);
+      if (cmd && s !== 'minisearch') args.push('--baseline', `${s}=${cmd}`);
+    }
+  }
+  const out = join(o.scratch, 'logs', 'keyword.out');
+  const err = join(o.scratch, 'logs', 'keyword.err');
+  log(`keyword: node bench/keyword-eval.ts ${args.join(' ')} ...`);
+  const r = await run([node, join(REPO, 'bench', 'keyword-eval.ts'), ...args], { cwd: REPO, env: { ...process.env, BENCH_SCRATCH: o.scratch }, out, err, timeoutS: o.stepTimeoutS });
+  rep.steps.push({ step: 'keyword', rc: r.rc, wall_s: +r.wall_s.toFixed(1), load1: +os.loadavg()[0].toFixed(1) });
+  if (r.rc !== 0) {
+    rep.failures.push({ step: 'keyword', why: `rc=${r.rc}: ${tail(err, 500)}` });
+    return;
+  }
+  rep.keyword = jsonLines(out).at(-1);
+  log(`keyword: done in ${r.wall_s.toFixed(0)}s`);
+}
+
 async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' | 'extraction', file: string, args: string[]): Promise<void> {
   const path = join(REPO, 'bench', file);
   if (!existsSync(path)) {
@@ -770,6 +796,16 @@ function markdown(rep: Report): string {
     out.push(`Median of ${String(a.runs)} runs × ${String(a.passes)} passes over ${String(sub(a, 'corpus')?.lines)} lines; target ≥ 1M syllables/s: ${a.meets_target ? 'met' : 'NOT met'}.`);
     out.push('');
   }
+  const kw = rep.keyword;
+  if (kw && Array.isArray(kw.systems)) {
+    out.push('## Everyday keyword queries (bench/keyword-eval.ts, 100 queries, news-rss)');
+    out.push('');
+    out.push('Judged by containment of the `must` words in title + summary (bench/keyword-queries.json). Totals of the baselines: hits returned with a limit of 20,000 (their adapters report no total); they have no newest-first order.');
+    out.push('');
+    const rows = (kw.systems as Json[]).map((x) => [String(x.system), f(x.p10_written, 3), f(x.p10_without_marks, 3), f(x.total_median_rel_error, 3), String(x.date_order_exact), String(x.trends_total_equals_search_total)]);
+    out.push(table(['system', 'P@10 as written', 'P@10 without marks', 'total: median relative error', 'newest first exact', 'trends total = search total'], rows));
+    out.push('');
+  }
   for (const key of ['restore', 'extraction'] as const) {
     const v = rep[key];
     if (!v) continue;
@@ -911,7 +947,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const resultsDir = join(o.scratch, 'runs', stamp(started));
 
-  const needHarness = o.parts.has('perf') || o.parts.has('eval') || o.setupOnly;
+  const needHarness = o.parts.has('perf') || o.parts.has('eval') || o.parts.has('keyword') || o.setupOnly;
   let setup: Setup | undefined;
   if (needHarness) {
     if (!existsSync(BASELINES_SRC)) {
@@ -960,6 +996,10 @@ async function main(argv: string[]): Promise<number> {
     save();
   }
   rmSync(join(o.scratch, 'perf', 'tra', 'index'), { recursive: true, force: true });
+  if (o.parts.has('keyword')) {
+    await partKeyword(o, setup, rep);
+    save();
+  }
   if (setup && o.parts.has('eval')) {
     await partEval(o, setup, rep, resultsDir, save);
     save();
