@@ -90,9 +90,13 @@ export class Suggester {
           }
           if ((extra > 0 || completing) && !seen.has(phrase)) {
             seen.add(phrase);
-            const c = counts.get(phrase);
+            let c = counts.get(phrase);
             if (c) c.count++;
-            else counts.set(phrase, { text: phrase, count: 1, extra });
+            else counts.set(phrase, (c = { text: phrase, count: 1, extra, next: new Map() }));
+            // What follows the phrase here (nothing: the end of the title or punctuation).
+            const after = t[i + n + extra];
+            const key = after && !after.gap ? after.norm : '';
+            c.next.set(key, (c.next.get(key) ?? 0) + 1);
           }
         }
         break;
@@ -108,23 +112,37 @@ interface Candidate {
   count: number;
   /** Words added after what was typed. */
   extra: number;
+  /** What follows it in the top documents ('' for nothing), with counts. */
+  next: Map<string, number>;
+}
+
+/** A phrase this often followed by one same word ends inside a word pair: it is not offered. */
+const CUT_SHARE = 0.8;
+
+/** True when the phrase nearly always continues with the same word ("giá vàng thế" → giới). */
+function endsInsideWord(c: Candidate): boolean {
+  if (c.count < 2) return false;
+  let best = 0;
+  for (const [w, k] of c.next) if (w !== '' && k > best) best = k;
+  return best >= CUT_SHARE * c.count;
 }
 
 /**
- * Phrases seen in at least two of the top documents come first, most frequent first. Among
- * those, a phrase is dropped when a one-word-longer phrase has the same count: it is always
- * followed by that word ("giá vàng hôm" always continues "nay"), so it is a cut word, not a
- * completion. Phrases seen once are weak evidence: they only fill the list when too few strong
+ * Phrases seen in at least two of the top documents come first, most frequent first. A phrase
+ * is dropped when, in those documents, one same word follows it at least CUT_SHARE of the time
+ * ("giá vàng thế" → giới, "giá vàng hôm" → nay): it would end inside a word pair the corpus
+ * continues, so it is a cut word, not a completion (its longer form is offered instead when
+ * it is within reach). Phrases seen once are weak evidence: they only fill the list when too few strong
  * ones exist (small collections), the shortest first.
  */
 function rank(counts: Map<string, Candidate>, limit: number): Suggestion[] {
   const all = [...counts.values()];
   const strong = all.filter((c) => c.count >= 2);
-  const kept = strong.filter((c) => !strong.some((d) => d.count === c.count && d.extra === c.extra + 1 && d.text.startsWith(c.text + ' ')));
+  const kept = strong.filter((c) => !endsInsideWord(c));
   kept.sort((a, b) => b.count - a.count || a.extra - b.extra || a.text.localeCompare(b.text, 'vi'));
   const out = kept.slice(0, limit);
   if (out.length < Math.min(limit, 3)) {
-    const weak = all.filter((c) => c.count < 2).sort((a, b) => a.extra - b.extra || a.text.localeCompare(b.text, 'vi'));
+    const weak = all.filter((c) => c.count < 2 && !kept.includes(c) && !endsInsideWord(c)).sort((a, b) => a.extra - b.extra || a.text.localeCompare(b.text, 'vi'));
     for (const c of weak) {
       if (out.length >= Math.min(limit, 3)) break;
       out.push(c);
