@@ -224,7 +224,9 @@ class Inflater {
       const hlen = gzipHeaderLength(head);
       if (hlen > 0) {
         const input = Readable.from(fileChunks(this.fd, at + hlen, this.size), { objectMode: false });
-        const inflate = zlib.createInflateRaw({ chunkSize: 64 * 1024 });
+        // No final flush: a truncated member gives every byte it holds, and the missing trailer
+        // below says it was cut.
+        const inflate = zlib.createInflateRaw({ chunkSize: 64 * 1024, finishFlush: zlib.constants.Z_SYNC_FLUSH });
         input.pipe(inflate);
         const member: Member = { cStart: at, dStart: this.dPos };
         this.current = { member, iter: inflate[Symbol.asyncIterator](), inflate, input, hlen };
@@ -586,6 +588,12 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
         continue;
       }
       const end = headEnd(window);
+      if (!end && window.length < MAX_HEAD_BYTES + 4) {
+        // The file ends inside this record's header (said once: the gzip layer may have said it).
+        summary.truncated = true;
+        if (!src.truncated) bad(`${where(start, startMember)}: tệp kết thúc giữa phần đầu của một bản ghi WARC (tệp bị cụt)`);
+        break;
+      }
       if (!end) {
         cur.skip(5);
         const skipped = await resync();
@@ -620,13 +628,13 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
         const got = await cur.discard(length);
         if (got < length) {
           summary.truncated = true;
-          bad(`${where(start, startMember)}: tệp kết thúc giữa khối bản ghi (${got}/${length} byte)`);
+          if (!src.truncated) bad(`${where(start, startMember)}: tệp kết thúc giữa khối bản ghi (${got}/${length} byte)`);
           break;
         }
       } else {
         if (!(await cur.ensure(length))) {
           summary.truncated = true;
-          bad(`${where(start, startMember)}: tệp kết thúc giữa khối bản ghi ${type ?? ''} (${cur.buffered}/${length} byte); bản ghi bị bỏ`);
+          if (!src.truncated) bad(`${where(start, startMember)}: tệp kết thúc giữa khối bản ghi ${type ?? ''} (${cur.buffered}/${length} byte); bản ghi bị bỏ`);
           break;
         }
         const inMember = cur.bufferedInMember();
