@@ -104,12 +104,12 @@ test('readJsonl: concatenated gzip members are one file; a damaged member ends i
     const b = gzipSync(Buffer.from('{"id":"c"}\n'));
     writeFileSync(file, Buffer.concat([a, b]));
     const ids: unknown[] = [];
-    for await (const l of readJsonl(file, () => assert.fail('no bad line'))) ids.push(l.value.id);
+    for await (const l of readJsonl(file, () => assert.fail('no bad line'))) ids.push(String(l.value.id));
     assert.deepEqual(ids, ['a', 'b', 'c']);
     writeFileSync(file, Buffer.concat([a, b.subarray(0, b.length - 3)]));
     const broken: string[] = [];
     ids.length = 0;
-    for await (const l of readJsonl(file, () => assert.fail('no bad line'), { onBroken: (m) => broken.push(m) })) ids.push(l.value.id);
+    for await (const l of readJsonl(file, () => assert.fail('no bad line'), { onBroken: (m) => broken.push(m) })) ids.push(String(l.value.id));
     assert.deepEqual(ids, ['a', 'b', 'c'], 'the truncated member still gives its complete lines');
     assert.equal(broken.length, 1);
     assert.match(broken[0], /two\.jsonl\.gz: tệp gzip hỏng hoặc bị cụt sau dòng 3 /);
