@@ -155,3 +155,16 @@ test('a truncated .warc.gz keeps every whole record, says where it was cut, and 
   assert.match(err[1], /^tra: .*cut\.warc\.gz: tệp bị cụt, đã giữ các bản ghi đọc được/);
   assert.deepEqual(lastJson(r.stdout), { records: 40, articles: 39, problems: 1 });
 });
+
+test('a page with bytes invalid in its declared charset is imported and counted, not replaced silently', async () => {
+  const html = Buffer.from(page('Giá vàng hôm nay', `<p>${'Giá vàng tăng mạnh trong phiên sáng nay. '.repeat(12)}</p>`).replace('tăng mạnh', 'tăng \u0001mạnh'), 'utf8');
+  const bad = Buffer.from(html);
+  bad[bad.indexOf(1)] = 0xff; // one byte that is not UTF-8
+  const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${bad.length}\r\n\r\n`), bad]);
+  const rec = record([['WARC-Type', 'response'], ['WARC-Record-ID', id()], ['WARC-Date', '2025-05-03T00:00:00Z'], ['WARC-Target-URI', 'https://bao.example.vn/gia-vang.html'], ['Content-Type', 'application/http; msgtype=response']], http);
+  const file = tmp('utf8.warc.gz', gzipEach([warcinfo(), rec]));
+  const r = await tra(['import-warc', '--data', path.join(path.dirname(file), 'data'), file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lastJson(r.stdout), { records: 2, articles: 1, replaced_text: 1 });
+  assert.match(r.stderr, /^tra: 1 trang có byte không hợp lệ trong bảng mã của nó \(đã thay bằng U\+FFFD\)\n$/);
+});
