@@ -569,7 +569,7 @@ async function partKeyword(o: Options, setup: Setup | undefined, rep: Report): P
     args.push('--baselines-dir', setup.harness);
     for (const s of o.systems) {
       const cmd = setup.available.get(s);
-      if (cmd && s !== 'minisearch') args.push('--baseline', `${s}=${cmd}`);
+      if (cmd && s !== 'tra' && s !== 'minisearch') args.push('--baseline', `${s}=${cmd}`);
     }
   }
   const out = join(o.scratch, 'logs', 'keyword.out');

@@ -302,7 +302,7 @@ export class SegmentBuilder {
     this.srcOrd.push(ordinal(this.sources, doc.source));
     this.catOrd.push(ordinal(this.categories, doc.category));
     this.curDoc = local;
-    this.ebWeight = local < 8192 ? 1 : (local & 3) === 0 ? 4 : 0;
+    this.ebWeight = 1;
     this.nTouched = 0;
     return local;
   }
@@ -481,7 +481,7 @@ export class SegmentBuilder {
     this.logTerm = this.logDoc = this.logTf = new Uint32Array(0);
     this.logPos = 0;
 
-    const minCount = this.seqs.length >= 50000 ? 2 : 1;
+    const minCount = 1;
     const eb: number[] = [];
     this.exactBigrams.forEach((a, b, c) => {
       if (c >= minCount) eb.push(rank[a], rank[b], c);
