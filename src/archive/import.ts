@@ -33,6 +33,8 @@ export interface ImportReport {
   replacedText: number;
   /** Pages read by the cheap extractor (too deep, too large or too slow for Readability). */
   plainExtracted: number;
+  /** Pages whose body was cut to MAX_TEXT_CHARS (the page stays whole in the WARC file). */
+  cutText: number;
 }
 
 export class ImportError extends Error {}
@@ -85,7 +87,7 @@ export async function importWarcFiles(dataDir: string, files: string[], opts: Im
   let sink = opts.sink;
   if (sink === undefined) sink = await openEngineSink(dataDir);
   const ownSink = opts.sink === undefined;
-  const report: ImportReport = { records: 0, articles: 0, skipped: [], problems: 0, truncated: [], replacedText: 0, plainExtracted: 0 };
+  const report: ImportReport = { records: 0, articles: 0, skipped: [], problems: 0, truncated: [], replacedText: 0, plainExtracted: 0, cutText: 0 };
   let db: ArchiveDb | undefined;
   try {
     db = openArchiveDb(dataDir);
@@ -155,6 +157,7 @@ async function importOne(db: ArchiveDb, file: string, name: string, report: Impo
       if (replacements(decoded.text, r.payload) > 0) report.replacedText++;
       const ex = await extractBounded(decoded.text, r.url);
       if (ex.fallback) report.plainExtracted++;
+      if (ex.textCut !== undefined) report.cutText++;
       // Every HTML page with text is kept and indexed (an archive search finds section pages too);
       // `articles` counts distinct pages (canonical URLs), so a page captured twice counts once.
       if (ex.text || ex.title) {

@@ -30,6 +30,7 @@ export function register(program: Command): void {
         if (r.problems) out.problems = r.problems;
         if (r.replacedText) out.replaced_text = r.replacedText;
         if (r.plainExtracted) out.plain_extracted = r.plainExtracted;
+        if (r.cutText) out.cut_text = r.cutText;
         process.stdout.write(JSON.stringify(out) + '\n');
         if (r.truncated.length) {
           // What was read is kept; the command still fails, as the file was not whole.
