@@ -168,3 +168,15 @@ test('a page with bytes invalid in its declared charset is imported and counted,
   assert.deepEqual(lastJson(r.stdout), { records: 2, articles: 1, replaced_text: 1 });
   assert.match(r.stderr, /^tra: 1 trang có byte không hợp lệ trong bảng mã của nó \(đã thay bằng U\+FFFD\)\n$/);
 });
+
+test('tra import-warc of a 2.2 MB page nested 200,000 deep finishes in bounded time (before: never)', async () => {
+  const html = `<!doctype html><html lang="vi"><head><title>Trang lồng sâu</title></head><body>${'<div>'.repeat(200_000)}<p>${'Nội dung thật của trang nằm ở tầng sâu nhất. '.repeat(10)}</p>${'</div>'.repeat(200_000)}</body></html>`;
+  const file = tmp('sau.warc.gz', gzipEach([warcinfo(), response('https://bao.example.vn/sau.html', html)]));
+  const r = await tra(['import-warc', '--data', path.join(path.dirname(file), 'data'), file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lastJson(r.stdout), { records: 2, articles: 1, plain_extracted: 1 });
+  assert.ok(r.ms < 15_000, `${Math.round(r.ms)} ms`);
+  assert.ok(r.peakMb < 400, `peak ${Math.round(r.peakMb)} MB`);
+  const s = await tra(['search', '--data', path.join(path.dirname(file), 'data'), '--json', 'tầng sâu nhất']);
+  assert.equal((JSON.parse(s.stdout) as { hits: Array<{ url: string }> }).hits[0]?.url, 'https://bao.example.vn/sau.html');
+});
