@@ -21,7 +21,7 @@ import { SegmentBuilder } from './builder.ts';
 import { Segment } from './segment.ts';
 import { readManifest, writeManifest, writeFileDurable, collectGarbage, ensureDir, dirBytes, type Manifest, type SegmentEntry } from './directory.ts';
 import { DEFAULT_PARAMS, type ScoreParams } from './scoring.ts';
-import { execute, explainDoc, filtersOf, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
+import { execute, explainDoc, filtersOf, scorePage, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
 import { planQuery, type Plan } from './query/plan.ts';
 import { intersect, filterByList, decodeDocs } from './query/docset.ts';
 import { CountCollector } from './collect/count.ts';
@@ -519,7 +519,8 @@ class EngineImpl implements Engine {
     if (topDate) {
       ranked = topDate.results((si, doc) => this.store.idBySeq(this.segments[si].seq[doc]) ?? '');
       // The relevance score of each hit of a date page, for display.
-      for (const r of ranked.slice(offset)) r.score = explainDoc(this.segments[r.seg], r.doc, plan, ex.idfs, this.params, ex.stats).score;
+      const page = ranked.slice(offset);
+      scorePage(this.segments, plan, this.params, ex, page).forEach((sc, i) => (page[i].score = sc));
     } else ranked = topScore!.results();
     const wantStored = req.stored ?? true;
     const wantSnippets = wantStored && (req.snippets ?? true);

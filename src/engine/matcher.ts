@@ -118,6 +118,11 @@ function filterDocs(docs: DocSet, ok: ((d: number) => boolean) | undefined): Doc
 }
 
 /** The documents of one segment matching the plan; `exact` false when pruning skipped some. */
+/** Scores of a few documents of one segment (a page of hits ordered otherwise). */
+export function scoreSome(p: Prepared, input: SegmentInput, docs: DocSet): Float32Array {
+  return scoreDocs(p, input, docs);
+}
+
 export function matchSegment(p: Prepared, input: SegmentInput, filters: Filters, opts: MatchOptions): SegmentMatches & { exact: boolean } {
   const { plan } = p;
   const { seg } = input;
@@ -129,34 +134,68 @@ export function matchSegment(p: Prepared, input: SegmentInput, filters: Filters,
     for (const x of plan.exclude) if (docs.length) docs = difference(docs, x.docs(ctx, docs));
     docs = filterDocs(docs, ok);
     if (!opts.scores || docs.length === 0) return { docs, exact: true };
-    return { docs, scores: scoreDocs(p, input, docs), exact: true };
+    return { docs, scores: scoreDocs(p, input, docs, opts.topK), exact: true };
   }
   return matchLong(p, input, ctx, ok, opts);
 }
 
-/** BM25F scores of `docs` (ascending) over the plan's ranking lists. */
-function scoreDocs(p: Prepared, input: SegmentInput, docs: DocSet): Float32Array {
+/**
+ * BM25F scores of `docs` (ascending) over the plan's ranking lists. With `topK`, lists are taken
+ * in decreasing order of their score bound and, once the lists left cannot lift a document to
+ * the k-th best partial score, such documents are no longer scored (MaxScore on a conjunctive
+ * set): their scores stay partial, below the final k-th best, so the top k is exact while
+ * every document still counts as a match.
+ */
+function scoreDocs(p: Prepared, input: SegmentInput, docs: DocSet, topK?: number): Float32Array {
   const { seg, ords, norms } = input;
   const a = acc(seg.docCount);
   const touched = touchedArr(seg.docCount);
   const lists = p.plan.lists;
-  for (let i = 0; i < lists.length; i++) {
+  const order: number[] = [];
+  for (let i = 0; i < lists.length; i++) if (ords[i] >= 0 && p.idfs[i] > 0) order.push(i);
+  const bounds = new Float64Array(lists.length);
+  let rem = 0;
+  if (topK !== undefined) {
+    for (const i of order) rem += bounds[i] = lists[i].weight * p.idfs[i] * listBound(seg, ords[i], p.params, p.avgLen) * (1 + 1e-5);
+    order.sort((x, y) => bounds[y] - bounds[x]);
+  }
+  let cur = docs;
+  let checks = 0;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
     const ord = ords[i];
-    if (ord < 0 || !(p.idfs[i] > 0)) continue;
     const w = lists[i].weight * p.idfs[i];
     const df = seg.df(ord);
     const dl = input.decoded?.(ord);
-    if (docs.length * 16 < df) {
-      // Few matches next to a long list: score only them, jumping over blocks.
-      if (dl) scoreCandidatesDecoded(dl, w, p.params, a, docs, docs.length);
-      else scoreCandidates(seg, ord, w, norms!, p.params, a, docs, docs.length);
+    if (dl) {
+      // A decoded list: a merge of two ascending sequences touches only the candidates.
+      scoreCandidatesDecoded(dl, w, p.params, a, cur, cur.length);
+    } else if (cur.length * 16 < df) {
+      // Few documents next to a long list: score only them, jumping over blocks.
+      scoreCandidates(seg, ord, w, norms!, p.params, a, cur, cur.length);
     } else {
       const nt = dl ? accumulateDecoded(dl, w, p.params, a, undefined, 0, touched, 0) : accumulate(seg, ord, w, norms!, p.params, a, undefined, 0, touched, 0);
-      // Keep the matches' scores; clear the others this list touched.
-      const keep = new Float32Array(docs.length);
-      for (let x = 0; x < docs.length; x++) keep[x] = a[docs[x]];
+      // Keep the candidates' scores; clear the others this list touched.
+      const keep = new Float32Array(cur.length);
+      for (let x = 0; x < cur.length; x++) keep[x] = a[cur[x]];
       for (let x = 0; x < nt; x++) a[touched[x]] = 0;
-      for (let x = 0; x < docs.length; x++) a[docs[x]] = keep[x];
+      for (let x = 0; x < cur.length; x++) a[cur[x]] = keep[x];
+    }
+    rem -= bounds[i];
+    if (topK !== undefined && checks < 2 && j + 1 < order.length && cur.length > 4 * topK) {
+      checks++;
+      const top = new TopK(topK);
+      for (let x = 0; x < cur.length; x++) {
+        const sc = a[cur[x]];
+        if (sc > top.threshold) top.push(sc, 0, 0);
+      }
+      const theta = top.size < topK ? 0 : top.threshold;
+      if (theta > 0) {
+        const next = new Int32Array(cur.length);
+        let n = 0;
+        for (let x = 0; x < cur.length; x++) if (a[cur[x]] + rem >= theta) next[n++] = cur[x];
+        cur = next.subarray(0, n);
+      }
     }
   }
   const scores = new Float32Array(docs.length);

@@ -16,7 +16,7 @@ import { cachedList, peekList } from './list-cache.ts';
 import { decodeList } from './scoring.ts';
 import { dayOfDate } from './fields.ts';
 import type { Plan } from './query/plan.ts';
-import { matchSegment, type Filters, type Prepared, type SegmentInput } from './matcher.ts';
+import { matchSegment, scoreSome, type Filters, type Prepared, type SegmentInput } from './matcher.ts';
 import type { Collector } from './collect/collector.ts';
 
 export { DEFAULT_WEIGHTS, type QueryWeights } from './query/plan.ts';
@@ -142,7 +142,8 @@ export function execute(segments: Segment[], plan: Plan, params: ScoreParams, fi
   for (let si = 0; si < segments.length; si++) {
     const seg = segments[si];
     const input: SegmentInput = { seg, ords: ords[si] };
-    if (scores) {
+    // Long queries are matched term at a time through their scored lists: they need norms.
+    if (scores || plan.long) {
       const norms = seg.packedNorms(stats.avgLen, params.b, params.lenExp);
       input.norms = norms;
       input.decoded = (ord) => cachedList(seg, ord, seg.df(ord), normsKey, () => decodeList(seg, ord, norms, params));
@@ -153,6 +154,28 @@ export function execute(segments: Segment[], plan: Plan, params: ScoreParams, fi
     if (m.docs.length) for (const c of collectors) c.collect(si, seg, m);
   }
   return { exact, idfs, stats };
+}
+
+/** Relevance scores of some documents (a page ordered by date), from an execution's idfs. */
+export function scorePage(segments: Segment[], plan: Plan, params: ScoreParams, ex: Execution, refs: { seg: number; doc: number }[]): number[] {
+  const out = new Array<number>(refs.length).fill(0);
+  const bySeg = new Map<number, number[]>();
+  refs.forEach((r, i) => {
+    const l = bySeg.get(r.seg) ?? [];
+    l.push(i);
+    bySeg.set(r.seg, l);
+  });
+  for (const [si, idx] of bySeg) {
+    const seg = segments[si];
+    idx.sort((x, y) => refs[x].doc - refs[y].doc);
+    const docs = Int32Array.from(idx.map((x) => refs[x].doc));
+    const ords = new Int32Array(plan.lists.length);
+    for (let i = 0; i < plan.lists.length; i++) ords[i] = seg.lookup(plan.lists[i].key);
+    const norms = seg.packedNorms(ex.stats.avgLen, params.b, params.lenExp);
+    const scores = scoreSome({ plan, idfs: ex.idfs, params, avgLen: ex.stats.avgLen }, { seg, ords, norms }, docs);
+    idx.forEach((x, k) => (out[x] = scores[k]));
+  }
+  return out;
 }
 
 export interface Explanation {

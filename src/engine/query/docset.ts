@@ -133,11 +133,26 @@ export function filterByList(seg: Segment, ord: number, within: DocSet): DocSet 
   return out.subarray(0, n);
 }
 
-/** a ∩ b (both ascending), galloping through the longer one. */
+/** a ∩ b (both ascending): a linear merge for sets of similar size, else galloping through the longer. */
 export function intersect(a: DocSet, b: DocSet): DocSet {
   if (a.length > b.length) [a, b] = [b, a];
   const out = new Int32Array(a.length);
   let n = 0;
+  if (a.length * 8 >= b.length) {
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const x = a[i];
+      const y = b[j];
+      if (x === y) {
+        out[n++] = x;
+        i++;
+        j++;
+      } else if (x < y) i++;
+      else j++;
+    }
+    return out.subarray(0, n);
+  }
   let j = 0;
   for (let i = 0; i < a.length && j < b.length; i++) {
     const x = a[i];
