@@ -196,11 +196,6 @@ class Inflater {
     return this.next;
   }
 
-  /** The member the reader is in, if any. */
-  get member(): Member | undefined {
-    return this.current?.member;
-  }
-
   private readRaw(): Piece | null {
     if (this.rawDone) return null;
     if (!this.rawMember) this.dPos = this.next;
@@ -616,13 +611,13 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
       let skippedWhy: string | undefined;
       if (length > maxRecord) {
         skippedWhy = `khối ${length} byte vượt giới hạn ${maxRecord} byte`;
-        bad(`${where(start, startMember)}: bản ghi ${type ?? '?'} ${field(fields, 'WARC-Target-URI') ?? ''} quá lớn (${skippedWhy}); bỏ qua nội dung`.replace('  ', ' '));
+        const what = [type ?? '?', field(fields, 'WARC-Target-URI')].filter(Boolean).join(' ');
+        bad(`${where(start, startMember)}: bản ghi ${what} quá lớn (${skippedWhy}); bỏ qua nội dung`);
         if (src.gzip && cur.memberHere() === startMember && startMember.dStart === start) {
           // Gzip per record: leave the rest of this member compressed and go on at the next one.
           src.abandonMember();
           cur.reset();
-          cur.pos = start + end.body + length;
-          yield recordOf(version, fields, type, undefined, Buffer.alloc(0), startMember.cStart, Math.max(0, src.nextStart - startMember.cStart), skippedWhy, opts);
+          yield recordOf(version, fields, type, undefined, startMember.cStart, Math.max(0, src.nextStart - startMember.cStart), skippedWhy, opts);
           continue;
         }
         const got = await cur.discard(length);
@@ -663,10 +658,10 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
         continue;
       }
       if (!block) {
-        yield recordOf(version, fields, type, undefined, Buffer.alloc(0), offset, recLength, skippedWhy, opts);
+        yield recordOf(version, fields, type, undefined, offset, recLength, skippedWhy, opts);
         continue;
       }
-      yield recordOf(version, fields, type, block, block, offset, recLength, undefined, opts, (msg) => bad(`${where(start, startMember)}: ${msg}`), maxRecord);
+      yield recordOf(version, fields, type, block, offset, recLength, undefined, opts, (msg) => bad(`${where(start, startMember)}: ${msg}`), maxRecord);
     }
     if (src.truncated) summary.truncated = true;
   } finally {
@@ -675,8 +670,9 @@ export async function* readWarcRecords(file: string, opts: ReadWarcOptions = {},
   }
 }
 
-function recordOf(version: string, fields: Array<[string, string]>, type: string | undefined, block: Buffer | undefined, payloadIn: Buffer, offset: number, length: number, skipped: string | undefined, opts: ReadWarcOptions, bad?: (msg: string) => void, limit = MAX_RECORD_BYTES): ReadRecord {
-  let payload: Buffer = payloadIn;
+/** The record as the caller sees it: HTTP head split off the block, encodings undone if asked. */
+function recordOf(version: string, fields: Array<[string, string]>, type: string | undefined, block: Buffer | undefined, offset: number, length: number, skipped: string | undefined, opts: ReadWarcOptions, bad?: (msg: string) => void, limit = MAX_RECORD_BYTES): ReadRecord {
+  let payload: Buffer = block ?? Buffer.alloc(0);
   let status: number | undefined;
   let httpHeaders: Array<[string, string]> = [];
   const ctype = (field(fields, 'Content-Type') ?? '').toLowerCase();
