@@ -14,17 +14,25 @@ import { loadCommands } from './commands/index.ts';
  * commander reports the likely typo.
  */
 export function textArguments(program: Command, argv: string[]): string[] {
-  const name = argv[0];
-  const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name));
-  if (!cmd) return argv;
+  // The command named by the leading words (`alerts add` is the `add` of `alerts`).
+  let cmd: Command = program;
+  let at = 0;
+  for (; at < argv.length; at++) {
+    const sub = cmd.commands.find((c) => c.name() === argv[at] || c.aliases().includes(argv[at]));
+    if (!sub) break;
+    cmd = sub;
+  }
+  if (at === 0 || cmd.commands.length > 0) return argv;
   const options = [...cmd.options, ...program.options];
   const find = (flag: string) => options.find((o) => o.long === flag || o.short === flag);
   const opts: string[] = [];
   const text: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
+  let moved = false;
+  for (let i = at; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
       text.push(...argv.slice(i + 1));
+      moved = true;
       break;
     }
     if (a === '-h' || a === '--help') {
@@ -43,10 +51,12 @@ export function textArguments(program: Command, argv: string[]): string[] {
         opts.push(a);
         continue;
       }
+      moved = true;
     }
     text.push(a);
   }
-  return text.length ? [name, ...opts, '--', ...text] : [name, ...opts];
+  if (!moved) return argv;
+  return [...argv.slice(0, at), ...opts, '--', ...text];
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { NetGuard, AddressBlocked, policyFromEnv } from '../../net/guarded-fetch.ts';
+import { CLASS_LABEL } from '../../net/address-policy.ts';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
 import { AlertStore, dayOfIso, isoOfDay, STORE_FILE, type AlertEvent } from '../../observe/index.ts';
@@ -39,13 +41,27 @@ export function register(program: Command): void {
     .option('--webhook <url>', 'gửi sự kiện tới URL này (HTTP POST)')
     .option('--secret <s>', 'khoá ký HMAC-SHA256 cho webhook')
     .option('--json', 'in kết quả dạng JSON')
-    .action((o: { data: string; name: string; query: string; threshold?: string; emerging?: boolean; z: string; webhook?: string; secret?: string; json?: boolean }) => {
+    .option('--allow-private-addresses', 'cho phép webhook tới địa chỉ nội bộ (loopback, mạng riêng)')
+    .action(async (o: { data: string; name: string; query: string; threshold?: string; emerging?: boolean; z: string; webhook?: string; secret?: string; json?: boolean; allowPrivateAddresses?: boolean }) => {
       needData(o.data);
       if ((o.threshold === undefined) === !o.emerging) throw new UserError('chọn đúng một điều kiện: --threshold SỐ_BÀI hoặc --emerging');
       const value = Number(o.threshold ?? o.z);
       if (!Number.isFinite(value) || value <= 0) throw new UserError(`ngưỡng phải là số dương (got "${o.threshold ?? o.z}")`);
       if (o.webhook !== undefined && !/^https?:\/\//i.test(o.webhook)) throw new UserError(`--webhook phải là URL http(s) (got "${o.webhook}")`);
       if (!/[\p{L}\p{N}]/u.test(o.query)) throw new UserError(`truy vấn "${o.query}" không có từ nào để đếm`);
+      if (o.webhook !== undefined) {
+        // The same rule as the API: a webhook that resolves to a non-public address is refused
+        // when it is saved (and again at delivery), unless the operator allows it.
+        const guard = new NetGuard({ allowPrivate: o.allowPrivateAddresses === true || policyFromEnv().allowPrivate }, { keepAlive: false });
+        try {
+          await guard.check(new URL(o.webhook));
+        } catch (e) {
+          if (e instanceof AddressBlocked) throw new UserError(`--webhook trỏ tới địa chỉ ${CLASS_LABEL[e.addressClass]} (${e.address}), không được phép; dùng một URL công cộng, hoặc thêm --allow-private-addresses nếu bạn chủ ý`);
+          throw new UserError(`--webhook: không tìm thấy máy chủ ${new URL(o.webhook).hostname}; hãy kiểm tra lại URL`);
+        } finally {
+          guard.close();
+        }
+      }
       const store = new AlertStore(o.data);
       try {
         const a = store.add({ name: o.name, query: o.query, kind: o.emerging ? 'emerging' : 'threshold', value, webhook: o.webhook, secret: o.secret });
