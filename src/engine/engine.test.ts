@@ -262,3 +262,21 @@ test('a pasted paragraph is scored with its 48 weightiest lists, and still finds
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a segment whose documents were all replaced leaves the disk at once, not at the next open', async () => {
+  const dir = tmp();
+  try {
+    const { readdirSync } = await import('node:fs');
+    const e = await openEngine(dir, { parallel: false });
+    await e.add([{ id: 'a', title: 'một' }, { id: 'b', title: 'hai' }]);
+    const first = readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.tseg'));
+    assert.equal(first.length, 1);
+    await e.add([{ id: 'a', title: 'một mới' }, { id: 'b', title: 'hai mới' }]);
+    const after = readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.tseg') || /\.del\d+$/.test(f));
+    assert.ok(!after.includes(first[0]), `${first[0]} is gone: ${after.join(', ')}`);
+    assert.equal(e.search({ query: 'mới' }).total, 2);
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

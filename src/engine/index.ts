@@ -290,10 +290,16 @@ class EngineImpl implements Engine {
     // Drop fully deleted segments; write changed deletion bitmaps under new names.
     const keepSegs: Segment[] = [];
     const keepEntries: SegmentEntry[] = [];
+    // Files the new manifest no longer names (a segment all of whose documents were replaced,
+    // superseded deletion bitmaps) are removed once it is published, not at the next open.
+    let stale = this.dirtyDeletes.size > 0;
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i];
       let e = this.entries[i];
-      if (seg.deletedCount >= seg.docCount) continue;
+      if (seg.deletedCount >= seg.docCount) {
+        stale = true;
+        continue;
+      }
       if (this.dirtyDeletes.has(seg)) {
         const del = `${seg.name.replace(/\.tseg$/, '')}.del${gen}`;
         if (!this.readOnly) writeFileDurable(path.join(this.indexDir, del), seg.deleted!);
@@ -310,6 +316,7 @@ class EngineImpl implements Engine {
     // The store must be durable before the manifest claims to cover it.
     this.store.sync();
     writeManifest(this.indexDir, this.manifest);
+    if (stale) collectGarbage(this.indexDir, this.manifest);
     this.store.pruneTombs(coveredSeq);
     this.maybeMerge();
   }
@@ -608,6 +615,18 @@ class EngineImpl implements Engine {
   }
 
   refresh(): boolean {
+    // A writer may remove the files of the manifest just read (a merge, a segment all replaced)
+    // before they are loaded: read the newer manifest and try again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.refreshOnce();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 4) throw e;
+      }
+    }
+  }
+
+  private refreshOnce(): boolean {
     const m = readManifest(this.indexDir);
     if (m.generation === this.manifest.generation) return false;
     const byName = new Map(this.segments.map((seg, i) => [seg.name, { seg, entry: this.entries[i] }]));
