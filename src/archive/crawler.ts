@@ -301,7 +301,8 @@ export class Crawler {
     const claim = db.prepare("UPDATE urls SET state = 'fetching' WHERE url = ?");
     const counts = db.prepare("SELECT SUM(state = 'queued') AS q, SUM(last_fetched >= ?) AS d FROM urls");
     let lastProgress = 0;
-    while (!this.opts.signal?.aborted) {
+    let fatal: Error | undefined;
+    while (!this.opts.signal?.aborted && !fatal) {
       const now = Date.now();
       let wake = Infinity;
       const hosts = queuedHosts.all() as Array<{ host: string; nb: number }>;
@@ -319,6 +320,13 @@ export class Crawler {
         claim.run(row.url);
         const job = this.process(row)
           .catch((e: Error) => {
+            // A full disk fails every URL alike: stop the run and say so once (the URL stays
+            // queued; what was committed is kept and the next run goes on from there).
+            if (isDiskFull(e)) {
+              fatal ??= e;
+              db.prepare("UPDATE urls SET state = 'queued' WHERE url = ? AND state = 'fetching'").run(row.url);
+              return;
+            }
             this.log(`lỗi khi xử lý ${row.url}: ${e.stack ?? e.message}`);
             transaction(db, () => {
               db.prepare("UPDATE urls SET state = 'failed', error = ?, last_fetched = ? WHERE url = ?").run(String(e.message), Date.now(), row.url);
@@ -345,6 +353,7 @@ export class Crawler {
       await Promise.race([...inflight.values(), ...timers]);
     }
     await Promise.allSettled([...inflight.values()]);
+    if (fatal) throw fatal;
   }
 
   private hostState(host: string): HostState {
@@ -808,4 +817,10 @@ export async function crawlOnce(opts: CrawlOptions): Promise<CrawlReport> {
   } finally {
     await c.close();
   }
+}
+
+/** The disk (or the quota) is full: ENOSPC, EDQUOT, or SQLite's "database or disk is full". */
+export function isDiskFull(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException | undefined;
+  return Boolean(err && (err.code === 'ENOSPC' || err.code === 'EDQUOT' || /SQLITE_FULL|database or disk is full/i.test(String(err.message))));
 }
