@@ -37,8 +37,8 @@ import { rulesFrom, robotsTtl, robotsUrl, type RobotsRules } from './robots.ts';
 import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from './warc.ts';
 import { parseFeed, discoverFeeds, FeedError, type FeedEntry } from './feeds.ts';
 import { decodeBody } from './charset.ts';
-import type { Extracted } from './extract.ts';
 import { extractBounded } from './extract-pool.ts';
+import { MAX_TEXT_CHARS, type Extracted } from './extract.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
 import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
 import { listSources, sourceNameFor, siteOf } from './sources.ts';
@@ -666,6 +666,7 @@ export class Crawler {
       // Off this thread, under a deadline and a memory limit (extract-pool.ts): never holds up other hosts.
       extracted = await extractBounded(text, row.url);
       if (!extracted.text) error = 'không tìm thấy nội dung bài';
+      else if (extracted.textCut !== undefined) this.notice(`cut:${row.url}`, `${row.url}: nội dung dài ${extracted.textCut.toLocaleString('vi-VN')} ký tự, chỉ giữ ${MAX_TEXT_CHARS.toLocaleString('vi-VN')} ký tự đầu (bản gốc đầy đủ vẫn có trong tệp WARC)`);
     } catch (e) {
       error = `trích xuất lỗi: ${(e as Error).message}`;
     }
