@@ -133,6 +133,8 @@ export interface Engine {
   weights: QueryWeights;
 }
 
+/** Documents of the rarer syllable a pair's share is judged on, per segment (`adjacency`). */
+const ADJACENCY_SAMPLE = 4096;
 const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 const BATCH = 1000;
@@ -477,6 +479,15 @@ class EngineImpl implements Engine {
       if (oa < 0 || ob < 0) continue;
       const [small, large] = seg.df(oa) <= seg.df(ob) ? [oa, ob] : [ob, oa];
       let docs = decodeDocs(seg, small);
+      // A share needs no exact count: a common syllable is judged on an even sample of its
+      // documents (at most ADJACENCY_SAMPLE per segment), so the first query of a pair of
+      // common words does not decode their whole lists twice.
+      if (docs.length > ADJACENCY_SAMPLE) {
+        const step = docs.length / ADJACENCY_SAMPLE;
+        const sample = new Int32Array(ADJACENCY_SAMPLE);
+        for (let i = 0; i < ADJACENCY_SAMPLE; i++) sample[i] = docs[Math.floor(i * step)];
+        docs = sample;
+      }
       docs = docs.length * 8 < seg.df(large) ? filterByList(seg, large, docs) : intersect(docs, decodeDocs(seg, large));
       both += docs.length;
       const op = seg.lookup(pair);
