@@ -74,6 +74,17 @@ function maskArr(n: number): Uint32Array {
   if (scratchMask.length < n) scratchMask = new Uint32Array(n);
   return scratchMask;
 }
+let scratchPicked = new Int32Array(0);
+let scratchPickedScores = new Float32Array(0);
+/** Matches of a long query handed to the collectors (read before the next segment is matched). */
+function pickedArr(n: number): Int32Array {
+  if (scratchPicked.length < n) scratchPicked = new Int32Array(Math.max(n, 1024));
+  return scratchPicked;
+}
+function pickedScoresArr(n: number): Float32Array {
+  if (scratchPickedScores.length < n) scratchPickedScores = new Float32Array(Math.max(n, 1024));
+  return scratchPickedScores;
+}
 function candArr(n: number): Int32Array {
   if (scratchCand.length < n) scratchCand = new Int32Array(Math.max(n, 1024));
   return scratchCand;
@@ -247,17 +258,24 @@ function matchLong(p: Prepared, input: SegmentInput, ctx: ReturnType<typeof segm
   const canPrune = k !== undefined && process.env.TRA_NOPRUNE !== '1';
   accState.max = 0;
   let pruned = false;
+  let prunedAt = 0;
   let theta = 0;
   let checks = 0;
   let remAtCheck = Infinity;
-  /** The k-th best score among documents that already match (a lower bound of the final one). */
+  /**
+   * The k-th best partial score among the touched documents, whether or not they hold enough
+   * words yet: optimistic (a document may still fail the minimum), so the result is checked
+   * after collection — if fewer than k matches reach it, the segment is matched again without
+   * pruning. Counting only documents that already hold enough words would be safe but far lower
+   * early on (few documents have three words after the first lists), and would prune little.
+   */
   const kthBest = (): number => {
     if (nt < k!) return 0;
     const top = new TopK(k!);
     for (let x = 0; x < nt; x++) {
       const d = touched[x];
       const s = a[d];
-      if (s > top.threshold && popcount(mask[d]) >= minShould && valid(d)) top.push(s, 0, 0);
+      if (s > top.threshold && valid(d)) top.push(s, 0, 0);
     }
     return top.size < k! ? 0 : top.threshold;
   };
@@ -289,6 +307,7 @@ function matchLong(p: Prepared, input: SegmentInput, ctx: ReturnType<typeof segm
             else scoreCandidates(seg, ords[li], w, norms!, params, a, cands, nc, mask, bitOf(li));
           }
           pruned = true;
+          prunedAt = theta;
           break;
         }
         checks = 3;
@@ -301,22 +320,46 @@ function matchLong(p: Prepared, input: SegmentInput, ctx: ReturnType<typeof segm
     nt = dl ? accumulateDecoded(dl, w, params, a, bit ? mask : undefined, bit, touched, nt) : accumulate(seg, ords[i], w, norms!, params, a, bit ? mask : undefined, bit, touched, nt);
     rem -= bounds[i];
   }
-  // Collect in document order, clearing the scratch arrays on the way.
-  const picked = new Int32Array(nt);
+  // Collect (in the order first touched: no collector needs document order) into scratch
+  // arrays the collectors read at once, clearing the accumulator and bits on the way.
+  const picked = pickedArr(nt);
+  const pickedScores = pickedScoresArr(nt);
   let np = 0;
-  for (let x = 0; x < nt; x++) {
-    const d = touched[x];
-    if (popcount(mask[d]) >= minShould && valid(d)) picked[np++] = d;
+  const plainCheck = ok === undefined && required === undefined && excluded === undefined;
+  if (plainCheck && minShould >= 2) {
+    // The usual question: only the words' bits to check.
+    for (let x = 0; x < nt; x++) {
+      const d = touched[x];
+      const m = mask[d];
+      const s = a[d];
+      a[d] = 0;
+      if (m === 0) continue;
+      mask[d] = 0;
+      if ((m & (m - 1)) !== 0 && popcount(m) >= minShould) {
+        pickedScores[np] = s;
+        picked[np++] = d;
+      }
+    }
+  } else {
+    for (let x = 0; x < nt; x++) {
+      const d = touched[x];
+      const m = mask[d];
+      const s = a[d];
+      a[d] = 0;
+      mask[d] = 0;
+      if ((minShould <= 1 ? m !== 0 || minShould === 0 : popcount(m) >= minShould) && (plainCheck || valid(d))) {
+        pickedScores[np] = s;
+        picked[np++] = d;
+      }
+    }
   }
-  const docs = picked.subarray(0, np).sort();
-  let scores: Float32Array | undefined;
-  if (opts.scores) {
-    scores = new Float32Array(np);
-    for (let x = 0; x < np; x++) scores[x] = a[docs[x]];
-  }
-  for (let x = 0; x < nt; x++) {
-    a[touched[x]] = 0;
-    mask[touched[x]] = 0;
+  const docs = picked.subarray(0, np);
+  const scores = opts.scores ? pickedScores.subarray(0, np) : undefined;
+  if (pruned) {
+    // Exact only if k matches reached the threshold the pruning assumed (see kthBest).
+    let reached = 0;
+    for (let x = 0; x < np && reached < k!; x++) if (pickedScores[x] >= prunedAt) reached++;
+    if (reached < k!) return matchLong(p, input, ctx, ok, { scores: opts.scores });
   }
   return { docs, scores, exact: !pruned };
 }

@@ -5,7 +5,7 @@
  */
 import type { Segment } from '../segment.ts';
 
-/** The matches of one segment: ascending local documents, with scores when asked. */
+/** The matches of one segment: local documents (ascending for keyword queries; in no set order for long ones), with scores when asked. */
 export interface SegmentMatches {
   docs: Int32Array;
   /** Scores aligned with `docs` (when a collector needs them). */
