@@ -237,7 +237,8 @@ ${pager(p, pageNo, res.total, ctx.pageSize)}
 
 /** The query syntax, in Vietnamese, with an example of each rule (src/engine/query/parse.ts). */
 function syntaxHelp(): SafeHtml {
-  const ex = (q: string) => html`<a href="${link('/tim-kiem', { q })}"><code>${q}</code></a>`;
+  // Examples in the text font: monospace fonts often lack the stacked Vietnamese marks.
+  const ex = (q: string) => html`<a class="q" href="${link('/tim-kiem', { q })}">${q}</a>`;
   return html`<article class="help">
 <h1>Cách gõ truy vấn</h1>
 <p>Gõ các từ cần tìm, có dấu hay không dấu đều được. Tra tìm những bài có <strong>đủ mọi từ</strong> bạn gõ.</p>
