@@ -18,8 +18,8 @@
  */
 import { forEachToken } from '../vi/index.ts';
 import type { Forms } from '../vi/tokenize.ts';
-import { FIELDS, NFIELDS, dayOf, NO_DAY } from './fields.ts';
-import { plausibleTime } from '../ingest/plausible.ts';
+import { FIELDS, NFIELDS, NO_DAY } from './fields.ts';
+import { datingTime, vietnamDayNumber } from '../ingest/dating.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
 import { PairTable } from './pair-table.ts';
 import type { TokenDict } from './token-stream.ts';
@@ -296,9 +296,10 @@ export class SegmentBuilder {
   private beginDoc(seq: number, doc: Record<string, unknown>): number {
     const local = this.seqs.length;
     this.seqs.push(seq);
-    const t = plausibleTime(doc.published);
+    // The one dating rule (src/ingest/dating.ts), shared with the observatory.
+    const t = datingTime(doc);
     this.times.push(t ?? NaN);
-    this.days.push(t === undefined ? NO_DAY : dayOf(doc.published));
+    this.days.push(t === undefined ? NO_DAY : vietnamDayNumber(t));
     this.srcOrd.push(ordinal(this.sources, doc.source));
     this.catOrd.push(ordinal(this.categories, doc.category));
     this.curDoc = local;

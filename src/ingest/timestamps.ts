@@ -27,6 +27,8 @@ export interface DatedDoc {
   source?: unknown;
   /** When the collector read the item, if it says (news-rss has it). */
   fetched?: unknown;
+  /** The given `published`, kept aside when a repair replaced it (the document is repaired). */
+  published_given?: unknown;
 }
 
 export interface RepairedTime {
@@ -115,6 +117,11 @@ const SEVEN_HOURS_EARLY = new Set(['vnexpress.net', 'thanhnien.vn']);
  */
 export function repairPublished(doc: DatedDoc): RepairedTime {
   const given = typeof doc.published === 'string' ? doc.published.trim() : undefined;
+  // Repaired once already (`tra index --repair-dates` kept the given value aside): as it is.
+  if (doc.published_given !== undefined) {
+    const t = parseTime(given);
+    return { published: Number.isFinite(t) ? toVietnamIso(t) : undefined };
+  }
   const url = urlOf(doc);
   const host = url ? hostOf(url) : '';
   const t = parseTime(given);

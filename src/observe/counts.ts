@@ -1,7 +1,7 @@
 /**
  * The observatory's derived table of daily counts, `DIR/observe.sqlite` (node:sqlite).
  *
- * For every day (Vietnam time, of the repaired publication time, see src/ingest/timestamps.ts) it
+ * For every day (Vietnam time, by the one dating rule shared with the index: src/ingest/dating.ts) it
  * holds the number of documents, overall and per source, and for every term (syllable or
  * syllable pair, ./terms.ts) the number of documents mentioning it. It is derived from the
  * documents and can always be rebuilt: delete the file, or call `rebuild`.
@@ -22,8 +22,8 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repairPublished, canonicalArticleKey } from '../ingest/timestamps.ts';
-import { plausibleTime } from '../ingest/plausible.ts';
+import { canonicalArticleKey, parseTime } from '../ingest/timestamps.ts';
+import { datingTime } from '../ingest/dating.ts';
 import { observedText, termsOf } from './terms.ts';
 
 export const OBSERVE_FILE = 'observe.sqlite';
@@ -31,7 +31,7 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 5;
+export const COUNTS_VERSION = 6;
 const DAY_MS = 86_400_000;
 const VN_OFFSET = 7 * 3_600_000;
 
@@ -80,11 +80,12 @@ export interface AddResult {
 }
 
 /**
- * The instant that dates `doc` in the observatory (ms), or undefined: the repaired publication
- * time, when it lies in the plausible window.
+ * The instant that dates `doc` in the observatory (ms), or undefined: the one dating rule
+ * shared with the index (src/ingest/dating.ts) — the stored `published`, repaired at indexing
+ * when the operator asked (`tra index --repair-dates`), never repaired a second time here.
  */
 export function observedTime(doc: ObservedDoc, now: number = Date.now()): number | undefined {
-  return plausibleTime(repairPublished(doc).published, now);
+  return datingTime(doc, now);
 }
 
 /** Pack (term id, day) into one number for in-memory aggregation. */
@@ -186,14 +187,10 @@ export class ObserveCounts {
       for (const { doc, seq } of docs) {
         const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
         const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
-        const when = repairPublished(doc).published;
-        if (!when) {
-          res.undated++;
-          continue;
-        }
-        const ms = plausibleTime(when, now);
+        const ms = datingTime(doc, now);
         if (ms === undefined) {
-          res.implausible++;
+          if (Number.isFinite(parseTime(doc.published))) res.implausible++;
+          else res.undated++;
           continue;
         }
         if (key && seenGet.get(key)) {

@@ -63,7 +63,9 @@ export function register(program: Command): void {
               bad(`${file}:${line}: trường "${long}" dài ${(value[long] as string).length} ký tự (> ${MAX_FIELD_CHARS}), bỏ qua (field too long: split the document)`);
               continue;
             }
-            if (opts.repairDates) {
+            // Once: a document that carries `published_given` was repaired before (re-indexed
+            // from an export, say) and is left as it is.
+            if (opts.repairDates && value.published_given === undefined) {
               const r = repairPublished(value);
               if (r.repaired && r.published) {
                 value.published_given = value.published;

@@ -1,0 +1,30 @@
+/**
+ * The one dating rule: the instant that dates a document everywhere — the index's day and time
+ * columns (trends, date filters, newest first), the observatory's daily counts (emerging issues,
+ * clusters, attention, forecasts) and alerts. It is the stored `published`:
+ * - read as src/ingest/timestamps.ts `parseTime` reads it (a time without a zone, or a bare
+ *   date, is Vietnam time — never the machine's local time);
+ * - as stored: when the operator indexed with `tra index --repair-dates`, the repaired time was
+ *   stored there once (the given one kept in `published_given`, and a second pass repairs
+ *   nothing); without it, the given time is used as it is. No consumer repairs on its own, so
+ *   a document lands on the same day in all of them, with or without the option;
+ * - only inside the plausible window (src/ingest/plausible.ts); outside it the document is
+ *   undated (kept as given, flagged, in no day).
+ */
+import { parseTime } from './timestamps.ts';
+import { EARLIEST_PLAUSIBLE_MS, FUTURE_SLACK_MS } from './plausible.ts';
+
+const DAY_MS = 86_400_000;
+const VN_OFFSET_MS = 7 * 3_600_000;
+
+/** Milliseconds since the epoch that date `doc`, or undefined (absent, unparsable, implausible). */
+export function datingTime(doc: { published?: unknown }, nowMs: number = Date.now()): number | undefined {
+  const t = parseTime(doc.published);
+  if (!Number.isFinite(t) || t < EARLIEST_PLAUSIBLE_MS || t > nowMs + FUTURE_SLACK_MS) return undefined;
+  return t;
+}
+
+/** The Vietnam calendar day (days since 1970-01-01) of an instant. */
+export function vietnamDayNumber(ms: number): number {
+  return Math.floor((ms + VN_OFFSET_MS) / DAY_MS);
+}
