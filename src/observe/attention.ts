@@ -40,6 +40,8 @@ export interface AttentionBucket {
   total: number;
   /** count / total (0 when the bucket is empty). */
   share: number;
+  /** Days of the bucket without collection (absent when none): a gap, not a lack of attention. */
+  gap_days?: number;
 }
 
 export interface AttentionSeries {
@@ -68,7 +70,7 @@ function bucketEnd(start: number, interval: Interval): number {
   return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 86_400_000) - 1;
 }
 
-function withShares(buckets: { start: string; count: number }[], interval: Interval, totalsOf: (from: number, to: number) => Float64Array): AttentionBucket[] {
+function withShares(buckets: { start: string; count: number }[], interval: Interval, totalsOf: (from: number, to: number) => Float64Array, coverageOf?: (from: number, to: number) => Uint8Array): AttentionBucket[] {
   if (buckets.length === 0) return [];
   const first = dayOfIso(buckets[0].start);
   const last = bucketEnd(dayOfIso(buckets[buckets.length - 1].start), interval);
@@ -76,12 +78,20 @@ function withShares(buckets: { start: string; count: number }[], interval: Inter
   if (!(last >= first)) return buckets.map((b) => ({ start: b.start, count: b.count, total: 0, share: 0 }));
   checkBuckets(bucketCount(first, last, interval), interval);
   const days = totalsOf(first, last);
+  const covered = coverageOf?.(first, last);
   return buckets.map((b) => {
     const s = dayOfIso(b.start);
     const e = bucketEnd(s, interval);
     let total = 0;
-    for (let d = Math.max(s, first); d <= Math.min(e, last); d++) total += days[d - first];
-    return { start: b.start, count: b.count, total, share: total > 0 ? b.count / total : 0 };
+    let gaps = 0;
+    for (let d = Math.max(s, first); d <= Math.min(e, last); d++) {
+      total += days[d - first];
+      if (covered && !covered[d - first]) gaps++;
+    }
+    const out: AttentionBucket = { start: b.start, count: b.count, total, share: total > 0 ? b.count / total : 0 };
+    // Days without collection in the bucket: its count is not "no attention" (a gap, not a zero).
+    if (gaps) out.gap_days = gaps;
+    return out;
   });
 }
 
@@ -99,7 +109,7 @@ export function attention(engine: TrendsSource, counts: ObserveCounts, req: Atte
     query: req.query,
     interval,
     total: base.total,
-    buckets: withShares(base.buckets, interval, (a, b) => counts.totals(a, b)),
+    buckets: withShares(base.buckets, interval, (a, b) => counts.totals(a, b), (a, b) => counts.coverage(a, b)),
   };
   if (req.bySource) {
     // Same buckets for every source, so the series line up.

@@ -32,6 +32,13 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
 export const COUNTS_VERSION = 6;
+
+/** Days on each side whose volumes say what is usual for a day (normalRange, coverage). */
+const COVERAGE_WINDOW = 28;
+/** A first or last day must hold this share of the usual volume to count as normal collection. */
+const NORMAL_SHARE = 0.5;
+/** A day holding less than this share of the usual volume is a gap in collection. */
+const GAP_SHARE = 0.2;
 const DAY_MS = 86_400_000;
 const VN_OFFSET = 7 * 3_600_000;
 
@@ -299,6 +306,82 @@ export class ObserveCounts {
   dayRange(): { first: number; last: number } | undefined {
     const r = this.prep('range', 'SELECT min(day) AS a, max(day) AS b FROM days').get() as { a: number | null; b: number | null };
     return r.a === null || r.b === null ? undefined : { first: r.a, last: r.b };
+  }
+
+  /** Day volumes (every day with documents, ascending), cached until the counts change. */
+  private volumes: { docs: number; days: number[]; n: number[] } | undefined;
+
+  private dayVolumes(): { days: number[]; n: number[] } {
+    const docs = this.documents();
+    if (this.volumes && this.volumes.docs === docs) return this.volumes;
+    const days: number[] = [];
+    const n: number[] = [];
+    for (const r of this.prep('allDays', 'SELECT day, docs FROM days ORDER BY day').iterate() as Iterable<{ day: number; docs: number }>) {
+      days.push(r.day);
+      n.push(r.docs);
+    }
+    this.volumes = { docs, days, n };
+    return this.volumes;
+  }
+
+  /**
+   * The usual daily volume around day index `i` of `v`: the median of the days with documents
+   * among the COVERAGE_WINDOW days before (`side` −1), after (+1) or on both sides (0).
+   */
+  private usualVolume(v: { days: number[]; n: number[] }, i: number, side: -1 | 0 | 1): { median: number; days: number } {
+    const d = v.days[i];
+    const xs: number[] = [];
+    for (let j = i - 1; side <= 0 && j >= 0 && v.days[j] >= d - COVERAGE_WINDOW; j--) xs.push(v.n[j]);
+    for (let j = i + 1; side >= 0 && j < v.days.length && v.days[j] <= d + COVERAGE_WINDOW; j++) xs.push(v.n[j]);
+    if (xs.length === 0) return { median: 0, days: 0 };
+    xs.sort((a, b) => a - b);
+    return { median: xs[xs.length >> 1], days: xs.length };
+  }
+
+  /**
+   * The first and last day of normal collection: the earliest day holding at least NORMAL_SHARE
+   * of the usual volume of the weeks after it, and the latest holding that share of the weeks
+   * before it (a day alone, with no collection within the weeks beside it, is not normal). One
+   * stray document dated today (a crawled page) or a re-listed old article does not move the
+   * observatory to an empty day. With too little history to judge (fewer than 14 days with
+   * documents in all), the first and last days with documents.
+   */
+  normalRange(): { first: number; last: number } | undefined {
+    const v = this.dayVolumes();
+    if (v.days.length === 0) return undefined;
+    // Too little history to judge: every day with documents is normal.
+    if (v.days.length < 14) return { first: v.days[0], last: v.days[v.days.length - 1] };
+    const normal = (i: number, side: -1 | 1): boolean => {
+      const u = this.usualVolume(v, i, side);
+      // A day with no other day of collection within the weeks beside it is an isolated one.
+      return u.days > 0 && v.n[i] >= NORMAL_SHARE * u.median;
+    };
+    let a = 0;
+    while (a < v.days.length - 1 && !normal(a, 1)) a++;
+    let b = v.days.length - 1;
+    while (b > a && !normal(b, -1)) b--;
+    return { first: v.days[a], last: v.days[b] };
+  }
+
+  /**
+   * Per day of [from, to]: 1 when documents were collected as usual, 0 for a gap (no documents,
+   * or under GAP_SHARE of the usual volume of the weeks around: the collector was down, not the
+   * news). A collection too small to judge (usual volume under 5 a day) has no gaps.
+   */
+  coverage(from: number, to: number): Uint8Array {
+    const out = new Uint8Array(Math.max(0, to - from + 1));
+    const v = this.dayVolumes();
+    if (out.length === 0) return out;
+    const all = v.n.slice().sort((a, b) => a - b);
+    if (all.length === 0 || all[all.length >> 1] < 5) return out.fill(1);
+    const at = new Map(v.days.map((d, i) => [d, i]));
+    for (let d = from; d <= to; d++) {
+      const i = at.get(d);
+      if (i === undefined) continue; // no documents at all: a gap
+      const u = this.usualVolume(v, i, 0);
+      out[d - from] = u.days < 7 || u.median < 5 || v.n[i] >= GAP_SHARE * u.median ? 1 : 0;
+    }
+    return out;
   }
 
   /** Documents per day for days [from, to], zeros included. */

@@ -59,11 +59,17 @@ function filter(y: ArrayLike<number>, alpha: number, gamma: number, keepStates: 
   // Start: level = mean of the first two weeks, offsets = weekday means minus it.
   const init = Math.min(n, 2 * SEASON);
   let mean = 0;
-  for (let i = 0; i < init; i++) mean += y[i];
-  mean /= Math.max(1, init);
+  let seen = 0;
+  for (let i = 0; i < init; i++) {
+    if (Number.isNaN(y[i])) continue;
+    mean += y[i];
+    seen++;
+  }
+  mean /= Math.max(1, seen);
   const s = new Float64Array(SEASON);
   const cnt = new Float64Array(SEASON);
   for (let i = 0; i < init; i++) {
+    if (Number.isNaN(y[i])) continue;
     s[i % SEASON] += y[i];
     cnt[i % SEASON]++;
   }
@@ -75,10 +81,13 @@ function filter(y: ArrayLike<number>, alpha: number, gamma: number, keepStates: 
   for (let t = 0; t < n; t++) {
     const k = t % SEASON;
     const pred = level + s[k];
-    if (t >= init) sse += (y[t] - pred) * (y[t] - pred);
-    const newLevel = alpha * (y[t] - s[k]) + (1 - alpha) * level;
-    s[k] = gamma * (y[t] - newLevel) + (1 - gamma) * s[k];
-    level = newLevel;
+    // A day without collection (NaN) is unknown, not zero: the state carries over unchanged.
+    if (!Number.isNaN(y[t])) {
+      if (t >= init) sse += (y[t] - pred) * (y[t] - pred);
+      const newLevel = alpha * (y[t] - s[k]) + (1 - alpha) * level;
+      s[k] = gamma * (y[t] - newLevel) + (1 - gamma) * s[k];
+      level = newLevel;
+    }
     if (keepStates) {
       levels[t] = level;
       seasons.set(s, t * SEASON);
@@ -101,8 +110,9 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /**
- * Forecast the `horizon` days after the end of `series` (daily values, oldest first, no gaps:
- * a day without documents is 0).
+ * Forecast the `horizon` days after the end of `series` (daily values, oldest first; a day with
+ * documents collected but none matching is 0, a day without collection is NaN — a gap, which
+ * neither moves the model nor counts as an error).
  */
 export function forecastSeries(series: ArrayLike<number>, opts: ForecastOptions = {}): Forecast {
   const horizon = opts.horizon ?? 7;
@@ -128,7 +138,7 @@ export function forecastSeries(series: ArrayLike<number>, opts: ForecastOptions 
   const firstOrigin = Math.max(2 * SEASON, n - horizon - errorDays);
   for (let h = 1; h <= horizon; h++) {
     const errors: number[] = [];
-    for (let t = firstOrigin; t + h <= last; t++) errors.push(yy[t + h] - pointFrom(fit, t, h));
+    for (let t = firstOrigin; t + h <= last; t++) if (!Number.isNaN(yy[t + h])) errors.push(yy[t + h] - pointFrom(fit, t, h));
     errors.sort((a, b) => a - b);
     const mean = Math.max(0, pointFrom(fit, last, h));
     const raw = pointFrom(fit, last, h);

@@ -18,7 +18,8 @@ export interface QueryForecast {
   query: string;
   /** The last day of data; the forecast starts the day after. */
   last_day: string;
-  history: { date: string; count: number }[];
+  /** `gap`: no collection that day (the count is unknown, shown as 0). */
+  history: { date: string; count: number; gap?: boolean }[];
   forecast: { date: string; mean: number; lo80: number; hi80: number; lo95: number; hi95: number }[];
   model: { method: 'holt-winters-weekly'; alpha: number; gamma: number; intervals: 'empirical' };
 }
@@ -61,7 +62,7 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
     counts,
     sync,
     range() {
-      const r = counts.dayRange();
+      const r = counts.normalRange();
       return r ? { first: isoOfDay(r.first), last: isoOfDay(r.last) } : undefined;
     },
     emerging(date, o = {}) {
@@ -76,7 +77,7 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
       return keyTerms(docs, counts, o);
     },
     forecast(engine, query, days = 7) {
-      const r = counts.dayRange();
+      const r = counts.normalRange();
       if (!r) return undefined;
       const first = Math.max(r.first, r.last - 364);
       const tr = engine.trends({ query, interval: 'day', from: isoOfDay(first), to: isoOfDay(r.last) });
@@ -85,12 +86,15 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
         const i = dayOfIso(b.start) - first;
         if (i >= 0 && i < y.length) y[i] = b.count;
       }
+      // Days without collection are unknown, not days without news.
+      const covered = counts.coverage(first, r.last);
+      for (let i = 0; i < y.length; i++) if (!covered[i]) y[i] = NaN;
       const f = forecastSeries(y, { horizon: days });
       const h = Math.min(28, y.length);
       return {
         query,
         last_day: isoOfDay(r.last),
-        history: Array.from(y.subarray(y.length - h), (count, i) => ({ date: isoOfDay(r.last - h + 1 + i), count })),
+        history: Array.from(y.subarray(y.length - h), (count, i) => (Number.isNaN(count) ? { date: isoOfDay(r.last - h + 1 + i), count: 0, gap: true } : { date: isoOfDay(r.last - h + 1 + i), count })),
         forecast: f.points.map((p) => ({
           date: isoOfDay(r.last + p.h),
           mean: round1(p.mean),
