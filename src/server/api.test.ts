@@ -118,7 +118,8 @@ test('GET /api/trends matches `tra trends --json`; compare lines series up and e
   assert.match(csv.headers.get('content-type')!, /^text\/csv/);
   assert.match(csv.headers.get('content-disposition')!, /attachment; filename="tra-xu-huong-month.csv"/);
   const lines = (await csv.text()).replace(/^\ufeff/, '').trim().split('\r\n');
-  assert.equal(lines[0], `start,${q}`);
+  assert.equal(lines[0], `ngày bắt đầu,${q}`, 'a Vietnamese header; the dates below stay ISO');
+  assert.match(lines[1], /^\d{4}-\d{2}-\d{2},\d+$/);
   assert.equal(lines.length, t.starts.length + 1);
 });
 

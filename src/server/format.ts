@@ -32,3 +32,27 @@ export function isoDate(iso: string | undefined): string {
 export function formatNumber(n: number): string {
   return number.format(n);
 }
+
+const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * A calendar day given as YYYY-MM-DD, written the Vietnamese way ("2/9/2025"). The day is taken
+ * as written: no time zone can move it to the day before.
+ */
+export function formatDay(day: string): string {
+  const m = DAY_RE.exec(day.slice(0, 10));
+  return m ? `${Number(m[3])}/${Number(m[2])}/${m[1]}` : day;
+}
+
+/** A month given as YYYY-MM (or a day in it): "tháng 9/2025". */
+export function formatMonth(month: string): string {
+  const m = /^(\d{4})-(\d{2})/.exec(month);
+  return m ? `tháng ${Number(m[2])}/${m[1]}` : month;
+}
+
+/** The bucket of a time axis that starts on `start` (YYYY-MM-DD): a day, the week from that Monday, or a month. */
+export function formatBucket(start: string, interval: 'day' | 'week' | 'month'): string {
+  if (interval === 'month') return formatMonth(start);
+  if (interval === 'week') return `tuần từ ${formatDay(start)}`;
+  return formatDay(start);
+}

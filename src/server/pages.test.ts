@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './test-support.ts';
+import { buildServer } from './app.ts';
+import { SourceCatalog, type CatalogDoc } from './source-catalog.ts';
+import type { Backend } from './backend.ts';
 
 let s: TestServer;
 before(async () => {
@@ -100,7 +103,7 @@ test('trends page: table for readers without JavaScript, data for the chart, dow
   const body = await page(`/xu-huong?q=${encodeURIComponent('Hà Nội')}&q=${encodeURIComponent('giá')}&interval=month`);
   assert.match(body, /<script type="application\/json" id="trends-data">\{"interval":"month","queries":\["Hà Nội","giá"\]/);
   assert.match(body, /<th scope="col" class="num">Hà Nội<\/th><th scope="col" class="num">giá<\/th>/);
-  assert.match(body, /href="\/api\/trends\/compare\?q=H%C3%A0\+N%E1%BB%99i&amp;q=gi%C3%A1&amp;interval=month&amp;format=csv&amp;download=true"/);
+  assert.match(body, /href="\/xu-huong\/tai-ve\?q=H%C3%A0\+N%E1%BB%99i&amp;q=gi%C3%A1&amp;interval=month&amp;format=csv"/);
   assert.match(body, /<script src="\/static\/uplot.min.js" defer><\/script>/);
   const uplot = await s.get('/static/uplot.min.js');
   assert.equal(uplot.status, 200);
@@ -130,11 +133,26 @@ test('observatory page: the emerging issues of a day, with a date picker', async
   assert.match(other, /Vấn đề nổi lên ngày 2025-12-01/);
 });
 
-test('bad page input is a Vietnamese 400 page; an empty query goes home', async () => {
+test('a bad date on the results page is said beside its box in the filters (400), not on an error page', async () => {
   const bad = await page('/tim-kiem?q=a&from=hôm-qua', 400);
-  assert.match(bad, /Yêu cầu không hợp lệ/);
+  assert.doesNotMatch(bad, /Yêu cầu không hợp lệ/, 'the form stays, not a whole error page');
+  assert.match(bad, /<input type="date" id="f-from" name="from" value="hôm-qua" aria-invalid="true" aria-describedby="f-from-error">\n<p class="field-error" id="f-from-error">&quot;Từ ngày&quot; phải là một ngày có thật/);
+  assert.match(bad, /<input type="hidden" name="q" value="a">/, 'the query is kept');
+  // Without a query the bad date is no longer dropped by a silent redirect home.
+  const alone = await page('/tim-kiem?from=2025-13-45', 400);
+  assert.match(alone, /id="f-from-error">&quot;Từ ngày&quot; phải là một ngày có thật dạng YYYY-MM-DD \(ví dụ 2025-09-02\), không phải &quot;2025-13-45&quot;/);
+  assert.match(alone, /<input type="search" id="f-q" name="q"/);
   const swapped = await page('/tim-kiem?q=a&from=2025-12-01&to=2025-01-01', 400);
-  assert.match(swapped, /hãy đổi chỗ hai ngày/);
+  assert.match(swapped, /id="f-from" name="from" value="2025-12-01" aria-invalid="true"/);
+  assert.match(swapped, /<p class="field-error" id="f-from-error">[^<]*hãy đổi chỗ hai ngày/);
+  assert.match(swapped, /<div class="form-errors" role="alert"><p>[^<]*hãy đổi chỗ hai ngày\.<\/p><\/div>/);
+  const far = await page('/tim-kiem?q=a&to=1980-01-01', 400);
+  assert.match(far, /id="f-to" name="to" value="1980-01-01" aria-invalid="true"/);
+  const fine = await page('/tim-kiem?q=a&from=2025-09-01&to=2025-12-31');
+  assert.doesNotMatch(fine, /aria-invalid/);
+});
+
+test('an empty query goes home; unknown pages are a Vietnamese 404', async () => {
   const r = await s.get('/tim-kiem?q=+', { redirect: 'manual' });
   assert.equal(r.status, 302);
   assert.equal(r.headers.get('location'), '/');
@@ -149,4 +167,134 @@ test('the query syntax help page is linked from the search box and explains ever
   for (const op of ['ngoặc kép', '-USD', 'chuyển đ*', 'OR', '+giá', 'câu hỏi']) assert.ok(help.includes(op), op);
   const warn = await page('/tim-kiem?q=' + encodeURIComponent('"giá vàng'));
   assert.match(warn, /Thiếu dấu ngoặc kép đóng/);
+});
+
+test('trends page: eight query boxes, the share checkbox inside its field with its label', async () => {
+  const body = await page('/xu-huong');
+  for (let i = 1; i <= 8; i++) assert.match(body, new RegExp(`<label for="tq-${i - 1}">Từ khoá ${i}</label>`));
+  assert.doesNotMatch(body, /Từ khoá 9/);
+  assert.match(body, /<div class="field check"><input id="t-norm" name="norm" type="checkbox" value="1"><label for="t-norm">Tỉ lệ trên tổng số bài<\/label><\/div>/);
+});
+
+test('trends page: dates in one Vietnamese style (d/m/yyyy), ISO only in datetime attributes', async () => {
+  const day = await page(`/xu-huong?q=${encodeURIComponent('giá')}&from=2025-09-01&to=2025-09-03`);
+  assert.match(day, /<th scope="row"><time datetime="2025-09-02">2\/9\/2025<\/time><\/th>/);
+  assert.match(day, /\(từ <time datetime="2025-09-01">1\/9\/2025<\/time> đến <time datetime="2025-09-03">3\/9\/2025<\/time>\)/);
+  const week = await page(`/xu-huong?q=${encodeURIComponent('giá')}&interval=week&from=2025-09-01&to=2025-09-20`);
+  assert.match(week, /<th scope="row"><time datetime="2025-09-08">tuần từ 8\/9\/2025<\/time><\/th>/);
+  const month = await page(`/xu-huong?q=${encodeURIComponent('giá')}&interval=month`);
+  assert.match(month, /<th scope="row"><time datetime="2025-09-01">tháng 9\/2025<\/time><\/th>/);
+  // No ISO date is shown as text anywhere in the table or summary.
+  const text = (month.match(/<main[\s\S]*<\/main>/)?.[0] ?? '').replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ');
+  assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}/);
+});
+
+test('trends page: a bad date is said beside its box (400) and the form keeps what was typed', async () => {
+  const bad = await page(`/xu-huong?q=${encodeURIComponent('giá')}&from=2025-13-45`, 400);
+  assert.match(bad, /<input id="t-from" name="from" type="date" value="2025-13-45" aria-invalid="true" aria-describedby="t-from-error"><p class="field-error" id="t-from-error" role="alert">&quot;Từ ngày&quot; phải là/);
+  assert.match(bad, /id="tq-0" name="q" type="search" value="giá"/);
+  const swapped = await page(`/xu-huong?q=${encodeURIComponent('giá')}&from=2025-12-01&to=2025-09-01`, 400);
+  assert.match(swapped, /id="t-from-error" role="alert">[^<]*hãy đổi chỗ hai ngày/);
+  const long = await page(`/xu-huong?q=${encodeURIComponent('giá')}&from=1990-01-01&to=2025-01-01`, 400);
+  assert.match(long, /id="t-interval-error" role="alert">&quot;Mỗi cột&quot;: khoảng thời gian này có/);
+});
+
+test('trends downloads hold what the page shows: counts, or shares in percent with norm=1; Vietnamese CSV header, ISO dates', async () => {
+  const q = 'giá';
+  const csv = await s.get(`/xu-huong/tai-ve?q=${encodeURIComponent(q)}&interval=month&format=csv`);
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-disposition')!, /attachment; filename="tra-xu-huong-month.csv"/);
+  const lines = (await csv.text()).replace(/^\ufeff/, '').trim().split('\r\n');
+  assert.equal(lines[0], `ngày bắt đầu,${q}`);
+  assert.equal(lines[1], '2025-09-01,2');
+  // Shares need the observatory's daily counts: wait until it has them.
+  let shares: { unit: string; starts: string[]; counts: number[][] } | undefined;
+  for (let i = 0; i < 150; i++) {
+    const r = await s.get(`/xu-huong/tai-ve?q=${encodeURIComponent(q)}&interval=month&norm=1&format=json`);
+    assert.equal(r.status, 200);
+    shares = (await r.json()) as typeof shares;
+    if (shares!.unit === 'percent') break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(shares!.unit, 'percent');
+  const counts = (await (await s.get(`/xu-huong/tai-ve?q=${encodeURIComponent(q)}&interval=month&format=json`)).json()) as { unit: string; counts: number[][] };
+  assert.equal(counts.unit, 'count');
+  assert.notDeepEqual(shares!.counts, counts.counts, 'the shares are not the counts');
+  for (const v of shares!.counts[0]) assert.ok(v >= 0 && v <= 100, String(v));
+  const pcsv = (await (await s.get(`/xu-huong/tai-ve?q=${encodeURIComponent(q)}&interval=month&norm=1&format=csv`)).text()).replace(/^\ufeff/, '');
+  assert.match(pcsv, /^ngày bắt đầu,giá \(%\)\r\n2025-09-01,\d+(\.\d+)?\r\n/);
+  const pageBody = await page(`/xu-huong?q=${encodeURIComponent(q)}&interval=month&norm=1`);
+  assert.match(pageBody, /href="\/xu-huong\/tai-ve\?q=gi%C3%A1&amp;interval=month&amp;norm=1&amp;format=csv"/);
+  assert.match(pageBody, /Tải về \(tỉ lệ %\)/);
+});
+
+test('source page: span, articles per week, a navigator by year, month and day, each month and day listed', async () => {
+  const name = encodeURIComponent('Báo Mẫu');
+  const one = await page(`/nguon/${name}`);
+  assert.match(one, /10 bài đã lập chỉ mục · từ <time datetime="2025-09-02">2\/9\/2025<\/time> đến <time datetime="2025-12-20">20\/12\/2025<\/time>/);
+  assert.match(one, /<h2 id="weeks-title">Số bài mỗi tuần<\/h2>/);
+  assert.match(one, /<svg class="bars"[^>]*role="img" aria-label="Số bài mỗi tuần, 16 tuần từ 1\/9\/2025/);
+  assert.equal([...one.matchAll(/<rect /g)].length, 16);
+  assert.match(one, /<th scope="row"><time datetime="2025-09-01">tuần từ 1\/9\/2025<\/time><\/th><td class="num">1<\/td>/);
+  assert.match(one, /<a href="\/nguon\/B%C3%A1o%20M%E1%BA%ABu\?month=2025-11">tháng 11\/2025<\/a> <span class="note">3<\/span>/);
+  const month = await page(`/nguon/${name}?month=2025-09`);
+  assert.match(month, /<h2 id="list-title">Bài tháng 9\/2025<\/h2>/);
+  assert.deepEqual([...month.matchAll(/<h3><a href="\/bai\/([^"]+)">/g)].map((m) => m[1]), ['mau-005', 'mau-003', 'mau-001']);
+  assert.match(month, /<a href="\/nguon\/B%C3%A1o%20M%E1%BA%ABu\?date=2025-09-10" aria-label="10\/9\/2025: 1 bài">10<span class="n">1<\/span><\/a>/);
+  const day = await page(`/nguon/${name}?date=2025-09-10`);
+  assert.deepEqual([...day.matchAll(/<h3><a href="\/bai\/([^"]+)">/g)].map((m) => m[1]), ['mau-003']);
+  assert.match(day, /<a href="\/nguon\/B%C3%A1o%20M%E1%BA%ABu\?date=2025-09-02" rel="prev">‹ 2\/9\/2025<\/a>/);
+  assert.match(day, /<a href="\/nguon\/B%C3%A1o%20M%E1%BA%ABu\?date=2025-09-18" rel="next">18\/9\/2025 ›<\/a>/);
+  const empty = await page(`/nguon/${name}?date=2025-09-11`);
+  assert.match(empty, /Nguồn này không có bài nào đăng ngày này/);
+  const bad = await page(`/nguon/${name}?date=2025-02-30`, 400);
+  assert.match(bad, /<input id="s-date" name="date" type="date" value="2025-02-30"[^>]*aria-invalid="true" aria-describedby="s-date-error"><\/div>/);
+  assert.match(bad, /<p class="field-error" id="s-date-error" role="alert">&quot;Ngày&quot; phải là một ngày có thật/);
+  const badMonth = await page(`/nguon/${name}?month=2025-13`, 400);
+  assert.match(badMonth, /&quot;Tháng&quot; phải có dạng YYYY-MM/);
+});
+
+test("source page: an outlet's whole history is reachable by date and by page, past the 10,000 latest", async () => {
+  // 12,000 articles, four a day from 2017 on: the oldest lie beyond any page the search pages reach.
+  const docs: CatalogDoc[] = [];
+  const start = Date.parse('2017-01-01T01:00:00Z');
+  for (let i = 0; i < 12_000; i++) docs.push({ id: `d${i}`, title: `Bài ${i}`, published: new Date(start + Math.floor(i / 4) * 86_400_000 + (i % 4) * 3_600_000).toISOString(), source: 'Báo Dài' });
+  docs.push({ id: 'undated', title: 'Không ngày', source: 'Báo Dài' });
+  const catalog = SourceCatalog.build(docs);
+  const backend: Backend = {
+    search: () => ({ total: 0, took_ms: 0, hits: [] }),
+    trends: (r) => ({ query: r.query, interval: r.interval ?? 'day', total: 0, buckets: [] }),
+    get: () => undefined,
+    stats: () => ({ documents: docs.length }),
+    sources: () => catalog.sources(),
+    browse: (r) => catalog.latest(r.sources ?? [], r.offset, r.limit),
+  };
+  const app = await buildServer({ logger: false, rateLimit: { max: 0, windowMs: 60_000 }, backend });
+  try {
+    const get = async (url: string, status = 200) => {
+      const r = await app.inject({ url, headers: { accept: 'text/html' } });
+      assert.equal(r.statusCode, status, url);
+      return r.body;
+    };
+    const base = `/nguon/${encodeURIComponent('Báo Dài')}`;
+    const top = await get(base);
+    assert.match(top, /12\.001 bài đã lập chỉ mục · từ <time datetime="2017-01-01">1\/1\/2017<\/time> đến <time datetime="2025-03-19">19\/3\/2025<\/time> · 1 bài không rõ ngày đăng/);
+    assert.match(top, /<h3>2017 <span class="note">1\.460 bài<\/span><\/h3>/);
+    assert.match(top, /Trang 1 \/ 601/);
+    assert.equal([...top.matchAll(/<rect /g)].length, 53, 'a year of weeks');
+    // The first day of all, by date: article 0 to 3, newest first.
+    const first = await get(`${base}?date=2017-01-01`);
+    assert.deepEqual([...first.matchAll(/<h3><a href="\/bai\/([^"]+)">/g)].map((m) => m[1]), ['d3', 'd2', 'd1', 'd0']);
+    const jan = await get(`${base}?month=2017-01&page=7`);
+    assert.match(jan, /Bài 121–124 trong 124, mới nhất trước/);
+    assert.match(jan, /href="\/bai\/d0"/);
+    // And by page: the last page holds the oldest dated articles, then the one without a date.
+    const last = await get(`${base}?page=601`);
+    assert.match(last, /Bài 12\.001–12\.001 trong 12\.001/);
+    assert.match(last, /href="\/bai\/undated"[\s\S]*không rõ ngày đăng/);
+    const beyond = await get(`${base}?page=900`);
+    assert.match(beyond, /Chỉ có 601 trang; đây là trang cuối/);
+  } finally {
+    await app.close();
+  }
 });

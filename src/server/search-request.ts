@@ -6,7 +6,7 @@
  * to its edge, where nothing is lost since no document is dated outside it.
  */
 import type { Interval, SearchRequest, SortOrder } from './backend.ts';
-import { boundRange, type Audience, type BoundedRange } from '../observe/bounds.ts';
+import { DateRangeError, boundRange, type Audience, type BoundedRange } from '../observe/bounds.ts';
 
 export interface SearchParams {
   q: string;
@@ -29,6 +29,26 @@ export function asList(v: string | string[] | undefined): string[] {
  */
 export function requestRange(p: { from?: string; to?: string; interval?: Interval }, who: Audience = 'api'): BoundedRange {
   return boundRange({ from: p.from || undefined, to: p.to || undefined, interval: p.interval }, who);
+}
+
+/** A date problem a page shows beside the control it concerns, not on an error page of its own. */
+export interface FieldError {
+  /** The parameter: `from`, `to` or `interval`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * The range of a page's form, checked as requestRange does, but a refusal is returned (worded
+ * with the controls' labels) instead of thrown, so the page can say it beside the control.
+ */
+export function pageRange(p: { from?: string; to?: string; interval?: Interval }): { range: BoundedRange; error?: undefined } | { range?: undefined; error: FieldError } {
+  try {
+    return { range: requestRange(p, 'page') };
+  } catch (err) {
+    if (err instanceof DateRangeError) return { error: { field: err.field, message: err.message } };
+    throw err;
+  }
 }
 
 export function toSearchRequest(p: SearchParams, limit: number, offset: number): SearchRequest {

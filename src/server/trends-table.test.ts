@@ -25,5 +25,11 @@ test('CSV has a header per query, quotes what needs it and defuses formulas', ()
     { query: 'giá "vàng", SJC', interval: 'day', total: 1, buckets: [{ start: '2025-09-01', count: 1 }] },
     { query: '=cmd', interval: 'day', total: 0, buckets: [] },
   ], 'day');
-  assert.equal(toCsv(t), 'start,"giá ""vàng"", SJC",\'=cmd\r\n2025-09-01,1,0\r\n');
+  assert.equal(toCsv(t), 'ngày bắt đầu,"giá ""vàng"", SJC",\'=cmd\r\n2025-09-01,1,0\r\n');
+});
+
+test('CSV of shares marks each query column as percent', () => {
+  const t = alignSeries([{ query: 'giá vàng', interval: 'week', total: 1, buckets: [{ start: '2025-09-01', count: 1 }] }], 'week');
+  t.counts = [[12.5]];
+  assert.equal(toCsv(t, 'percent'), 'ngày bắt đầu,giá vàng (%)\r\n2025-09-01,12.5\r\n');
 });

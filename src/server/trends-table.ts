@@ -71,9 +71,15 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(safe) ? '"' + safe.replace(/"/g, '""') + '"' : safe;
 }
 
-/** CSV with a header row: start, then one column per query. */
-export function toCsv(t: TrendsTable): string {
-  const lines = [['start', ...t.queries].map(csvCell).join(',')];
+/** What the numbers of a table are: articles, or percent of all articles in the bucket. */
+export type TrendsUnit = 'count' | 'percent';
+
+/**
+ * CSV with a Vietnamese header row ("ngày bắt đầu", then one column per query, marked "(%)" when
+ * the numbers are shares); dates stay ISO (YYYY-MM-DD) and numbers use a dot, as files should.
+ */
+export function toCsv(t: TrendsTable, unit: TrendsUnit = 'count'): string {
+  const lines = [['ngày bắt đầu', ...t.queries.map((q) => (unit === 'percent' ? `${q} (%)` : q))].map(csvCell).join(',')];
   for (let j = 0; j < t.starts.length; j++) lines.push([t.starts[j], ...t.counts.map((c) => String(c[j]))].join(','));
   return lines.join('\r\n') + '\r\n';
 }

@@ -10,7 +10,7 @@ import { page, searchBox } from '../layout.ts';
 import { highlight, termRanges } from '../highlight.ts';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { articlePath, link, safeHttpUrl, sourcePath } from '../urls.ts';
-import { asList, toSearchRequest } from '../search-request.ts';
+import { asList, pageRange, toSearchRequest, type FieldError } from '../search-request.ts';
 import { BadRequest } from '../errors.ts';
 import { MAX_OFFSET, MAX_QUERY } from '../schemas.ts';
 import { hasDiacritics } from '../../vi/index.ts';
@@ -25,7 +25,8 @@ interface ResultsQs {
   page?: number;
 }
 
-const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
+/** Dates are checked by the route (pageRange): a mistyped one is said beside its box in the filters. */
+const PAGE_DAY = { type: 'string', maxLength: 40 } as const;
 const LIST = { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 50 } as const;
 const FACET_SHOWN = 12;
 const EXAMPLES = ['chuyen doi so', 'giá vàng', 'bao so 3', 'đường sắt tốc độ cao', 'học phí'];
@@ -65,8 +66,8 @@ ${numbers}
         type: 'object',
         properties: {
           q: { type: 'string', maxLength: MAX_QUERY },
-          from: OPTIONAL_DAY,
-          to: OPTIONAL_DAY,
+          from: PAGE_DAY,
+          to: PAGE_DAY,
           source: LIST,
           category: LIST,
           sort: { type: 'string', enum: ['relevance', 'date'], default: 'relevance' },
@@ -77,14 +78,20 @@ ${numbers}
   }, async (req, reply) => {
     const qs = req.query as ResultsQs;
     const q = (qs.q ?? '').trim();
-    if (!q) return reply.redirect('/');
-    const from = qs.from || undefined;
-    const to = qs.to || undefined;
-    if (from && to && from > to) throw new BadRequest(`Ngày bắt đầu (${from}) ở sau ngày kết thúc (${to}): hãy đổi chỗ hai ngày.`, 'from');
+    const from = qs.from?.trim() || undefined;
+    const to = qs.to?.trim() || undefined;
+    // A date that is not real, a range the wrong way round or outside every document: said
+    // beside the date box it concerns (400), with the rest of the form kept as typed.
+    const { error } = pageRange({ from, to });
+    if (!q && !error) return reply.redirect('/');
     const pageNo = qs.page ?? 1;
     const offset = (pageNo - 1) * ctx.pageSize;
     if (offset > MAX_OFFSET) throw new BadRequest(`Chỉ xem được ${formatNumber(MAX_OFFSET)} kết quả đầu: hãy thu hẹp bằng bộ lọc ngày hay nguồn tin.`, 'page');
     const params: Params = { q, from, to, source: asList(qs.source), category: asList(qs.category), sort: qs.sort ?? 'relevance' };
+    if (error) {
+      const body = await resultsBody(ctx, params, pageNo, undefined, undefined, error);
+      return reply.code(400).type('text/html; charset=utf-8').send(page({ title: `${q ? `${q} — ` : ''}Ngày chưa đúng — Tra`, body, q, nav: 'search' }));
+    }
     const res = await ctx.backend.search({ ...toSearchRequest(params, ctx.pageSize, offset), facets: true });
     ctx.observeSearch(res.took_ms);
     const didYouMean = res.restored && res.restored !== q ? res.restored : await suggestAccents(ctx, q);
@@ -123,9 +130,9 @@ function linkWith(p: Params, changes: Partial<Params> & { page?: number }): stri
  * without that filter (one more count-only search), so the other values stay visible and can be
  * added: choosing "Tin Nhanh" must not hide "Báo Mẫu".
  */
-async function facetValues(ctx: ServerContext, p: Params, res: SearchResponse, field: 'source' | 'category'): Promise<FacetValue[] | undefined> {
-  let facets = res.facets;
-  if ((field === 'source' ? p.source : p.category).length > 0) {
+async function facetValues(ctx: ServerContext, p: Params, res: SearchResponse | undefined, field: 'source' | 'category'): Promise<FacetValue[] | undefined> {
+  let facets = res?.facets;
+  if (res && (field === 'source' ? p.source : p.category).length > 0) {
     const without = toSearchRequest({ ...p, [field]: [] }, 0, 0);
     facets = (await ctx.backend.search({ ...without, facets: true, snippets: false })).facets ?? facets;
   }
@@ -150,19 +157,25 @@ ${[...shown].map(([value, count]) => {
 </fieldset>`;
 }
 
-async function filtersForm(ctx: ServerContext, p: Params, res: SearchResponse): Promise<SafeHtml> {
+/** A date box of the filters, with the problem beside it when its value cannot be used. */
+function dateBox(id: string, name: 'from' | 'to', label: string, value: string | undefined, error?: FieldError): SafeHtml {
+  const bad = error?.field === name;
+  return html`<label for="${id}">${label}</label>
+<input type="date" id="${id}" name="${name}" value="${value ?? ''}"${bad ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${bad ? html`<p class="field-error" id="${id}-error">${error.message}</p>` : ''}`;
+}
+
+async function filtersForm(ctx: ServerContext, p: Params, res: SearchResponse | undefined, error?: FieldError): Promise<SafeHtml> {
   const [sources, categories] = await Promise.all([facetValues(ctx, p, res, 'source'), facetValues(ctx, p, res, 'category')]);
   const any = p.from || p.to || p.source.length || p.category.length || p.sort !== 'relevance';
   return html`<aside class="filters" aria-labelledby="filters-title">
 <h2 id="filters-title" class="visually-hidden">Bộ lọc</h2>
-<form action="/tim-kiem" method="get">
-<input type="hidden" name="q" value="${p.q}">
+<form action="/tim-kiem" method="get" novalidate>
+${p.q ? html`<input type="hidden" name="q" value="${p.q}">` : html`<label for="f-q">Từ khoá</label><input type="search" id="f-q" name="q" value="" maxlength="${MAX_QUERY}">`}
 <fieldset>
 <legend>Thời gian đăng</legend>
-<label for="f-from">Từ ngày</label>
-<input type="date" id="f-from" name="from" value="${p.from ?? ''}">
-<label for="f-to">Đến ngày</label>
-<input type="date" id="f-to" name="to" value="${p.to ?? ''}">
+${dateBox('f-from', 'from', 'Từ ngày', p.from, error)}
+${dateBox('f-to', 'to', 'Đến ngày', p.to, error)}
 </fieldset>
 ${checkboxes('source', 'Nguồn tin', sources, p.source)}
 ${checkboxes('category', 'Chuyên mục', categories, p.category)}
@@ -207,7 +220,17 @@ ${pageNo < last ? html`<li><a href="${linkWith(p, { page: pageNo + 1 })}" rel="n
 </ul></nav>`;
 }
 
-async function resultsBody(ctx: ServerContext, p: Params, pageNo: number, res: SearchResponse, didYouMean: string | undefined): Promise<SafeHtml> {
+async function resultsBody(ctx: ServerContext, p: Params, pageNo: number, res: SearchResponse | undefined, didYouMean: string | undefined, error?: FieldError): Promise<SafeHtml> {
+  if (!res || error) {
+    // Nothing was searched: the problem is named at the top and beside its box in the filters.
+    return html`<h1 class="visually-hidden">${p.q ? `Kết quả tìm kiếm cho “${p.q}”` : 'Tìm kiếm'}</h1>
+<div class="results-layout">
+${await filtersForm(ctx, p, undefined, error)}
+<section aria-label="Kết quả">
+<div class="form-errors" role="alert"><p>${error?.message ?? ''}</p></div>
+</section>
+</div>`;
+  }
   const start = (pageNo - 1) * ctx.pageSize;
   const summary = res.total === 0
     ? ''
