@@ -9,6 +9,12 @@
  * docs/OBSERVATORY.md for the evidence). The value given is kept beside it as `published_given`,
  * so the defect stays visible. It is off by default: the contract dates documents "by
  * `published`" as given, and the observatory applies the same repair on its own.
+ *
+ * Field names other collectors use (`link`, `description`, `pubDate`, …: FIELD_ALIASES in
+ * src/store/document.ts) are moved under the contract's names, said once per file on stderr; a
+ * document with nothing to search, or with a link under a name we do not know, is reported once
+ * per file with its first line and how many more. The sample articles of a first `tra start` are
+ * removed once real documents are indexed (`--keep-samples` keeps them), and that is said too.
  */
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
@@ -18,6 +24,7 @@ import { openEngine } from './search.ts';
 import type { DocInput } from '../../engine/index.ts';
 import { readJsonl, MAX_FIELD_CHARS, type JsonlStats } from '../../store/jsonl.ts';
 import { repairPublished } from '../../ingest/timestamps.ts';
+import { renameAliases, shapeWarnings, idAliasHint, dropSamples, JSONL_HELP } from '../../store/document.ts';
 
 export function register(program: Command): void {
   program
@@ -26,7 +33,9 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'thư mục dữ liệu (tạo mới nếu chưa có)')
     .argument('<files...>', 'các tệp JSON Lines, mỗi dòng một tài liệu {"id", "title", "text", ...}')
     .option('--repair-dates', 'sửa giờ đăng sai đã biết (giờ trong URL Tuổi Trẻ; giờ UTC ghi nhầm +07:00), giữ giá trị gốc ở "published_given"')
-    .action(async (files: string[], opts: { data: string; repairDates?: boolean }) => {
+    .option('--keep-samples', 'giữ các bài mẫu của "tra start" (mặc định: xoá chúng khi có tin thật)')
+    .addHelpText('after', '\n' + JSONL_HELP)
+    .action(async (files: string[], opts: { data: string; repairDates?: boolean; keepSamples?: boolean }) => {
       for (const f of files) {
         if (!existsSync(f)) throw new UserError(`${f}: không tìm thấy tệp (file not found)`);
         if (!statSync(f).isFile()) throw new UserError(`${f}: không phải một tệp (not a file)`);
@@ -39,8 +48,10 @@ export function register(program: Command): void {
         skipped++;
         process.stderr.write(msg + '\n');
       };
+      let real = 0;
       async function* docs(): AsyncGenerator<DocInput> {
         for (const file of files) {
+          const shape = new FileShape(file);
           const onBroken = (msg: string): void => {
             broken++;
             process.stderr.write(msg + '\n');
@@ -49,7 +60,8 @@ export function register(program: Command): void {
             const id = value.id;
             if (typeof id === 'number' && Number.isFinite(id)) value.id = String(id);
             else if (typeof id !== 'string' || id === '') {
-              bad(`${file}:${line}: thiếu trường "id" (missing "id": a non-empty string)`);
+              const hint = idAliasHint(value);
+              bad(`${file}:${line}: thiếu trường "id" (missing "id": a non-empty string)${hint ? `; ${hint}` : ''}`);
               continue;
             } else if (!id.isWellFormed()) {
               // A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would turn it into U+FFFD
@@ -58,6 +70,7 @@ export function register(program: Command): void {
               bad(`${file}:${line}: trường "id" chứa ký tự UTF-16 lẻ \\u${lone[0].charCodeAt(0).toString(16)} ở vị trí ${lone.index}, bỏ qua; hãy sửa id (lone surrogate in "id")`);
               continue;
             }
+            shape.saw(line, value);
             const long = (['title', 'summary', 'text'] as const).find((k) => typeof value[k] === 'string' && (value[k] as string).length > MAX_FIELD_CHARS);
             if (long) {
               bad(`${file}:${line}: trường "${long}" dài ${(value[long] as string).length} ký tự (> ${MAX_FIELD_CHARS}), bỏ qua (field too long: split the document)`);
@@ -72,15 +85,20 @@ export function register(program: Command): void {
                 value.published = r.published;
               }
             }
+            if (value.sample !== true) real++;
             yield value as DocInput;
           }
+          shape.report();
         }
       }
       const engine = await openEngine(opts.data);
       const progress = createProgress('Đang lập chỉ mục');
       let indexed: number;
+      let samplesRemoved = 0;
       try {
         indexed = (await engine.add(docs(), { onProgress: (n) => progress.update(n) })).indexed;
+        // Real news in: the made-up sample articles of a first `tra start` would mix with it.
+        if (real > 0 && !opts.keepSamples) samplesRemoved = await dropSamples(engine);
       } catch (e) {
         progress.done();
         throw diskFull(e, opts.data) ?? e;
@@ -92,6 +110,10 @@ export function register(program: Command): void {
       const summary: Record<string, number> = { indexed, skipped, ms: Math.round(performance.now() - t0) };
       if (stats.replaced) summary.replaced_utf8 = stats.replaced;
       if (broken) summary.broken_files = broken;
+      if (samplesRemoved) {
+        summary.samples_removed = samplesRemoved;
+        process.stderr.write(`tra: đã xoá ${samplesRemoved} bài mẫu (samples/tin-mau.jsonl, tin giả lập) khỏi ${opts.data} vì đã có tin thật; muốn giữ chúng thì thêm --keep-samples\n`);
+      }
       process.stdout.write(JSON.stringify(summary) + '\n');
       if (broken) {
         // The summary is printed (what was read is indexed and durable); the command still fails.
@@ -105,4 +127,36 @@ export function diskFull(e: unknown, dataDir: string): UserError | undefined {
   const err = e as NodeJS.ErrnoException;
   if (!err || (err.code !== 'ENOSPC' && err.code !== 'EDQUOT' && !/SQLITE_FULL|database or disk is full/i.test(String(err.message)))) return undefined;
   return new UserError(`${dataDir}: hết chỗ trên đĩa khi lập chỉ mục (disk full: ${err.code === 'ENOSPC' || err.code === 'EDQUOT' ? err.code : err.message}); các tài liệu đã ghi xong vẫn được giữ và sẽ được hoàn tất lần mở sau — giải phóng chỗ rồi chạy lại lệnh`);
+}
+
+/**
+ * What one file's documents looked like: which aliases were renamed (said once per file) and
+ * which shape problems were met (each said once, at its first line, with a count of the rest).
+ */
+class FileShape {
+  private readonly aliases = new Map<string, number>();
+  private readonly problems = new Map<string, { line: number; message: string; count: number }>();
+  private readonly file: string;
+  constructor(file: string) {
+    this.file = file;
+  }
+  saw(line: number, doc: Record<string, unknown>): void {
+    for (const [field, alias] of renameAliases(doc)) {
+      const key = `"${alias}" → "${field}"`;
+      this.aliases.set(key, (this.aliases.get(key) ?? 0) + 1);
+    }
+    for (const w of shapeWarnings(doc)) {
+      const p = this.problems.get(w.kind);
+      if (p) p.count++;
+      else this.problems.set(w.kind, { line, message: w.message, count: 1 });
+    }
+  }
+  report(): void {
+    if (this.aliases.size) {
+      process.stderr.write(`${this.file}: đã đổi tên trường theo chuẩn: ${[...this.aliases].map(([k, n]) => `${k} (${n} tài liệu)`).join(', ')} (field aliases renamed)\n`);
+    }
+    for (const p of this.problems.values()) {
+      process.stderr.write(`${this.file}:${p.line}: ${p.message}${p.count > 1 ? ` (cùng vấn đề ở ${p.count - 1} tài liệu khác trong tệp)` : ''}; vẫn lập chỉ mục\n`);
+    }
+  }
 }

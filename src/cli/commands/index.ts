@@ -16,6 +16,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   search: () => import('./search.ts'),
   stats: () => import('./stats.ts'),
   reindex: () => import('./reindex.ts'),
+  delete: () => import('./delete.ts'),
   trends: () => import('./trends.ts'),
   restore: () => import('./restore.ts'),
   emerging: () => import('./emerging.ts'),

@@ -2,6 +2,7 @@
  * `tra start` (what `npm start` runs): serve the default data directory, `./data` (or --data,
  * or the TRA_DATA environment variable). When it holds no documents yet, the team's sample
  * articles (samples/tin-mau.jsonl) are indexed first so a newcomer has something to search.
+ * They are marked `"sample": true`; `tra index` drops them once real documents come in.
  */
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -46,6 +47,15 @@ export async function seedSamples(dataDir: string, file = SAMPLES): Promise<numb
   }
 }
 
+/**
+ * What a newcomer reads after the samples went in: they are made up, and they leave on their own
+ * once real documents are indexed (or at once, by `tra delete --samples`).
+ */
+export function firstRunMessage(dataDir: string, n: number): string {
+  return `tra: thư mục ${dataDir} chưa có tài liệu; đã nạp ${n} bài mẫu từ samples/tin-mau.jsonl (tin giả lập của "Báo Mẫu", "Tin Nhanh", không phải tin thật).\n`
+    + `tra: thêm tin thật bằng "npx tra index --data ${dataDir} FILE.jsonl" (mỗi dòng một tài liệu: xem "npx tra index --help") hoặc "npx tra crawl --data ${dataDir} --once"; khi đó các bài mẫu tự được xoá. Xoá ngay: "npx tra delete --data ${dataDir} --samples".\n`;
+}
+
 export function register(program: Command): void {
   addServeOptions(
     program
@@ -56,7 +66,7 @@ export function register(program: Command): void {
     const dataDir = path.resolve(o.data ?? process.env.TRA_DATA ?? 'data');
     if ((await documentsIn(dataDir)) === 0) {
       const n = await seedSamples(dataDir);
-      process.stderr.write(`tra: thư mục ${dataDir} chưa có tài liệu; đã nạp ${n} bài mẫu từ samples/tin-mau.jsonl. Thêm tin thật bằng "tra index --data ${dataDir} FILE..." hoặc "tra crawl".\n`);
+      process.stderr.write(firstRunMessage(dataDir, n));
     }
     await serveDataDir(dataDir, o);
   });
