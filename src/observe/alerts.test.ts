@@ -140,3 +140,36 @@ test('a webhook that never answers 2xx is given up after MAX_ATTEMPTS, and kept 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a new alert backtests over the data it can see (history, never sent); later checks cover every day since', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-bt-'));
+  const hook = await receiver([]);
+  try {
+    const docs = syntheticNews(START, 70, 30, [
+      { day: 20, docs: 12, title: FLOOD },
+      { day: 45, docs: 10, title: FLOOD },
+      { day: 60, docs: 11, title: FLOOD },
+    ]);
+    const counts = new ObserveCounts(dir);
+    counts.add(docs.map((doc) => ({ doc })));
+    const engine = fakeEngine(docs);
+    const store = new AlertStore(dir);
+    const a = store.add({ name: 'lũ', query: 'lũ quét', kind: 'threshold', value: 5, webhook: hook.url });
+    // Created "on day 50": the episodes of days 20 and 45 are history.
+    const first = store.check(engine, counts, day(50));
+    assert.deepEqual(first.filter((x) => x.type === 'start').map((x) => [x.day, x.backtest === true]), [['2025-06-22', true], ['2025-07-17', true]]);
+    assert.ok(first.every((x) => x.delivered), 'backtest events are not sent');
+    // A check a while later covers every day in between, and new episodes are sent.
+    const later = store.check(engine, counts, day(69));
+    assert.deepEqual(later.filter((x) => x.type === 'start').map((x) => [x.day, x.backtest === true, x.delivered]), [['2025-08-01', false, false]]);
+    const rep = await store.deliver({ policy: LOOPBACK });
+    assert.equal(rep.delivered, 1);
+    assert.equal(hook.got.length, 1);
+    assert.equal(store.get(a.id)?.lastCheckedDay, day(69));
+    store.close();
+    counts.close();
+  } finally {
+    await hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -80,6 +80,8 @@ export interface AlertEvent {
   delivered: boolean;
   attempts: number;
   lastError?: string;
+  /** Found when the alert was new, on a day before it existed: history, never sent. */
+  backtest?: boolean;
 }
 
 export interface DeliveryReport {
@@ -168,6 +170,7 @@ interface EventRow {
   attempts: number;
   next_attempt: number;
   last_error: string | null;
+  backtest: number;
   webhook: string | null;
   secret: string | null;
 }
@@ -192,6 +195,9 @@ export class AlertStore {
         expected REAL NOT NULL, score REAL, created TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,
         attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT);
       CREATE INDEX IF NOT EXISTS events_pending ON events(delivered, next_attempt);`);
+    // Added after the first version: events found by a new alert's backtest.
+    const cols = this.db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'backtest')) this.db.exec('ALTER TABLE events ADD COLUMN backtest INTEGER NOT NULL DEFAULT 0');
   }
 
   private prep(name: string, sql: string): StatementSync {
@@ -222,6 +228,9 @@ export class AlertStore {
    * number), in order. Returns the events recorded.
    */
   check(engine: TrendsSource, counts: ObserveCounts, untilDay: number, now = Date.now()): AlertEvent[] {
+    // A new alert looks back over the data it can see (at most MAX_CATCHUP_DAYS, from the first
+    // day of normal collection): its history is recorded as backtest events, never sent.
+    const dataFirst = counts.normalRange()?.first;
     const out: AlertEvent[] = [];
     const p = DEFAULT_BURST;
     // Never judge a day after tomorrow: no document can be dated there.
@@ -230,8 +239,8 @@ export class AlertStore {
       // A last checked day after tomorrow came from an implausible date (counted before dates
       // were bounded): start again from the last day, as a new alert does.
       const checked = a.lastCheckedDay !== null && a.lastCheckedDay <= latestDay(now) ? a.lastCheckedDay : null;
-      // A new alert starts with the last day: it does not replay the archive's history.
-      const first = checked === null ? untilDay : Math.max(checked + 1, untilDay - MAX_CATCHUP_DAYS + 1);
+      const backtestUntil = checked === null ? untilDay - 1 : -Infinity;
+      const first = checked === null ? Math.max(untilDay - MAX_CATCHUP_DAYS + 1, dataFirst ?? untilDay) : Math.max(checked + 1, untilDay - MAX_CATCHUP_DAYS + 1);
       if (first > untilDay) continue;
       const from = first - p.window;
       const tr = engine.trends({ query: a.query, interval: 'day', from: isoOfDay(from), to: isoOfDay(untilDay) });
@@ -261,8 +270,9 @@ export class AlertStore {
           }
           if (holds !== inEpisode) {
             inEpisode = holds;
-            const r = this.prep('event', 'INSERT INTO events(alert, type, day, count, expected, score, created, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
-              a.id, holds ? 'start' : 'end', day, series[t], Math.round(expected * 100) / 100, score ?? null, nowIso(now), holds && a.webhook ? 0 : 1) as { id: number };
+            const past = day <= backtestUntil;
+            const r = this.prep('event', 'INSERT INTO events(alert, type, day, count, expected, score, created, delivered, backtest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
+              a.id, holds ? 'start' : 'end', day, series[t], Math.round(expected * 100) / 100, score ?? null, nowIso(now), holds && a.webhook && !past ? 0 : 1, past ? 1 : 0) as { id: number };
             out.push(this.event(r.id)!);
           }
         }
@@ -394,5 +404,6 @@ function toEvent(r: EventRow): AlertEvent {
     delivered: r.delivered === 1,
     attempts: r.attempts,
     ...(r.last_error ? { lastError: r.last_error } : {}),
+    ...(r.backtest ? { backtest: true } : {}),
   };
 }
