@@ -207,3 +207,61 @@ test('unknown API paths answer JSON 404 in Vietnamese', async () => {
   assert.equal(r.status, 404);
   assert.match(String(r.body.message), /Không có trang hay tài nguyên/);
 });
+
+test('the API documents the next-page cursor where it really is: the X-Next-Cursor and Link headers, not a body field', async () => {
+  const { body } = await json('/api/openapi.json');
+  const text = JSON.stringify(body);
+  assert.doesNotMatch(text, /next_cursor/, 'no field the answer does not carry');
+  const paths = body.paths as Record<string, Record<string, { parameters?: Array<{ name: string; description?: string }> }>>;
+  assert.match(paths['/api/search'].get.parameters!.find((p) => p.name === 'cursor')!.description!, /X-Next-Cursor/);
+  const page = await json('/api/search?q=H%C3%A0%20N%E1%BB%99i&limit=1');
+  assert.ok(page.headers.get('x-next-cursor'), 'the cursor is in the header');
+  assert.equal(page.body.next_cursor, undefined);
+  const docs = await (await s.get('/api/docs')).text();
+  assert.doesNotMatch(docs, /next_cursor/);
+});
+
+test('a body that is not JSON, or not JSON at all, gets one Vietnamese line naming the body', async () => {
+  const post = (body: string, type: string) => s.get('/api/alerts', { method: 'POST', headers: { 'content-type': type }, body });
+  const bad = await post('{"name": "vàng",', 'application/json');
+  assert.equal(bad.status, 400);
+  const b = (await bad.json()) as Record<string, unknown>;
+  assert.equal(b.field, 'body');
+  assert.match(String(b.message), /^Nội dung gửi lên không phải JSON hợp lệ/);
+  assert.doesNotMatch(String(b.message), /Body is not valid JSON/);
+  const empty = await post('', 'application/json');
+  assert.equal(empty.status, 400);
+  assert.match(String(((await empty.json()) as Record<string, unknown>).message), /^Nội dung gửi lên trống/);
+  const text = await post('<x/>', 'application/xml');
+  assert.equal(text.status, 415);
+  assert.match(String(((await text.json()) as Record<string, unknown>).message), /chỉ nhận nội dung JSON/);
+});
+
+/** A raw request whose headers are larger than the server reads (16 KB): what comes back. */
+async function oversized(pathAndQuery: string, accept: string): Promise<string> {
+  const { connect } = await import('node:net');
+  const port = Number(new URL(s.base).port);
+  return new Promise((ok, fail) => {
+    const c = connect(port, '127.0.0.1');
+    let got = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => (got += d));
+    c.on('close', () => ok(got));
+    c.on('error', fail);
+    c.write(`GET ${pathAndQuery} HTTP/1.1\r\nHost: tra\r\nAccept: ${accept}\r\nCookie: ${'x'.repeat(20_000)}\r\n\r\n`);
+  });
+}
+
+test('headers too large: 431 in Vietnamese, a page for a browser and JSON for the API', async () => {
+  const api = await oversized('/api/search?q=a', 'application/json');
+  assert.match(api, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  const body = JSON.parse(api.slice(api.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+  assert.equal(body.statusCode, 431);
+  assert.match(String(body.message), /^Phần đầu \(header\) của yêu cầu quá lớn/);
+  const page = await oversized('/tim-kiem?q=a', 'text/html,application/xhtml+xml');
+  assert.match(page, /^HTTP\/1\.1 431 [^\r]*\r\nContent-Type: text\/html; charset=utf-8\r\n/);
+  assert.match(page, /<html lang="vi">[\s\S]*<h1 id="error-title">Yêu cầu quá lớn<\/h1>[\s\S]*hãy xoá cookie/);
+  assert.doesNotMatch(page, /Exceeded maximum allowed HTTP header size/);
+  // The server goes on answering.
+  assert.equal((await s.get('/api/stats')).status, 200);
+});

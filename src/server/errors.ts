@@ -4,6 +4,7 @@
  * do next.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { html } from './html.ts';
 import { page } from './layout.ts';
 
@@ -126,7 +127,49 @@ function send(reply: FastifyReply, req: FastifyRequest, body: ApiError, hint?: s
   return reply.type('text/html; charset=utf-8').send(errorPage(body.statusCode, title, body.message, hint));
 }
 
+/**
+ * What fastify says in English about a request body it cannot read, said in Vietnamese with what
+ * to do: by fastify's error code.
+ */
+const BODY_ERRORS: Record<string, { status: number; error: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'Bad Request', message: 'Nội dung gửi lên không phải JSON hợp lệ (header Content-Type nói là application/json): hãy kiểm tra ngoặc, dấu phẩy và dấu nháy kép.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'Bad Request', message: 'Nội dung gửi lên trống trong khi header Content-Type là application/json: hãy gửi một đối tượng JSON, hoặc bỏ header đó.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Máy chủ chỉ nhận nội dung JSON: hãy gửi với header Content-Type: application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'Bad Request', message: 'Độ dài nội dung gửi lên không khớp với header Content-Length: hãy gửi lại yêu cầu.' },
+  FST_ERR_CTP_INVALID_CONTENT_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Header Content-Type không hợp lệ: hãy gửi với Content-Type: application/json.' },
+};
+
+/** The answer to a request the HTTP parser refused before any route saw it (headers too large, a malformed request, a timeout). */
+export function clientErrorResponse(code: string | undefined, rawPacket?: Buffer): string {
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  const message = status === 431
+    ? 'Phần đầu (header) của yêu cầu quá lớn, thường do cookie hay địa chỉ quá dài: hãy xoá cookie của trang này hoặc rút ngắn địa chỉ rồi thử lại.'
+    : status === 408
+      ? 'Yêu cầu gửi đến quá chậm nên máy chủ đã ngừng chờ: hãy thử lại.'
+      : 'Yêu cầu HTTP không đúng định dạng nên máy chủ không đọc được: hãy kiểm tra chương trình gửi yêu cầu.';
+  // The parser stopped before the headers were read; what arrived shows whether a browser asked for a page.
+  const head = rawPacket ? rawPacket.subarray(0, 8192).toString('latin1') : '';
+  const target = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? '';
+  const browser = !target.startsWith('/api/') && target !== '/healthz' && /\r\naccept:[^\r\n]*text\/html/i.test(head);
+  let type = 'application/json; charset=utf-8';
+  let body = JSON.stringify({ statusCode: status, error: reason, message } satisfies ApiError);
+  if (browser) {
+    type = 'text/html; charset=utf-8';
+    body = errorPage(status, status === 431 ? 'Yêu cầu quá lớn' : 'Yêu cầu không hợp lệ', message);
+  }
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff${browser ? "\r\nContent-Security-Policy: default-src 'self'; frame-ancestors 'none'" : ''}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
+  // Replace fastify's English answer to requests the HTTP parser refused (431 and the like).
+  app.server.removeAllListeners('clientError');
+  app.server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    // end() sends the answer before closing; a socket that cannot take it is closed at once.
+    if (socket.writable) socket.end(clientErrorResponse(err.code, err.rawPacket));
+    else socket.destroy();
+  });
   app.setNotFoundHandler((req, reply) => {
     send(reply, req, { statusCode: 404, error: 'Not Found', message: `Không có trang hay tài nguyên nào ở địa chỉ ${req.url.split('?')[0]}.` }, 'Kiểm tra lại địa chỉ, hoặc xem danh sách API ở /api/docs.');
   });
@@ -143,6 +186,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
       return send(reply, req, { statusCode: status, error: 'Internal Server Error', message: 'Máy chủ gặp lỗi khi xử lý yêu cầu này. Hãy thử lại; nếu lỗi lặp lại, xem nhật ký máy chủ.' });
+    }
+    const bodyError = err.code ? BODY_ERRORS[err.code] : undefined;
+    if (bodyError) {
+      return send(reply, req, { statusCode: bodyError.status, error: bodyError.error, message: bodyError.message, field: 'body' });
     }
     if (status === 413) {
       return send(reply, req, { statusCode: 413, error: 'Payload Too Large', message: 'Dữ liệu gửi lên quá lớn.' });

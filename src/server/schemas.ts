@@ -28,7 +28,7 @@ export const searchQuerystring = {
     q: { type: 'string', minLength: 1, maxLength: MAX_QUERY, description: 'Từ khoá, có dấu hoặc không dấu.' },
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 10, description: 'Số kết quả tối đa.' },
     offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, description: 'Bỏ qua bấy nhiêu kết quả đầu (dùng cursor thì tiện hơn).' },
-    cursor: { type: 'string', maxLength: 200, description: 'Giá trị next_cursor (hoặc header Link rel="next") của trang trước.' },
+    cursor: { type: 'string', maxLength: 200, description: 'Giá trị header X-Next-Cursor của trang trước (hoặc đi theo nguyên địa chỉ trong header Link rel="next"). Thân trả lời không có trường cursor: nó giữ đúng đối tượng của `tra search --json`.' },
     sort: { type: 'string', enum: ['relevance', 'date'], default: 'relevance', description: 'Xếp theo độ liên quan hoặc theo ngày đăng (mới nhất trước).' },
     facets: { type: 'boolean', default: false, description: 'Đếm kết quả theo nguồn và chuyên mục (như `tra search --facets`).' },
     ...filterProps,
