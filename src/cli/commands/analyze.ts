@@ -11,6 +11,18 @@
 import type { Command } from 'commander';
 import { analyze } from '../../vi/index.ts';
 import { decodeText } from '../../vi/legacy/index.ts';
+import type { TokenType } from '../../vi/index.ts';
+
+/** What a token other than a plain word is, in the text output (the JSON keeps the contract's `type`). */
+export const TOKEN_KIND: Record<TokenType, string> = {
+  word: 'từ',
+  number: 'số',
+  abbr: 'viết tắt',
+  email: 'thư điện tử',
+  url: 'địa chỉ web',
+  hashtag: 'hashtag',
+  mention: 'nhắc tên',
+};
 
 export function register(program: Command): void {
   program
@@ -40,7 +52,7 @@ export function register(program: Command): void {
       out.push(`bỏ dấu    : ${a.folded}`);
       out.push(`từ tố (${a.tokens.length}):`);
       for (const t of a.tokens) {
-        out.push(`  [${t.start}-${t.end}] ${JSON.stringify(t.text)} → ${t.norm} / ${t.folded}${t.type === 'word' ? '' : ` (${t.type})`}`);
+        out.push(`  [${t.start}-${t.end}] ${JSON.stringify(t.text)} → ${t.norm} / ${t.folded}${t.type === 'word' ? '' : ` (${TOKEN_KIND[t.type] ?? t.type})`}`);
       }
       process.stdout.write(out.join('\n') + '\n');
     });
