@@ -10,7 +10,7 @@ import type { Extracted } from './extract.ts';
 import { contentHash } from './versions.ts';
 import { simhash, hamming, NEAR_DUPLICATE_BITS } from './fingerprint.ts';
 import { nextCheck } from './schedule.ts';
-import { siteOf } from './sources.ts';
+import { siteOf, outletName } from './sources.ts';
 import { wordDiff, type DiffPart } from './diff.ts';
 
 export interface RecordInput {
@@ -21,6 +21,7 @@ export interface RecordInput {
   /** Epoch ms of the capture. */
   captured: number;
   extracted: Extracted;
+  /** The outlet's name as the caller knows it (sourceNameFor); see outletName for what wins. */
   source: string;
   captureId?: number;
   /** Summary the feed gave, used when the page has none. */
@@ -75,6 +76,7 @@ export function recordArticle(db: ArchiveDb, input: RecordInput): RecordResult {
   const title = ex.title ?? '';
   const hash = contentHash(title, ex.text);
   const published = ex.published ?? input.hintPublished;
+  const source = outletName(db, input.url, input.source, ex.siteName);
 
   let art = db.prepare('SELECT id, latest_version FROM articles WHERE canonical = ?').get(canonical) as { id: number; latest_version: number } | undefined;
   if (!art) {
@@ -84,7 +86,7 @@ export function recordArticle(db: ArchiveDb, input: RecordInput): RecordResult {
   }
   if (!art) {
     const r = db.prepare('INSERT INTO articles(canonical, url, source, title, published, first_seen, last_checked, last_changed, next_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(canonical, input.url, input.source, title, published ?? null, now, now, now, nextCheck(now, now));
+      .run(canonical, input.url, source, title, published ?? null, now, now, now, nextCheck(now, now));
     art = { id: Number(r.lastInsertRowid), latest_version: 0 };
   }
   const addAlias = db.prepare('INSERT OR IGNORE INTO aliases(url, article_id) VALUES (?, ?)');
@@ -104,9 +106,11 @@ export function recordArticle(db: ArchiveDb, input: RecordInput): RecordResult {
   }
   const fp = newVersion ? simhash(ex.text) : undefined;
   const lastChanged = newVersion ? now : ((db.prepare('SELECT last_changed FROM articles WHERE id = ?').get(art.id) as { last_changed: number }).last_changed);
+  // The name is settled again on every capture: an archive made before names were taken from the
+  // page (or before the operator named the host) gets the outlet's name with its next capture.
   db.prepare(`UPDATE articles SET url = ?, title = ?, published = COALESCE(?, published), last_checked = ?, last_changed = ?, next_check = ?, gone = 0,
-      latest_version = ? WHERE id = ?`)
-    .run(input.url, title, published ?? null, now, lastChanged, nextCheck(now, lastChanged), versionId, art.id);
+      latest_version = ?, source = ? WHERE id = ?`)
+    .run(input.url, title, published ?? null, now, lastChanged, nextCheck(now, lastChanged), versionId, source, art.id);
   const reprintsOf: number[] = [];
   if (fp) {
     db.prepare('UPDATE articles SET simhash = ?, band0 = ?, band1 = ?, band2 = ?, band3 = ?, band4 = ?, band5 = ?, band6 = ?, band7 = ? WHERE id = ?').run(fp.hex, ...fp.bands, art.id);

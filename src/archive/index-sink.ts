@@ -2,13 +2,15 @@
  * From the archive into the search index, without a manual step.
  *
  * Each article's latest version is sent to the engine (src/engine, `openEngine(dir).add(docs)`),
- * id = canonical URL, so a new version replaces the old one in the index while archive.sqlite keeps
+ * id = canonical URL, `source` the outlet's name and `host` the host it came from (sources.ts), so a new version replaces the old one in the index while archive.sqlite keeps
  * them all. Progress is tracked per article (`indexed_version` catches up with `latest_version`)
  * and only advanced once the engine said the batch is durable, so a crash between capture and
  * indexing is repaired by the next run's `flushPending`, and re-sending is harmless (same id
  * replaces).
  */
 import type { ArchiveDb } from './db.ts';
+import { hostOf } from './sources.ts';
+import { dropSamples } from '../store/document.ts';
 
 import type { DocInput } from '../store/document.ts';
 export type { DocInput };
@@ -22,8 +24,18 @@ export interface DocSink {
 export async function openEngineSink(dataDir: string): Promise<DocSink> {
   const { openEngine } = await import('../engine/index.ts');
   const engine = await openEngine(dataDir);
+  let samplesChecked = false;
   return {
-    add: (docs) => engine.add(docs),
+    add: async (docs) => {
+      const r = await engine.add(docs);
+      if (!samplesChecked && docs.length) {
+        // Real news arrived: the made-up articles a first `tra start` put here would mix with it.
+        samplesChecked = true;
+        const n = await dropSamples(engine);
+        if (n) process.stderr.write(`tra: đã xoá ${n} bài mẫu (samples/tin-mau.jsonl, tin giả lập) khỏi ${dataDir} vì đã có tin thật\n`);
+      }
+      return r;
+    },
     close: async () => {
       engine.close();
     },
@@ -54,6 +66,9 @@ export function docOf(r: PendingRow): DocInput {
   if (r.summary) doc.summary = r.summary;
   if (r.published) doc.published = r.published;
   if (r.source) doc.source = r.source;
+  // The outlet's name is `source`; the host it was fetched from stays visible on its own.
+  const host = hostOf(r.url);
+  if (host) doc.host = host;
   if (r.section) doc.category = r.section;
   if (r.author) doc.author = r.author;
   if (r.modified) doc.modified = r.modified;

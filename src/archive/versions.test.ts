@@ -32,3 +32,10 @@ test('SimHash: a reprint with another headline and one changed sentence is near;
   assert.equal(simhash('quá ngắn'), undefined);
   assert.equal(simhash(story.normalize('NFD'))!.hex, a.hex, 'NFD and NFC give the same fingerprint');
 });
+
+test('vietnamTime gives a capture time as ISO 8601 at +07:00', async () => {
+  const { vietnamTime } = await import('./versions.ts');
+  assert.equal(vietnamTime('2026-03-10T01:05:00.000Z'), '2026-03-10T08:05:00+07:00');
+  assert.equal(vietnamTime('2026-03-10T20:30:15.250Z'), '2026-03-11T03:30:15.250+07:00', 'the day turns over in Vietnam first');
+  assert.equal(vietnamTime('không phải ngày'), 'không phải ngày');
+});

@@ -35,3 +35,14 @@ export function reduceForVersion(text: string): string {
 export function contentHash(title: string, text: string): string {
   return createHash('sha256').update(reduceForVersion(title)).update('\u0000').update(reduceForVersion(text)).digest('hex');
 }
+
+/**
+ * An instant as Vietnam reads it: ISO 8601 with the +07:00 offset (Vietnam has kept UTC+7 without
+ * daylight saving since 1975), e.g. `2026-03-10T08:05:00+07:00` for `2026-03-10T01:05:00.000Z`.
+ * A value that is not a date is returned as given.
+ */
+export function vietnamTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t + 7 * 3600_000).toISOString().replace(/\.000Z$|Z$/, '') + '+07:00';
+}

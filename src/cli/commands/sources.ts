@@ -1,8 +1,45 @@
-/** `tra sources list|add|remove --data DIR`: the feeds and sitemaps `tra crawl` reads by default. */
+/**
+ * `tra sources list|add|remove --data DIR`: the feeds and sitemaps `tra crawl` reads by default.
+ * `tra sources name --data DIR [HOST [NAME]]`: the operator's name for an outlet by its host
+ * (DIR/sources.json), applied at once to the articles already archived from that host.
+ */
 import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { openArchiveDb } from '../../archive/db.ts';
-import { addSource, listSources, removeSource } from '../../archive/sources.ts';
+import { openArchiveDb, type ArchiveDb } from '../../archive/db.ts';
+import { addSource, listSources, removeSource, hostKey, mappedName, readSourceNames, writeSourceName, SourceNamesError, SOURCE_NAMES_FILE } from '../../archive/sources.ts';
+import { flushPending, openEngineSink } from '../../archive/index-sink.ts';
+
+function names(dataDir: string): Record<string, string> {
+  try {
+    return readSourceNames(dataDir);
+  } catch (e) {
+    if (e instanceof SourceNamesError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
+/** Give archived articles the operator's names; returns how many changed (queued for re-indexing). */
+function renameArchived(db: ArchiveDb): number {
+  const update = db.prepare('UPDATE articles SET source = ?, indexed_version = 0 WHERE id = ?');
+  let n = 0;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const row of db.prepare('SELECT id, url, source FROM articles').all() as Array<{ id: number; url: string; source: string | null }>) {
+      const name = mappedName(db, row.url);
+      if (name && name !== row.source) {
+        update.run(name, row.id);
+        n++;
+      }
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+  return n;
+}
 
 export function register(program: Command): void {
   const cmd = program.command('sources').description('quản lý danh sách nguồn (feed, sitemap) để thu thập');
@@ -53,5 +90,70 @@ export function register(program: Command): void {
       } finally {
         db.close();
       }
+    });
+  cmd
+    .command('name')
+    .description('đặt tên báo cho một tên miền (lưu ở DIR/sources.json); không có TÊN: xem tên đã đặt')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu')
+    .option('--remove', 'bỏ tên đã đặt cho tên miền này')
+    .option('--json', 'in dạng JSON')
+    .argument('[host]', 'tên miền (vnexpress.net) hoặc một địa chỉ trên đó')
+    .argument('[name...]', 'tên báo, ví dụ VnExpress')
+    .addHelpText('after', `
+Tên nguồn của bài thu thập lấy theo thứ tự: tên đặt ở đây, tên nguồn đã cấu hình (tra sources
+add --name), tên trang tự khai (og:site_name), cuối cùng là tên miền. Tên miền luôn được giữ riêng
+ở trường "host". Tệp ${SOURCE_NAMES_FILE} sửa tay được: {"names": {"vnexpress.net": "VnExpress"}}.
+
+Ví dụ:
+  tra sources name --data ./data vnexpress.net VnExpress
+  tra sources name --data ./data                    liệt kê các tên đã đặt`)
+    .action(async (host: string | undefined, words: string[], o: { data: string; remove?: boolean; json?: boolean }) => {
+      if (host === undefined) {
+        const all = names(o.data);
+        if (o.json) process.stdout.write(JSON.stringify({ names: all }) + '\n');
+        else if (!Object.keys(all).length) process.stdout.write(`chưa đặt tên nào (${path.join(o.data, SOURCE_NAMES_FILE)})\n`);
+        else process.stdout.write(Object.entries(all).map(([h, n]) => `${h.padEnd(28)} ${n}`).join('\n') + '\n');
+        return;
+      }
+      const key = hostKey(host);
+      if (!key) throw new UserError(`"${host}" không phải tên miền; hãy viết như "vnexpress.net" hoặc một địa chỉ https://…`);
+      const name = words.join(' ').normalize('NFC').replace(/\s+/g, ' ').trim();
+      if (!name && !o.remove) {
+        const current = names(o.data)[key];
+        if (o.json) process.stdout.write(JSON.stringify({ host: key, name: current ?? null }) + '\n');
+        else process.stdout.write(current ? `${key}: ${current}\n` : `${key}: chưa đặt tên (đặt bằng "tra sources name --data ${o.data} ${key} TÊN")\n`);
+        return;
+      }
+      if (name && o.remove) throw new UserError('--remove không đi cùng TÊN: hoặc đặt tên, hoặc bỏ tên');
+      names(o.data); // a broken file is reported, not overwritten
+      writeSourceName(o.data, key, o.remove ? undefined : name);
+      let renamed = 0;
+      let indexed = 0;
+      if (!o.remove && fs.existsSync(path.join(o.data, 'archive.sqlite'))) {
+        const db = openArchiveDb(o.data);
+        try {
+          renamed = renameArchived(db);
+          if (renamed) {
+            let sink;
+            try {
+              sink = await openEngineSink(o.data);
+            } catch (e) {
+              process.stderr.write(`tra: chưa cập nhật được chỉ mục (${(e as Error).message}); các bài sẽ mang tên mới từ lần "tra crawl" tới\n`);
+            }
+            if (sink) {
+              try {
+                indexed = await flushPending(db, sink);
+              } finally {
+                await sink.close();
+              }
+            }
+          }
+        } finally {
+          db.close();
+        }
+      }
+      if (o.json) process.stdout.write(JSON.stringify({ host: key, name: o.remove ? null : name, renamed, indexed }) + '\n');
+      else if (o.remove) process.stdout.write(`đã bỏ tên đặt cho ${key}\n`);
+      else process.stdout.write(`${key}: ${name}${renamed ? ` (đã đổi tên ${renamed} bài đã lưu)` : ''}\n`);
     });
 }

@@ -2,6 +2,10 @@
  * `tra versions --data DIR [--json] [--no-diff] URL` (contract: ../shared/CONTRACT.md): every distinct
  * version of an article, oldest first, with a word-level diff from the previous one. Any URL form
  * works (tracking parameters, AMP, .htm/.html, a redirecting address that was followed).
+ *
+ * The terminal form is headed by the address as asked (the archive's canonical key is an internal
+ * spelling: https, `.htm`, no `www.`) and gives capture times in Vietnam time (+07:00); a version
+ * fetched from another address says which. `--json` keeps the contract's shape, times in UTC.
  */
 import type { Command } from 'commander';
 import fs from 'node:fs';
@@ -10,6 +14,7 @@ import { UserError } from '../errors.ts';
 import { openArchiveDb } from '../../archive/db.ts';
 import { articleHistory } from '../../archive/articles.ts';
 import type { DiffPart } from '../../archive/diff.ts';
+import { vietnamTime } from '../../archive/versions.ts';
 
 function showDiff(parts: DiffPart[]): string {
   // Terminal rendering: [-deleted-] {+inserted+}, as `git diff --word-diff` prints.
@@ -40,9 +45,9 @@ export function register(program: Command): void {
           process.stdout.write(`chưa lưu phiên bản nào của ${url}\n`);
           return;
         }
-        const out: string[] = [`${h.canonical}${h.gone ? ' (trang đã bị gỡ)' : ''} — ${h.versions.length} phiên bản`];
+        const out: string[] = [`${url}${h.gone ? ' (trang đã bị gỡ)' : ''} — ${h.versions.length} phiên bản`];
         h.versions.forEach((v, i) => {
-          out.push('', `#${i + 1} lưu lúc ${v.captured}: ${v.title}`);
+          out.push('', `#${i + 1} lưu lúc ${vietnamTime(v.captured)}: ${v.title}${v.url !== url ? ` (lấy từ ${v.url})` : ''}`);
           out.push(v.diff ? showDiff(v.diff) : v.text);
         });
         if (h.reprints.length) {
