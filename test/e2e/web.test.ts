@@ -24,11 +24,14 @@ let profile: string;
 let context: BrowserContext;
 const consoleErrors: string[] = [];
 
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+/** A tab whose script errors are collected; `expect400` for tabs that open pages answering 400 on purpose (a bad date). */
+async function newPage(viewport = { width: 1280, height: 900 }, expect400 = false): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    if (m.type() !== 'error') return;
+    if (expect400 && /status of 400 \(Bad Request\)/.test(m.text())) return;
+    consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   return page;
@@ -145,6 +148,119 @@ test('everything works with JavaScript turned off: search, filter, article, tren
   } finally {
     await nojs.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The checkbox and its label sit on one line, side by side, and a click on the label toggles it. */
+async function checkboxBesideLabel(page: Page, label: string): Promise<void> {
+  const box = page.getByRole('checkbox', { name: label });
+  const cb = await box.boundingBox();
+  const lb = await page.locator('label', { hasText: label }).boundingBox();
+  assert.ok(cb && lb, 'both drawn');
+  const cbMid = cb.y + cb.height / 2;
+  assert.ok(cbMid > lb.y && cbMid < lb.y + lb.height, `same line: checkbox ${JSON.stringify(cb)} label ${JSON.stringify(lb)}`);
+  const gap = lb.x - (cb.x + cb.width);
+  assert.ok(gap >= 0 && gap < 16, `label right after the checkbox (${gap}px apart)`);
+  assert.ok(cb.width < 40, `the checkbox is not stretched (${cb.width}px)`);
+  const before = await box.isChecked();
+  await page.locator('label', { hasText: label }).click();
+  assert.equal(await box.isChecked(), !before, 'the label toggles it');
+}
+
+test('trends form: eight query boxes, the share checkbox beside its label on desktop and phone; downloads follow it', { skip, timeout: 60_000 }, async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await newPage(viewport);
+    await page.goto(server.base + '/xu-huong');
+    for (let i = 1; i <= 8; i++) assert.ok(await page.getByLabel(`Từ khoá ${i}`, { exact: true }).isVisible(), `box ${i}`);
+    await checkboxBesideLabel(page, 'Tỉ lệ trên tổng số bài');
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    assert.ok(overflow <= 0, `${overflow}px of horizontal overflow at ${viewport.width}px`);
+    await page.screenshot({ path: path.join(SHOTS, `9-xu-huong-form-${viewport.width}.png`), fullPage: true });
+    await page.close();
+  }
+  const page = await newPage();
+  await page.goto(server.base + '/xu-huong');
+  await page.getByLabel('Từ khoá 1', { exact: true }).fill('giá');
+  await page.getByLabel('Mỗi cột').selectOption('month');
+  await page.getByLabel('Tỉ lệ trên tổng số bài').check();
+  await page.getByRole('button', { name: 'Vẽ biểu đồ' }).click();
+  await page.waitForURL(/norm=1/);
+  assert.ok(await page.getByLabel('Tỉ lệ trên tổng số bài').isChecked(), 'still checked after drawing');
+  for (const name of ['CSV', 'JSON']) assert.match((await page.getByRole('link', { name, exact: true }).getAttribute('href')) ?? '', /^\/xu-huong\/tai-ve\?.*norm=1/);
+  // The table's dates in the Vietnamese style, as everywhere on the site.
+  const rows = await page.locator('#trends-table tbody th').allTextContents();
+  assert.ok(rows.length > 0);
+  for (const r of rows) assert.match(r, /^tháng \d{1,2}\/\d{4}$/);
+});
+
+test('a bad or inverted date on the results page is shown beside its box, and fixing it searches', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage(undefined, true);
+  const res = await page.goto(server.base + '/tim-kiem?q=gia+vang&from=2025-13-45');
+  assert.equal(res?.status(), 400);
+  const from = page.getByLabel('Từ ngày');
+  assert.equal(await from.getAttribute('aria-invalid'), 'true');
+  const error = page.locator('#f-from-error');
+  assert.ok(await error.isVisible());
+  assert.match(await error.innerText(), /"Từ ngày" phải là một ngày có thật/);
+  // Right under its box, inside the filters.
+  const fb = (await from.boundingBox())!;
+  const eb = (await error.boundingBox())!;
+  assert.ok(eb.y >= fb.y + fb.height - 1 && eb.y - (fb.y + fb.height) < 24, `${JSON.stringify(fb)} ${JSON.stringify(eb)}`);
+  assert.equal(await page.locator('.hit').count(), 0);
+  await page.screenshot({ path: path.join(SHOTS, '10-ngay-sai.png'), fullPage: true });
+  await from.fill('2025-12-01');
+  await page.getByLabel('Đến ngày').fill('2025-09-01');
+  await page.getByRole('button', { name: 'Lọc kết quả' }).click();
+  await page.waitForURL(/to=2025-09-01/);
+  assert.match(await page.locator('#f-from-error').innerText(), /hãy đổi chỗ hai ngày/);
+  await page.getByLabel('Từ ngày').fill('2025-09-01');
+  await page.getByLabel('Đến ngày').fill('2025-12-31');
+  await page.getByRole('button', { name: 'Lọc kết quả' }).click();
+  await page.waitForURL(/to=2025-12-31/);
+  assert.ok((await page.locator('.hit').count()) > 0);
+  assert.equal(await page.locator('.field-error').count(), 0);
+  // With no query at all the bad date is said too, instead of a silent trip home.
+  await page.goto(server.base + '/tim-kiem?from=2025-13-45');
+  assert.ok(await page.locator('#f-from-error').isVisible());
+});
+
+test('a source page: articles per week, then a month and a day through the navigator, on desktop and phone', { skip, timeout: 60_000 }, async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await newPage(viewport, true);
+    await page.goto(server.base + '/nguon');
+    await page.getByRole('link', { name: 'Báo Mẫu' }).click();
+    await page.waitForURL(/\/nguon\/B/);
+    const chart = page.getByRole('img', { name: /Số bài mỗi tuần/ });
+    const cb = await chart.boundingBox();
+    assert.ok(cb && cb.width > 200 && cb.height > 50, JSON.stringify(cb));
+    assert.ok((await page.locator('svg.bars rect').count()) > 10);
+    await page.getByRole('link', { name: 'tháng 11/2025' }).click();
+    await page.waitForURL(/month=2025-11/);
+    assert.equal(await page.getByRole('heading', { level: 2, name: 'Bài tháng 11/2025' }).count(), 1);
+    const inMonth = await page.locator('.hit time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+    assert.ok(inMonth.length > 0);
+    for (const d of inMonth) assert.ok(d.startsWith('2025-11'), d);
+    // A day of the calendar: its articles only.
+    const day = page.locator('table.calendar a[href*="date="]').first();
+    const href = (await day.getAttribute('href'))!;
+    const date = /date=(\d{4}-\d{2}-\d{2})/.exec(href)![1];
+    await day.click();
+    await page.waitForURL(new RegExp(`date=${date}`));
+    const times = await page.locator('.hit time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+    assert.ok(times.length > 0);
+    for (const t of times) assert.ok(t.startsWith(date), `${t} on ${date}`);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    assert.ok(overflow <= 0, `${overflow}px of horizontal overflow at ${viewport.width}px`);
+    await page.screenshot({ path: path.join(SHOTS, `11-nguon-${viewport.width}.png`), fullPage: true });
+    // The date box goes to any day; a mistyped one is said beside it.
+    await page.goto(server.base + '/nguon/' + encodeURIComponent('Báo Mẫu') + '?date=2025-02-30');
+    assert.equal(await page.getByLabel('Xem bài ngày').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#s-date-error').innerText(), /"Ngày" phải là một ngày có thật/);
+    await page.getByLabel('Xem bài ngày').fill('2025-09-02');
+    await page.getByRole('button', { name: 'Xem', exact: true }).click();
+    await page.waitForURL(/date=2025-09-02/);
+    assert.equal(await page.locator('.hit').count(), 1);
+    await page.close();
   }
 });
 
