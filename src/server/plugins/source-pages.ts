@@ -263,7 +263,7 @@ ${weeks.map((w, i) => {
   })}
 <line x1="0" y1="${H + 0.5}" x2="${width}" y2="${H + 0.5}"></line>
 </svg>
-<figcaption class="note">Từ <time datetime="${first}">${formatDay(first)}</time> đến tuần từ <time datetime="${last}">${formatDay(last)}</time>; cột cao nhất: ${formatNumber(max)} bài.</figcaption>
+<figcaption class="note">${formatNumber(weeks.length)} tuần, từ tuần <time datetime="${first}">${formatDay(first)}</time> đến tuần <time datetime="${last}">${formatDay(last)}</time>; cột cao nhất: ${formatNumber(max)} bài.</figcaption>
 </figure>
 <details><summary>Xem bảng số bài mỗi tuần</summary>
 <table><caption class="visually-hidden">Số bài mỗi tuần</caption>
