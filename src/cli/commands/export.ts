@@ -56,7 +56,8 @@ export function register(program: Command): void {
           doc: (engine.get(h.id) as Record<string, unknown> | undefined) ?? { title: h.title, url: h.url, published: h.published, source: h.source },
         }));
         const r = await exportHits(db, path.join(o.data, 'warc'), hits, format, out.write);
-        process.stderr.write(`tra: đã xuất ${r.items} kết quả${r.records !== undefined ? `, ${r.records} bản ghi WARC` : ''} (tổng khớp: ${res.total})\n`);
+        const built = r.built ? ` (${r.built} tài liệu chưa từng được thu thập: ghi thành bản ghi resource + metadata dựng từ tài liệu đã lưu)` : '';
+        process.stderr.write(`tra: đã xuất ${r.items} kết quả${r.records !== undefined ? `, ${r.records} bản ghi WARC${built}` : ''} (tổng khớp: ${res.total})\n`);
       } finally {
         out.close();
         db?.close();
