@@ -139,3 +139,12 @@ test('the sample articles leave when real news is indexed, and tra delete --samp
   assert.match(r.stderr, /đã xoá 20 bài mẫu.*--keep-samples/);
   assert.equal(last((await tra(['stats', '--data', dir, '--json'])).stdout).documents, 4);
 });
+
+test('the first-run message says the samples are made up and how they leave', async () => {
+  const { firstRunMessage } = await import('../src/cli/commands/start.ts');
+  const m = firstRunMessage('/srv/data', 20);
+  assert.match(m, /20 bài mẫu .*không phải tin thật/);
+  assert.match(m, /tra index --data \/srv\/data FILE\.jsonl.*các bài mẫu tự được xoá/);
+  assert.match(m, /tra delete --data \/srv\/data --samples/);
+  assert.equal(m.split('\n').filter(Boolean).length, 2);
+});
