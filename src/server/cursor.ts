@@ -25,7 +25,7 @@ export function decodeCursor(cursor: string, fp: string): number {
   const o = (v as { o?: unknown } | undefined)?.o;
   const f = (v as { f?: unknown } | undefined)?.f;
   if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || typeof f !== 'string') {
-    throw new BadRequest('"cursor" không hợp lệ: hãy dùng đúng giá trị next_cursor mà API trả về.', 'cursor');
+    throw new BadRequest('"cursor" không hợp lệ: hãy dùng đúng giá trị mà API trả về trong tiêu đề X-Next-Cursor (hoặc Link rel="next").', 'cursor');
   }
   if (f !== fp) {
     throw new BadRequest('"cursor" này thuộc về một truy vấn khác: khi đổi từ khoá hay bộ lọc, hãy bắt đầu lại không có cursor.', 'cursor');
