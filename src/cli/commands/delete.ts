@@ -10,6 +10,10 @@
  * own once real documents arrive.
  *
  * The last stdout line is `{"deleted": N}` (plus `"missing"` when some ids were not there).
+ *
+ * Only the store and the index change: an archived (crawled) article keeps its versions and WARC
+ * captures in the archive, and comes back to the index only if a later crawl captures a new
+ * version of it.
  */
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { openArchiveDb, type ArchiveDb } from '../../archive/db.ts';
 import { addSource, listSources, removeSource, hostKey, mappedName, readSourceNames, writeSourceName, SourceNamesError, SOURCE_NAMES_FILE } from '../../archive/sources.ts';
-import { flushPending, openEngineSink } from '../../archive/index-sink.ts';
+import { flushPending } from '../../archive/index-sink.ts';
+import { openEngine } from './search.ts';
+import type { Engine } from '../../engine/index.ts';
 
 function names(dataDir: string): Record<string, string> {
   try {
@@ -20,16 +22,20 @@ function names(dataDir: string): Record<string, string> {
   }
 }
 
-/** Give archived articles the operator's names; returns how many changed (queued for re-indexing). */
-function renameArchived(db: ArchiveDb): number {
-  const update = db.prepare('UPDATE articles SET source = ?, indexed_version = 0 WHERE id = ?');
+/**
+ * Give archived articles the operator's names; returns how many changed. Those for which
+ * `reindex(canonical)` says yes are queued for re-indexing (not one deleted from the index with
+ * `tra delete`: a rename must not bring it back).
+ */
+function renameArchived(db: ArchiveDb, reindex: (canonical: string) => boolean): number {
+  const update = db.prepare('UPDATE articles SET source = ?, indexed_version = CASE WHEN ? THEN 0 ELSE indexed_version END WHERE id = ?');
   let n = 0;
   db.exec('BEGIN IMMEDIATE');
   try {
-    for (const row of db.prepare('SELECT id, url, source FROM articles').all() as Array<{ id: number; url: string; source: string | null }>) {
+    for (const row of db.prepare('SELECT id, canonical, url, source FROM articles').all() as Array<{ id: number; canonical: string; url: string; source: string | null }>) {
       const name = mappedName(db, row.url);
       if (name && name !== row.source) {
-        update.run(name, row.id);
+        update.run(name, reindex(row.canonical) ? 1 : 0, row.id);
         n++;
       }
     }
@@ -131,24 +137,21 @@ Ví dụ:
       let indexed = 0;
       if (!o.remove && fs.existsSync(path.join(o.data, 'archive.sqlite'))) {
         const db = openArchiveDb(o.data);
+        let engine: Engine | undefined;
         try {
-          renamed = renameArchived(db);
-          if (renamed) {
-            let sink;
+          if (fs.existsSync(path.join(o.data, 'store.sqlite'))) {
             try {
-              sink = await openEngineSink(o.data);
+              engine = await openEngine(o.data);
             } catch (e) {
               process.stderr.write(`tra: chưa cập nhật được chỉ mục (${(e as Error).message}); các bài sẽ mang tên mới từ lần "tra crawl" tới\n`);
             }
-            if (sink) {
-              try {
-                indexed = await flushPending(db, sink);
-              } finally {
-                await sink.close();
-              }
-            }
           }
+          // Without the index at hand every renamed article is queued; with it, only those it holds.
+          const held = engine;
+          renamed = renameArchived(db, (canonical) => (held ? held.get(canonical) !== undefined : true));
+          if (held && renamed) indexed = await flushPending(db, { add: (docs) => held.add(docs), close: async () => undefined });
         } finally {
+          engine?.close();
           db.close();
         }
       }
