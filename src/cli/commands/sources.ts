@@ -48,7 +48,7 @@ function renameArchived(db: ArchiveDb, reindex: (canonical: string) => boolean):
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('sources').description('quản lý danh sách nguồn (feed, sitemap) để thu thập');
+  const cmd = program.command('sources').description('quản lý danh sách nguồn (feed, sitemap) để thu thập, và tên các báo theo tên miền');
   cmd
     .command('list')
     .description('liệt kê các nguồn')
