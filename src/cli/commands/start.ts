@@ -1,6 +1,6 @@
 /**
  * `tra start` (what `npm start` runs): serve the default data directory, `./data` (or --data,
- * or the TRA_DATA environment variable). When it holds no documents yet, the team's sample
+ * or the TRA_DATA environment variable). When it has never held documents, the team's sample
  * articles (samples/tin-mau.jsonl) are indexed first so a newcomer has something to search.
  * They are marked `"sample": true`; `tra index` drops them once real documents come in.
  */
@@ -64,7 +64,10 @@ export function register(program: Command): void {
       .option('--data <dir>', 'thư mục dữ liệu (mặc định ./data, hoặc biến TRA_DATA)'),
   ).action(async (o: ServeFlags & { data?: string }) => {
     const dataDir = path.resolve(o.data ?? process.env.TRA_DATA ?? 'data');
-    if ((await documentsIn(dataDir)) === 0) {
+    // Only a data directory that never held documents gets the samples: one emptied on purpose
+    // (tra delete) stays empty.
+    const fresh = !existsSync(path.join(dataDir, 'store.sqlite'));
+    if ((await documentsIn(dataDir)) === 0 && fresh) {
       const n = await seedSamples(dataDir);
       process.stderr.write(firstRunMessage(dataDir, n));
     }
