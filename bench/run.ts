@@ -33,7 +33,7 @@ const BASELINES_SRC = join(SHARED, 'baselines');
 const RESULTS_DIR = join(REPO, 'bench', 'results');
 const NODE24 = join(REPO, 'node_modules', 'node', 'bin', 'node');
 
-const ALL_PARTS = ['analyzer', 'perf', 'keyword', 'eval', 'trends', 'restore', 'extraction'] as const;
+const ALL_PARTS = ['analyzer', 'perf', 'keyword', 'eval', 'trends', 'restore', 'extraction', 'events'] as const;
 type Part = (typeof ALL_PARTS)[number];
 const BASELINE_SYSTEMS = ['fts5', 'lucene-all', 'lucene', 'minisearch'] as const;
 const DEFAULT_SYSTEMS = ['tra', 'fts5', 'lucene-all', 'lucene'];
@@ -345,6 +345,7 @@ interface Report {
   analyzer?: Json;
   trends?: Json;
   restore?: Json;
+  events?: Json;
   extraction?: Json;
   /** bench/keyword-eval.ts: everyday keyword queries (P@10, totals, newest first). */
   keyword?: Json;
@@ -585,7 +586,7 @@ async function partKeyword(o: Options, setup: Setup | undefined, rep: Report): P
   log(`keyword: done in ${r.wall_s.toFixed(0)}s`);
 }
 
-async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' | 'extraction', file: string, args: string[]): Promise<void> {
+async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' | 'extraction' | 'events', file: string, args: string[]): Promise<void> {
   const path = join(REPO, 'bench', file);
   if (!existsSync(path)) {
     rep.failures.push({ step: key, why: `bench/${file} not present yet` });
@@ -806,10 +807,11 @@ function markdown(rep: Report): string {
     out.push(table(['system', 'P@10 as written', 'P@10 without marks', 'total: median relative error', 'newest first exact', 'trends total = search total'], rows));
     out.push('');
   }
-  for (const key of ['restore', 'extraction'] as const) {
+  const scriptTitles = { restore: 'Accent restoration (bench/restore-eval.ts)', extraction: 'Article extraction (bench/extraction-eval.ts)', events: 'Emerging issues against real events (bench/observe-events.ts)' };
+  for (const key of ['restore', 'extraction', 'events'] as const) {
     const v = rep[key];
     if (!v) continue;
-    out.push(`## ${key === 'restore' ? 'Accent restoration (bench/restore-eval.ts)' : 'Article extraction (bench/extraction-eval.ts)'}`);
+    out.push(`## ${scriptTitles[key]}`);
     out.push('');
     out.push(typeof v.output === 'string' ? '```\n' + v.output + '\n```' : '```json\n' + JSON.stringify(v, null, 1) + '\n```');
     out.push('');
@@ -1006,6 +1008,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (o.parts.has('restore')) await partScript(o, rep, 'restore', 'restore-eval.ts', o.quick ? ['--paragraphs', '500'] : []);
   if (o.parts.has('extraction')) await partScript(o, rep, 'extraction', 'extraction-eval.ts', ['--json']);
+  if (o.parts.has('events')) await partScript(o, rep, 'events', 'observe-events.ts', []);
   save();
   const base = join(RESULTS_DIR, stamp(started));
   log(`report: ${base}.md (and .json; latest.md points at the newest)`);
