@@ -199,3 +199,33 @@ test('a guessable TRA_ADMIN_TOKEN stops the server with one line', async () => {
     return true;
   });
 });
+
+test('delivery errors of the event list are shown to the operator only', async () => {
+  const { AlertStore } = await import('../../src/observe/alerts.ts');
+  const { openObservatory, dayOfIso } = await import('../../src/observe/index.ts');
+  const { openEngine } = await import('../../src/engine/index.ts');
+  const store = new AlertStore(dir);
+  const engine = await openEngine(dir, { readOnly: true });
+  const obs = openObservatory(dir);
+  try {
+    // An alert whose webhook is a closed loopback port, checked on the day of the sample storm.
+    store.add({ name: 'Bão mẫu', query: 'bão', kind: 'threshold', value: 1, webhook: 'http://127.0.0.1:9/hook' });
+    const events = store.check(engine, obs.counts, dayOfIso('2025-09-15'));
+    assert.ok(events.some((e) => e.day === '2025-09-15' && !e.backtest), JSON.stringify(events));
+    await store.deliver({ policy: { allowPrivate: true }, timeoutMs: 1000 });
+    assert.ok(store.eventsSince(0).some((e) => e.lastError), 'the failed delivery is recorded');
+  } finally {
+    obs.close();
+    engine.close();
+    store.close();
+  }
+  const s = await startTestServer({ adminToken: TOKEN }, dir);
+  try {
+    const anon = await (await s.get('/api/alerts/events')).text();
+    assert.doesNotMatch(anon, /lastError|không gửi được/);
+    const owner = await (await s.get('/api/alerts/events', { headers: AUTH })).text();
+    assert.match(owner, /lastError/);
+  } finally {
+    await s.close();
+  }
+});
