@@ -362,28 +362,3 @@ export function findTfs(seg: Segment, ord: number, target: number): [number, num
   }
   return undefined;
 }
-
-/** Mark every doc in the list: bits[doc] |= bit (for exclusions and required clauses). */
-export function markDocs(seg: Segment, ord: number, marks: Uint32Array, bit: number): void {
-  const p = seg.postings;
-  const [df, start] = postingsStart(p, seg.postOff[ord]);
-  let pos = start;
-  let doc = -1;
-  for (let i = 0; i < df; i++) {
-    let b = p[pos++];
-    let delta = b & 0x7f;
-    let shift = 128;
-    while (b & 0x80) {
-      b = p[pos++];
-      delta += (b & 0x7f) * shift;
-      shift *= 128;
-    }
-    doc += delta;
-    const t = p[pos++];
-    // skip the tf escapes
-    if ((t & 3) === 3) while (p[pos++] & 0x80);
-    if (((t >> 2) & 3) === 3) while (p[pos++] & 0x80);
-    if (((t >> 4) & 3) === 3) while (p[pos++] & 0x80);
-    marks[doc] |= bit;
-  }
-}
