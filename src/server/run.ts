@@ -93,7 +93,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new ListenError(`không nghe được trên địa chỉ ${o.host}; hãy kiểm tra --host`, e.code);
     throw err;
   }
-  if (!adminToken) app.log.warn(`${ADMIN_TOKEN_ENV} is not set: every write through the API (POST/DELETE /api/alerts…) is refused with 403`);
+  if (!adminToken) app.log.warn(`${ADMIN_TOKEN_ENV} chưa được đặt: mọi thao tác ghi qua API (POST/DELETE /api/alerts…) bị từ chối (403); hãy đặt biến này (ít nhất 16 ký tự) khi khởi động để bật chúng`);
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
