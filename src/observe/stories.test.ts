@@ -60,3 +60,24 @@ test('a lone syllable is listed only when written as a name', () => {
   );
   assert.deepEqual(stories.map((s) => s.label), ['Qatar']);
 });
+
+test('a story holds the documents of every term that joined it: a later term sharing them is not a second row', () => {
+  const day = [
+    { title: 'U23 Việt Nam thắng Thái Lan ở chung kết', summary: '' },
+    { title: 'U23 Việt Nam vô địch sau trận chung kết kịch tính', summary: '' },
+    { title: 'Chung kết: Thái Lan thua trên sân Rajamangala', summary: '' },
+    { title: 'Sân Rajamangala chật kín khán giả Thái Lan', summary: '' },
+    { title: 'Giá vàng giảm', summary: '' },
+  ];
+  const stories = groupStories(
+    [
+      { term: 'u23', count: 2, expected: 0, score: 9 }, // docs 0, 1
+      { term: 'chung kết', count: 3, expected: 0, score: 8 }, // docs 0, 1, 2: joins (2 of 2 shared)
+      { term: 'rajamangala', count: 2, expected: 0, score: 7 }, // docs 2, 3: shares doc 2 with the story's union only
+    ],
+    day,
+    10,
+  );
+  assert.equal(stories.length, 1, JSON.stringify(stories.map((s) => s.label)));
+  assert.deepEqual(stories[0].docs, [0, 1, 2, 3]);
+});
