@@ -42,6 +42,8 @@ test('a wider window keeps the story open; near-duplicates are marked', () => {
   const out = clusterStories(docs, { df, documents: 10_000, windowHours: 96 });
   const dentist = out.find((c) => c.first.id === 'c1');
   assert.deepEqual(dentist?.followers.map((f) => f.id), ['a2', 'c2']);
+  // c2 comes from the first article's own outlet: a follow-up, shown as such.
+  assert.deepEqual(dentist?.followers.map((f) => f.sameOutlet), [false, true]);
   const dup = clusterStories(
     [
       { id: 'p', source: 'A', title: 'Khởi công cầu Tứ Liên nối Tây Hồ và Đông Anh', time: t0 },

@@ -16,6 +16,7 @@
  *   cosine with the story's first article of 0.8 or more and are marked as such.
  */
 import { observedText, termsOf } from './terms.ts';
+import { outletOf } from './outlets.ts';
 
 export interface ClusterDoc {
   id: string;
@@ -47,6 +48,8 @@ export interface ClusterMember {
   delayMinutes: number;
   /** Cosine with the story's first article ≥ 0.8: the same text, not just the same story. */
   nearDuplicate: boolean;
+  /** Published by the first article's own outlet: a follow-up, not another outlet repeating it. */
+  sameOutlet: boolean;
 }
 
 export interface Cluster {
@@ -176,6 +179,7 @@ export function clusterStories(docs: ClusterDoc[], opts: ClusterOptions): Cluste
       published: iso(m.doc.time),
       delayMinutes: Math.round((m.doc.time - t0) / 60_000),
       nearDuplicate: m.nearDuplicate,
+      sameOutlet: outletOf(m.doc.source) === outletOf(c.members[0].doc.source),
     });
     const first = member(c.members[0]);
     return {

@@ -13,6 +13,7 @@ import { forecastSeries } from './forecast.ts';
 import { clusterStories, type Cluster, type ClusterDoc } from './clusters.ts';
 import type { TextDoc } from './terms.ts';
 import { parseDay } from './bounds.ts';
+import { outletOf } from './outlets.ts';
 
 export interface QueryForecast {
   query: string;
@@ -47,10 +48,7 @@ export interface Observatory {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** VnExpress and its section feeds are one outlet. */
-export function outletOf(source: unknown): string {
-  return String(source ?? '').replace(/\s+-\s+.*$/, '');
-}
+export { outletOf } from './outlets.ts';
 
 /** Open `dir`'s observatory, counting whatever the store holds that was not counted yet. */
 export function openObservatory(dir: string, opts: { onProgress?: OnProgress } = {}): Observatory {
