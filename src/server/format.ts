@@ -56,3 +56,12 @@ export function formatBucket(start: string, interval: 'day' | 'week' | 'month'):
   if (interval === 'week') return `tuần từ ${formatDay(start)}`;
   return formatDay(start);
 }
+
+/** A delay after a first article, as a reader says it: "35 phút", "5 giờ 20 phút", "22 giờ", "3 ngày". */
+export function formatDelay(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  if (m < 60) return `${m} phút`;
+  if (m < 10 * 60) return m % 60 ? `${Math.floor(m / 60)} giờ ${m % 60} phút` : `${m / 60} giờ`;
+  if (m < 48 * 60) return `${Math.round(m / 60)} giờ`;
+  return `${Math.round(m / 1440)} ngày`;
+}
