@@ -4,11 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { PluginOptions, ServerContext } from '../context.ts';
-import type { FacetValue, SearchHit, SearchResponse, SortOrder } from '../backend.ts';
+import type { EmergingResult, FacetValue, ObservatoryView, SearchHit, SearchResponse, SortOrder } from '../backend.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { page, searchBox } from '../layout.ts';
 import { highlight, termRanges } from '../highlight.ts';
-import { formatDateTime, formatNumber } from '../format.ts';
+import { formatDateTime, formatDay, formatNumber } from '../format.ts';
+import { viewOf } from './observatory-pages.ts';
 import { articlePath, link, safeHttpUrl, sourcePath } from '../urls.ts';
 import { asList, pageRange, toSearchRequest, type FieldError } from '../search-request.ts';
 import { BadRequest } from '../errors.ts';
@@ -41,17 +42,25 @@ export async function searchPages(app: FastifyInstance, { ctx }: PluginOptions):
     } catch {
       numbers = '';
     }
+    // Both are bounded in time: the home page never waits long for, or fails because of, them.
+    const [stories, latest] = await Promise.all([homeStories(ctx), latestArticles(ctx)]);
     const body = html`<section class="home" aria-labelledby="home-title">
 <h1 id="home-title">Tr<span>a</span></h1>
 <p class="tagline">Tra cứu tin tức tiếng Việt — gõ có dấu hay không dấu đều được.</p>
 ${searchBox('', 'q-home', true)}
 <p class="examples">Thử: ${EXAMPLES.map((e) => html`<a href="${link('/tim-kiem', { q: e })}">${e}</a>`)}</p>
 ${numbers}
-<aside class="observatory-slot" aria-labelledby="obs-title">
-<h2 id="obs-title">Đài quan sát</h2>
-<p>Những vấn đề đang nổi lên và cảnh báo khi một chủ đề tăng vọt sẽ hiện ở đây. Trong lúc chờ, hãy xem <a href="/xu-huong">xu hướng</a> của bất kỳ từ khoá nào theo thời gian.</p>
-</aside>
-</section>`;
+</section>
+<div class="home-news">
+<section class="home-stories" aria-labelledby="obs-title">
+<h2 id="obs-title">Đang nổi lên</h2>
+${stories}
+</section>
+<section class="home-latest" aria-labelledby="latest-title">
+<h2 id="latest-title">Tin mới nhất</h2>
+${latest}
+</section>
+</div>`;
     return reply.type('text/html; charset=utf-8').send(page({ title: 'Tra — tìm kiếm tin tức tiếng Việt', body, headerSearch: false, nav: 'search' }));
   });
 
@@ -98,6 +107,90 @@ ${numbers}
     const body = await resultsBody(ctx, params, pageNo, res, didYouMean);
     return reply.type('text/html; charset=utf-8').send(page({ title: `${q} — Tra`, body, q, nav: 'search' }));
   });
+}
+
+/** Emerging issues of the observatory's last day, and the newest articles, on the home page. */
+const HOME_STORIES = 6;
+const HOME_LATEST = 8;
+/** The home page waits at most this long for the observatory (its answer is cached for the next visit). */
+export const HOME_WAIT_MS = 1500;
+
+/** The value of `p`, or `undefined` when it takes longer than `ms` (it goes on in the background). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((ok) => {
+    timer = setTimeout(() => ok(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const shift = (day: string, days: number): string => {
+  const d = new Date(day + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
+
+async function homeStories(ctx: ServerContext): Promise<SafeHtml> {
+  const waiting = html`<p class="note" role="status">Đài quan sát đang đếm các bài theo ngày; các vấn đề nổi lên sẽ hiện ở đây sau ít phút.</p>`;
+  let o: ObservatoryView | undefined;
+  try {
+    o = viewOf(ctx);
+  } catch {
+    o = undefined;
+  }
+  if (!o) return waiting;
+  const view = o;
+  let got: EmergingResult | null | undefined;
+  try {
+    got = await within((async () => {
+      const range = await view.range();
+      return range ? view.emerging(range.last, HOME_STORIES) : null;
+    })(), HOME_WAIT_MS);
+  } catch {
+    return html`<p class="note" role="status">Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút.</p>`;
+  }
+  if (got === undefined) return html`<p class="note" role="status">Đài quan sát đang tính các vấn đề nổi lên của ngày gần nhất; hãy tải lại trang sau ít giây.</p>`;
+  if (got === null) return html`<p class="note">Chưa có bài nào có ngày đăng để quan sát.</p>`;
+  const day = got.date;
+  const more = html`<p class="more"><a href="${link('/quan-sat', { date: day })}">Xem đài quan sát ngày ${formatDay(day)}</a></p>`;
+  if (got.items.length === 0) return html`<p class="note">Ngày <time datetime="${day}">${formatDay(day)}</time> không có vấn đề nào tăng vọt rõ rệt so với mức thường ngày của nó.</p>${more}`;
+  return html`<p class="note">Ngày <time datetime="${day}">${formatDay(day)}</time>, so với mức thường ngày của chính chúng:</p>
+<ol class="stories">${got.items.map((it) => html`<li><a href="${link('/tim-kiem', { q: it.label, from: day, to: day })}">${it.label}</a> <span class="n">${formatNumber(it.count)} bài, thường ${it.baseline.toFixed(1).replace('.', ',')}</span> <a class="trend" href="${link('/xu-huong', { q: it.label, from: shift(day, -30), to: day })}" aria-label="Xu hướng của ${it.label}">xu hướng</a></li>`)}</ol>
+${more}`;
+}
+
+/**
+ * The newest articles of every source, newest first. The catalogue keeps each source's articles
+ * newest first, so this reads the first few of each and merges them (never the whole list).
+ * Articles dated more than a day ahead (a misdated page) are left out.
+ */
+async function latestArticles(ctx: ServerContext): Promise<SafeHtml | ''> {
+  const { browse, sources } = ctx.backend;
+  if (!browse || !sources) return '';
+  try {
+    const got = await within((async () => {
+      const names = (await sources.call(ctx.backend)).map((s) => s.value);
+      const horizon = Date.now() + 86_400_000;
+      const all: Array<SearchHit & { source: string; time: number }> = [];
+      const pages = await Promise.all(names.map((name) => browse.call(ctx.backend, { sources: [name], limit: HOME_LATEST * 2, offset: 0 })));
+      pages.forEach((res, i) => {
+        for (const h of res.hits) {
+          const time = h.published ? Date.parse(h.published) : NaN;
+          if (Number.isFinite(time) && time <= horizon) all.push({ ...h, source: names[i], time });
+        }
+      });
+      return all.sort((a, b) => b.time - a.time).slice(0, HOME_LATEST);
+    })(), HOME_WAIT_MS);
+    if (got === undefined) return html`<p class="note" role="status">Danh sách bài đang được đọc; hãy tải lại trang sau ít giây.</p>`;
+    if (got.length === 0) return html`<p class="note">Chưa có bài nào có ngày đăng.</p>`;
+    return html`<ul class="latest">${got.map((h) => html`<li><a href="${articlePath(h.id)}">${h.title || h.url || h.id}</a> <span class="meta"><a href="${sourcePath(h.source)}">${h.source}</a> <time datetime="${h.published}">${formatDateTime(h.published)}</time></span></li>`)}</ul>`;
+  } catch {
+    return html`<p class="note" role="status">Chưa đọc được danh sách bài mới nhất; hãy tải lại trang sau ít phút.</p>`;
+  }
 }
 
 /** The accent-restored query, when the user typed without marks and restoring changes it. */

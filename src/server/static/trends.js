@@ -30,8 +30,12 @@
   // Few buckets: one tick per bucket, so months are labelled as months, not as weeks inside them.
   var splits = xs.length <= 16 ? function () { return xs; } : undefined;
   var series = [{ label: t.interval === 'month' ? 'Tháng' : t.interval === 'week' ? 'Tuần từ' : 'Ngày', value: function (u, v) { return v == null ? '' : fmtDay.format(new Date(v * 1000)); } }];
+  // Optional per-series looks (the observatory's forecast: dashed forecast, thin interval bounds);
+  // a null value is a gap in the line (a day without collection), never a zero.
+  var styles = t.styles || [];
   t.queries.forEach(function (q, i) {
-    series.push({ label: q, stroke: palette[i % palette.length], width: 2, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN', { maximumFractionDigits: 2 }) + (pct ? '%' : ''); } });
+    var st = styles[i] || {};
+    series.push({ label: q, stroke: st.color || palette[i % palette.length], width: st.width || 2, dash: st.dash, points: { show: xs.length < 60 }, value: function (u, v) { return v == null ? '' : v.toLocaleString('vi-VN', { maximumFractionDigits: 2 }) + (pct ? '%' : ''); } });
   });
   function size() {
     return { width: Math.max(280, el.clientWidth - 16), height: Math.max(240, Math.min(420, Math.round(el.clientWidth * 0.45))) };
