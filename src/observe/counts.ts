@@ -107,7 +107,7 @@ export class ObserveCounts {
    * During a bulk load into an empty table: every term id is in `termIds` (no lookups), and
    * document frequencies are summed here and written by `endBulk`.
    */
-  private bulk: { df: Map<number, number> } | undefined;
+  private bulk: { df: Map<number, number>; firstId: number; newTerms: string[] } | undefined;
   private st: Record<string, StatementSync> = {};
 
   constructor(dir: string, opts: { readOnly?: boolean } = {}) {
@@ -160,8 +160,9 @@ export class ObserveCounts {
     let id = this.termIds.get(term);
     if (id !== undefined) return id;
     if (this.bulk && create) {
+      // Written once, with its document frequency, by endBulk.
       id = this.nextTermId++;
-      this.prep('insTerm', 'INSERT INTO terms(id, term, df) VALUES (?, ?, 0)').run(id, term);
+      this.bulk.newTerms.push(term);
       this.termIds.set(term, id);
       return id;
     }
@@ -259,7 +260,7 @@ export class ObserveCounts {
     this.db.exec('PRAGMA cache_size=-200000');
     // The table is derived: a build cut short by a crash is redone, so no fsync per batch.
     this.db.exec('PRAGMA synchronous=OFF');
-    this.bulk = { df: new Map() };
+    this.bulk = { df: new Map(), firstId: this.nextTermId, newTerms: [] };
   }
   endBulk(): void {
     const bulk = this.bulk;
@@ -267,8 +268,11 @@ export class ObserveCounts {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       if (bulk) {
-        const upDf = this.prep('setDf', 'UPDATE terms SET df = ? WHERE id = ?');
-        for (const [id, n] of bulk.df) upDf.run(n, id);
+        // New terms in one pass with their document frequency (no insert, then update, each).
+        const ins = this.prep('insTermDf', 'INSERT INTO terms(id, term, df) VALUES (?, ?, ?)');
+        bulk.newTerms.forEach((term, i) => ins.run(bulk.firstId + i, term, bulk.df.get(bulk.firstId + i) ?? 0));
+        const upDf = this.prep('setDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
+        for (const [id, n] of bulk.df) if (id < bulk.firstId) upDf.run(n, id);
       }
       this.db.exec('CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n)');
       this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS terms_by_term ON terms(term)');
