@@ -298,3 +298,223 @@ test("source page: an outlet's whole history is reachable by date and by page, p
     await app.close();
   }
 });
+
+// ---- Home page, the observatory's subject view and the alerts form ----
+
+/** A backend with nothing but what the home page and /quan-sat read, and the given observatory. */
+function fakeBackend(observatory: Backend['observatory']): Backend {
+  const empty = { total: 0, took_ms: 0, hits: [] };
+  return {
+    search: () => empty,
+    trends: () => ({ query: '', interval: 'day', buckets: [] }) as never,
+    get: () => undefined,
+    stats: () => ({ documents: 3 }),
+    sources: () => [{ value: 'Báo A', count: 2 }, { value: 'Báo B', count: 1 }],
+    browse: (req) => ({
+      total: 0,
+      took_ms: 0,
+      hits: req.sources?.[0] === 'Báo A'
+        ? [{ id: 'future', score: 0, title: 'Bài ghi nhầm năm 2999', published: '2999-01-01T00:00:00Z' }, { id: 'a2', score: 0, title: 'Bài A mới', published: '2025-09-03T08:00:00+07:00' }, { id: 'a1', score: 0, title: 'Bài A cũ', published: '2025-09-01T08:00:00+07:00' }]
+        : [{ id: 'b1', score: 0, title: 'Bài B giữa', published: '2025-09-02T08:00:00+07:00' }],
+    }),
+    observatory,
+  };
+}
+
+async function injectPage(backend: Backend, url: string, status = 200): Promise<string> {
+  const app = await buildServer({ logger: false, rateLimit: { max: 0, windowMs: 60_000 }, backend });
+  try {
+    const r = await app.inject({ url, headers: { accept: 'text/html' } });
+    assert.equal(r.statusCode, status, url);
+    return r.body;
+  } finally {
+    await app.close();
+  }
+}
+
+test('home page: the observatory\'s last day and the newest articles replace the placeholder; the help link stays', async () => {
+  let body = await page('/');
+  for (let i = 0; i < 100 && /Đài quan sát đang (đếm|tính)/.test(body); i++) {
+    await new Promise((ok) => setTimeout(ok, 100));
+    body = await page('/');
+  }
+  assert.doesNotMatch(body, /sẽ hiện ở đây/);
+  assert.match(body, /<a class="syntax-help" href="\/tro-giup\/tim-kiem">/);
+  assert.match(body, /<h2 id="obs-title">Đang nổi lên<\/h2>\n(<p class="note">Ngày <time datetime="2026-01-01">1\/1\/2026<\/time>|<ol class="stories">)/);
+  assert.match(body, /<a href="\/quan-sat\?date=2026-01-01">Xem đài quan sát ngày 1\/1\/2026<\/a>/);
+  const latest = /<ul class="latest">([\s\S]*?)<\/ul>/.exec(body);
+  assert.ok(latest, 'the newest articles');
+  const times = [...latest[1].matchAll(/<time datetime="([^"]+)"/g)].map((m) => Date.parse(m[1]));
+  assert.equal(times.length, 8);
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+  assert.match(latest[1], /^<li><a href="\/bai\/mau-020">Người dân Hà Nội háo hức đón năm mới<\/a>/);
+});
+
+test('home page: newest first across sources, a misdated article left out, emerging issues listed', async () => {
+  const view = {
+    range: async () => ({ first: '2025-08-01', last: '2025-09-03' }),
+    emerging: async (date: string) => ({ date, items: [{ label: 'bão Yagi', score: 9.5, count: 40, baseline: 2.25, terms: ['bão'] }] }),
+  } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  const body = await injectPage(fakeBackend(() => view), '/');
+  assert.deepEqual([...body.matchAll(/<li><a href="\/bai\/([^"]+)">/g)].map((m) => m[1]), ['a2', 'b1', 'a1']);
+  assert.doesNotMatch(body, /2999/);
+  assert.match(body, /<ol class="stories"><li><a href="\/tim-kiem\?q=b%C3%A3o\+Yagi&amp;from=2025-09-03&amp;to=2025-09-03">bão Yagi<\/a> <span class="n">40 bài, thường 2,3<\/span>/);
+});
+
+test('home page: an observatory that is counting, failing or slow is one sentence, never a failed page', async () => {
+  const counting = await injectPage(fakeBackend(() => undefined), '/');
+  assert.match(counting, /<p class="note" role="status">Đài quan sát đang đếm các bài theo ngày; các vấn đề nổi lên sẽ hiện ở đây sau ít phút\.<\/p>/);
+  assert.match(counting, /Bài A mới/, 'the newest articles are there anyway');
+  const broken = await injectPage(fakeBackend(() => {
+    throw new Error('worker down');
+  }), '/');
+  assert.match(broken, /Đài quan sát đang đếm/);
+  const failing = { range: async () => Promise.reject(new Error('boom')) } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  assert.match(await injectPage(fakeBackend(() => failing), '/'), /Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút\./);
+  const slow = { range: () => new Promise(() => {}) } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  const t0 = Date.now();
+  assert.match(await injectPage(fakeBackend(() => slow), '/'), /Đài quan sát đang tính các vấn đề nổi lên của ngày gần nhất; hãy tải lại trang sau ít giây\./);
+  assert.ok(Date.now() - t0 < 5000, 'the home page does not wait for a slow observatory');
+});
+
+test('/quan-sat?q=: a 7-day forecast with 80% and 95% intervals (chart data and table), key terms, sources', async () => {
+  let body = await page(`/quan-sat?q=${encodeURIComponent('Hà Nội')}`);
+  for (let i = 0; i < 100 && /Đài quan sát đang đếm/.test(body); i++) {
+    await new Promise((ok) => setTimeout(ok, 100));
+    body = await page(`/quan-sat?q=${encodeURIComponent('Hà Nội')}`);
+  }
+  assert.match(body, /<h2 id="subj-title">“Hà Nội”: 7 ngày tới<\/h2>/);
+  const rows = [...body.matchAll(/<tr class="future"><th scope="row"><time datetime="([^"]+)">[^<]+<\/time><\/th><td class="num">—<\/td><td class="num">([\d,]+)<\/td><td class="num">([\d,]+)–([\d,]+)<\/td><td class="num">([\d,]+)–([\d,]+)<\/td><\/tr>/g)];
+  assert.equal(rows.length, 7);
+  assert.equal(rows[0][1], '2026-01-02');
+  for (const r of rows) {
+    const [mean, lo80, hi80, lo95, hi95] = r.slice(2).map((x) => Number(x.replace(',', '.')));
+    assert.ok(lo95 <= lo80 && lo80 <= hi80 && hi80 <= hi95 && lo80 <= mean + 0.05 && mean <= hi80 + 0.05, r[0]);
+  }
+  const data = JSON.parse(/<script type="application\/json" id="trends-data">(.*?)<\/script>/s.exec(body)![1]) as { starts: string[]; counts: Array<Array<number | null>> };
+  assert.equal(data.counts.length, 6, 'observed, forecast and four interval bounds');
+  assert.equal(data.starts.at(-1), '2026-01-08');
+  assert.match(body, /<script src="\/static\/uplot\.min\.js" defer><\/script>\n<script src="\/static\/trends\.js" defer><\/script>/);
+  assert.match(body, /<h3 id="terms-title">Từ khoá nổi bật<\/h3>\n<ul class="terms" aria-labelledby="terms-title"><li><a href="\/quan-sat\?q=[^"]+">[^<]+<\/a> <span class="n">\d+ bài, gấp [\d,]+ lần<\/span>/);
+  assert.match(body, /<table class="by-source" aria-labelledby="src-title">[\s\S]*<th scope="row"><a href="\/nguon\/(B%C3%A1o%20M%E1%BA%ABu|Tin%20Nhanh)">/);
+  const bad = await page(`/quan-sat?q=${encodeURIComponent('?!')}`, 400);
+  assert.match(bad, /<p class="field-error" id="o-q-error">Chủ đề “\?!” không có từ nào để đếm\.<\/p>/);
+});
+
+test('/quan-sat?q=: days without collection are gaps, not zeros, in the chart, the table and the weekly notes', async () => {
+  const view = {
+    range: async () => ({ first: '2025-08-01', last: '2025-09-03' }),
+    emerging: async (date: string) => ({ date, items: [] }),
+    clusters: async (date: string) => ({ date, days: 1, documents: 0, clusters: [] }),
+    forecast: async (query: string) => ({
+      query,
+      last_day: '2025-09-03',
+      history: [{ date: '2025-09-01', count: 4 }, { date: '2025-09-02', count: 0, gap: true }, { date: '2025-09-03', count: 5 }],
+      forecast: [{ date: '2025-09-04', mean: 4.5, lo80: 3, hi80: 6, lo95: 2, hi95: 8.25 }],
+      model: { method: 'holt-winters-weekly', alpha: 0.3, gamma: 0.1, intervals: 'empirical' },
+    }),
+    attention: async (req: { query: string }) => ({
+      query: req.query,
+      interval: 'week',
+      total: 9,
+      buckets: [{ start: '2025-09-01', count: 9, total: 30, share: 0.3, gap_days: 1 }],
+      sources: [{ source: 'Báo A', total: 9, buckets: [{ start: '2025-09-01', count: 9, total: 20, share: 0.45 }] }],
+      top_terms: [{ term: 'mưa lớn', count: 7, lift: 3.5, score: 12 }],
+    }),
+  } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  const body = await injectPage(fakeBackend(() => view), `/quan-sat?q=${encodeURIComponent('bão')}`);
+  const data = JSON.parse(/<script type="application\/json" id="trends-data">(.*?)<\/script>/s.exec(body)![1]) as { counts: Array<Array<number | null>> };
+  assert.deepEqual(data.counts[0], [4, null, 5, null], 'the missed day is a break in the line');
+  assert.deepEqual(data.counts[1], [null, null, 5, 4.5], 'the forecast starts where the observations stop');
+  assert.match(body, /<tr class="gap"><th scope="row"><time datetime="2025-09-02">2\/9\/2025<\/time><\/th><td class="num">không thu thập<\/td>/);
+  assert.match(body, /1 ngày không thu thập được để trống, không tính là 0\./);
+  assert.match(body, /<td class="num">4,5<\/td><td class="num">3,0–6,0<\/td><td class="num">2,0–8,3<\/td>/);
+  assert.match(body, /tuần từ <time datetime="2025-09-01">1\/9\/2025<\/time>: 1 ngày không thu thập/);
+  assert.match(body, /<a href="\/quan-sat\?q=m%C6%B0a\+l%E1%BB%9Bn">mưa lớn<\/a> <span class="n">7 bài, gấp 3,5 lần<\/span>/);
+  assert.match(body, /<th scope="row"><a href="\/nguon\/B%C3%A1o%20A">Báo A<\/a><\/th><td class="num">9<\/td><td class="num">45%<\/td>/);
+});
+
+test('no page tells a reader to run a command', async () => {
+  for (const p of ['/', '/quan-sat', `/quan-sat?q=${encodeURIComponent('Hà Nội')}`]) {
+    const body = await page(p);
+    assert.doesNotMatch(body, /<code>tra |tra alerts|POST \/api|curl /, p);
+  }
+  const empty = await injectPage(fakeBackend(() => ({ range: async () => undefined }) as unknown as ReturnType<NonNullable<Backend['observatory']>>), '/quan-sat');
+  assert.match(empty, /Chưa có bài nào có ngày đăng để quan sát\./);
+  assert.doesNotMatch(empty, /<code>/);
+});
+
+const TOKEN = 'khoa-thu-nghiem-0123456789abcdef';
+
+test('alerts from the page: create, test (backtest events), remove — with the token, same origin only', async () => {
+  const w = await startTestServer({ adminToken: TOKEN });
+  try {
+    const post = async (fields: Record<string, string>, headers: Record<string, string> = {}) => {
+      const r = await w.get('/quan-sat/canh-bao', { method: 'POST', body: new URLSearchParams(fields), headers: { origin: w.base, 'sec-fetch-site': 'same-origin', ...headers } });
+      const body = await r.text();
+      assert.ok(!body.includes(TOKEN), 'the token is never shown back');
+      assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+      return { status: r.status, body };
+    };
+    const spec = { name: 'Bão', query: 'bão', kind: 'threshold', value: '1', action: 'create' };
+    // Refusals, each one line.
+    let r = await post({ ...spec, token: '' });
+    assert.equal(r.status, 401);
+    assert.match(r.body, /<p class="field-error" id="al-token-error">Hãy nhập khoá quản trị\.<\/p>/);
+    r = await post({ ...spec, token: 'sai-khoa-sai-khoa-sai-khoa' });
+    assert.equal(r.status, 401);
+    assert.match(r.body, /id="al-token-error">Khoá quản trị không đúng\.<\/p>/);
+    assert.match(r.body, /<input id="al-name" name="name" type="text" maxlength="200" value="Bão"/, 'what was typed is kept');
+    r = await post({ ...spec, token: TOKEN }, { origin: 'https://ke-gian.example', 'sec-fetch-site': 'cross-site' });
+    assert.equal(r.status, 403);
+    assert.match(r.body, /Biểu mẫu này chỉ nhận yêu cầu gửi từ chính trang Đài quan sát/);
+    r = await post({ ...spec, token: TOKEN }, { origin: 'https://ke-gian.example', 'sec-fetch-site': '' });
+    assert.equal(r.status, 403, 'a foreign Origin alone is refused');
+    r = await post({ ...spec, value: 'nhiều', token: TOKEN });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /<p class="field-error" id="al-value-error">Ngưỡng phải là một số dương, ví dụ 20 \(không phải “nhiều”\)\.<\/p>/);
+    r = await post({ ...spec, value: '', token: TOKEN });
+    assert.match(r.body, /id="al-value-error">Hãy cho ngưỡng: số bài trong một ngày để báo, ví dụ 20\.<\/p>/);
+    r = await post({ ...spec, query: '!!', token: TOKEN });
+    assert.match(r.body, /id="al-query-error">Truy vấn “!!” không có từ nào để đếm\.<\/p>/);
+    assert.equal((await (await w.get('/api/alerts')).json() as { alerts: unknown[] }).alerts.length, 0, 'nothing was saved by a refusal');
+
+    // Create.
+    r = await post({ ...spec, token: TOKEN });
+    assert.equal(r.status, 200);
+    assert.match(r.body, /<div class="notice" role="status"><p>Đã tạo cảnh báo “Bão” \(#1\)/);
+    assert.match(r.body, /<td>Bão<\/td><td><a href="\/quan-sat\?q=b%C3%A3o">bão<\/a><\/td><td>≥ 1 bài\/ngày<\/td>/);
+    const saved = (await (await w.get('/api/alerts')).json() as { alerts: Array<{ name: string; kind: string; value: number }> }).alerts;
+    assert.deepEqual(saved.map((a) => [a.name, a.kind, a.value]), [['Bão', 'threshold', 1]]);
+
+    // Test: a new alert is checked over the data it can see; what it finds is history, never sent.
+    r = await post({ action: 'test-1', token: TOKEN });
+    assert.equal(r.status, 200);
+    assert.match(r.body, /Đã xét cảnh báo “Bão” trên dữ liệu đến ngày 1\/1\/2026/);
+    assert.match(r.body, /<li><time datetime="\d{4}-\d{2}-\d{2}">[^<]+<\/time>: bắt đầu “Bão” — \d+ bài \(tìm lại trong dữ liệu cũ, không gửi đi\)<\/li>/);
+    // (Read from the store: the API's event schema does not carry `backtest` yet.)
+    const events = w.backend.alerts!.eventsSince(0, 100);
+    assert.ok(events.length > 0 && events.every((e) => e.alert === 1 && e.backtest === true), JSON.stringify(events));
+
+    // Remove: a wrong token keeps it, the right one removes it.
+    r = await post({ action: 'remove-1', token: 'sai-khoa-sai-khoa-sai-khoa' });
+    assert.equal(r.status, 401);
+    r = await post({ action: 'remove-1', token: TOKEN });
+    assert.equal(r.status, 200);
+    assert.match(r.body, /Đã xoá cảnh báo “Bão”\./);
+    assert.match(r.body, /<p>Chưa có cảnh báo nào\.<\/p>/);
+    r = await post({ action: 'remove-1', token: TOKEN });
+    assert.equal(r.status, 404);
+    assert.match(r.body, /Không có cảnh báo #1 \(có thể đã bị xoá\)\./);
+    r = await post({ action: 'xoa-het', token: TOKEN });
+    assert.equal(r.status, 400);
+  } finally {
+    await w.close();
+  }
+});
+
+test('alerts from the page on a server without an operator token: refused in one line', async () => {
+  const r = await s.get('/quan-sat/canh-bao', { method: 'POST', body: new URLSearchParams({ name: 'Bão', query: 'bão', kind: 'emerging', value: '', action: 'create', token: TOKEN }), headers: { origin: s.base } });
+  assert.equal(r.status, 403);
+  assert.match(await r.text(), /id="al-token-error">Máy chủ này chưa đặt khoá quản trị, nên chưa thể tạo, thử hay xoá cảnh báo\.<\/p>/);
+});
