@@ -19,18 +19,20 @@ const skip = existsSync(CHROMIUM) ? false : `Chromium không có ở ${CHROMIUM}
 const SHOTS = path.join(ROOT, 'screenshots');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** The operator's token of the test server (the alerts form asks for it). */
+const ADMIN_TOKEN = 'khoa-trinh-duyet-0123456789abcdef';
 let server: TestServer;
 let profile: string;
 let context: BrowserContext;
 const consoleErrors: string[] = [];
 
-/** A tab whose script errors are collected; `expect400` for tabs that open pages answering 400 on purpose (a bad date). */
+/** A tab whose script errors are collected; `expect400` for tabs that open pages answering 400 or 401 on purpose (a bad date, a wrong token). */
 async function newPage(viewport = { width: 1280, height: 900 }, expect400 = false): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    if (expect400 && /status of 400 \(Bad Request\)/.test(m.text())) return;
+    if (expect400 && /status of (400 \(Bad Request\)|401 \(Unauthorized\))/.test(m.text())) return;
     consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -40,7 +42,7 @@ async function newPage(viewport = { width: 1280, height: 900 }, expect400 = fals
 before(async () => {
   if (skip) return;
   mkdirSync(SHOTS, { recursive: true });
-  server = await startTestServer();
+  server = await startTestServer({ adminToken: ADMIN_TOKEN });
   profile = mkdtempSync(path.join(tmpdir(), 'tra-chromium-'));
   context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
 });
@@ -262,6 +264,72 @@ test('a source page: articles per week, then a month and a day through the navig
     assert.equal(await page.locator('.hit').count(), 1);
     await page.close();
   }
+});
+
+test('home page: the observatory\'s last day (or one sentence saying it is not ready) and the newest articles', { skip, timeout: 60_000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/');
+  const stories = page.locator('section.home-stories');
+  assert.ok(await stories.getByRole('heading', { name: 'Đang nổi lên' }).isVisible());
+  const text = await stories.innerText();
+  assert.ok(/Đài quan sát đang (đếm|tính)/.test(text) || /Ngày \d{1,2}\/\d{1,2}\/\d{4}/.test(text), text);
+  const latest = page.locator('ul.latest li');
+  assert.equal(await latest.count(), 8);
+  const times = await page.locator('ul.latest time').evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute('datetime') ?? '')));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+  assert.ok(await page.getByRole('link', { name: 'Cách gõ truy vấn' }).isVisible());
+  await page.screenshot({ path: path.join(SHOTS, '12-trang-chu.png'), fullPage: true });
+  await latest.first().getByRole('link').first().click();
+  await page.waitForURL(/\/bai\//);
+});
+
+test('observatory: a forecast chart for a subject; an alert created, tried and removed from the page with the token', { skip, timeout: 90_000 }, async () => {
+  const page = await newPage(undefined, true);
+  // The observatory's counts are made on a worker when the server starts.
+  for (let i = 0; i < 100; i++) {
+    if ((await server.get('/api/emerging')).status === 200) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  await page.goto(server.base + '/quan-sat');
+  await page.getByLabel('Chủ đề', { exact: true }).fill('Hà Nội');
+  await page.getByRole('button', { name: 'Dự báo' }).click();
+  await page.waitForURL(/\/quan-sat\?q=/);
+  await page.locator('#trends-chart canvas').waitFor();
+  assert.match(await page.locator('#trends-chart .u-legend').innerText(), /Khoảng 95%/);
+  assert.equal(await page.locator('table.forecast tr.future').count(), 7);
+  assert.ok((await page.locator('ul.terms li').count()) > 0, 'key terms');
+  assert.ok((await page.locator('table.by-source tbody tr').count()) > 0, 'sources');
+  await page.screenshot({ path: path.join(SHOTS, '13-quan-sat-du-bao.png'), fullPage: true });
+
+  // A wrong token: refused beside the token box, nothing saved.
+  await page.getByLabel('Khoá quản trị').fill('khong-phai-khoa-nay-dau');
+  await page.getByLabel('Tên', { exact: true }).fill('Giá vàng');
+  await page.getByLabel('Truy vấn', { exact: true }).fill('giá vàng');
+  await page.getByLabel(/^Ngưỡng/).fill('1');
+  await page.getByRole('button', { name: 'Tạo cảnh báo' }).click();
+  assert.equal(await page.locator('#al-token-error').innerText(), 'Khoá quản trị không đúng.');
+  assert.equal(await page.getByLabel('Khoá quản trị').inputValue(), '', 'the token is not shown back');
+  assert.equal(await page.getByLabel('Tên', { exact: true }).inputValue(), 'Giá vàng', 'what was typed is kept');
+  // The right token: created and listed.
+  await page.getByLabel('Khoá quản trị').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Tạo cảnh báo' }).click();
+  assert.match(await page.locator('.notice').innerText(), /Đã tạo cảnh báo “Giá vàng”/);
+  const row = page.locator('table.alerts tbody tr', { hasText: 'Giá vàng' });
+  assert.equal(await row.count(), 1);
+  // Tried: what it would have fired over the data already there.
+  await page.getByLabel('Khoá quản trị').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Thử cảnh báo Giá vàng' }).click();
+  const notice = await page.locator('.notice').innerText();
+  assert.match(notice, /Đã xét cảnh báo “Giá vàng”/);
+  assert.match(notice, /tìm lại trong dữ liệu cũ, không gửi đi/);
+  await page.screenshot({ path: path.join(SHOTS, '14-canh-bao.png'), fullPage: true });
+  // Removed.
+  await page.getByLabel('Khoá quản trị').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Xoá cảnh báo Giá vàng' }).click();
+  assert.match(await page.locator('.notice').innerText(), /Đã xoá cảnh báo “Giá vàng”/);
+  assert.equal(await page.locator('table.alerts tbody tr', { hasText: 'Giá vàng' }).count(), 0);
+  const left = (await (await server.get('/api/alerts')).json()) as { alerts: unknown[] };
+  assert.equal(left.alerts.length, 0);
 });
 
 test('narrow phone screen: one column, no horizontal scrolling; no script errors anywhere', { skip, timeout: 60_000 }, async () => {
