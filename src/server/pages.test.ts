@@ -518,3 +518,16 @@ test('alerts from the page on a server without an operator token: refused in one
   assert.equal(r.status, 403);
   assert.match(await r.text(), /id="al-token-error">Máy chủ này chưa đặt khoá quản trị, nên chưa thể tạo, thử hay xoá cảnh báo\.<\/p>/);
 });
+
+test('/quan-sat?q=: an observatory that fails on the subject is one line; the rest of the page is there', async () => {
+  const view = {
+    range: async () => ({ first: '2025-08-01', last: '2025-09-03' }),
+    emerging: async (date: string) => ({ date, items: [] }),
+    clusters: async (date: string) => ({ date, days: 1, documents: 0, clusters: [] }),
+    forecast: async () => Promise.reject(new Error('worker died')),
+    attention: async () => Promise.reject(new Error('worker died')),
+  } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  const body = await injectPage(fakeBackend(() => view), `/quan-sat?q=${encodeURIComponent('bão')}`);
+  assert.match(body, /<p class="form-errors" role="alert">Đài quan sát tạm thời không tính được chủ đề này; hãy thử lại sau ít phút\.<\/p>/);
+  assert.match(body, /Vấn đề nổi lên ngày 2025-09-03/);
+});

@@ -296,7 +296,16 @@ async function subjectSection(o: ObservatoryView | undefined, q: string, error?:
   if (!o) return { body: html`${form}<p role="status">${new NotReady().message}</p>`, chart: false };
   const range = await o.range();
   if (!range) return { body: html`${form}<p>Chưa có bài nào có ngày đăng để quan sát.</p>`, chart: false };
-  const [f, a] = await Promise.all([o.forecast(q, 7), o.attention({ query: q, interval: 'week', from: shiftDay(range.last, -181), to: range.last, bySource: true, top: 12 })]);
+  let f: QueryForecast | null;
+  let a: AttentionAnswer;
+  try {
+    [f, a] = await Promise.all([o.forecast(q, 7), o.attention({ query: q, interval: 'week', from: shiftDay(range.last, -181), to: range.last, bySource: true, top: 12 })]);
+  } catch (err) {
+    // The rest of the page is still worth showing: the problem is one line under the box.
+    const status = (err as { statusCode?: number }).statusCode;
+    const line = status === 400 ? (err as Error).message : 'Đài quan sát tạm thời không tính được chủ đề này; hãy thử lại sau ít phút.';
+    return { body: html`${form}<p class="form-errors" role="alert">${line}</p>`, chart: false };
+  }
   return {
     body: html`${form}
 <h2 id="subj-title">“${q}”: 7 ngày tới</h2>
