@@ -126,11 +126,11 @@ test('observatory page: the emerging issues of a day, with a date picker', async
     await new Promise((ok) => setTimeout(ok, 100));
     body = await page('/quan-sat');
   }
-  assert.match(body, /<h2 id="em-title">Vấn đề nổi lên ngày 2026-01-01<\/h2>/);
+  assert.match(body, /<h2 id="em-title">Vấn đề nổi lên ngày <time datetime="2026-01-01">1\/1\/2026<\/time><\/h2>/);
   assert.match(body, /<input id="o-date" name="date" type="date" value="2026-01-01" min="2025-09-02" max="2026-01-01">/);
   assert.match(body, /<a href="\/quan-sat\?date=2025-12-31">‹ ngày trước<\/a>/);
   const other = await page('/quan-sat?date=2025-12-01');
-  assert.match(other, /Vấn đề nổi lên ngày 2025-12-01/);
+  assert.match(other, /Vấn đề nổi lên ngày <time datetime="2025-12-01">1\/12\/2025<\/time>/);
 });
 
 test('a bad date on the results page is said beside its box in the filters (400), not on an error page', async () => {
@@ -368,7 +368,7 @@ test('home page: an observatory that is counting, failing or slow is one sentenc
   const broken = await injectPage(fakeBackend(() => {
     throw new Error('worker down');
   }), '/');
-  assert.match(broken, /Đài quan sát đang đếm/);
+  assert.match(broken, /Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút\./);
   const failing = { range: async () => Promise.reject(new Error('boom')) } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
   assert.match(await injectPage(fakeBackend(() => failing), '/'), /Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút\./);
   const slow = { range: () => new Promise(() => {}) } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
@@ -491,7 +491,7 @@ test('alerts from the page: create, test (backtest events), remove — with the 
     r = await post({ action: 'test-1', token: TOKEN });
     assert.equal(r.status, 200);
     assert.match(r.body, /Đã xét cảnh báo “Bão” trên dữ liệu đến ngày 1\/1\/2026/);
-    assert.match(r.body, /<li><time datetime="\d{4}-\d{2}-\d{2}">[^<]+<\/time>: bắt đầu “Bão” — \d+ bài \(tìm lại trong dữ liệu cũ, không gửi đi\)<\/li>/);
+    assert.match(r.body, /<li>\d{4}-\d{2}-\d{2}: bắt đầu “Bão” — \d+ bài \(tìm lại trong dữ liệu cũ, không gửi đi\)<\/li>/);
     // (Read from the store: the API's event schema does not carry `backtest` yet.)
     const events = w.backend.alerts!.eventsSince(0, 100);
     assert.ok(events.length > 0 && events.every((e) => e.alert === 1 && e.backtest === true), JSON.stringify(events));
@@ -529,5 +529,5 @@ test('/quan-sat?q=: an observatory that fails on the subject is one line; the re
   } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
   const body = await injectPage(fakeBackend(() => view), `/quan-sat?q=${encodeURIComponent('bão')}`);
   assert.match(body, /<p class="form-errors" role="alert">Đài quan sát tạm thời không tính được chủ đề này; hãy thử lại sau ít phút\.<\/p>/);
-  assert.match(body, /Vấn đề nổi lên ngày 2025-09-03/);
+  assert.match(body, /Vấn đề nổi lên ngày <time datetime="2025-09-03">3\/9\/2025<\/time>/);
 });

@@ -59,9 +59,9 @@ async function body(o: ObservatoryView, requested: string | undefined): Promise<
   const [em, cl] = await Promise.all([o.emerging(date, 20), o.clusters(date, 12)]);
   const inRange = date >= range.first && date <= range.last;
   return html`${dateForm(date, range)}
-<p class="note">Dữ liệu từ ${range.first} đến ${range.last}. ${date > range.first ? html`<a href="${link('/quan-sat', { date: shiftDay(date, -1) })}">‹ ngày trước</a>` : ''} ${date < range.last ? html`<a href="${link('/quan-sat', { date: shiftDay(date, 1) })}">ngày sau ›</a>` : ''}</p>
+<p class="note">Dữ liệu từ <time datetime="${range.first}">${formatDay(range.first)}</time> đến <time datetime="${range.last}">${formatDay(range.last)}</time>. ${date > range.first ? html`<a href="${link('/quan-sat', { date: shiftDay(date, -1) })}">‹ ngày trước</a>` : ''} ${date < range.last ? html`<a href="${link('/quan-sat', { date: shiftDay(date, 1) })}">ngày sau ›</a>` : ''}</p>
 <section aria-labelledby="em-title">
-<h2 id="em-title">Vấn đề nổi lên ngày ${date}</h2>
+<h2 id="em-title">Vấn đề nổi lên ngày <time datetime="${date}">${formatDay(date)}</time></h2>
 ${!inRange
     ? html`<p>Không có dữ liệu cho ngày này.</p>`
     : em.items.length === 0
@@ -107,7 +107,7 @@ interface AlertNotice {
 const condition = (a: PublicAlert): string => (a.kind === 'threshold' ? `≥ ${formatNumber(a.value)} bài/ngày` : `nổi lên, điểm ≥ ${formatNumber(a.value)}`);
 
 function eventLine(e: AlertEvent): SafeHtml {
-  return html`<li><time datetime="${e.day}">${formatDay(e.day)}</time>: ${e.type === 'start' ? 'bắt đầu' : 'kết thúc'} “${e.name}” — ${formatNumber(e.count)} bài${e.score !== undefined ? `, điểm ${e.score.toFixed(1).replace('.', ',')}` : ''}${e.backtest ? ' (tìm lại trong dữ liệu cũ, không gửi đi)' : ''}</li>`;
+  return html`<li>${e.day}: ${e.type === 'start' ? 'bắt đầu' : 'kết thúc'} “${e.name}” — ${formatNumber(e.count)} bài${e.score !== undefined ? `, điểm ${e.score.toFixed(1).replace('.', ',')}` : ''}${e.backtest ? ' (tìm lại trong dữ liệu cũ, không gửi đi)' : ''}</li>`;
 }
 
 function fieldError(n: AlertNotice | undefined, field: AlertNotice['field'], id: string): { attrs: SafeHtml | ''; message: SafeHtml | '' } {
@@ -317,12 +317,17 @@ ${attentionSection(q, a)}
   };
 }
 
-async function observatoryPage(ctx: ServerContext, date: string | undefined, q: string, status: { notice?: AlertNotice; draft?: AlertDraft; qError?: string } = {}): Promise<string> {
+/**
+ * The page. An observatory worker that cannot start makes GET /quan-sat a 503 (`strict`, as the
+ * API); after a form action the page is served anyway, with that said in one line.
+ */
+async function observatoryPage(ctx: ServerContext, date: string | undefined, q: string, status: { notice?: AlertNotice; draft?: AlertDraft; qError?: string } = {}, strict = true): Promise<string> {
   let o: ObservatoryView | undefined;
   let down: string | undefined;
   try {
     o = viewOf(ctx);
   } catch (err) {
+    if (strict) throw err;
     down = (err as Error).message;
   }
   const waiting = html`<p role="status">${down ?? new NotReady().message}</p><p class="note">Trong lúc chờ, hãy xem <a href="/xu-huong">xu hướng</a> của bất kỳ từ khoá nào theo thời gian.</p>`;
@@ -381,7 +386,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const str = (k: string): string => (typeof form[k] === 'string' ? (form[k] as string) : '');
     const draft: AlertDraft = { name: str('name'), query: str('query'), kind: str('kind') === 'emerging' ? 'emerging' : 'threshold', value: str('value') };
-    const send = async (code: number, notice: AlertNotice, keep = true) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await observatoryPage(ctx, undefined, '', { notice, draft: keep ? draft : EMPTY_DRAFT }));
+    const send = async (code: number, notice: AlertNotice, keep = true) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await observatoryPage(ctx, undefined, '', { notice, draft: keep ? draft : EMPTY_DRAFT }, false));
     if (crossSite(req)) return send(403, { ok: false, text: 'Biểu mẫu này chỉ nhận yêu cầu gửi từ chính trang Đài quan sát; hãy mở lại trang rồi gửi lại.' });
     const svc = ctx.backend.alerts;
     if (!svc) return send(404, { ok: false, text: 'Máy chủ này không có cảnh báo.' });

@@ -136,11 +136,13 @@ const shift = (day: string, days: number): string => {
 
 async function homeStories(ctx: ServerContext): Promise<SafeHtml> {
   const waiting = html`<p class="note" role="status">Đài quan sát đang đếm các bài theo ngày; các vấn đề nổi lên sẽ hiện ở đây sau ít phút.</p>`;
+  const failing = html`<p class="note" role="status">Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút.</p>`;
   let o: ObservatoryView | undefined;
   try {
     o = viewOf(ctx);
   } catch {
-    o = undefined;
+    // Its worker cannot start (it is being retried).
+    return failing;
   }
   if (!o) return waiting;
   const view = o;
@@ -151,7 +153,7 @@ async function homeStories(ctx: ServerContext): Promise<SafeHtml> {
       return range ? view.emerging(range.last, HOME_STORIES) : null;
     })(), HOME_WAIT_MS);
   } catch {
-    return html`<p class="note" role="status">Đài quan sát tạm thời không trả lời; hãy tải lại trang sau ít phút.</p>`;
+    return failing;
   }
   if (got === undefined) return html`<p class="note" role="status">Đài quan sát đang tính các vấn đề nổi lên của ngày gần nhất; hãy tải lại trang sau ít giây.</p>`;
   if (got === null) return html`<p class="note">Chưa có bài nào có ngày đăng để quan sát.</p>`;
