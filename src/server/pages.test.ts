@@ -435,9 +435,10 @@ test('/quan-sat?q=: days without collection are gaps, not zeros, in the chart, t
 });
 
 test('no page tells a reader to run a command', async () => {
-  for (const p of ['/', '/quan-sat', `/quan-sat?q=${encodeURIComponent('Hà Nội')}`]) {
+  // The home page, the observatory, an article that was indexed (not crawled), the sources.
+  for (const p of ['/', '/quan-sat', `/quan-sat?q=${encodeURIComponent('Hà Nội')}`, '/bai/mau-001', '/nguon']) {
     const body = await page(p);
-    assert.doesNotMatch(body, /<code>tra |tra alerts|POST \/api|curl /, p);
+    assert.doesNotMatch(body, /<code>tra |tra alerts|tra crawl|tra index|POST \/api|curl /, p);
   }
   const empty = await injectPage(fakeBackend(() => ({ range: async () => undefined }) as unknown as ReturnType<NonNullable<Backend['observatory']>>), '/quan-sat');
   assert.match(empty, /Chưa có bài nào có ngày đăng để quan sát\./);

@@ -101,6 +101,7 @@ const eventSchema = {
     delivered: { type: 'boolean' },
     attempts: { type: 'integer' },
     lastError: { type: 'string', description: 'Lỗi gửi webhook gần nhất (chỉ hiện cho người vận hành).' },
+    backtest: { type: 'boolean', description: 'Tìm thấy khi cảnh báo mới được tạo, trên dữ liệu cũ: không gửi webhook.' },
   },
 } as const;
 

@@ -31,7 +31,7 @@ function diffHtml(a: string, b: string): SafeHtml {
 function versionsSection(versions: ArticleVersion[] | undefined, archived: boolean): SafeHtml {
   if (!archived) {
     return html`<section class="versions" aria-labelledby="versions-title"><h2 id="versions-title">Các phiên bản</h2>
-<p class="note">Chỉ có một phiên bản: bài này được đưa vào chỉ mục trực tiếp, chưa qua kho lưu chiểu. Các phiên bản và chỗ sửa sẽ hiện ở đây khi bài được thu thập bằng <code>tra crawl</code>.</p></section>`;
+<p class="note">Chỉ có một phiên bản: bài này được đưa vào chỉ mục trực tiếp, chưa qua kho lưu chiểu. Các phiên bản và chỗ sửa sẽ hiện ở đây khi kho lưu chiểu thu thập bài từ trang gốc.</p></section>`;
   }
   if (!versions || versions.length === 0) {
     return html`<section class="versions" aria-labelledby="versions-title"><h2 id="versions-title">Các phiên bản</h2>

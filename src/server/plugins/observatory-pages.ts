@@ -20,7 +20,7 @@ import type { AlertsService, AttentionAnswer, ObservatoryView, PublicAlert, Quer
 import type { AlertCheckResult } from '../observe-worker.ts';
 import { html, jsonForScript, type SafeHtml } from '../html.ts';
 import { page } from '../layout.ts';
-import { formatDateTime, formatDay, formatNumber } from '../format.ts';
+import { formatDateTime, formatDay, formatDelay, formatNumber } from '../format.ts';
 import { articlePath, link, sourcePath } from '../urls.ts';
 import { MAX_QUERY, errorResponse } from '../schemas.ts';
 import { boundDay } from '../../observe/bounds.ts';
@@ -79,7 +79,8 @@ ${cl.clusters.length === 0
     : html`<ol class="hits">${cl.clusters.map((c) => html`<li class="hit">
 <h3><a href="${articlePath(c.first.id)}">${c.label}</a></h3>
 <p class="meta"><span>${formatNumber(c.size)} bài từ ${formatNumber(new Set(c.sources).size)} nguồn</span><span>đưa đầu tiên: <a href="${sourcePath(c.first.source)}">${c.first.source}</a>, <time datetime="${c.first.published}">${formatDateTime(c.first.published)}</time></span></p>
-${c.followers.length ? html`<details><summary>Các báo đưa sau</summary><ul>${c.followers.map((f) => html`<li><a href="${articlePath(f.id)}">${f.title}</a> — ${f.source}, sau ${formatNumber(f.delayMinutes)} phút${f.nearDuplicate ? ' (gần như nguyên văn)' : ''}</li>`)}</ul></details>` : ''}
+${followersList(c.followers.filter((f) => !f.sameOutlet), 'Các báo đưa sau')}
+${followersList(c.followers.filter((f) => f.sameOutlet), `Bài tiếp theo của ${c.first.source}`)}
 </li>`)}</ol>`}
 </section>`;
 }
@@ -472,4 +473,10 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     const day = date ?? (await o.range())?.last;
     return day ? o.clusters(day, limit) : { date: '', days: 1, documents: 0, clusters: [] };
   });
+}
+
+/** Articles after a story's first one: other outlets repeating it, or the first outlet's own follow-ups. */
+function followersList(list: { id: string; title: string; source: string; delayMinutes: number; nearDuplicate: boolean }[], title: string): SafeHtml | '' {
+  if (list.length === 0) return '';
+  return html`<details><summary>${title} (${formatNumber(list.length)})</summary><ul>${list.map((f) => html`<li><a href="${articlePath(f.id)}">${f.title}</a> — ${f.source}, sau ${formatDelay(f.delayMinutes)}${f.nearDuplicate ? ' (gần như nguyên văn)' : ''}</li>`)}</ul></details>`;
 }

@@ -167,7 +167,7 @@ export async function sourcePages(app: FastifyInstance, { ctx }: PluginOptions):
 ${list.length
     ? html`<p class="summary">${formatNumber(list.length)} nguồn, xếp theo số bài đã lập chỉ mục. Mỗi nguồn có số bài theo tuần và lịch để xem bài của bất kỳ ngày nào.</p>
 <ul class="source-list">${list.map((s) => html`<li><a href="${sourcePath(s.value)}">${s.value}</a> <span class="note">${formatNumber(s.count)} bài</span></li>`)}</ul>`
-    : html`<p>Chưa có nguồn tin nào. Hãy lập chỉ mục bằng <code>tra index</code> hoặc thu thập bằng <code>tra crawl</code>.</p>`}`;
+    : html`<p>Chưa có nguồn tin nào: các nguồn sẽ hiện ở đây khi có bài được đưa vào chỉ mục hoặc thu thập.</p>`}`;
     return reply.type('text/html; charset=utf-8').send(page({ title: 'Nguồn tin — Tra', body, nav: 'sources' }));
   });
 
