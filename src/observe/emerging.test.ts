@@ -130,3 +130,37 @@ test('sync is incremental, counts an article once across URL forms, rebuilds aft
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('on a quiet day a small story that three outlets carry is listed; the same count from one outlet is not', () => {
+  const dir = tempDir();
+  try {
+    const docs = syntheticNews(START, 70, 30).map((d, i) => ({ ...d, source: ['Báo A', 'Báo B', 'Báo C'][i % 3] }));
+    const day = 66;
+    const at = (h: number) => new Date(Date.parse(dateOf(day) + 'T02:00:00Z') + h * 3_600_000).toISOString();
+    const extra = [
+      { id: 'h1', title: 'Honda Vision thế hệ mới ra mắt tại Việt Nam', source: 'Báo A' },
+      { id: 'h2', title: 'Honda Vision thế hệ mới có giá từ 31 triệu đồng', source: 'Báo B' },
+      { id: 'h3', title: 'Cận cảnh Honda Vision thế hệ mới vừa ra mắt', source: 'Báo C' },
+      { id: 'k1', title: 'Gốm Kim Lan mở lò đón khách dịp lễ hội', source: 'Báo A' },
+      { id: 'k2', title: 'Gốm Kim Lan vào mùa lễ hội làng nghề', source: 'Báo A' },
+      { id: 'k3', title: 'Làng gốm Kim Lan rộn ràng mùa lễ hội', source: 'Báo A' },
+    ].map((d, i) => ({ ...d, summary: '', url: `https://example.vn/${d.id}.html`, published: at(i) }));
+    const store = new DocStore(join(dir, 'store.sqlite'));
+    store.putBatch([...docs, ...extra]);
+    store.close();
+    syncFromStore(dir);
+    const counts = new ObserveCounts(dir, { readOnly: true });
+    const dd = openDayDocs(dir, counts)!;
+    try {
+      const on = emergingOn(counts, dateOf(day), dayOfIso(dateOf(day)), { limit: 10, dayDocs: (d) => dd.docsOn(d) });
+      const labels = on.items.map((x) => x.label.toLowerCase());
+      assert.ok(labels.some((l) => l.includes('honda vision')), labels.join(' | '));
+      assert.ok(!labels.some((l) => l.includes('kim lan')), labels.join(' | '));
+    } finally {
+      dd.close();
+      counts.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
