@@ -253,6 +253,44 @@ export function scoreCandidatesDecoded(list: DecodedList, weight: number, params
   }
 }
 
+/** Where each block of 128 postings of the list at `ord` starts, and its last document. */
+export interface BlockLayout {
+  df: number;
+  /** Last document of each block (the final block: Infinity). */
+  lastDoc: Float64Array;
+  /** Byte offset where each block's postings start. */
+  blockStart: Float64Array;
+}
+
+/** Read the skip table of the list at `ord` (one block and no table when df ≤ BLOCK). */
+export function blockLayout(seg: Segment, ord: number): BlockLayout {
+  const p = seg.postings;
+  const at = [0];
+  const df = readVarint(p, seg.postOff[ord], at);
+  const nb = df > BLOCK ? Math.ceil(df / BLOCK) : 1;
+  const lastDoc = new Float64Array(nb);
+  const len = new Float64Array(nb);
+  let prevLast = -1;
+  if (df > BLOCK) {
+    for (let b = 0; b < nb; b++) {
+      if (b < nb - 1) {
+        prevLast += readVarint(p, at[0], at);
+        lastDoc[b] = prevLast;
+        len[b] = readVarint(p, at[0], at);
+      }
+      for (let k = 0; k < 6; k++) readVarint(p, at[0], at);
+    }
+  }
+  lastDoc[nb - 1] = Infinity;
+  const blockStart = new Float64Array(nb);
+  let off = at[0];
+  for (let b = 0; b < nb; b++) {
+    blockStart[b] = off;
+    off += len[b];
+  }
+  return { df, lastDoc, blockStart };
+}
+
 /**
  * MaxScore's second phase: add the list's scores only for `cands` (ascending doc numbers),
  * jumping over whole blocks of postings with the skip table. Common words thus cost a few
@@ -261,7 +299,7 @@ export function scoreCandidatesDecoded(list: DecodedList, weight: number, params
 export function scoreCandidates(seg: Segment, ord: number, weight: number, norms: Float32Array, params: ScoreParams, acc: Float32Array, cands: Int32Array, nc: number, mask?: Uint32Array, bit = 0): void {
   if (nc === 0) return;
   const p = seg.postings;
-  let pos = seg.postOff[ord];
+  let pos = 0;
   const rd = (): number => {
     let b = p[pos++];
     let v = b & 0x7f;
@@ -273,27 +311,8 @@ export function scoreCandidates(seg: Segment, ord: number, weight: number, norms
     }
     return v;
   };
-  const df = rd();
-  const nb = df > BLOCK ? Math.ceil(df / BLOCK) : 1;
-  const lastDoc = new Float64Array(nb);
-  const blockLen = new Float64Array(nb);
-  let prevLast = -1;
-  for (let b = 0; b < nb; b++) {
-    if (df > BLOCK && b < nb - 1) {
-      prevLast += rd();
-      lastDoc[b] = prevLast;
-      blockLen[b] = rd();
-    }
-    if (df > BLOCK) for (let k = 0; k < 6; k++) rd();
-  }
-  lastDoc[nb - 1] = Infinity;
-  const dataStart = pos;
-  const blockStart = new Float64Array(nb);
-  let off = dataStart;
-  for (let b = 0; b < nb; b++) {
-    blockStart[b] = off;
-    off += blockLen[b];
-  }
+  const { df, lastDoc, blockStart } = blockLayout(seg, ord);
+  const nb = lastDoc.length;
   const w0 = params.fieldWeight[0];
   const w1 = params.fieldWeight[1];
   const w2 = params.fieldWeight[2];

@@ -5,59 +5,12 @@
  */
 import type { Segment } from '../segment.ts';
 import { BLOCK } from '../segment-format.ts';
+import { readVarint } from '../bytes.ts';
+import { blockLayout, postingsStart } from '../scoring.ts';
 
 export type DocSet = Int32Array;
 
 export const EMPTY: DocSet = new Int32Array(0);
-
-/** Position of the first posting and the block layout of the list at `ord`. */
-interface ListLayout {
-  df: number;
-  /** Last document of each block (the final block: Infinity). */
-  lastDoc: Float64Array;
-  /** Byte offset where each block's postings start. */
-  blockStart: Float64Array;
-}
-
-function readVar(p: Uint8Array, at: { pos: number }): number {
-  let b = p[at.pos++];
-  let v = b & 0x7f;
-  let shift = 128;
-  while (b & 0x80) {
-    b = p[at.pos++];
-    v += (b & 0x7f) * shift;
-    shift *= 128;
-  }
-  return v;
-}
-
-function layout(seg: Segment, ord: number): ListLayout {
-  const p = seg.postings;
-  const at = { pos: seg.postOff[ord] };
-  const df = readVar(p, at);
-  const nb = df > BLOCK ? Math.ceil(df / BLOCK) : 1;
-  const lastDoc = new Float64Array(nb);
-  const len = new Float64Array(nb);
-  let prevLast = -1;
-  if (df > BLOCK) {
-    for (let b = 0; b < nb; b++) {
-      if (b < nb - 1) {
-        prevLast += readVar(p, at);
-        lastDoc[b] = prevLast;
-        len[b] = readVar(p, at);
-      }
-      for (let k = 0; k < 6; k++) readVar(p, at);
-    }
-  }
-  lastDoc[nb - 1] = Infinity;
-  const blockStart = new Float64Array(nb);
-  let off = at.pos;
-  for (let b = 0; b < nb; b++) {
-    blockStart[b] = off;
-    off += len[b];
-  }
-  return { df, lastDoc, blockStart };
-}
 
 /** Skip one posting's tf byte and escapes; returns the new position. */
 function skipTfs(p: Uint8Array, pos: number): number {
@@ -71,14 +24,8 @@ function skipTfs(p: Uint8Array, pos: number): number {
 /** Every document of the list at `ord`. */
 export function decodeDocs(seg: Segment, ord: number): DocSet {
   const p = seg.postings;
-  const at = { pos: seg.postOff[ord] };
-  const df = readVar(p, at);
-  let pos = at.pos;
-  if (df > BLOCK) {
-    const nb = Math.ceil(df / BLOCK);
-    const entries = 2 * (nb - 1) + 6 * nb;
-    for (let i = 0; i < entries; i++) while (p[pos++] & 0x80);
-  }
+  const [df, start] = postingsStart(p, seg.postOff[ord]);
+  let pos = start;
   const out = new Int32Array(df);
   let doc = -1;
   for (let i = 0; i < df; i++) {
@@ -105,23 +52,23 @@ export function decodeDocs(seg: Segment, ord: number): DocSet {
 export function filterByList(seg: Segment, ord: number, within: DocSet): DocSet {
   if (within.length === 0) return EMPTY;
   const p = seg.postings;
-  const { df, lastDoc, blockStart } = layout(seg, ord);
+  const { df, lastDoc, blockStart } = blockLayout(seg, ord);
   const nb = lastDoc.length;
   const out = new Int32Array(Math.min(within.length, df));
   let n = 0;
   let b = 0;
   let ci = 0;
-  const at = { pos: 0 };
+  const at = [0];
   while (ci < within.length && b < nb) {
     const c = within[ci];
     while (b < nb && lastDoc[b] < c) b++;
     if (b >= nb) break;
-    at.pos = blockStart[b];
+    at[0] = blockStart[b];
     let doc = b === 0 ? -1 : lastDoc[b - 1];
     const count = b === nb - 1 ? df - b * BLOCK : BLOCK;
     for (let i = 0; i < count && ci < within.length; i++) {
-      doc += readVar(p, at);
-      at.pos = skipTfs(p, at.pos);
+      doc += readVarint(p, at[0], at);
+      at[0] = skipTfs(p, at[0]);
       while (ci < within.length && within[ci] < doc) ci++;
       if (ci < within.length && within[ci] === doc) {
         out[n++] = doc;
