@@ -19,7 +19,8 @@
 import { forEachToken } from '../vi/index.ts';
 import type { Forms } from '../vi/tokenize.ts';
 import { FIELDS, NFIELDS, NO_DAY } from './fields.ts';
-import { datingTime, vietnamDayNumber } from '../ingest/dating.ts';
+import { datingTime } from '../ingest/dating.ts';
+import { vietnamDayNumber } from '../ingest/timestamps.ts';
 import { encodeSegment, type SegmentData } from './segment-format.ts';
 import { PairTable } from './pair-table.ts';
 import type { TokenDict } from './token-stream.ts';

@@ -11,20 +11,9 @@
  * - only inside the plausible window (src/ingest/plausible.ts); outside it the document is
  *   undated (kept as given, flagged, in no day).
  */
-import { parseTime } from './timestamps.ts';
-import { EARLIEST_PLAUSIBLE_MS, FUTURE_SLACK_MS } from './plausible.ts';
-
-const DAY_MS = 86_400_000;
-const VN_OFFSET_MS = 7 * 3_600_000;
+import { plausibleTime } from './plausible.ts';
 
 /** Milliseconds since the epoch that date `doc`, or undefined (absent, unparsable, implausible). */
 export function datingTime(doc: { published?: unknown }, nowMs: number = Date.now()): number | undefined {
-  const t = parseTime(doc.published);
-  if (!Number.isFinite(t) || t < EARLIEST_PLAUSIBLE_MS || t > nowMs + FUTURE_SLACK_MS) return undefined;
-  return t;
-}
-
-/** The Vietnam calendar day (days since 1970-01-01) of an instant. */
-export function vietnamDayNumber(ms: number): number {
-  return Math.floor((ms + VN_OFFSET_MS) / DAY_MS);
+  return plausibleTime(doc.published, nowMs);
 }

@@ -10,22 +10,24 @@
  *   differ by hours, not days; `+275760-09-13` is the largest date JavaScript can represent).
  * Bounding the dates also bounds every time axis built from them.
  */
+import { parseTime } from './timestamps.ts';
+
 export const EARLIEST_PLAUSIBLE_MS = Date.UTC(1990, 0, 1);
 export const FUTURE_SLACK_MS = 86_400_000;
 
-/** Milliseconds since the epoch of a plausible `published`, or undefined (absent, unparsable or outside the window). */
+/**
+ * Milliseconds since the epoch of a plausible `published`, or undefined (absent, unparsable or
+ * outside the window). Read as timestamps.ts `parseTime` reads it: a time without a zone is
+ * Vietnam time.
+ */
 export function plausibleTime(published: unknown, nowMs: number = Date.now()): number | undefined {
-  if (typeof published !== 'string' || published === '' || published.length > 64) return undefined;
-  const t = Date.parse(published);
-  if (!Number.isFinite(t)) return undefined;
-  if (t < EARLIEST_PLAUSIBLE_MS || t > nowMs + FUTURE_SLACK_MS) return undefined;
+  if (typeof published === 'string' && published.length > 64) return undefined;
+  const t = parseTime(published);
+  if (!Number.isFinite(t) || t < EARLIEST_PLAUSIBLE_MS || t > nowMs + FUTURE_SLACK_MS) return undefined;
   return t;
 }
 
 /** True when `published` is present and parses, but lies outside the plausible window. */
 export function isImplausiblePublished(published: unknown, nowMs: number = Date.now()): boolean {
-  if (typeof published !== 'string' || published === '') return false;
-  const t = Date.parse(published);
-  if (!Number.isFinite(t)) return false;
-  return plausibleTime(published, nowMs) === undefined;
+  return Number.isFinite(parseTime(published)) && plausibleTime(published, nowMs) === undefined;
 }

@@ -48,6 +48,11 @@ export function toVietnamIso(ms: number): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}+07:00`;
 }
 
+/** The Vietnam calendar day of an instant, as a day number (days since 1970-01-01). */
+export function vietnamDayNumber(ms: number): number {
+  return Math.floor((ms + VN_OFFSET) / (24 * HOUR));
+}
+
 /** The calendar day (YYYY-MM-DD) of an instant in Vietnam time. */
 export function vietnamDay(ms: number): string {
   return new Date(ms + VN_OFFSET).toISOString().slice(0, 10);

@@ -22,7 +22,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalArticleKey, parseTime } from '../ingest/timestamps.ts';
+import { canonicalArticleKey, parseTime, vietnamDayNumber } from '../ingest/timestamps.ts';
 import { datingTime } from '../ingest/dating.ts';
 import { observedText, termsOf } from './terms.ts';
 
@@ -40,12 +40,9 @@ const NORMAL_SHARE = 0.5;
 /** A day holding less than this share of the usual volume is a gap in collection. */
 const GAP_SHARE = 0.2;
 const DAY_MS = 86_400_000;
-const VN_OFFSET = 7 * 3_600_000;
 
 /** Day number (days since 1970-01-01) of an instant in Vietnam time. */
-export function dayNumber(ms: number): number {
-  return Math.floor((ms + VN_OFFSET) / DAY_MS);
-}
+export const dayNumber = vietnamDayNumber;
 /** Day number of a calendar date YYYY-MM-DD; NaN when not a date. */
 export function dayOfIso(date: string): number {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return NaN;
