@@ -23,7 +23,9 @@ import { readManifest, writeManifest, writeFileDurable, collectGarbage, ensureDi
 import { DEFAULT_PARAMS, type ScoreParams } from './scoring.ts';
 import { execute, explainDoc, filtersOf, scorePage, DEFAULT_WEIGHTS, type QueryWeights, type SearchRequest, type Explanation } from './search.ts';
 import { planQuery, type Plan } from './query/plan.ts';
-import { intersect, filterByList, decodeDocs } from './query/docset.ts';
+import { decodeDocs } from './query/docset.ts';
+import { TermNode } from './query/term.ts';
+import { segmentContext } from './query/node.ts';
 import { CountCollector } from './collect/count.ts';
 import { TopScoreCollector, type Ranked } from './collect/top-score.ts';
 import { TopDateCollector } from './collect/top-date.ts';
@@ -473,25 +475,22 @@ class EngineImpl implements Engine {
     if (hit !== undefined) return hit;
     let both = 0;
     let side = 0;
+    const [ta, tb, tp] = [new TermNode(a), new TermNode(b), new TermNode(pair)];
     for (const seg of this.segments) {
-      const oa = seg.lookup(a);
-      const ob = seg.lookup(b);
-      if (oa < 0 || ob < 0) continue;
-      const [small, large] = seg.df(oa) <= seg.df(ob) ? [oa, ob] : [ob, oa];
-      let docs = decodeDocs(seg, small);
+      const ctx = segmentContext(seg, (ord) => decodeDocs(seg, ord));
+      const [rarer, other] = ta.cost(ctx) <= tb.cost(ctx) ? [ta, tb] : [tb, ta];
+      let docs = rarer.docs(ctx);
+      if (docs.length === 0) continue;
       // A share needs no exact count: a common syllable is judged on an even sample of its
       // documents (at most ADJACENCY_SAMPLE per segment), so the first query of a pair of
       // common words does not decode their whole lists twice.
       if (docs.length > ADJACENCY_SAMPLE) {
         const step = docs.length / ADJACENCY_SAMPLE;
-        const sample = new Int32Array(ADJACENCY_SAMPLE);
-        for (let i = 0; i < ADJACENCY_SAMPLE; i++) sample[i] = docs[Math.floor(i * step)];
-        docs = sample;
+        docs = Int32Array.from({ length: ADJACENCY_SAMPLE }, (_, i) => docs[Math.floor(i * step)]);
       }
-      docs = docs.length * 8 < seg.df(large) ? filterByList(seg, large, docs) : intersect(docs, decodeDocs(seg, large));
+      docs = other.docs(ctx, docs);
       both += docs.length;
-      const op = seg.lookup(pair);
-      if (op >= 0 && docs.length) side += filterByList(seg, op, docs).length;
+      if (docs.length) side += tp.docs(ctx, docs).length;
     }
     const share = both === 0 ? 1 : side / both;
     if (this.adjacencyCache.size > 20000) this.adjacencyCache.clear();
