@@ -57,38 +57,22 @@ export interface MatchOptions {
 // Scratch arrays shared by all queries of the process (queries run one at a time: search is
 // synchronous). The accumulator is kept all-zero between queries: each query clears what it
 // touched.
-let scratchAcc = new Float32Array(0);
-let scratchTouched = new Int32Array(0);
-let scratchMask = new Uint32Array(0);
-let scratchCand = new Int32Array(0);
-
-function acc(n: number): Float32Array {
-  if (scratchAcc.length < n) scratchAcc = new Float32Array(n);
-  return scratchAcc;
+function scratch<T extends { length: number }>(make: (n: number) => T): (n: number) => T {
+  let arr = make(0);
+  return (n) => {
+    if (arr.length < n) arr = make(Math.max(n, 1024));
+    return arr;
+  };
 }
-function touchedArr(n: number): Int32Array {
-  if (scratchTouched.length < n) scratchTouched = new Int32Array(n);
-  return scratchTouched;
-}
-function maskArr(n: number): Uint32Array {
-  if (scratchMask.length < n) scratchMask = new Uint32Array(n);
-  return scratchMask;
-}
-let scratchPicked = new Int32Array(0);
-let scratchPickedScores = new Float32Array(0);
+/** The accumulator (kept all-zero between queries), the documents it touched, and word bits. */
+const acc = scratch((n) => new Float32Array(n));
+const touchedArr = scratch((n) => new Int32Array(n));
+const maskArr = scratch((n) => new Uint32Array(n));
+/** MaxScore's surviving candidates. */
+const candArr = scratch((n) => new Int32Array(n));
 /** Matches of a long query handed to the collectors (read before the next segment is matched). */
-function pickedArr(n: number): Int32Array {
-  if (scratchPicked.length < n) scratchPicked = new Int32Array(Math.max(n, 1024));
-  return scratchPicked;
-}
-function pickedScoresArr(n: number): Float32Array {
-  if (scratchPickedScores.length < n) scratchPickedScores = new Float32Array(Math.max(n, 1024));
-  return scratchPickedScores;
-}
-function candArr(n: number): Int32Array {
-  if (scratchCand.length < n) scratchCand = new Int32Array(Math.max(n, 1024));
-  return scratchCand;
-}
+const pickedArr = scratch((n) => new Int32Array(n));
+const pickedScoresArr = scratch((n) => new Float32Array(n));
 
 /** Allowed ordinals of a column under a name filter (undefined: no filter). */
 function allowed(names: string[], filter: Set<string> | undefined): Uint8Array | undefined {
