@@ -564,7 +564,7 @@ class EngineImpl implements Engine {
           if (hit.title) hit.title_highlights = highlightsIn(hit.title, matcher);
         }
       }
-      if (req.explain) hit.explain = explainDoc(seg, c.doc, plan, ex.idfs, this.params, ex.stats);
+      if (req.explain) hit.explain = explainDoc(seg, c.doc, plan, this.params, ex);
       hits.push(hit);
     }
     const out: SearchResponse = { total: count.total, took_ms: 0, hits, match: plan.long ? 'some' : 'all', ...warnings };

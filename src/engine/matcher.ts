@@ -35,6 +35,8 @@ export interface Prepared {
   idfs: number[];
   params: ScoreParams;
   avgLen: number[];
+  /** Long queries: how many optional words a match holds (search.ts `execute` decides). */
+  minShould: number;
 }
 
 export interface SegmentInput {
@@ -224,7 +226,7 @@ function matchLong(p: Prepared, input: SegmentInput, ctx: ReturnType<typeof segm
     excluded ??= new Uint8Array(n);
     for (const d of x.docs(ctx)) excluded[d] = 1;
   }
-  const minShould = plan.minShould;
+  const minShould = p.minShould;
   const valid = (d: number): boolean => (ok === undefined || ok(d)) && (required === undefined || required[d] === 1) && (excluded === undefined || excluded[d] === 0);
   const a = acc(n);
   const touched = touchedArr(n);

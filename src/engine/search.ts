@@ -102,6 +102,8 @@ export interface Execution {
   exact: boolean;
   idfs: number[];
   stats: GlobalStats;
+  /** Long queries: how many optional words a match holds (0 for keyword queries). */
+  minShould: number;
 }
 
 /**
@@ -123,20 +125,21 @@ export function execute(segments: Segment[], plan: Plan, params: ScoreParams, fi
   });
   const idfs = dfs.map((df) => (df > 0 ? idf(stats.N, df) : 0));
   mergeDominant(plan, dfs, idfs, stats.N);
+  let minShould = 0;
   if (plan.long) {
     capLists(plan, idfs);
     // The share of optional words to hold is taken of those that can count: words absent from
     // the index, or whose lists were left out (capLists), cannot be asked for.
     const live = new Set<number>();
     plan.lists.forEach((l, i) => l.counts && l.unit >= 0 && l.unit < 31 && idfs[i] > 0 && live.add(l.unit));
-    plan.minShould = plan.should === 0 ? 0 : Math.max(1, Math.min(plan.minShouldMax, Math.ceil(plan.minShouldShare * live.size)));
+    if (plan.should > 0) minShould = Math.max(1, Math.min(plan.minShouldMax, Math.ceil(plan.minShouldShare * live.size)));
   }
   const scores = collectors.some((c) => c.needsScores);
   // Pruning only for a top k by score, with at most a count beside it (which then counts a
   // lower bound, and `exact` says so); facets, dates and histograms need every match.
   const top = collectors.find((c) => c.prunable);
   const topK = top && collectors.every((c) => c === top || c.countOnly) ? top.k : undefined;
-  const prepared: Prepared = { plan, idfs, params, avgLen: stats.avgLen };
+  const prepared: Prepared = { plan, idfs, params, avgLen: stats.avgLen, minShould };
   const normsKey = `${stats.avgLen.join(',')}|${params.b.join(',')}|${params.lenExp}|${params.fieldWeight.join(',')}`;
   let exact = true;
   for (let si = 0; si < segments.length; si++) {
@@ -153,7 +156,7 @@ export function execute(segments: Segment[], plan: Plan, params: ScoreParams, fi
     if (!m.exact) exact = false;
     if (m.docs.length) for (const c of collectors) c.collect(si, seg, m);
   }
-  return { exact, idfs, stats };
+  return { exact, idfs, stats, minShould };
 }
 
 /** Relevance scores of some documents (a page ordered by date), from an execution's idfs. */
@@ -172,7 +175,7 @@ export function scorePage(segments: Segment[], plan: Plan, params: ScoreParams, 
     const ords = new Int32Array(plan.lists.length);
     for (let i = 0; i < plan.lists.length; i++) ords[i] = seg.lookup(plan.lists[i].key);
     const norms = seg.packedNorms(ex.stats.avgLen, params.b, params.lenExp);
-    const scores = scoreSome({ plan, idfs: ex.idfs, params, avgLen: ex.stats.avgLen }, { seg, ords, norms }, docs);
+    const scores = scoreSome({ plan, idfs: ex.idfs, params, avgLen: ex.stats.avgLen, minShould: ex.minShould }, { seg, ords, norms }, docs);
     idx.forEach((x, k) => (out[x] = scores[k]));
   }
   return out;
@@ -187,7 +190,8 @@ export interface Explanation {
 }
 
 /** How the score of one document was made, list by list. */
-export function explainDoc(seg: Segment, doc: number, plan: Plan, idfs: number[], params: ScoreParams, stats: GlobalStats): Explanation {
+export function explainDoc(seg: Segment, doc: number, plan: Plan, params: ScoreParams, ex: Execution): Explanation {
+  const { idfs, stats } = ex;
   const norms = seg.norms(stats.avgLen, params.b, params.lenExp);
   const terms: Explanation['terms'] = [];
   let total = 0;
@@ -203,16 +207,16 @@ export function explainDoc(seg: Segment, doc: number, plan: Plan, idfs: number[]
     const kind = l.key[0] === 'e' ? 'exact' : l.key[0] === 'f' ? 'folded' : 'bigram';
     terms.push({ term: `${kind}:${l.key.slice(1)}`, query: l.label, weight: l.weight, idf: idfs[i], tf: { title: tfs[0], summary: tfs[1], text: tfs[2] }, score: s });
   }
-  const out: Explanation = { score: total, terms, match: describeMatch(plan) };
+  const out: Explanation = { score: total, terms, match: describeMatch(plan, ex.minShould) };
   if (plan.restored) out.restored = plan.restored;
   return out;
 }
 
 /** The match rule of a plan, for explanations: "exact:bão AND exact:số AND pair:bao so …". */
-export function describeMatch(plan: Plan): string {
+export function describeMatch(plan: Plan, minShould: number): string {
   const parts: string[] = [];
   if (plan.must) parts.push(String(plan.must));
-  if (plan.long && plan.should) parts.push(`≥ ${plan.minShould} of ${plan.should} words`);
+  if (plan.long && plan.should) parts.push(`≥ ${minShould} of ${plan.should} words`);
   for (const x of plan.exclude) parts.push(String(x));
   return parts.join(' AND ');
 }

@@ -91,8 +91,7 @@ export interface Plan {
   exclude: NotNode[];
   /** Long queries: the optional units (their lists carry `unit`), and how many must match. */
   should: number;
-  /** Set by the executor: `minShouldShare` of the optional words that can count (search.ts). */
-  minShould: number;
+  /** The executor asks for this share of the optional words that can count (search.ts). */
   minShouldShare: number;
   minShouldMax: number;
   lists: TermList[];
@@ -313,7 +312,6 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
     must: must.length ? new AndNode(must) : undefined,
     exclude: excluded,
     should: units,
-    minShould: units === 0 ? 0 : Math.max(1, Math.ceil(w.minShouldShare * Math.min(units, 31))),
     minShouldShare: w.minShouldShare,
     minShouldMax: w.minShouldMax,
     lists,
