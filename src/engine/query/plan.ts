@@ -124,13 +124,6 @@ export interface PlanContext {
   df?(key: string): number;
 }
 
-/** Bare syllables of an unmarked query taken as written (see `planQuery`). */
-const asWritten = new WeakSet<QueryToken>();
-
-function matchKey(t: QueryToken): string {
-  return t.accented || asWritten.has(t) ? 'e' + t.norm : 'f' + t.folded;
-}
-
 function pairKey(a: QueryToken, b: QueryToken): string {
   return 'b' + a.folded + ' ' + b.folded;
 }
@@ -181,6 +174,10 @@ export function planQuery(q: string, ctx: PlanContext): Plan {
   }
   const restoredOf = new Map<QueryToken, string>();
   if (restoredNorms) plain.forEach((t, i) => restoredNorms![i] && restoredOf.set(t, restoredNorms![i]!));
+  /** Bare syllables of an unmarked query taken as written (below). */
+  const asWritten = new Set<QueryToken>();
+  /** The term a syllable matches through: its exact form when typed with marks (or taken as written), else folded. */
+  const matchKey = (t: QueryToken): string => (t.accented || asWritten.has(t) ? 'e' + t.norm : 'f' + t.folded);
   // A capitalised syllable of an unmarked query that the restorer leaves bare, and whose bare
   // reading holds most documents of its folded form, is a name written as it is spelt (Nga,
   // Nha Trang, Gia Lai): it matches that reading only. "Ha Noi" is restored (Hà Nội) and still
