@@ -7,13 +7,14 @@
 import { forEachToken } from '../vi/index.ts';
 import type { HighlightSpec } from './query/plan.ts';
 
-export type Matcher = (norm: string, folded: string) => boolean;
+/** Whether a token is one the query matched; `spec` tells which syllables matched only in pairs. */
+export type Matcher = ((norm: string, folded: string) => boolean) & { spec?: HighlightSpec };
 
 /**
  * A word matcher for highlighting what the query matched: a syllable typed with marks marks
  * only that reading, one typed bare every reading, a prefix the words it starts.
  */
-export function matcherFor(spec: HighlightSpec): Matcher & { spec: HighlightSpec } {
+export function matcherFor(spec: HighlightSpec): Matcher {
   const { exact, folded, prefixes } = spec;
   const m = (norm: string, fold: string): boolean => {
     if (exact.has(norm) || folded.has(fold)) return true;
@@ -43,7 +44,7 @@ function markedTokens(text: string, match: Matcher): Tok[] {
   forEachToken(text, (norm, folded, s, e, _type, gap) => {
     toks.push({ s, e, folded, gap, m: match(norm, folded) });
   });
-  const spec = (match as Partial<{ spec: HighlightSpec }>).spec;
+  const spec = match.spec;
   if (spec && spec.pairs.size) {
     const keep = toks.map((t) => t.m && !spec.paired.has(t.folded));
     for (let i = 1; i < toks.length; i++) {
