@@ -182,11 +182,6 @@ export function classifyAddress(text: string): AddressClass | undefined {
   return v6 ? classifyIPv6(v6) : undefined;
 }
 
-/** True for an IP literal in any spelling (not a host name to look up). */
-export function isIpLiteral(text: string): boolean {
-  return parseIPv4(text) !== undefined || parseIPv6(text) !== undefined;
-}
-
 /** True when a request made because of data must not go to this address. */
 export function isForbidden(cls: AddressClass): boolean {
   return cls !== 'public';

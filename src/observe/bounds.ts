@@ -149,8 +149,3 @@ export function boundDay(value: string, field = 'date', who: Audience = 'api'): 
   return parseDay(value, field, who);
 }
 
-/** The span of a list of bucket starts (sorted), as a bucket count: refused past MAX_BUCKETS. */
-export function checkSeries(buckets: readonly { start: string }[], interval: Interval, who: Audience = 'api'): void {
-  if (buckets.length <= MAX_BUCKETS) return;
-  checkBuckets(buckets.length, interval, who);
-}

@@ -173,7 +173,3 @@ export function unitTokens(u: Unit): QueryToken[] {
   if (u.kind === 'phrase') return u.toks;
   return u.alts.flatMap(unitTokens);
 }
-
-export function isEmptyQuery(p: ParsedQuery): boolean {
-  return !p.clauses.some((c) => !c.negated);
-}
