@@ -10,20 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isYes } from '../src/cli/commands/delete.ts';
+import { tra as run } from './hostile/run.ts';
 
 const TRA = fileURLToPath(new URL('../bin/tra.js', import.meta.url));
 
-function tra(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TRA, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TRA_PROGRESS: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end(input ?? '');
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `tra ARGS…`, answering `input` on standard input (a pipe: not a terminal). */
+const tra = (args: string[], input?: string) => run(args, {}, 120_000, input ?? '');
 const last = (s: string): Record<string, unknown> => JSON.parse(s.trim().split('\n').pop()!);
 
 const DOCS = [

@@ -18,18 +18,20 @@ export interface Run {
   peakMb: number;
 }
 
-export function tra(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<Run> {
+/** Run `tra ARGS…`; `input`, when given, is written to its standard input (a pipe, not a terminal). */
+export function tra(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, input?: string): Promise<Run> {
   const rssFile = path.join(os.tmpdir(), `tra-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', HOOKS, TRA, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, TRA_PROGRESS: '0', TRA_TEST_PEAK_RSS: rssFile, ...env },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    if (input !== undefined) child.stdin!.end(input);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
