@@ -36,9 +36,10 @@ export interface TrendsResponse {
   undated?: number;
 }
 
+/** The first day of the bucket holding `day` (weeks start on Monday). */
 export function bucketOf(day: number, interval: Interval): number {
   if (interval === 'day') return day;
-  if (interval === 'week') return day - ((day + 3) % 7); // 1970-01-01 was a Thursday
+  if (interval === 'week') return day - ((((day + 3) % 7) + 7) % 7); // 1970-01-01 was a Thursday
   const d = new Date(day * 86400000);
   return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86400000);
 }

@@ -12,6 +12,7 @@ import type { ObserveCounts } from './counts.ts';
 import { dayOfIso, isoOfDay } from './counts.ts';
 import { observedText, termsOf, type TextDoc } from './terms.ts';
 import { boundRange, bucketCount, checkBuckets } from './bounds.ts';
+import { bucketOf } from '../engine/trends.ts';
 
 export type Interval = 'day' | 'week' | 'month';
 
@@ -55,13 +56,8 @@ export interface AttentionResult extends AttentionSeries {
   sources?: (AttentionSeries & { source: string })[];
 }
 
-/** The first day of the bucket holding `day` (weeks start on Monday). */
-export function bucketStart(day: number, interval: Interval): number {
-  if (interval === 'day') return day;
-  if (interval === 'week') return day - ((((day + 3) % 7) + 7) % 7);
-  const d = new Date(day * 86_400_000);
-  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86_400_000);
-}
+/** The first day of the bucket holding `day` (weeks start on Monday): the engine's buckets. */
+export const bucketStart = bucketOf;
 
 function bucketEnd(start: number, interval: Interval): number {
   if (interval === 'day') return start;

@@ -22,6 +22,7 @@
  */
 import { EARLIEST_PLAUSIBLE_MS, FUTURE_SLACK_MS } from '../ingest/plausible.ts';
 import { dayNumber, dayOfIso, isoOfDay } from './counts.ts';
+import { bucketOf } from '../engine/trends.ts';
 
 export type Interval = 'day' | 'week' | 'month';
 
@@ -77,8 +78,7 @@ export function bucketCount(fromDay: number, toDay: number, interval: Interval):
   if (toDay < fromDay) return 0;
   if (interval === 'day') return toDay - fromDay + 1;
   if (interval === 'week') {
-    const monday = (d: number) => d - ((((d + 3) % 7) + 7) % 7);
-    return (monday(toDay) - monday(fromDay)) / 7 + 1;
+    return (bucketOf(toDay, 'week') - bucketOf(fromDay, 'week')) / 7 + 1;
   }
   const a = new Date(fromDay * 86_400_000);
   const b = new Date(toDay * 86_400_000);
