@@ -14,6 +14,7 @@
  */
 import zlib from 'node:zlib';
 import { NetGuard, guardedRequest, BodyTooLarge, RequestFailed, DEFAULT_MAX_BYTES } from '../net/guarded-fetch.ts';
+import { undoContentEncoding, isTooLarge } from './content-encoding.ts';
 
 /**
  * An honest User-Agent: product token, version, and where to read what the bot does and whom to
@@ -104,9 +105,6 @@ export async function fetchOnce(url: string, opts: FetchOptions = {}): Promise<E
 
 const decoded = new WeakMap<object, Buffer>();
 
-function tooLarge(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE';
-}
 
 /**
  * The body with its Content-Encoding undone (gzip, deflate, br). Unknown or broken → as is.
@@ -117,21 +115,14 @@ export function decodedBody(ex: Pick<Exchange, 'headers' | 'body'> & { url?: str
   const known = decoded.get(ex);
   if (known) return known;
   const enc = (header(ex.headers, 'content-encoding') ?? '').trim().toLowerCase();
-  const limit = { maxOutputLength: maxBytes };
   let out = ex.body;
-  try {
-    if (enc === 'gzip' || enc === 'x-gzip') out = zlib.gunzipSync(ex.body, { ...limit, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    else if (enc === 'deflate') {
-      try {
-        out = zlib.inflateSync(ex.body, limit);
-      } catch (e) {
-        if (tooLarge(e)) throw e;
-        out = zlib.inflateRawSync(ex.body, limit);
-      }
-    } else if (enc === 'br') out = zlib.brotliDecompressSync(ex.body, limit);
-  } catch (e) {
-    if (tooLarge(e)) throw new BodyTooLarge(ex.url ?? 'trang', maxBytes, 'nội dung giải nén');
-    out = ex.body;
+  if (enc && enc !== 'identity') {
+    try {
+      out = undoContentEncoding(ex.body, enc, maxBytes);
+    } catch (e) {
+      if (isTooLarge(e)) throw new BodyTooLarge(ex.url ?? 'trang', maxBytes, 'nội dung giải nén');
+      out = ex.body;
+    }
   }
   decoded.set(ex, out);
   return out;
@@ -146,7 +137,7 @@ export function gunzipFile(bytes: Buffer, url: string, maxBytes = MAX_DECODED_BY
   try {
     return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (e) {
-    if (tooLarge(e)) throw new BodyTooLarge(url, maxBytes, 'tệp gzip giải nén');
+    if (isTooLarge(e)) throw new BodyTooLarge(url, maxBytes, 'tệp gzip giải nén');
     return bytes;
   }
 }

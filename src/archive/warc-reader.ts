@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
+import { undoContentEncoding, isTooLarge } from './content-encoding.ts';
 
 /** Largest record block read into memory (a page over this is reported and skipped). */
 export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
@@ -486,29 +487,6 @@ export function dechunk(body: Buffer): { data: Buffer; complete: boolean } | und
   }
 }
 
-/** Undo Content-Encoding with an output limit; throws with a clear reason. */
-function decodeContent(payload: Buffer, encoding: string, limit: number): Buffer {
-  const opts = { maxOutputLength: limit, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  switch (encoding) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(payload, opts);
-    case 'deflate':
-      try {
-        return zlib.inflateSync(payload, opts);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw e;
-        return zlib.inflateRawSync(payload, opts);
-      }
-    case 'br':
-      return zlib.brotliDecompressSync(payload, { maxOutputLength: limit });
-    case 'zstd':
-      return zlib.zstdDecompressSync(payload, { maxOutputLength: limit });
-    default:
-      throw new Error(`Content-Encoding "${encoding}" không được hỗ trợ`);
-  }
-}
-
 /**
  * Every record of a WARC file (gzip per record, whole-file gzip, or uncompressed). Problems are
  * reported through `onBad` and skipped; `summary` (if given) tells whether the file was whole.
@@ -701,9 +679,9 @@ function recordOf(version: string, fields: Array<[string, string]>, type: string
       const ce = (httpHeaders.find(([k]) => k.toLowerCase() === 'content-encoding')?.[1] ?? '').toLowerCase().trim();
       if (ce && ce !== 'identity') {
         try {
-          payload = decodeContent(payload, ce, limit);
+          payload = undoContentEncoding(payload, ce, limit);
         } catch (e) {
-          const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+          const tooBig = isTooLarge(e);
           skipped = tooBig ? `giải nén Content-Encoding ${ce} vượt ${limit} byte` : `Content-Encoding ${ce} không giải nén được (${(e as Error).message})`;
           bad?.(`bản ghi ${url ?? ''}: ${skipped}; nội dung bị bỏ qua`);
           payload = Buffer.alloc(0);
