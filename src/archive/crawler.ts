@@ -38,6 +38,7 @@ import { WarcWriter, exchangeRecords, payloadDigest, type RecordLocation } from 
 import { parseFeed, discoverFeeds, FeedError, type FeedEntry } from './feeds.ts';
 import { decodeBody } from './charset.ts';
 import { extractBounded } from './extract-pool.ts';
+import { isDiskFull } from '../store/disk-full.ts';
 import { MAX_TEXT_CHARS, type Extracted } from './extract.ts';
 import { recordArticle, touchArticle, markGone } from './articles.ts';
 import { flushPending, openEngineSink, type DocSink } from './index-sink.ts';
@@ -818,10 +819,4 @@ export async function crawlOnce(opts: CrawlOptions): Promise<CrawlReport> {
   } finally {
     await c.close();
   }
-}
-
-/** The disk (or the quota) is full: ENOSPC, EDQUOT, or SQLite's "database or disk is full". */
-export function isDiskFull(e: unknown): boolean {
-  const err = e as NodeJS.ErrnoException | undefined;
-  return Boolean(err && (err.code === 'ENOSPC' || err.code === 'EDQUOT' || /SQLITE_FULL|database or disk is full/i.test(String(err.message))));
 }

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.ts';
+import { isDiskFull, diskFullCode } from '../store/disk-full.ts';
 import { loadCommands } from './commands/index.ts';
 
 /**
@@ -133,8 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     // A full disk in any command (index, crawl, import): one line; what was committed stays, and
     // the next run completes it (stores, index and WARC files recover on open).
-    if (e && (e.code === 'ENOSPC' || e.code === 'EDQUOT' || /SQLITE_FULL|database or disk is full/i.test(String(e.message)))) {
-      process.stderr.write(`tra: hết chỗ trên đĩa (disk full: ${e.code === 'ENOSPC' || e.code === 'EDQUOT' ? e.code : 'SQLITE_FULL'}); những gì đã ghi xong vẫn được giữ — hãy giải phóng chỗ rồi chạy lại lệnh\n`);
+    if (isDiskFull(e)) {
+      process.stderr.write(`tra: hết chỗ trên đĩa (disk full: ${diskFullCode(e)}); những gì đã ghi xong vẫn được giữ — hãy giải phóng chỗ rồi chạy lại lệnh\n`);
       return 1;
     }
     if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {

@@ -16,6 +16,7 @@
  * per file with its first line and how many more. The sample articles of a first `tra start` are
  * removed once real documents are indexed (`--keep-samples` keeps them), and that is said too.
  */
+import { isDiskFull } from '../../store/disk-full.ts';
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.ts';
@@ -124,8 +125,8 @@ export function register(program: Command): void {
 
 /** A full disk as one line naming the data directory and what to do; undefined for other errors. */
 export function diskFull(e: unknown, dataDir: string): UserError | undefined {
+  if (!isDiskFull(e)) return undefined;
   const err = e as NodeJS.ErrnoException;
-  if (!err || (err.code !== 'ENOSPC' && err.code !== 'EDQUOT' && !/SQLITE_FULL|database or disk is full/i.test(String(err.message)))) return undefined;
   return new UserError(`${dataDir}: hết chỗ trên đĩa khi lập chỉ mục (disk full: ${err.code === 'ENOSPC' || err.code === 'EDQUOT' ? err.code : err.message}); các tài liệu đã ghi xong vẫn được giữ và sẽ được hoàn tất lần mở sau — giải phóng chỗ rồi chạy lại lệnh`);
 }
 
