@@ -4,34 +4,40 @@
  * For every day (Vietnam time, by the one dating rule shared with the index: src/ingest/dating.ts) it
  * holds the number of documents, overall and per source, and for every term (syllable or
  * syllable pair, ./terms.ts) the number of documents mentioning it. It is derived from the
- * documents and can always be rebuilt: delete the file, or call `rebuild`.
+ * documents and can always be rebuilt: delete the file (the next sync rebuilds it).
  *
- * Schema:
- *   meta(key PRIMARY KEY, value)                 'version' (COUNTS_VERSION), 'store_seq' (last store row read)
- *   terms(id INTEGER PRIMARY KEY, term TEXT, df INTEGER) + unique index (term)   df = documents overall
- *   counts(day, term, n, PRIMARY KEY(day, term)) WITHOUT ROWID   + index (term, day, n): a series
- *     (day-major, so counting documents in date order appends; the term index is built once
- *     after a bulk load, which is far cheaper than keeping it up to date row by row)
- *   days(day INTEGER PRIMARY KEY, docs INTEGER)
+ * Schema (built for size: the table must stay well under half the document store):
+ *   meta(key PRIMARY KEY, value)   'version' (COUNTS_VERSION), 'store_seq' (last store row read)
+ *   dict(chunk, size, terms, df)   the term dictionary, ids in order of first sight (./term-dict.ts)
+ *   days(day INTEGER PRIMARY KEY, docs, terms BLOB, seqs BLOB)
+ *     per day: documents counted, the (term id, documents) pairs of the day (./day-terms.ts),
+ *     and the store rows counted that day (for reading the day's documents back)
  *   source_days(source, day, docs, PRIMARY KEY(source, day)) WITHOUT ROWID
- *   seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER) WITHOUT ROWID + indexes (seq), (day)
- * `day` is the number of days since 1970-01-01. `seen` holds one key per counted article
- * (canonicalArticleKey of its URL, else its id), so the same VnExpress article under its
- * `.htm` and `.html` URLs is counted once.
+ *   seen(h INTEGER PRIMARY KEY)    a 53-bit hash of each counted article's key
+ * `day` is the number of days since 1970-01-01. An article's key is canonicalArticleKey of its
+ * URL, else its id, so the same VnExpress article under its `.htm` and `.html` URLs is counted
+ * once.
+ *
+ * A day's pairs are read whole and kept decoded in memory by a reader (a year is ~30 MB decoded):
+ * a term's series, the candidates of a day and the history of thousands of candidates over eight
+ * weeks are all answered from them without a per-term index.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalArticleKey, parseTime, vietnamDayNumber } from '../ingest/timestamps.ts';
 import { datingTime } from '../ingest/dating.ts';
 import { observedText, termsOf } from './terms.ts';
+import { TermDict } from './term-dict.ts';
+import { decodeDay, encodeDay, mergeDay, countOf, decodeSorted, encodeSorted, type DayTerms } from './day-terms.ts';
 
 export const OBSERVE_FILE = 'observe.sqlite';
 /**
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 6;
+export const COUNTS_VERSION = 7;
 
 /** Days on each side whose volumes say what is usual for a day (normalRange, coverage). */
 const COVERAGE_WINDOW = 28;
@@ -92,48 +98,53 @@ export function observedTime(doc: ObservedDoc, now: number = Date.now()): number
   return datingTime(doc, now);
 }
 
-/** Pack (term id, day) into one number for in-memory aggregation. */
-const PACK = 100_000;
+/** A 53-bit hash of an article key (collisions: ~1 in 10^5 over a million articles). */
+function keyHash(key: string): number {
+  const b = createHash('sha1').update(key).digest();
+  return b.readUIntBE(0, 6) * 32 + (b[6] >> 3);
+}
+
+/** What a batch adds to one day before it is merged into the day's row. */
+interface PendingDay {
+  docs: number;
+  terms: Map<number, number>;
+  seqs: number[];
+}
+
+/** During a bulk load, days are merged into their rows once this many pairs wait in memory. */
+const BULK_PENDING_PAIRS = 1_000_000;
 
 export class ObserveCounts {
   readonly path: string;
   private db: DatabaseSync;
-  private termIds = new Map<string, number>();
-  private nextTermId: number;
-  /**
-   * During a bulk load into an empty table: every term id is in `termIds` (no lookups), and
-   * document frequencies are summed here and written by `endBulk`.
-   */
-  private bulk: { df: Map<number, number>; firstId: number; newTerms: string[] } | undefined;
+  private dict: TermDict;
+  /** Days counted but not yet merged into their rows (written by `flushPending`). */
+  private pending = new Map<number, PendingDay>();
+  private pendingPairs = 0;
+  /** A bulk load into an empty table is under way: day rows are merged rarely, in large steps. */
+  private bulk = false;
   private st: Record<string, StatementSync> = {};
+  /** Decoded days, kept while the table's document count stays the same. */
+  private decoded = new Map<number, DayTerms>();
+  private decodedAt = -1;
 
   constructor(dir: string, opts: { readOnly?: boolean } = {}) {
     this.path = join(dir, OBSERVE_FILE);
-    this.db = new DatabaseSync(this.path, { readOnly: opts.readOnly ?? false });
+    const readOnly = opts.readOnly ?? false;
+    this.db = new DatabaseSync(this.path, { readOnly });
     // Two processes catching up at once: the second waits for the first instead of failing.
     this.db.exec('PRAGMA busy_timeout=30000');
-    if (!opts.readOnly) {
+    if (!readOnly) {
       this.db.exec('PRAGMA journal_mode=WAL');
       this.db.exec('PRAGMA synchronous=NORMAL');
       this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS terms(id INTEGER PRIMARY KEY, term TEXT NOT NULL, df INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE IF NOT EXISTS counts(day INTEGER NOT NULL, term INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(day, term)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL, terms BLOB, seqs BLOB);
         CREATE TABLE IF NOT EXISTS source_days(source TEXT NOT NULL, day INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY(source, day)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, seq INTEGER, day INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS seen_by_seq ON seen(seq);
-        CREATE INDEX IF NOT EXISTS seen_by_day ON seen(day);`);
-      // The secondary indexes, unless a bulk load was cut short (the table is then dropped and
-      // rebuilt by the next sync, and may hold what the unique index would refuse).
-      if (this.getMeta('bulk') === undefined) {
-        this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS terms_by_term ON terms(term);
-          CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n);`);
-      }
+        CREATE TABLE IF NOT EXISTS seen(h INTEGER PRIMARY KEY);`);
       if (this.getMeta('version') === undefined) this.setMeta('version', COUNTS_VERSION);
     }
-    this.db.exec('PRAGMA cache_size=-64000');
-    const row = this.db.prepare('SELECT max(id) AS m FROM terms').get() as { m: number | null } | undefined;
-    this.nextTermId = (row?.m ?? 0) + 1;
+    this.db.exec('PRAGMA cache_size=-32000');
+    this.dict = new TermDict(this.db, !readOnly);
   }
 
   private prep(name: string, sql: string): StatementSync {
@@ -153,25 +164,30 @@ export class ObserveCounts {
     this.prep('setMeta', 'INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
   }
 
-  private termId(term: string, create: boolean): number | undefined {
-    let id = this.termIds.get(term);
-    if (id !== undefined) return id;
-    if (this.bulk && create) {
-      // Written once, with its document frequency, by endBulk.
-      id = this.nextTermId++;
-      this.bulk.newTerms.push(term);
-      this.termIds.set(term, id);
-      return id;
+  private pendingDay(day: number): PendingDay {
+    let p = this.pending.get(day);
+    if (!p) {
+      p = { docs: 0, terms: new Map(), seqs: [] };
+      this.pending.set(day, p);
     }
-    const r = this.prep('termId', 'SELECT id FROM terms WHERE term=?').get(term) as { id: number } | undefined;
-    if (r) id = r.id;
-    else if (create) {
-      id = this.nextTermId++;
-      this.prep('insTerm', 'INSERT INTO terms(id, term, df) VALUES (?, ?, 0)').run(id, term);
-    } else return undefined;
-    if (this.termIds.size > 2_000_000 && !this.bulk) this.termIds.clear();
-    this.termIds.set(term, id);
-    return id;
+    return p;
+  }
+
+  /** Merge the pending days into their rows and write the changed dictionary chunks. */
+  private flushPending(): void {
+    const get = this.prep('dayRow', 'SELECT docs, terms, seqs FROM days WHERE day=?');
+    const put = this.prep('putDay', 'INSERT OR REPLACE INTO days(day, docs, terms, seqs) VALUES (?, ?, ?, ?)');
+    for (const [day, p] of this.pending) {
+      const row = get.get(day) as { docs: number; terms: Uint8Array | null; seqs: Uint8Array | null } | undefined;
+      const terms = mergeDay(decodeDay(row?.terms), p.terms);
+      let seqs = decodeSorted(row?.seqs);
+      if (p.seqs.length) seqs = [...new Set([...seqs, ...p.seqs])].sort((a, b) => a - b);
+      put.run(day, (row?.docs ?? 0) + p.docs, encodeDay(terms), encodeSorted(seqs));
+    }
+    this.pending.clear();
+    this.pendingPairs = 0;
+    this.dict.flush();
+    this.decoded.clear();
   }
 
   /**
@@ -181,12 +197,9 @@ export class ObserveCounts {
   add(docs: Iterable<{ doc: ObservedDoc; seq?: number }>, lastSeq?: number): AddResult {
     const res: AddResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0 };
     const now = Date.now();
-    const agg = new Map<number, number>();
-    const dayDocs = new Map<number, number>();
     const srcDocs = new Map<string, number>();
-    const df = new Map<number, number>();
-    const seenGet = this.prep('seenGet', 'SELECT 1 AS x FROM seen WHERE key=?');
-    const seenPut = this.prep('seenPut', 'INSERT INTO seen(key, seq, day) VALUES (?, ?, ?)');
+    const seenGet = this.prep('seenGet', 'SELECT 1 AS x FROM seen WHERE h=?');
+    const seenPut = this.prep('seenPut', 'INSERT INTO seen(h) VALUES (?)');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const { doc, seq } of docs) {
@@ -198,36 +211,32 @@ export class ObserveCounts {
           else res.undated++;
           continue;
         }
-        if (key && seenGet.get(key)) {
-          res.duplicates++;
-          continue;
+        if (key) {
+          const h = keyHash(key);
+          if (seenGet.get(h)) {
+            res.duplicates++;
+            continue;
+          }
+          seenPut.run(h);
         }
         const day = dayNumber(ms);
-        if (key) seenPut.run(key, seq ?? null, day);
+        const p = this.pendingDay(day);
+        p.docs++;
+        if (seq !== undefined) p.seqs.push(seq);
         res.counted++;
-        dayDocs.set(day, (dayDocs.get(day) ?? 0) + 1);
         if (typeof doc.source === 'string' && doc.source) {
           const k = doc.source + '\u0000' + day;
           srcDocs.set(k, (srcDocs.get(k) ?? 0) + 1);
         }
         for (const t of termsOf(observedText(doc))) {
-          const id = this.termId(t, true) as number;
-          const k = id * PACK + day;
-          agg.set(k, (agg.get(k) ?? 0) + 1);
-          df.set(id, (df.get(id) ?? 0) + 1);
+          const id = this.dict.intern(t);
+          const n = p.terms.get(id);
+          if (n === undefined) this.pendingPairs++;
+          p.terms.set(id, (n ?? 0) + 1);
+          this.dict.addDf(id, 1);
         }
       }
-      const upCount = this.prep('upCount', 'INSERT INTO counts(term, day, n) VALUES (?, ?, ?) ON CONFLICT(day, term) DO UPDATE SET n = n + excluded.n');
-      for (const [k, n] of agg) upCount.run(Math.floor(k / PACK), k % PACK, n);
-      if (this.bulk) {
-        const all = this.bulk.df;
-        for (const [id, n] of df) all.set(id, (all.get(id) ?? 0) + n);
-      } else {
-        const upDf = this.prep('upDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
-        for (const [id, n] of df) upDf.run(n, id);
-      }
-      const upDay = this.prep('upDay', 'INSERT INTO days(day, docs) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET docs = docs + excluded.docs');
-      for (const [d, n] of dayDocs) upDay.run(d, n);
+      if (!this.bulk || this.pendingPairs >= BULK_PENDING_PAIRS) this.flushPending();
       const upSrc = this.prep('upSrc', 'INSERT INTO source_days(source, day, docs) VALUES (?, ?, ?) ON CONFLICT(source, day) DO UPDATE SET docs = docs + excluded.docs');
       for (const [k, n] of srcDocs) {
         const i = k.indexOf('\u0000');
@@ -237,49 +246,36 @@ export class ObserveCounts {
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
-      this.termIds.clear();
-      const row = this.db.prepare('SELECT max(id) AS m FROM terms').get() as { m: number | null } | undefined;
-      this.nextTermId = (row?.m ?? 0) + 1;
+      this.pending.clear();
+      this.pendingPairs = 0;
+      this.dict.reload();
       throw e;
     }
     return res;
   }
 
   /**
-   * Before counting many documents into an empty table: drop the secondary index (rebuilt by
-   * `endBulk`, one sort instead of millions of random B-tree updates).
+   * Before counting many documents into an empty table: days are merged into their rows in
+   * large steps (`endBulk` writes the rest), not after every batch.
    */
   beginBulk(): void {
     // Marked in the file: a load cut short (a crash, a kill) is found by `bulkUnfinished` and redone.
     this.setMeta('bulk', 1);
-    this.db.exec('DROP INDEX IF EXISTS counts_by_term');
-    this.db.exec('DROP INDEX IF EXISTS terms_by_term');
-    this.db.exec('PRAGMA cache_size=-200000');
     // The table is derived: a build cut short by a crash is redone, so no fsync per batch.
     this.db.exec('PRAGMA synchronous=OFF');
-    this.bulk = { df: new Map(), firstId: this.nextTermId, newTerms: [] };
+    this.bulk = true;
   }
   endBulk(): void {
-    const bulk = this.bulk;
-    this.bulk = undefined;
+    this.bulk = false;
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      if (bulk) {
-        // New terms in one pass with their document frequency (no insert, then update, each).
-        const ins = this.prep('insTermDf', 'INSERT INTO terms(id, term, df) VALUES (?, ?, ?)');
-        bulk.newTerms.forEach((term, i) => ins.run(bulk.firstId + i, term, bulk.df.get(bulk.firstId + i) ?? 0));
-        const upDf = this.prep('setDf', 'UPDATE terms SET df = df + ? WHERE id = ?');
-        for (const [id, n] of bulk.df) if (id < bulk.firstId) upDf.run(n, id);
-      }
-      this.db.exec('CREATE INDEX IF NOT EXISTS counts_by_term ON counts(term, day, n)');
-      this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS terms_by_term ON terms(term)');
+      this.flushPending();
       this.prep('delMeta', 'DELETE FROM meta WHERE key=?').run('bulk');
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
     }
-    this.db.exec('PRAGMA cache_size=-64000');
     this.db.exec('PRAGMA synchronous=NORMAL');
   }
 
@@ -293,14 +289,22 @@ export class ObserveCounts {
     return !this.prep('anyDay', 'SELECT 1 AS x FROM days LIMIT 1').get();
   }
 
+  private seqSet: Set<number> | undefined;
   /** True when a store row was counted (used to detect replaced documents). */
   countedSeq(seq: number): boolean {
-    return Boolean(this.prep('seenSeq', 'SELECT 1 AS x FROM seen WHERE seq=?').get(seq));
+    if (!this.seqSet) {
+      this.seqSet = new Set();
+      for (const r of this.prep('allSeqs', 'SELECT seqs FROM days').iterate() as Iterable<{ seqs: Uint8Array | null }>) {
+        for (const s of decodeSorted(r.seqs)) this.seqSet.add(s);
+      }
+    }
+    return this.seqSet.has(seq);
   }
 
   /** The store rows counted on `day` (documents counted from a store; others have no seq). */
   seqsOn(day: number): number[] {
-    return (this.prep('seqsOn', 'SELECT seq FROM seen WHERE day=? AND seq IS NOT NULL ORDER BY seq').all(day) as { seq: number }[]).map((r) => r.seq);
+    const r = this.prep('seqsOn', 'SELECT seqs FROM days WHERE day=?').get(day) as { seqs: Uint8Array | null } | undefined;
+    return decodeSorted(r?.seqs);
   }
 
   /** The first and last day with documents, or undefined when empty. */
@@ -408,66 +412,80 @@ export class ObserveCounts {
     return this.prep('sources', 'SELECT source, sum(docs) AS docs FROM source_days GROUP BY source ORDER BY docs DESC').all() as { source: string; docs: number }[];
   }
 
+  /** The (term id, documents) pairs of `day`, decoded once and kept while the counts stay the same. */
+  private day(day: number): DayTerms {
+    const docs = this.documents();
+    if (docs !== this.decodedAt) {
+      this.decoded.clear();
+      this.decodedAt = docs;
+    }
+    let d = this.decoded.get(day);
+    if (!d) {
+      const r = this.prep('dayTerms', 'SELECT terms FROM days WHERE day=?').get(day) as { terms: Uint8Array | null } | undefined;
+      d = decodeDay(r?.terms);
+      this.decoded.set(day, d);
+    }
+    return d;
+  }
+
   /** Documents mentioning `term` per day for days [from, to]; all zeros for an unknown term. */
   series(term: string, from: number, to: number): Float64Array {
-    const out = new Float64Array(Math.max(0, to - from + 1));
-    const id = this.termId(term, false);
-    if (id === undefined) return out;
-    return this.seriesById(id, from, to, out);
+    const id = this.dict.id(term);
+    if (id === undefined) return new Float64Array(Math.max(0, to - from + 1));
+    return this.seriesById(id, from, to);
   }
 
   seriesById(id: number, from: number, to: number, out = new Float64Array(Math.max(0, to - from + 1))): Float64Array {
-    for (const r of this.prep('series', 'SELECT day, n FROM counts WHERE term=? AND day BETWEEN ? AND ?').iterate(id, from, to) as Iterable<{ day: number; n: number }>) {
-      out[r.day - from] = r.n;
-    }
+    for (let d = from; d <= to; d++) out[d - from] = countOf(this.day(d), id);
     return out;
   }
 
   /** Terms mentioned by at least `minCount` documents on `day`. */
   termsOn(day: number, minCount: number): { id: number; term: string; n: number }[] {
-    return this.prep('termsOn', 'SELECT c.term AS id, t.term AS term, c.n AS n FROM counts c JOIN terms t ON t.id = c.term WHERE c.day = ? AND c.n >= ?').all(day, minCount) as { id: number; term: string; n: number }[];
+    const d = this.day(day);
+    const out: { id: number; term: string; n: number }[] = [];
+    for (let i = 0; i < d.ids.length; i++) if (d.n[i] >= minCount) out.push({ id: d.ids[i], term: this.dict.text(d.ids[i]), n: d.n[i] });
+    return out;
   }
 
   /**
    * The daily counts of the terms `ids` over days [from, to], one array each (index = day − from;
-   * length to − from + 2, the last slot free for the day being scored). One range scan of the
-   * day-major table: fast for many terms over a short window.
+   * length to − from + 2, the last slot free for the day being scored); a term never mentioned in
+   * the window has no entry.
    */
   historyOf(ids: ReadonlySet<number>, from: number, to: number): Map<number, Float64Array> {
     const out = new Map<number, Float64Array>();
     const len = to - from + 2;
-    // The candidates' own rows through the (term, day) index, looked up inside SQLite: a day
-    // has a few thousand candidates against millions of rows in a window of weeks. (Without
-    // that index, during a bulk load, the window is scanned.)
-    const rows = this.hasTermIndex()
-      ? (this.prep('histIds', 'SELECT c.day AS day, c.term AS term, c.n AS n FROM json_each(?) j JOIN counts c ON c.term = j.value AND c.day BETWEEN ? AND ?').iterate(JSON.stringify([...ids]), from, to) as Iterable<{ day: number; term: number; n: number }>)
-      : (this.prep('hist', 'SELECT day, term, n FROM counts WHERE day BETWEEN ? AND ?').iterate(from, to) as Iterable<{ day: number; term: number; n: number }>);
-    for (const r of rows) {
-      if (!ids.has(r.term)) continue;
-      let a = out.get(r.term);
-      if (!a) {
-        a = new Float64Array(len);
-        out.set(r.term, a);
+    for (let day = from; day <= to; day++) {
+      const d = this.day(day);
+      for (let i = 0; i < d.ids.length; i++) {
+        const id = d.ids[i];
+        if (!ids.has(id)) continue;
+        let a = out.get(id);
+        if (!a) {
+          a = new Float64Array(len);
+          out.set(id, a);
+        }
+        a[day - from] = d.n[i];
       }
-      a[r.day - from] = r.n;
     }
     return out;
   }
 
-  private termIndex: boolean | undefined;
-  private hasTermIndex(): boolean {
-    return (this.termIndex ??= Boolean(this.db.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = 'counts_by_term'").get()));
-  }
-
   /** The most mentioned terms overall. */
-  topTerms(limit: number): { term: string; df: number }[] {
-    return this.prep('top', 'SELECT term, df FROM terms ORDER BY df DESC LIMIT ?').all(limit) as { term: string; df: number }[];
+  topTerms(limit: number): { id: number; term: string; df: number }[] {
+    return this.dict.top(limit);
   }
 
   /** Documents mentioning `term` over everything counted (0 for an unknown term). */
   documentFrequency(term: string): number {
-    const r = this.prep('df', 'SELECT df FROM terms WHERE term=?').get(term) as { df: number } | undefined;
-    return r?.df ?? 0;
+    const id = this.dict.id(term);
+    return id === undefined ? 0 : this.dict.df(id);
+  }
+
+  /** Documents mentioning term `id` over everything counted. */
+  documentFrequencyById(id: number): number {
+    return this.dict.df(id);
   }
 
   /** Number of documents counted. */
