@@ -31,6 +31,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   versions: () => import('./versions.ts'),
   'import-warc': () => import('./import-warc.ts'),
   export: () => import('./export.ts'),
+  migrate: () => import('./migrate.ts'),
 };
 
 /** The modules needed for this command line: one when the command is named, all otherwise. */

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PG_SKIP, testSchema } from '../../../test/cluster/pg.ts';
+import { migrate, requireSchema, schemaVersion } from './migrate.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import { openPool } from './connect.ts';
+import { ClusterError } from '../errors.ts';
+
+test('migrate creates every table once and a second run applies nothing', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  try {
+    assert.equal(await schemaVersion(s.pool), 0);
+    await assert.rejects(requireSchema(s.pool), /tra migrate/);
+    const first = await migrate(s.pool);
+    assert.deepEqual(first.applied.map((a) => a.version), MIGRATIONS.map((m) => m.version));
+    assert.equal(first.from, 0);
+    assert.equal(first.to, SCHEMA_VERSION);
+    const second = await migrate(s.pool);
+    assert.deepEqual(second.applied, []);
+    assert.equal(second.from, SCHEMA_VERSION);
+    await requireSchema(s.pool);
+    const { rows } = await s.pool.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1');
+    for (const t of ['captures', 'document_versions', 'documents', 'hosts', 'jobs', 'searchers', 'segments', 'shard_checkpoints', 'shards', 'sources', 'tra_migrations', 'urls']) {
+      assert.ok(rows.some((r) => r.table_name === t), `table ${t} exists`);
+    }
+  } finally {
+    await s.drop();
+  }
+});
+
+test('migrate from several processes at once applies each migration exactly once', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  const pools = Array.from({ length: 4 }, () => openPool(s.url, { max: 1 }));
+  try {
+    const results = await Promise.all(pools.map((p) => migrate(p)));
+    const applied = results.flatMap((r) => r.applied.map((a) => a.version)).sort();
+    assert.deepEqual(applied, MIGRATIONS.map((m) => m.version));
+    const { rows } = await s.pool.query('SELECT version FROM tra_migrations');
+    assert.equal(rows.length, MIGRATIONS.length);
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await s.drop();
+  }
+});
+
+test('a failing migration rolls back whole and leaves the earlier ones applied', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  try {
+    const good = { version: 1, name: 'one', sql: 'CREATE TABLE one (x int)' };
+    const bad = { version: 2, name: 'two', sql: 'CREATE TABLE two (x int); SELECT no_such_function()' };
+    await assert.rejects(migrate(s.pool, [good, bad]), /no_such_function/);
+    assert.equal(await schemaVersion(s.pool), 1);
+    const { rows } = await s.pool.query("SELECT to_regclass('two') AS t");
+    assert.equal(rows[0].t, null, 'the half of migration 2 that ran was rolled back');
+  } finally {
+    await s.drop();
+  }
+});
+
+test('migrate refuses a database whose applied migration was edited, or that is newer than this program', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  try {
+    await migrate(s.pool, [{ version: 1, name: 'one', sql: 'CREATE TABLE one (x int)' }]);
+    await assert.rejects(migrate(s.pool, [{ version: 1, name: 'one', sql: 'CREATE TABLE one (x bigint)' }]), (e) => e instanceof ClusterError && /checksum/.test(e.message));
+    await migrate(s.pool, [
+      { version: 1, name: 'one', sql: 'CREATE TABLE one (x int)' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE two (x int)' },
+    ]);
+    await assert.rejects(migrate(s.pool, [{ version: 1, name: 'one', sql: 'CREATE TABLE one (x int)' }]), /mới hơn/);
+  } finally {
+    await s.drop();
+  }
+});
+
+test('migrate names a search_path schema that does not exist', { skip: PG_SKIP, timeout: 30_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  const other = openPool(s.url.replace(/search_path%3D[a-z0-9_]+/, 'search_path%3Dno_such_schema_here'), { max: 1 });
+  try {
+    await assert.rejects(migrate(other), /CREATE SCHEMA/);
+  } finally {
+    await other.end();
+    await s.drop();
+  }
+});

@@ -1,0 +1,171 @@
+/**
+ * The cluster's schema, as numbered migrations. A migration is never edited once released: a
+ * change is a new migration (`migrate.ts` refuses a database whose applied migration no longer
+ * matches its text here). docs/SCALE.md ("Schema") explains each table.
+ *
+ * Conventions: times are `timestamptz` and compared with the database's clock (`now()`), never a
+ * worker's, so machines with skewed clocks agree on leases and politeness; write sequence numbers
+ * and epochs are `bigint`; content hashes are raw SHA-256 (`bytea`); nothing relies on
+ * SERIALIZABLE — rows are locked (`FOR UPDATE [SKIP LOCKED]`), unique keys refuse duplicates, and
+ * fenced writes compare an epoch (compare-and-set).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const initial = `
+-- Outlets' feeds and sitemaps that the crawl reads.
+CREATE TABLE sources (
+  id bigserial PRIMARY KEY,
+  url text NOT NULL UNIQUE CHECK (length(url) <= 2048),
+  kind text NOT NULL DEFAULT 'feed' CHECK (kind IN ('feed', 'sitemap', 'page')),
+  name text,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  next_check_at timestamptz NOT NULL DEFAULT now(),
+  last_checked_at timestamptz,
+  last_error text
+);
+
+-- Documents: one row per id pointing at its current version; every version kept.
+CREATE SEQUENCE document_version_seq;
+CREATE SEQUENCE ingest_batch_seq;
+CREATE TABLE documents (
+  id text PRIMARY KEY,
+  current_seq bigint NOT NULL,
+  content_hash bytea NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE document_versions (
+  seq bigint PRIMARY KEY DEFAULT nextval('document_version_seq'),
+  doc_id text NOT NULL REFERENCES documents (id),
+  content_hash bytea NOT NULL,
+  body json,                        -- the document as given, without "id"; NULL: deleted
+  published_at timestamptz,         -- "published" read as a time: the shard key
+  batch bigint NOT NULL,            -- the ingest transaction that wrote it (its index job names it)
+  written_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE document_version_seq OWNED BY document_versions.seq;
+CREATE INDEX document_versions_doc ON document_versions (doc_id, seq);
+CREATE INDEX document_versions_batch ON document_versions (batch);
+CREATE INDEX document_versions_published ON document_versions (published_at);
+
+-- The crawl frontier: hosts with their politeness state and fetcher lease, URLs with their state.
+CREATE TABLE hosts (
+  host text PRIMARY KEY CHECK (length(host) <= 300),   -- origin: scheme://name[:port], lower case
+  crawl_delay_ms integer NOT NULL DEFAULT 1000 CHECK (crawl_delay_ms >= 0),
+  next_allowed_at timestamptz NOT NULL DEFAULT now(),
+  retry_after_until timestamptz,
+  robots_status integer,
+  robots_txt text,
+  robots_fetched_at timestamptz,
+  robots_expires_at timestamptz,
+  lease_owner text,
+  lease_expires_at timestamptz,
+  lease_epoch bigint NOT NULL DEFAULT 0,
+  consecutive_errors integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX hosts_next_allowed ON hosts (next_allowed_at);
+CREATE TABLE urls (
+  url text PRIMARY KEY CHECK (length(url) <= 2048),
+  host text NOT NULL REFERENCES hosts (host),
+  state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'fetched', 'failed', 'disallowed')),
+  next_fetch_at timestamptz NOT NULL DEFAULT now(),   -- when queued: due; else the next re-check
+  priority smallint NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  discovered_at timestamptz NOT NULL DEFAULT now(),
+  fetched_at timestamptz,
+  status integer,
+  digest text,
+  error text
+);
+CREATE INDEX urls_due ON urls (host, next_fetch_at) WHERE state = 'queued';
+
+-- Captures: the CDXJ index of the WARC records in blob storage.
+CREATE TABLE captures (
+  id bigserial PRIMARY KEY,
+  url text NOT NULL,
+  urlkey text NOT NULL,             -- SURT form, the CDXJ sort key
+  captured_at timestamptz NOT NULL,
+  status integer,
+  mime text,
+  digest text NOT NULL,             -- payload digest, as WARC-Payload-Digest writes it
+  blob_key text NOT NULL,
+  blob_offset bigint NOT NULL CHECK (blob_offset >= 0),
+  blob_length bigint NOT NULL CHECK (blob_length > 0),
+  host text,
+  lease_epoch bigint,               -- the fetcher lease it was committed under
+  UNIQUE (blob_key, blob_offset)
+);
+CREATE INDEX captures_urlkey ON captures (urlkey, captured_at);
+
+-- The job queue (claimed with FOR UPDATE SKIP LOCKED under a lease; see queue/queue.ts).
+CREATE TABLE jobs (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL,
+  payload jsonb NOT NULL DEFAULT '{}',
+  dedupe_key text,
+  state text NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'failed')),
+  priority integer NOT NULL DEFAULT 0,
+  run_at timestamptz NOT NULL DEFAULT now(),
+  attempts integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL DEFAULT 10 CHECK (max_attempts > 0),
+  lease_owner text,
+  lease_expires_at timestamptz,
+  lease_epoch bigint NOT NULL DEFAULT 0,
+  last_error text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX jobs_ready ON jobs (kind, priority DESC, run_at, id) WHERE state = 'ready';
+CREATE INDEX jobs_running ON jobs (lease_expires_at) WHERE state = 'running';
+CREATE UNIQUE INDEX jobs_dedupe ON jobs (dedupe_key) WHERE state IN ('ready', 'running');
+
+-- Shards (time partitions by published_at), their checkpoints and the segment manifest.
+CREATE TABLE shards (
+  shard text PRIMARY KEY,
+  published_from timestamptz,       -- [from, to); NULL: unbounded on that side
+  published_to timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE shard_checkpoints (
+  shard text PRIMARY KEY REFERENCES shards (shard),
+  generation bigint NOT NULL DEFAULT 0,     -- the manifest generation; +1 on every publish or merge
+  indexed_seq bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE segments (
+  id bigserial PRIMARY KEY,
+  shard text NOT NULL REFERENCES shards (shard),
+  segment_key text NOT NULL UNIQUE,         -- blob key
+  checksum text NOT NULL,
+  bytes bigint NOT NULL CHECK (bytes >= 0),
+  doc_count integer NOT NULL CHECK (doc_count >= 0),
+  min_seq bigint NOT NULL,
+  max_seq bigint NOT NULL CHECK (max_seq >= min_seq),
+  state text NOT NULL CHECK (state IN ('live', 'retired')),
+  published_generation bigint NOT NULL,
+  retired_generation bigint,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX segments_live ON segments (shard) WHERE state = 'live';
+
+-- Searchers that serve segments to the coordinator.
+CREATE TABLE searchers (
+  id text PRIMARY KEY,
+  url text NOT NULL,
+  replica_group text NOT NULL DEFAULT 'default',
+  shards text[] NOT NULL DEFAULT '{}',
+  generations jsonb NOT NULL DEFAULT '{}',  -- shard → manifest generation it serves
+  started_at timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial }];
+
+/** The schema version this program needs. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
