@@ -13,7 +13,7 @@
  *     per day: documents counted, the (term id, documents) pairs of the day (./day-terms.ts),
  *     and the store rows counted that day (for reading the day's documents back)
  *   source_days(source, day, docs, PRIMARY KEY(source, day)) WITHOUT ROWID
- *   seen(h INTEGER PRIMARY KEY)    a 53-bit hash of each counted article's key
+ *   seen(h INTEGER PRIMARY KEY, seq)  a 53-bit hash of each counted article's key, its store row
  * `day` is the number of days since 1970-01-01. An article's key is canonicalArticleKey of its
  * URL, else its id, so the same VnExpress article under its `.htm` and `.html` URLs is counted
  * once.
@@ -30,7 +30,7 @@ import { canonicalArticleKey, parseTime, vietnamDayNumber } from '../ingest/time
 import { datingTime } from '../ingest/dating.ts';
 import { observedText, termsOf } from './terms.ts';
 import { TermDict } from './term-dict.ts';
-import { decodeDay, encodeDay, mergeDay, countOf, decodeSorted, encodeSorted, type DayTerms } from './day-terms.ts';
+import { decodeDay, encodeDay, mergeDay, countOf, decodeSorted, encodeSorted, EMPTY_DAY, type DayTerms } from './day-terms.ts';
 
 export const OBSERVE_FILE = 'observe.sqlite';
 /**
@@ -140,7 +140,7 @@ export class ObserveCounts {
       this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, docs INTEGER NOT NULL, terms BLOB, seqs BLOB);
         CREATE TABLE IF NOT EXISTS source_days(source TEXT NOT NULL, day INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY(source, day)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS seen(h INTEGER PRIMARY KEY);`);
+        CREATE TABLE IF NOT EXISTS seen(h INTEGER PRIMARY KEY, seq INTEGER);`);
       if (this.getMeta('version') === undefined) this.setMeta('version', COUNTS_VERSION);
     }
     this.db.exec('PRAGMA cache_size=-32000');
@@ -188,6 +188,7 @@ export class ObserveCounts {
     this.pendingPairs = 0;
     this.dict.flush();
     this.decoded.clear();
+    this.seqDays = undefined;
   }
 
   /**
@@ -199,7 +200,7 @@ export class ObserveCounts {
     const now = Date.now();
     const srcDocs = new Map<string, number>();
     const seenGet = this.prep('seenGet', 'SELECT 1 AS x FROM seen WHERE h=?');
-    const seenPut = this.prep('seenPut', 'INSERT INTO seen(h) VALUES (?)');
+    const seenPut = this.prep('seenPut', 'INSERT INTO seen(h, seq) VALUES (?, ?)');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const { doc, seq } of docs) {
@@ -217,7 +218,7 @@ export class ObserveCounts {
             res.duplicates++;
             continue;
           }
-          seenPut.run(h);
+          seenPut.run(h, seq ?? null);
         }
         const day = dayNumber(ms);
         const p = this.pendingDay(day);
@@ -289,16 +290,78 @@ export class ObserveCounts {
     return !this.prep('anyDay', 'SELECT 1 AS x FROM days LIMIT 1').get();
   }
 
-  private seqSet: Set<number> | undefined;
-  /** True when a store row was counted (used to detect replaced documents). */
-  countedSeq(seq: number): boolean {
-    if (!this.seqSet) {
-      this.seqSet = new Set();
-      for (const r of this.prep('allSeqs', 'SELECT seqs FROM days').iterate() as Iterable<{ seqs: Uint8Array | null }>) {
-        for (const s of decodeSorted(r.seqs)) this.seqSet.add(s);
+  /** The day each counted store row was counted on (built when first needed). */
+  private seqDays: Map<number, number> | undefined;
+  private seqDay(): Map<number, number> {
+    if (!this.seqDays) {
+      this.seqDays = new Map();
+      for (const r of this.prep('allSeqs', 'SELECT day, seqs FROM days').iterate() as Iterable<{ day: number; seqs: Uint8Array | null }>) {
+        for (const s of decodeSorted(r.seqs)) this.seqDays.set(s, r.day);
       }
     }
-    return this.seqSet.has(seq);
+    return this.seqDays;
+  }
+
+  /** True when a store row was counted (used to detect replaced documents). */
+  countedSeq(seq: number): boolean {
+    return this.seqDay().has(seq);
+  }
+
+  /**
+   * Stop counting the store rows `seqs` (documents since replaced or deleted). Each day that
+   * counted one is counted again from its other rows, read back through `docsOf` (rows no longer
+   * stored are skipped), so the day's term counts, document frequencies, source volumes and
+   * seen keys are exactly those of the documents still there. Returns the days recounted.
+   * (A duplicate skipped because the removed row held its key stays uncounted until a rebuild.)
+   */
+  forget(seqs: ReadonlySet<number>, docsOf: (seqs: number[]) => { seq: number; doc: ObservedDoc }[]): number {
+    const map = this.seqDay();
+    const days = new Set<number>();
+    for (const s of seqs) {
+      const d = map.get(s);
+      if (d !== undefined) days.add(d);
+    }
+    if (days.size === 0) return 0;
+    const get = this.prep('dayRow', 'SELECT docs, terms, seqs FROM days WHERE day=?');
+    const put = this.prep('putDay', 'INSERT OR REPLACE INTO days(day, docs, terms, seqs) VALUES (?, ?, ?, ?)');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const day of days) {
+        const row = get.get(day) as { docs: number; terms: Uint8Array | null; seqs: Uint8Array | null };
+        const old = decodeDay(row.terms);
+        for (let i = 0; i < old.ids.length; i++) this.dict.addDf(old.ids[i], -old.n[i]);
+        const keep = decodeSorted(row.seqs).filter((s) => !seqs.has(s));
+        const docs = docsOf(keep);
+        const terms = new Map<number, number>();
+        const src = new Map<string, number>();
+        for (const { doc } of docs) {
+          for (const t of termsOf(observedText(doc))) {
+            const id = this.dict.intern(t);
+            terms.set(id, (terms.get(id) ?? 0) + 1);
+            this.dict.addDf(id, 1);
+          }
+          if (typeof doc.source === 'string' && doc.source) src.set(doc.source, (src.get(doc.source) ?? 0) + 1);
+        }
+        // The rows still there were dated to this day when counted (the dating rule is fixed).
+        if (docs.length === 0) this.prep('delDay', 'DELETE FROM days WHERE day=?').run(day);
+        else put.run(day, docs.length, encodeDay(mergeDay(EMPTY_DAY, terms)), encodeSorted(docs.map((d) => d.seq)));
+        this.prep('delSrcDay', 'DELETE FROM source_days WHERE day=?').run(day);
+        const upSrc = this.prep('putSrc', 'INSERT INTO source_days(source, day, docs) VALUES (?, ?, ?)');
+        for (const [source, n] of src) upSrc.run(source, day, n);
+      }
+      this.prep('delSeen', 'DELETE FROM seen WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify([...seqs]));
+      this.dict.flush();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      this.dict.reload();
+      throw e;
+    } finally {
+      this.seqDays = undefined;
+      this.decoded.clear();
+      this.volumes = undefined;
+    }
+    return days.size;
   }
 
   /** The store rows counted on `day` (documents counted from a store; others have no seq). */

@@ -50,3 +50,32 @@ test('forecasts treat days without collection as unknown, not as days without ne
   assert.ok(mean(withGaps) > 8, `gaps keep the level: ${mean(withGaps)}`);
   assert.ok(mean(withZeros) < 3, `zeros would drag it down: ${mean(withZeros)}`);
 });
+
+test('forgetting a replaced or deleted row recounts its day from the rows still there', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tra-forget-'));
+  try {
+    const c = new ObserveCounts(dir);
+    const docs = [
+      { id: 'a', title: 'Bão Kalmaegi đổ bộ Gia Lai', source: 'vnexpress.net', url: 'https://vnexpress.net/a.html', published: day('2025-11-06') },
+      { id: 'b', title: 'Động đất ở Cebu', source: 'tuoitre.vn', url: 'https://tuoitre.vn/b.htm', published: day('2025-11-06', 10) },
+      { id: 'c', title: 'Bão Kalmaegi suy yếu', source: 'thanhnien.vn', url: 'https://thanhnien.vn/c.htm', published: day('2025-11-06', 11) },
+    ];
+    c.add(docs.map((doc, i) => ({ doc, seq: i + 1 })), 3);
+    const d = dayOfIso('2025-11-06');
+    assert.equal(c.documentFrequency('cebu'), 1);
+    const days = c.forget(new Set([2]), (seqs) => seqs.map((seq) => ({ seq, doc: docs[seq - 1] })));
+    assert.equal(days, 1);
+    assert.equal(c.documents(), 2);
+    assert.equal(c.documentFrequency('cebu'), 0);
+    assert.equal(c.series('kalmaegi', d, d)[0], 2);
+    assert.deepEqual(c.seqsOn(d), [1, 3]);
+    assert.deepEqual(c.sources().map((s) => s.source).sort(), ['thanhnien.vn', 'vnexpress.net']);
+    // The same article may be counted again (its key is free).
+    const r = c.add([{ doc: { ...docs[1], title: 'Động đất ở Cebu: 70 người chết' }, seq: 4 }], 4);
+    assert.equal(r.counted, 1);
+    assert.equal(c.documentFrequency('cebu'), 1);
+    c.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

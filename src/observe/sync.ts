@@ -2,11 +2,11 @@
  * Keeping `DIR/observe.sqlite` (./counts.ts) up to date with the documents of the data directory.
  *
  * The store (src/store) numbers every write with a sequence number, so catching up means reading
- * the rows after the last one counted. A replaced or deleted document leaves a tomb in the store;
- * since the table keeps counts, not documents, a tomb over a counted row cannot be subtracted,
- * and the table is rebuilt from scratch instead (a full rebuild of a year of news takes well under
- * a minute; replacements are rare in a news archive). So is a table counted by another version of
- * the term rules (COUNTS_VERSION), and a first load that was cut short (`bulkUnfinished`).
+ * the rows after the last one counted. A replaced or deleted document leaves a tomb in the store
+ * (kept for this reader: the store's 'reader:observe' mark); the days that counted a tombed row
+ * are counted again from their remaining rows (`ObserveCounts.forget`), before the new rows are
+ * read. A table counted by another version of the term rules (COUNTS_VERSION), or a first load
+ * that was cut short (`bulkUnfinished`), is rebuilt from scratch (a year of news: ~15 s).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,12 +39,20 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
     let counts = new ObserveCounts(dir);
     let last = Number(counts.getMeta('store_seq') ?? 0);
     const stale = Number(counts.getMeta('version')) !== COUNTS_VERSION || counts.bulkUnfinished();
-    if (stale || (last > 0 && store.tombsAfter(last).some((t) => counts.countedSeq(t.old)))) {
+    if (stale) {
       counts.close();
       dropObserveCounts(dir);
       counts = new ObserveCounts(dir);
       last = 0;
       res.rebuilt = true;
+    } else if (last > 0) {
+      const gone = new Set(store.tombsAfter(last).map((t) => t.old).filter((s) => counts.countedSeq(s)));
+      if (gone.size) {
+        counts.forget(gone, (seqs) => seqs.flatMap((seq) => {
+          const doc = store.getBySeq(seq);
+          return doc ? [{ seq, doc: doc as ObservedDoc }] : [];
+        }));
+      }
     }
     const total = store.lastSeq() - last;
     const bulk = counts.isEmpty();
@@ -68,13 +76,33 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
     }
     flush();
     if (bulk) counts.endBulk();
-    if (store.lastSeq() > last) counts.setMeta('store_seq', store.lastSeq());
+    const read = store.lastSeq();
+    if (read > last) counts.setMeta('store_seq', read);
     counts.close();
+    markRead(storePath, read);
   } finally {
     store.close();
   }
   res.ms = performance.now() - t0;
   return res;
+}
+
+/**
+ * Tell the store this table has read every write up to `seq`, so the index keeps the tombs after
+ * it for us. A store that cannot be written (a read-only copy) keeps none: deletions there are
+ * then seen at the next rebuild.
+ */
+function markRead(storePath: string, seq: number): void {
+  try {
+    const w = new DocStore(storePath);
+    try {
+      w.setReaderSeq('observe', seq);
+    } finally {
+      w.close();
+    }
+  } catch {
+    // Read-only data directory: nothing to keep.
+  }
 }
 
 /**

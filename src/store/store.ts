@@ -14,7 +14,9 @@
  *   number is never reused even after deletions). The index records the last seq it covers; rows
  *   past it are what a restarted index must catch up on.
  * - A replaced or deleted document leaves a tomb: (the write's own seq, the old row's seq). The
- *   index turns tombs into deletion bits; tombs the index covers are pruned.
+ *   index turns tombs into deletion bits; tombs the index covers are pruned, except those a
+ *   registered reader (meta 'reader:NAME' = the last seq it read; the observatory is one) has
+ *   not read yet.
  * - Bodies (each document minus `id`, as JSON) are stored compressed in blocks of consecutive
  *   documents (./codec.ts): compressing ~12 KB at a time is both much smaller (0.3 of the JSON
  *   for news items, against 0.7 one by one) and much cheaper (zlib's per-call set-up is paid
@@ -262,9 +264,19 @@ export class DocStore {
     return this.db.prepare('SELECT seq, old FROM tombs WHERE seq > ? ORDER BY seq').all(seq) as { seq: number; old: number }[];
   }
 
-  /** Forget tombs the index already covers. */
+  /** Forget tombs the index already covers and every registered reader has read. */
   pruneTombs(uptoSeq: number): void {
-    this.db.prepare('DELETE FROM tombs WHERE seq <= ?').run(uptoSeq);
+    const r = this.db.prepare("SELECT min(value) AS m FROM meta WHERE key LIKE 'reader:%'").get() as { m: number | null } | undefined;
+    const upto = r?.m === null || r?.m === undefined ? uptoSeq : Math.min(uptoSeq, Number(r.m));
+    this.db.prepare('DELETE FROM tombs WHERE seq <= ?').run(upto);
+  }
+
+  /**
+   * Record that reader `name` (another derived table, such as the observatory's counts) has read
+   * every write up to `seq`: tombs after it are kept for it. A store opened read-only cannot.
+   */
+  setReaderSeq(name: string, seq: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run('reader:' + name, seq);
   }
 
   /** Make everything written so far durable on disk (checkpoint the WAL with fsync). */

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
+import { catchUpObservatory } from '../observe-catch-up.ts';
 import { Crawler, type CrawlReport } from '../../archive/crawler.ts';
 
 interface Opts {
@@ -95,6 +96,7 @@ export function register(program: Command): void {
         for (;;) {
           const report = await crawler.runOnce();
           progress.done();
+          if (o.index) catchUpObservatory(o.data);
           process.stdout.write(line(report) + '\n');
           if (o.once || ac.signal.aborted) break;
           await new Promise<void>((resolve) => {

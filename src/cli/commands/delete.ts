@@ -19,6 +19,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { UserError } from '../errors.ts';
 import { checkDataDir, openEngine } from './search.ts';
+import { catchUpObservatory } from '../observe-catch-up.ts';
 import type { Engine, SearchRequest } from '../../engine/index.ts';
 import { dropSamples } from '../../store/document.ts';
 
@@ -89,9 +90,10 @@ Ví dụ:
       }
       checkDataDir(o.data);
       const engine = await openEngine(o.data);
+      let deleted = 0;
       try {
         if (o.samples) {
-          const n = await dropSamples(engine);
+          const n = (deleted = await dropSamples(engine));
           process.stderr.write(n ? `tra: đã xoá ${n} bài mẫu khỏi ${o.data}\n` : `tra: ${o.data} không có bài mẫu nào\n`);
           process.stdout.write(JSON.stringify({ deleted: n }) + '\n');
           return;
@@ -99,7 +101,7 @@ Ví dụ:
         if (ids.length) {
           const unique = [...new Set(ids)];
           const missing = unique.filter((id) => !engine.get(id));
-          const n = await engine.delete(unique.filter((id) => !missing.includes(id)));
+          const n = (deleted = await engine.delete(unique.filter((id) => !missing.includes(id))));
           const summary: Record<string, number> = { deleted: n };
           if (missing.length) {
             summary.missing = missing.length;
@@ -128,11 +130,13 @@ Ví dụ:
             return;
           }
         }
-        const n = await engine.delete(found.ids);
+        const n = (deleted = await engine.delete(found.ids));
         process.stderr.write(`tra: đã xoá ${n} tài liệu (${what})\n`);
         process.stdout.write(JSON.stringify({ deleted: n }) + '\n');
       } finally {
         engine.close();
+        // The observatory stops counting what was deleted (its day counts are rebuilt).
+        if (deleted > 0) catchUpObservatory(o.data);
       }
     });
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { importWarcFiles, ImportError } from '../../archive/import.ts';
+import { catchUpObservatory } from '../observe-catch-up.ts';
 
 export function register(program: Command): void {
   program
@@ -24,6 +25,7 @@ export function register(program: Command): void {
           },
         });
         progress.done();
+        if (r.articles > 0) catchUpObservatory(o.data);
         for (const f of r.skipped) process.stderr.write(`tra: bỏ qua ${f}: tệp này đã được nhập trước đây\n`);
         if (r.replacedText) process.stderr.write(`tra: ${r.replacedText} trang có byte không hợp lệ trong bảng mã của nó (đã thay bằng U+FFFD)\n`);
         const out: Record<string, number> = { records: r.records, articles: r.articles };

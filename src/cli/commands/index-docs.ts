@@ -17,6 +17,7 @@
  * removed once real documents are indexed (`--keep-samples` keeps them), and that is said too.
  */
 import { isDiskFull } from '../../store/disk-full.ts';
+import { catchUpObservatory } from '../observe-catch-up.ts';
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.ts';
@@ -107,6 +108,7 @@ export function register(program: Command): void {
         progress.done();
         engine.close();
       }
+      catchUpObservatory(opts.data);
       if (stats.replaced) process.stderr.write(`${stats.firstReplaced}: ${stats.replaced} chuỗi byte UTF-8 không hợp lệ trên ${stats.replacedLines} dòng đã được thay bằng U+FFFD (invalid UTF-8 replaced; first here)\n`);
       const summary: Record<string, number> = { indexed, skipped, ms: Math.round(performance.now() - t0) };
       if (stats.replaced) summary.replaced_utf8 = stats.replaced;
