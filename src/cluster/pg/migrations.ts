@@ -55,7 +55,7 @@ CREATE INDEX document_versions_published ON document_versions (published_at);
 
 -- The crawl frontier: hosts with their politeness state and fetcher lease, URLs with their state.
 CREATE TABLE hosts (
-  host text PRIMARY KEY CHECK (length(host) <= 300),   -- origin: scheme://name[:port], lower case
+  host text PRIMARY KEY CHECK (length(host) <= 300),   -- name[:port], lower case (archive's hostKey)
   crawl_delay_ms integer NOT NULL DEFAULT 1000 CHECK (crawl_delay_ms >= 0),
   next_allowed_at timestamptz NOT NULL DEFAULT now(),
   retry_after_until timestamptz,
@@ -74,7 +74,7 @@ CREATE TABLE urls (
   url text PRIMARY KEY CHECK (length(url) <= 2048),
   host text NOT NULL REFERENCES hosts (host),
   state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'fetched', 'failed', 'disallowed')),
-  next_fetch_at timestamptz NOT NULL DEFAULT now(),   -- when queued: due; else the next re-check
+  next_fetch_at timestamptz NOT NULL DEFAULT now(),   -- due once it has come; 'infinity': never again
   priority smallint NOT NULL DEFAULT 0,
   attempts integer NOT NULL DEFAULT 0,
   discovered_at timestamptz NOT NULL DEFAULT now(),
@@ -83,7 +83,7 @@ CREATE TABLE urls (
   digest text,
   error text
 );
-CREATE INDEX urls_due ON urls (host, next_fetch_at) WHERE state = 'queued';
+CREATE INDEX urls_due ON urls (host, next_fetch_at) WHERE next_fetch_at <> 'infinity';
 
 -- Captures: the CDXJ index of the WARC records in blob storage.
 CREATE TABLE captures (
