@@ -6,14 +6,28 @@
  * took ~24 MB. Chunks are loaded when first needed and kept; a writer rewrites the chunks it
  * changed (`flush`, inside the caller's transaction).
  *
- * Looking a term up by its text builds a map of the whole dictionary once (~100 ms for a year),
- * which writers and long-lived readers (the server) amortise; id → text needs only the chunk.
+ * Looking a term up by its text goes through a second, hashed layout: BUCKETS rows, each holding
+ * the "term\tid" lines of the terms hashing to it, deflated. One lookup reads and decodes one
+ * small row (kept decoded afterwards), so a reader never builds a map of the whole dictionary
+ * (over a second for a news year on a busy machine); id → text needs only the id's chunk.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const CHUNK = 4096;
 const SHIFT = 12;
+/** Hash buckets of the text → id lookup. */
+const BUCKETS = 4096;
+
+/** FNV-1a over UTF-16 code units, reduced to a bucket. */
+function bucketOf(term: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) {
+    h ^= term.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % BUCKETS;
+}
 
 interface Chunk {
   terms: string[];
@@ -24,23 +38,32 @@ export class TermDict {
   private readonly db: DatabaseSync;
   private chunks: (Chunk | undefined)[] = [];
   private count = 0;
-  private byText: Map<string, number> | undefined;
+  /** Decoded lookup buckets (text → id). */
+  private buckets = new Map<number, Map<string, number>>();
   private dirty = new Set<number>();
+  private dirtyBuckets = new Set<number>();
   private readonly getChunk: StatementSync;
+  private readonly getBucket: StatementSync;
   private putChunk: StatementSync | undefined;
+  private putBucket: StatementSync | undefined;
 
   constructor(db: DatabaseSync, writable: boolean) {
     this.db = db;
-    if (writable) db.exec('CREATE TABLE IF NOT EXISTS dict(chunk INTEGER PRIMARY KEY, size INTEGER NOT NULL, terms BLOB NOT NULL, df BLOB NOT NULL)');
+    if (writable) {
+      db.exec(`CREATE TABLE IF NOT EXISTS dict(chunk INTEGER PRIMARY KEY, size INTEGER NOT NULL, terms BLOB NOT NULL, df BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS dict_lookup(bucket INTEGER PRIMARY KEY, data BLOB NOT NULL);`);
+    }
     this.getChunk = db.prepare('SELECT size, terms, df FROM dict WHERE chunk = ?');
+    this.getBucket = db.prepare('SELECT data FROM dict_lookup WHERE bucket = ?');
     this.reload();
   }
 
   /** Forget what is cached (after a rolled back transaction, or another writer). */
   reload(): void {
     this.chunks = [];
-    this.byText = undefined;
+    this.buckets.clear();
     this.dirty.clear();
+    this.dirtyBuckets.clear();
     const r = this.db.prepare('SELECT max(chunk) AS c FROM dict').get() as { c: number | null } | undefined;
     if (r?.c === null || r?.c === undefined) {
       this.count = 0;
@@ -82,18 +105,24 @@ export class TermDict {
     return this.chunk(id >> SHIFT).df[id & (CHUNK - 1)];
   }
 
+  private bucket(b: number): Map<string, number> {
+    let m = this.buckets.get(b);
+    if (m) return m;
+    m = new Map();
+    const row = this.getBucket.get(b) as { data: Uint8Array } | undefined;
+    if (row) {
+      for (const line of inflateRawSync(row.data).toString('utf8').split('\n')) {
+        const tab = line.lastIndexOf('\t');
+        if (tab > 0) m.set(line.slice(0, tab), Number(line.slice(tab + 1)));
+      }
+    }
+    this.buckets.set(b, m);
+    return m;
+  }
+
   /** The id of `term`, or undefined when it was never counted. */
   id(term: string): number | undefined {
-    if (!this.byText) {
-      const m = new Map<string, number>();
-      const chunks = Math.ceil(this.count / CHUNK);
-      for (let c = 0; c < chunks; c++) {
-        const ch = this.chunk(c);
-        for (let i = 0; i < ch.terms.length; i++) m.set(ch.terms[i], c * CHUNK + i);
-      }
-      this.byText = m;
-    }
-    return this.byText.get(term);
+    return this.bucket(bucketOf(term)).get(term);
   }
 
   /** The id of `term`, added when new (a writer only; written by `flush`). */
@@ -103,7 +132,9 @@ export class TermDict {
     const nid = this.count++;
     const ch = this.chunk(nid >> SHIFT);
     ch.terms.push(term);
-    this.byText!.set(term, nid);
+    const b = bucketOf(term);
+    this.bucket(b).set(term, nid);
+    this.dirtyBuckets.add(b);
     this.dirty.add(nid >> SHIFT);
     return nid;
   }
@@ -116,6 +147,15 @@ export class TermDict {
 
   /** Write the changed chunks (inside the caller's transaction). */
   flush(): void {
+    if (this.dirtyBuckets.size) {
+      this.putBucket ??= this.db.prepare('INSERT OR REPLACE INTO dict_lookup(bucket, data) VALUES (?, ?)');
+      for (const b of this.dirtyBuckets) {
+        const lines: string[] = [];
+        for (const [t, id] of this.bucket(b)) lines.push(t + '\t' + id);
+        this.putBucket.run(b, deflateRawSync(Buffer.from(lines.join('\n'), 'utf8')));
+      }
+      this.dirtyBuckets.clear();
+    }
     if (this.dirty.size === 0) return;
     this.putChunk ??= this.db.prepare('INSERT OR REPLACE INTO dict(chunk, size, terms, df) VALUES (?, ?, ?, ?)');
     for (const c of this.dirty) {
