@@ -17,6 +17,8 @@ import { withTransaction, type Pool } from '../pg/connect.ts';
 import { LeaseLost, ClusterError } from '../errors.ts';
 import { addUrls, type HostLease } from './hosts.ts';
 import { surt } from '../../archive/canonical.ts';
+import { holdBlobs } from '../blob/janitor.ts';
+import type { BlobStore } from '../blob/store.ts';
 
 export interface CaptureRow {
   url: string;
@@ -71,8 +73,12 @@ export interface CommitResult {
 const MAX_ERROR_CHARS = 1000;
 const DEFAULT_FAILED_RETRY_MS = 3_600_000;
 
-/** Commit `c` under `lease`; throws LeaseLost (and writes nothing) if the lease is no longer held. */
-export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit): Promise<CommitResult> {
+/**
+ * Commit `c` under `lease`; throws LeaseLost (and writes nothing) if the lease is no longer held.
+ * With `blob` (what every fetcher passes), the captures' blobs are held against the janitor and
+ * checked to exist before the rows naming them commit (../blob/janitor.ts, holdBlobs).
+ */
+export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit, blob?: BlobStore): Promise<CommitResult> {
   return withTransaction(pool, async (q) => {
     const fence = await q.query(
       `UPDATE hosts SET
@@ -105,6 +111,7 @@ export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit):
       for (const cap of caps) {
         if (hostOfSafe(cap.url) !== lease.host) throw new ClusterError(`${cap.url}: bản lưu không thuộc máy chủ ${lease.host} đang thuê (capture of another host)`);
       }
+      if (blob) await holdBlobs(q, blob, caps.map((x) => x.blobKey));
       const r = await q.query(
         `INSERT INTO captures (url, urlkey, captured_at, status, mime, digest, blob_key, blob_offset, blob_length, host, lease_epoch)
          SELECT u, k, t, s, m, d, b, o, l, $10, $11

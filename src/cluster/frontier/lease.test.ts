@@ -6,6 +6,11 @@ import { openPool } from '../pg/connect.ts';
 import { LeaseLost, ClusterError } from '../errors.ts';
 import { addUrls, claimHost, dueUrls, extendHostLease, releaseHost, hostOf, type HostLease } from './hosts.ts';
 import { commitFetch, type CaptureRow } from './commit.ts';
+import { DirBlobStore } from '../blob/dir.ts';
+import { contentKey } from '../blob/store.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const opts = { skip: PG_SKIP, timeout: 60_000 };
 
@@ -134,6 +139,24 @@ test('a commit retried after an unknown outcome adds no capture twice', opts, as
     assert.equal(again.urlsAdded, 0);
     assert.equal((await s.pool.query('SELECT count(*)::int AS n FROM captures')).rows[0].n, 2);
   } finally {
+    await s.drop();
+  }
+});
+
+test('a commit whose blob is not in blob storage is refused whole', opts, async () => {
+  const s = await testSchema();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tra-commit-'));
+  try {
+    const blob = await new DirBlobStore(dir).open();
+    await addUrls(s.pool, ['https://k.example/1']);
+    const lease = (await claimHost(s.pool, { owner: 'f', leaseMs: 10_000 }))!;
+    const stored = contentKey('warc', Buffer.from('record'));
+    await blob.put(stored, Buffer.from('record'));
+    await assert.rejects(commitFetch(s.pool, lease, { captures: [capture('https://k.example/1', 'warc/00/never-uploaded')] }, blob), /tải lên lại/);
+    const ok = await commitFetch(s.pool, lease, { captures: [capture('https://k.example/1', stored)], urls: [{ url: 'https://k.example/1', state: 'fetched' }] }, blob);
+    assert.equal(ok.capturesAdded, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
     await s.drop();
   }
 });
