@@ -20,6 +20,8 @@ export const MIN_TOKEN_LENGTH = 16;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** POST routes under /api that only read (none yet); they stay open like GETs. */
 const READ_ONLY_POSTS = new Set<string>();
+/** The Mastodon client API (src/social): its writes are authorised by each user's own OAuth token. */
+const OWN_AUTH = ['/api/v1/', '/api/v2/'];
 
 const operators = new WeakSet<IncomingMessage>();
 
@@ -55,6 +57,7 @@ export function installAdminAuth(app: FastifyInstance, token: string | undefined
     const path = req.url.split('?')[0];
     if (!WRITES.has(req.method) || !(path === '/api' || path.startsWith('/api/'))) return;
     if (req.method === 'POST' && READ_ONLY_POSTS.has(path)) return;
+    if (OWN_AUTH.some((p) => path.startsWith(p))) return;
     if (!want) return deny(reply, 403, `Máy chủ chưa đặt ${ADMIN_TOKEN_ENV} nên không nhận thao tác ghi qua API; người vận hành hãy khởi động lại với biến môi trường ${ADMIN_TOKEN_ENV}=<khoá bí mật> rồi gửi header Authorization: Bearer <khoá>.`);
     if (given === undefined) return deny(reply, 401, `Thao tác ghi qua API cần khoá quản trị: gửi header Authorization: Bearer <${ADMIN_TOKEN_ENV} của máy chủ>.`);
     if (!operators.has(req.raw)) return deny(reply, 401, `Khoá quản trị trong header Authorization không đúng; hãy dùng giá trị ${ADMIN_TOKEN_ENV} của máy chủ.`);

@@ -12,6 +12,7 @@
  *   attention     /api/attention, /api/forecast (on the observatory's worker) plugins/observatory-api.ts
  *   alerts        /api/alerts (saved searches, check, event stream)    plugins/alerts.ts
  *   API           /api/* with CORS, described at /api/openapi.json  plugins/api.ts, suggest.ts, openapi.ts
+ *   social        accounts, OAuth, Mastodon client API /api/v1, /api/v2   src/social/http.ts
  *
  * Writes under /api need the operator's token (admin-auth.ts); `X-Forwarded-For` is read only
  * with `trustProxy`, and then the address our proxy appended (the last one) is the client's.
@@ -36,6 +37,7 @@ import { openapiRoutes } from './plugins/openapi.ts';
 import { alertRoutes, type StreamLimits } from './plugins/alerts.ts';
 import { installAdminAuth } from './admin-auth.ts';
 import { observatoryApi } from './plugins/observatory-api.ts';
+import { socialRoutes, type SocialOptions } from '../social/http.ts';
 
 export interface RateLimitSettings {
   /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
@@ -67,6 +69,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Bounds on /api/alerts/stream (defaults in plugins/alerts.ts). */
   streams?: Partial<StreamLimits>;
+  /** The social layer (accounts, OAuth, Mastodon API); absent: not served. */
+  social?: SocialOptions;
 }
 
 /**
@@ -145,6 +149,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(articlePages, { ctx });
   await app.register(trendsPages, { ctx });
   await app.register(sourcePages, { ctx });
+  if (o.social) await app.register(socialRoutes, o.social);
   await app.register(async (api) => {
     const origins = o.corsOrigins ?? [];
     if (origins.length > 0) {
