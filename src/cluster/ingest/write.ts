@@ -1,0 +1,94 @@
+/**
+ * Documents into PostgreSQL, one batch per transaction. In that transaction:
+ * - each document row is inserted, or pointed at a new version when its content changed
+ *   (`content_hash`, SHA-256 of the body as stored); an unchanged document writes nothing, so
+ *   re-running an interrupted `tra index` adds nothing twice;
+ * - each new version is a row of `document_versions` (every version kept) carrying the batch id;
+ * - one `index` job names the batch and its seq range: the indexers build segments from it.
+ * The batch commits whole, or nothing of it (and no job) does. Rows are written in id order, so
+ * two ingests of overlapping documents lock them in the same order and cannot deadlock.
+ */
+import { createHash } from 'node:crypto';
+import { withTransaction, type Pool } from '../pg/connect.ts';
+import { enqueue } from '../queue/queue.ts';
+import { parseTime } from '../../ingest/timestamps.ts';
+import type { DocInput } from '../../store/document.ts';
+
+/** The job kind that asks an indexer to index one ingest batch. */
+export const INDEX_JOB = 'index';
+
+export interface IndexJobPayload {
+  batch: number;
+  first_seq: number;
+  last_seq: number;
+  versions: number;
+}
+
+export interface BatchResult {
+  /** New versions written (new or changed documents). */
+  written: number;
+  /** Documents already stored with the same content. */
+  unchanged: number;
+  /** The index job's payload, when something was written. */
+  job?: IndexJobPayload;
+}
+
+/** Earliest and latest instants PostgreSQL's timestamptz holds (4713 BC .. 294276 AD), kept well inside. */
+const MIN_TIME = Date.UTC(-4000, 0, 1);
+const MAX_TIME = Date.UTC(200000, 0, 1);
+
+/** `published` as an ISO instant for the shard key, or null when it is not a usable time. */
+export function publishedAt(doc: DocInput): string | null {
+  const ms = parseTime(doc.published);
+  return Number.isFinite(ms) && ms >= MIN_TIME && ms <= MAX_TIME ? new Date(ms).toISOString() : null;
+}
+
+/** The stored body (the document without "id", as JSON) and its hash. */
+export function bodyOf(doc: DocInput): { body: string; hash: string } {
+  const { id: _id, ...rest } = doc;
+  const body = JSON.stringify(rest);
+  return { body, hash: createHash('sha256').update(body).digest('hex') };
+}
+
+/** Write `docs` (ids unique within the batch) in one transaction. */
+export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchResult> {
+  if (!docs.length) return { written: 0, unchanged: 0 };
+  const sorted = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ids: string[] = [];
+  const hashes: string[] = [];
+  const bodies: string[] = [];
+  const published: Array<string | null> = [];
+  for (const d of sorted) {
+    const { body, hash } = bodyOf(d);
+    ids.push(d.id);
+    hashes.push(hash);
+    bodies.push(body);
+    published.push(publishedAt(d));
+  }
+  return withTransaction(pool, async (c) => {
+    const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
+    const { rows } = await c.query<{ seq: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS t(id, hash, body, published)
+       ), changed AS (
+         INSERT INTO documents AS d (id, current_seq, content_hash)
+         SELECT id, nextval('document_version_seq'), decode(hash, 'hex') FROM input ORDER BY id
+         ON CONFLICT (id) DO UPDATE SET current_seq = EXCLUDED.current_seq, content_hash = EXCLUDED.content_hash,
+           deleted = false, updated_at = now()
+           WHERE d.content_hash <> EXCLUDED.content_hash OR d.deleted
+         RETURNING d.id, d.current_seq
+       )
+       INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch)
+       SELECT changed.current_seq, i.id, decode(i.hash, 'hex'), i.body::json, i.published, $5
+       FROM changed JOIN input i USING (id)
+       RETURNING seq`,
+      [ids, hashes, bodies, published, batch],
+    );
+    const written = rows.length;
+    if (!written) return { written: 0, unchanged: sorted.length };
+    const seqs = rows.map((r) => Number(r.seq));
+    const job: IndexJobPayload = { batch, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), versions: written };
+    await enqueue(c, { kind: INDEX_JOB, payload: job, maxAttempts: 20 });
+    return { written, unchanged: sorted.length - written, job };
+  });
+}
