@@ -15,9 +15,13 @@
 import type { ObserveCounts } from './counts.ts';
 import { weekday } from './counts.ts';
 import { burstScore, DEFAULT_BURST, type BurstParams } from './burst.ts';
-import { groupStories } from './stories.ts';
+import { groupStories, type Story } from './stories.ts';
 import type { TextDoc } from './terms.ts';
 import { outletOf } from './outlets.ts';
+import { datingTime } from '../ingest/dating.ts';
+
+/** A document of the day as stories read it: its text, and who published it where and when. */
+export type StoryDoc = TextDoc & { id?: unknown; source?: unknown; url?: unknown; link?: unknown; published?: unknown };
 
 export interface EmergingOptions {
   limit?: number;
@@ -33,7 +37,7 @@ export interface EmergingOptions {
    * grouped into stories and labelled from headlines (./stories.ts). Without it, overlapping
    * terms are merged by their counts alone (`mergeTerms`).
    */
-  dayDocs?: (day: number) => TextDoc[];
+  dayDocs?: (day: number) => StoryDoc[];
 }
 
 export interface EmergingItem {
@@ -45,7 +49,29 @@ export interface EmergingItem {
   baseline: number;
   /** The emerging terms behind the item, lead term first (with stories). */
   terms?: string[];
+  /** The outlets that carried the story that day, most articles first (with stories). */
+  outlets?: string[];
+  /** The first article of the story that day: who published it first (with stories). */
+  first?: StoryArticle;
+  /**
+   * The story's articles of the day in publication order, at most MAX_ARTICLES (with stories);
+   * `followUp` marks an article of an outlet that had already published on the story that day.
+   */
+  articles?: StoryArticle[];
 }
+
+export interface StoryArticle {
+  id: string;
+  title: string;
+  outlet: string;
+  url?: string;
+  /** Publication time as dated by the observatory (ISO 8601), when known. */
+  published?: string;
+  followUp: boolean;
+}
+
+/** Articles listed per item: enough to read a story, bounded for the API. */
+export const MAX_ARTICLES = 30;
 
 export interface EmergingResult {
   date: string;
@@ -59,6 +85,8 @@ export interface Scored {
   count: number;
   expected: number;
   score: number;
+  /** Share of the window's collected days on which the term occurred (everyday language: most). */
+  seen: number;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -82,12 +110,16 @@ export function scoreDay(counts: ObserveCounts, day: number, opts: EmergingOptio
   const wd = (i: number) => weekday(from + i);
   const out: Scored[] = [];
   const zeros = new Float64Array(p.window + 1);
+  let collected = 0;
+  for (let i = 0; i < p.window; i++) if (totals[i] > 0) collected++;
   for (const c of cands) {
     const series = history.get(c.id) ?? zeros;
     series[p.window] = c.n;
     const s = burstScore(series, totals, p.window, wd, p);
     series[p.window] = 0;
-    out.push({ id: c.id, term: c.term, words: c.term.split(' '), count: c.n, expected: s.expected, score: s.score });
+    let days = 0;
+    for (let i = 0; i < p.window; i++) if (series[i] > 0 && totals[i] > 0) days++;
+    out.push({ id: c.id, term: c.term, words: c.term.split(' '), count: c.n, expected: s.expected, score: s.score, seen: collected > 0 ? days / collected : 0 });
   }
   return out;
 }
@@ -204,6 +236,22 @@ export function strongTerms(scored: Scored[], minScore: number): Scored[] {
     .sort((a, b) => b.score - a.score || b.count - a.count);
 }
 
+/** A story's documents in publication order, each outlet's later ones marked as follow-ups. */
+function articlesOf(docs: StoryDoc[]): StoryArticle[] {
+  const dated = docs.map((d) => ({ d, t: datingTime(d) ?? Infinity }));
+  dated.sort((x, y) => x.t - y.t || String(x.d.id).localeCompare(String(y.d.id)));
+  const seen = new Set<string>();
+  return dated.map(({ d, t }) => {
+    const outlet = outletOf(d.source);
+    const url = typeof d.url === 'string' ? d.url : typeof d.link === 'string' ? d.link : undefined;
+    const a: StoryArticle = { id: String(d.id), title: typeof d.title === 'string' ? d.title : '', outlet, followUp: seen.has(outlet) };
+    if (url) a.url = url;
+    if (Number.isFinite(t)) a.published = new Date(t).toISOString();
+    seen.add(outlet);
+    return a;
+  });
+}
+
 /** The emerging issues of `date` (YYYY-MM-DD, Vietnam time), most emerging first. */
 export function emergingOn(counts: ObserveCounts, date: string, day: number, opts: EmergingOptions = {}): EmergingResult {
   const scored = scoreDay(counts, day, opts);
@@ -218,19 +266,27 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     // outlet's habit, is not. Measured on 34 real events of the news-rss year
     // (bench/observe-events.ts): first-day recall@10 0.62 → 0.74, within two days 0.74 → 0.85,
     // none listed a week early; ordinary days list ~8 items instead of ~4 (3 repeats in 84).
+    //
+    // News is what more than one newsroom reports: when the day's documents come from several
+    // outlets, a story carried by one of them only (a section's habit, a sponsored event, one
+    // outlet's series) is not listed.
     const floor = Math.min(minScore, opts.quietFloor ?? QUIET_FLOOR);
-    const grouped = groupStories(strongTerms(scored, floor), docs, 3 * limit);
-    const outlets = (ids: number[]) => new Set(ids.map((i) => outletOf((docs[i] as { source?: unknown }).source))).size;
+    const dfCache = new Map<string, number>();
+    const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
+    const grouped = groupStories(strongTerms(scored, floor), docs, 3 * limit, { df });
+    const several = new Set(docs.map((d) => outletOf(d.source))).size >= 2;
     const specific = QUIET_DF * counts.documents();
-    const quietStory = (st: { terms: string[]; docs: number[] }) => outlets(st.docs) >= QUIET_OUTLETS && counts.documentFrequency(st.terms[0]) <= specific;
-    const stories = grouped.filter((st) => st.score >= minScore || quietStory(st)).slice(0, limit);
+    const quietStory = (st: Story) => st.outlets.length >= QUIET_OUTLETS && df(st.terms[0]) <= specific;
+    const stories = grouped.filter((st) => (!several || st.outlets.length >= 2) && (st.score >= minScore || quietStory(st)));
     const items: EmergingItem[] = [];
     const labels = new Set<string>();
     for (const s of stories) {
+      if (items.length >= limit) break;
       const key = s.label.toLowerCase();
       if (labels.has(key)) continue;
       labels.add(key);
-      items.push({ label: s.label, score: round2(s.score), count: s.count, baseline: round2(s.baseline), terms: s.terms });
+      const articles = articlesOf(s.docs.map((i) => docs[i]));
+      items.push({ label: s.label, score: round2(s.score), count: s.count, baseline: round2(s.baseline), terms: s.terms, outlets: s.outlets, first: articles[0], articles: articles.slice(0, MAX_ARTICLES) });
     }
     return { date, items };
   }

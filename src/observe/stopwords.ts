@@ -43,7 +43,14 @@ function toSet(words: string): Set<string> {
  */
 const SEQUENCE_WORDS = 'vòng lượt mùng kỳ khóa tập quý hiệp số lần thứ phần chương tuần ngày tháng năm đợt';
 
+/**
+ * Words for people among the COMMON ones (kin terms used as titles): vague alone, but part of a
+ * name or a role when a label starts with them ("cô giáo Hương", "ông Trump"), so labels keep them.
+ */
+const PERSON_WORDS = 'ông bà anh chị em cô chú bác cháu con';
+
 export const GRAMMAR: ReadonlySet<string> = toSet(GRAMMAR_WORDS);
+export const PERSON: ReadonlySet<string> = toSet(PERSON_WORDS);
 export const SEQUENCE: ReadonlySet<string> = toSet(SEQUENCE_WORDS);
 export const COMMON: ReadonlySet<string> = new Set([...toSet(COMMON_WORDS), ...GRAMMAR]);
 

@@ -73,11 +73,90 @@ test('a story holds the documents of every term that joined it: a later term sha
     [
       { term: 'u23', count: 2, expected: 0, score: 9 }, // docs 0, 1
       { term: 'chung kết', count: 3, expected: 0, score: 8 }, // docs 0, 1, 2: joins (2 of 2 shared)
-      { term: 'rajamangala', count: 2, expected: 0, score: 7 }, // docs 2, 3: shares doc 2 with the story's union only
+      { term: 'sân rajamangala', count: 2, expected: 0, score: 7 }, // docs 2, 3: shares doc 2 with the story's union only
     ],
     day,
     10,
   );
   assert.equal(stories.length, 1, JSON.stringify(stories.map((s) => s.label)));
   assert.deepEqual(stories[0].docs, [0, 1, 2, 3]);
+});
+
+test('stories that grew into each other after their terms were placed become one row', () => {
+  const day = [
+    { title: 'Tuyển Việt Nam vô địch SEA Games', source: 'Báo A' },
+    { title: 'Người hâm mộ vỡ òa khi tuyển Việt Nam vô địch', source: 'Báo B' },
+    { title: 'Người hâm mộ vỡ òa trên sân Rajamangala', source: 'Báo A' },
+    { title: 'Cổ động viên vỡ òa sau trận chung kết', source: 'Báo C' },
+    { title: 'Vỡ òa niềm vui trên đường phố', source: 'Báo B' },
+    { title: 'Giá vàng giảm', source: 'Báo A' },
+  ];
+  const terms = [
+    { term: 'vô địch', count: 2, expected: 0, score: 9 }, // docs 0, 1
+    { term: 'vỡ òa', count: 4, expected: 0, score: 8 }, // docs 1–4: shares 1 of 2 → joins, the story grows to 0–4
+    { term: 'hâm mộ', count: 2, expected: 0, score: 7 }, // docs 1, 2: inside the story
+  ];
+  const stories = groupStories(terms, day, 10);
+  assert.equal(stories.length, 1, JSON.stringify(stories.map((s) => s.label)));
+  assert.deepEqual(stories[0].docs, [0, 1, 2, 3, 4]);
+  assert.deepEqual(stories[0].outlets.sort(), ['Báo A', 'Báo B', 'Báo C']);
+  // Placed in another order, the second story is opened before the first grows, then merged.
+  const late = groupStories([terms[0], { term: 'cổ động', count: 1, expected: 0, score: 8.5 }, terms[1]], [...day, { title: 'Cổ động viên vỡ òa', source: 'Báo C' }], 10);
+  assert.equal(late.length, 1, JSON.stringify(late.map((s) => s.label)));
+});
+
+test('a lone syllable joins a story without bringing its documents', () => {
+  const day = [
+    { title: 'Ông Trump thăm đền Thiên Đàn ở Bắc Kinh' },
+    { title: 'Ông Trump đến Bắc Kinh' },
+    { title: 'Bảo vệ thiên nhiên vùng cao' },
+    { title: 'Thiên nhiên hoang dã ở Tây Nguyên' },
+  ];
+  const stories = groupStories(
+    [
+      { term: 'bắc kinh', count: 2, expected: 0, score: 9 }, // docs 0, 1
+      { term: 'thiên', count: 3, expected: 0, score: 8 }, // docs 0, 2, 3: joins, brings nothing
+      { term: 'thiên nhiên', count: 2, expected: 0, score: 7 }, // docs 2, 3: a story of its own
+    ],
+    day,
+    10,
+  );
+  assert.deepEqual(stories.map((s) => s.docs), [[0, 1], [2, 3]]);
+});
+
+test('a story told with everyday words only is dropped; one with more than its label is kept', () => {
+  const day = [
+    { title: 'Người trúng số nhận tiền mặt', source: 'Báo A' },
+    { title: 'Rút tiền mặt ở cây ATM dịp lễ', source: 'Báo B' },
+    { title: 'Thanh toán không tiền mặt tăng mạnh', source: 'Báo C' },
+    { title: 'Cúp điện diện rộng ở Hà Nội', source: 'Báo A' },
+    { title: 'Hà Nội cúp điện diện rộng vì sự cố lưới', source: 'Báo B' },
+  ];
+  const stories = groupStories(
+    [
+      { term: 'tiền mặt', count: 3, expected: 0.5, score: 6, seen: 0.6 },
+      { term: 'cúp điện', count: 2, expected: 0.4, score: 5, seen: 0.5 },
+      { term: 'diện rộng', count: 2, expected: 0.2, score: 4.5, seen: 0.3 },
+    ],
+    day,
+    10,
+  );
+  // "tiền mặt" is seen on 60% of the baseline's days and its story holds nothing else: dropped.
+  // "cúp điện" is everyday too, but "diện rộng" joined it: kept.
+  assert.deepEqual(stories.map((s) => s.terms), [['cúp điện', 'diện rộng']]);
+  // Without knowing how often a term is seen, it is not judged everyday.
+  assert.equal(groupStories([{ term: 'tiền mặt', count: 3, expected: 0.5, score: 6 }], day, 10).length, 1);
+});
+
+test('a label neither starts nor ends inside a word, and keeps a person word', () => {
+  // "Lễ kỷ niệm long trọng tám mươi năm Quốc khánh": the 8-syllable window around "quốc khánh"
+  // starts at "niệm", half of "kỷ niệm".
+  const day = [1, 2, 3].map((i) => ({ title: `Lễ kỷ niệm long trọng tám mươi năm Quốc khánh ${i === 1 ? 'ở Hà Nội' : 'tại Huế'}` }));
+  const term = [{ term: 'quốc khánh', count: 3, expected: 0, score: 8 }];
+  assert.match(groupStories(term, day, 5)[0].label, /^niệm/);
+  const df = (t: string) => ({ niệm: 100, 'kỷ niệm': 96 })[t] ?? 1;
+  assert.equal(groupStories(term, day, 5, { df })[0].label, 'kỷ niệm long trọng tám mươi năm Quốc khánh');
+  // A kin word used as a title stays at a label's start.
+  const teacher = [{ title: 'Cô giáo Hương được khen thưởng' }, { title: 'Học trò nhớ cô giáo Hương' }];
+  assert.equal(groupStories([{ term: 'giáo hương', count: 2, expected: 0, score: 5 }], teacher, 5)[0].label.toLowerCase(), 'cô giáo hương');
 });

@@ -10,22 +10,46 @@
  *    (overlap coefficient |A∩B| / min(|A|,|B|) ≥ 0.5) joins that story, adds its documents to the
  *    story's, and is not listed again. (Keeping only the lead term's documents let one story fill
  *    several rows: on 10 ordinary days of news-rss 3 stories came twice; with the union none did,
- *    bench/observe-events.ts.)
- * 2. A new story's label is the longest run of 2–8 adjacent syllables (never across punctuation)
+ *    bench/observe-events.ts.) A single syllable joins without bringing its documents.
+ * 2. Terms are joined in score order, so a story may grow after a term was turned away from it:
+ *    once every term is placed, stories whose documents overlap (same coefficient, ≥ 0.5) are
+ *    merged, best first, until none do. (A SEA Games final otherwise filled five of ten rows:
+ *    "vỡ òa", "HLV Kim Sang-sik", "bàn thắng" each overlapped the final story by 0.7–0.94 once it
+ *    had grown.)
+ * 3. A new story's label is the longest run of 2–8 adjacent syllables (never across punctuation)
  *    that contains the term and occurs in at least half of the term's documents; the term itself
  *    when there is none — if it is a single syllable, only when it is written as a name
- *    (`nameOrNothing`).
+ *    (`nameOrNothing`). A label neither starts nor ends inside a word (`wholeWords`) nor on a
+ *    function word.
+ * 4. A story told with everyday words only is no story: when its lead term is everyday language
+ *    (seen on at least 40% of the baseline's days, `StoryTerm.seen`) and nothing else the story
+ *    holds goes beyond the label's own words, it is dropped ("tiền mặt", "tôn vinh", "quy tụ":
+ *    several unrelated articles that happened to use the same word that day).
  */
 import { forEachToken } from '../vi/index.ts';
 import { observedText, termsOf, type TextDoc } from './terms.ts';
-import { COMMON } from './stopwords.ts';
+import { COMMON, GRAMMAR, PERSON } from './stopwords.ts';
+import { outletOf } from './outlets.ts';
 
 export interface StoryTerm {
   term: string;
   count: number;
   expected: number;
   score: number;
+  /**
+   * Share of the baseline's collected days on which the term occurred at all (0–1): everyday
+   * language is seen on most days, a name or an event's words on few. Unknown: not everyday.
+   */
+  seen?: number;
 }
+
+export interface GroupOptions {
+  /** Documents mentioning a term over everything counted, to keep labels to whole words. */
+  df?: (term: string) => number;
+}
+
+/** A lead term seen on at least this share of the baseline's days is everyday language. */
+export const EVERYDAY = 0.4;
 
 export interface Story {
   label: string;
@@ -36,6 +60,8 @@ export interface Story {
   terms: string[];
   /** Indexes into the day's documents. */
   docs: number[];
+  /** The outlets of those documents (VnExpress sections are one outlet), most documents first. */
+  outlets: string[];
 }
 
 interface DayDoc {
@@ -68,7 +94,7 @@ function prepare(doc: TextDoc): DayDoc {
 const MAX_LEN = 8;
 
 /** The longest phrase containing `words` that at least half of `docs` repeat, as written. */
-function labelFor(words: string[], docs: DayDoc[]): string | undefined {
+function labelFor(words: string[], docs: DayDoc[], df?: (term: string) => number): string | undefined {
   const need = Math.max(2, Math.ceil(docs.length / 2));
   const seen = new Map<string, { n: number; doc: DayDoc; run: number; a: number; b: number; at: number }>();
   for (const d of docs) {
@@ -103,12 +129,43 @@ function labelFor(words: string[], docs: DayDoc[]): string | undefined {
     if (!best || len > bestLen || (len === bestLen && e.n > best.n)) best = e;
   }
   if (!best) return words.length === 1 ? nameOrNothing(words[0], docs) : words.join(' ');
-  // Function words and vague words at the ends say nothing ("vô địch Đông Nam Á lần").
   const r = best.doc.runs[best.run];
   let { a, b } = best;
-  while (a < best.at && b - a > 2 && COMMON.has(r.norm[a])) a++;
-  while (b > best.at + words.length && b - a > 2 && COMMON.has(r.norm[b - 1])) b--;
+  if (df) [a, b] = wholeWords(r.norm, a, b, best.at, best.at + words.length, df);
+  // Function words and vague words at the ends say nothing ("vô địch Đông Nam Á lần"); a person
+  // word stays ("cô giáo Hương", not "giáo Hương").
+  const vague = (w: string) => GRAMMAR.has(w) || (COMMON.has(w) && !PERSON.has(w));
+  while (a < best.at && b - a > 2 && vague(r.norm[a])) a++;
+  while (b > best.at + words.length && b - a > 2 && vague(r.norm[b - 1])) b--;
+  while (b - a > 2 && GRAMMAR.has(r.norm[b - 1]) && b > best.at + words.length) b--;
   return best.doc.text.slice(r.start[a], r.end[b - 1]);
+}
+
+/** Longest label, in syllables, once completed to whole words. */
+const MAX_WORDS_LEN = 10;
+
+/**
+ * Keep the phrase [a, b) of a run to whole words. A syllable at an end that is, in most of the
+ * collection's documents mentioning it, followed (preceded) by the syllable beyond that end is
+ * the first half of a word cut in two ("vi" of "vi phạm", "niệm" of "kỷ niệm", "đổ" of "đổ bộ"):
+ * the phrase takes the other half when it stays within MAX_WORDS_LEN, and drops the half
+ * otherwise (never the term the phrase was built around, [keepA, keepB)). Frequent syllables
+ * that are not counted alone (stopwords) cannot be judged and are left as they are.
+ */
+function wholeWords(norm: string[], a: number, b: number, keepA: number, keepB: number, df: (term: string) => number): [number, number] {
+  const bound = (x: string, y: string, inner: string) => {
+    const single = df(inner);
+    return single > 0 && df(`${x} ${y}`) >= 0.5 * single;
+  };
+  if (a > 0 && bound(norm[a - 1], norm[a], norm[a])) {
+    if (b - a < MAX_WORDS_LEN) a--;
+    else if (a < keepA) a++;
+  }
+  if (b < norm.length && bound(norm[b - 1], norm[b], norm[b - 1])) {
+    if (b - a < MAX_WORDS_LEN) b++;
+    else if (b > keepB) b--;
+  }
+  return [a, b];
 }
 
 /**
@@ -137,10 +194,17 @@ function nameOrNothing(word: string, docs: DayDoc[]): string | undefined {
   return upper > lower ? written : undefined;
 }
 
+const overlap = (a: Set<number>, b: Set<number>) => {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let both = 0;
+  for (const i of small) if (large.has(i)) both++;
+  return small.size > 0 ? both / small.size : 0;
+};
+
 /** Group emerging terms (best first) into stories over the day's documents. */
-export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: number): Story[] {
+export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: number, opts: GroupOptions = {}): Story[] {
   const docs = dayDocs.map(prepare);
-  const stories: (Story & { set: Set<number> })[] = [];
+  const stories: (Omit<Story, 'outlets'> & { set: Set<number>; lead: StoryTerm })[] = [];
   for (const t of terms) {
     if (stories.length >= limit) break;
     const mine: number[] = [];
@@ -155,16 +219,57 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
       if (both / Math.min(mine.length, s.set.size) >= 0.5) {
         s.terms.push(t.term);
         // The story now holds this term's documents too: a later term that shares them joins it
-        // rather than opening a second row for the same story.
-        for (const i of mine) s.set.add(i);
+        // rather than opening a second row for the same story. A lone syllable brings none: it
+        // is part of too many words ("thiên" of a temple's name and of "thiên nhiên") and would
+        // chain unrelated stories together.
+        if (t.term.includes(' ')) for (const i of mine) s.set.add(i);
         joined = true;
         break;
       }
     }
     if (joined) continue;
-    const label = labelFor(t.term.split(' '), mine.map((i) => docs[i]));
+    const label = labelFor(t.term.split(' '), mine.map((i) => docs[i]), opts.df);
     if (label === undefined) continue;
-    stories.push({ label, score: t.score, count: t.count, baseline: t.expected, terms: [t.term], docs: mine, set: new Set(mine) });
+    stories.push({ label, score: t.score, count: t.count, baseline: t.expected, terms: [t.term], docs: mine, set: new Set(mine), lead: t });
   }
-  return stories.map((s) => ({ label: s.label, score: s.score, count: s.count, baseline: s.baseline, terms: s.terms, docs: [...s.set].sort((a, b) => a - b) }));
+  // Stories that grew into each other after their terms were placed become one, the better first.
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < stories.length && !merged; i++) {
+      for (let j = i + 1; j < stories.length; j++) {
+        if (overlap(stories[i].set, stories[j].set) < 0.5) continue;
+        stories[i].terms.push(...stories[j].terms);
+        for (const d of stories[j].set) stories[i].set.add(d);
+        stories.splice(j, 1);
+        merged = true;
+        break;
+      }
+    }
+  }
+  const out: Story[] = [];
+  for (const s of stories) {
+    if (everydayOnly(s.lead, s.terms, s.label)) continue;
+    const byOutlet = new Map<string, number>();
+    for (const i of s.set) {
+      const o = outletOf((dayDocs[i] as { source?: unknown }).source);
+      byOutlet.set(o, (byOutlet.get(o) ?? 0) + 1);
+    }
+    const outlets = [...byOutlet].sort((x, y) => y[1] - x[1]).map(([o]) => o);
+    out.push({ label: s.label, score: s.score, count: s.count, baseline: s.baseline, terms: s.terms, docs: [...s.set].sort((a, b) => a - b), outlets });
+  }
+  return out;
+}
+
+/**
+ * A story whose lead term is everyday language and that holds nothing beyond it: neither its
+ * label (stopwords aside) nor any of its other terms has a syllable the lead term lacks.
+ */
+function everydayOnly(lead: StoryTerm, terms: string[], label: string): boolean {
+  if ((lead.seen ?? 0) < EVERYDAY) return false;
+  const own = new Set(lead.term.split(' '));
+  let more = false;
+  forEachToken(label, (norm) => {
+    if (!own.has(norm) && !COMMON.has(norm)) more = true;
+  });
+  return !more && terms.every((t) => t.split(' ').every((w) => own.has(w)));
 }
