@@ -30,6 +30,8 @@ export interface RunOptions {
   publicUrl?: string;
   /** The operator's token; default: TRA_ADMIN_TOKEN from the environment. */
   adminToken?: string;
+  /** The public URL of the social layer's ids (`--origin`); default: the address printed at start. */
+  origin?: string;
 }
 
 export interface Running {
@@ -70,6 +72,8 @@ export async function runServer(o: RunOptions): Promise<Running> {
     onAlertError: (err) => to.log?.error({ err }, 'alert check failed'),
     onAlertCheck: (r) => to.log?.info({ date: r.date, counted: r.counted, events: r.events.length, delivery: r.delivery, ms: r.ms }, 'alert check'),
   });
+  // The default origin is the listening address, known once the server listens (port 0 picks one).
+  let listening = '';
   const opts: ServerOptions = {
     backend,
     corsOrigins: o.corsOrigins,
@@ -79,6 +83,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
     adminToken: adminToken || undefined,
     allowPrivateAddresses: o.allowPrivateAddresses,
     publicUrl: o.publicUrl,
+    social: { dataDir: o.dataDir, origin: o.origin ?? (() => listening) },
   };
   const app = await buildServer(opts);
   to.log = app.log;
@@ -98,6 +103,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}/`;
+  listening = new URL(url).origin;
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

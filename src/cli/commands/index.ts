@@ -31,6 +31,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   versions: () => import('./versions.ts'),
   'import-warc': () => import('./import-warc.ts'),
   export: () => import('./export.ts'),
+  accounts: () => import('./accounts.ts'),
   migrate: () => import('./migrate.ts'),
 };
 

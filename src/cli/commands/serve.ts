@@ -5,7 +5,11 @@
  * --alert-interval seconds on the observatory's worker thread.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { openEngine } from '../../engine/index.ts';
+import { SOCIAL_FILE } from '../../social/store/db.ts';
 import { checkDataDir } from './search.ts';
 import { runServer, ListenError, SettingError, DEFAULT_ALERT_INTERVAL } from '../../server/run.ts';
 
@@ -20,6 +24,7 @@ export interface ServeFlags {
   alertInterval?: string;
   allowPrivateAddresses?: boolean;
   publicUrl?: string;
+  origin?: string;
 }
 
 export function parsePort(v: string | undefined, fallback: number): number {
@@ -62,6 +67,21 @@ export function parsePublicUrl(v: string | undefined): string | undefined {
   return u.origin;
 }
 
+/** `--origin`: the public URL in the social layer's ids (scheme, host and port only: ids cannot live under a path). */
+export function parseOrigin(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+    throw new UserError(`--origin phải là địa chỉ gốc http(s) của máy chủ, không có đường dẫn, ví dụ https://tra.example.vn (không phải "${v}")`);
+  }
+  return u.origin;
+}
+
 /** Options shared by `serve` and `start`. */
 export function addServeOptions(cmd: Command): Command {
   return cmd
@@ -74,6 +94,7 @@ export function addServeOptions(cmd: Command): Command {
     .option('--workers <n>', 'số luồng tìm kiếm (mặc định: một luồng mỗi lõi CPU, tối đa 4; 0: tìm ngay trên luồng chính)')
     .option('--alert-interval <s>', `xét các cảnh báo đã lưu mỗi bấy nhiêu giây (mặc định ${DEFAULT_ALERT_INTERVAL}; 0: không tự xét)`)
     .option('--public-url <url>', 'địa chỉ công khai của trang (cho opensearch.xml); mặc định: địa chỉ đang nghe')
+    .option('--origin <url>', 'địa chỉ gốc công khai dùng trong định danh tài khoản và bài viết của mạng xã hội (ActivityPub); mặc định: http://HOST:PORT')
     .option('--allow-private-addresses', 'cho webhook tới địa chỉ nội bộ (loopback, mạng riêng, link-local); mặc định bị chặn');
 }
 
@@ -94,6 +115,7 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
       alertInterval: parseAlertInterval(f.alertInterval),
       allowPrivateAddresses: f.allowPrivateAddresses === true,
       publicUrl: parsePublicUrl(f.publicUrl),
+      origin: parseOrigin(f.origin),
     });
     await running.closed;
   } catch (err) {
@@ -111,6 +133,8 @@ export function register(program: Command): void {
       .description('chạy trang web và API JSON trên một thư mục dữ liệu (in ra địa chỉ đang nghe)')
       .requiredOption('--data <dir>', 'thư mục dữ liệu'),
   ).action(async (o: ServeFlags & { data: string }) => {
+    // A directory made by `tra accounts add` has no documents yet: it gets an empty index.
+    if (!existsSync(path.join(o.data, 'store.sqlite')) && existsSync(path.join(o.data, SOCIAL_FILE))) (await openEngine(o.data)).close();
     checkDataDir(o.data);
     await serveDataDir(o.data, o);
   });
