@@ -1,0 +1,107 @@
+/**
+ * Actors: one per local account (`/users/{username}`, a Person or a Service) and the instance
+ * actor (`/actor`, an Application) that signs the fetches our server makes on its own behalf —
+ * some servers (Mastodon in secure mode, GoToSocial) answer only signed requests. WebFinger is
+ * derived by Fedify from the actor dispatcher: `acct:{username}@{host}` for accounts and
+ * `acct:{hostname}@{host}` for the instance actor. Each actor carries its RSA key (`publicKey`)
+ * and both keys as Multikeys (`assertionMethod`). The followers collection is paged through
+ * `LocalActors.followers`.
+ */
+import { Application, Endpoints, Image, Person, Service, type Actor, type Recipient } from '@fedify/vocab';
+import type { Context, Federation } from '@fedify/fedify';
+import type { ActorKeyStore } from './keys.ts';
+import type { LocalAccount, LocalActors } from './ports.ts';
+import { instant } from './temporal.ts';
+
+/** The instance actor's identifier: not a valid username, so it can never belong to an account. */
+export const INSTANCE_ACTOR = '~instance';
+export const INSTANCE_ACTOR_PATH = '/actor';
+export const FOLLOWERS_PAGE = 100;
+const FIRST_PAGE = 'start';
+const AFTER = 'after:';
+
+export interface ActorDeps {
+  actors: LocalActors;
+  keys: ActorKeyStore;
+  /** The name the instance actor shows. */
+  instanceName: string;
+}
+
+/** The ActivityPub actor of a local account. */
+export async function accountActor(ctx: Context<void>, account: LocalAccount): Promise<Actor> {
+  const id = account.username;
+  const keys = await ctx.getActorKeyPairs(id);
+  const values = {
+    id: ctx.getActorUri(id),
+    preferredUsername: account.username,
+    name: account.displayName,
+    summary: account.bioHtml,
+    url: new URL(account.profileUrl ?? `/@${account.username}`, ctx.canonicalOrigin),
+    icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl) }) : null,
+    image: account.headerUrl ? new Image({ url: new URL(account.headerUrl) }) : null,
+    published: instant(account.createdAt),
+    inbox: ctx.getInboxUri(id),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    followers: ctx.getFollowersUri(id),
+    manuallyApprovesFollowers: account.manuallyApprovesFollowers ?? false,
+    discoverable: account.discoverable,
+    indexable: account.indexable,
+    publicKey: keys[0]?.cryptographicKey ?? null,
+    assertionMethods: keys.map((k) => k.multikey),
+  };
+  return account.actorType === 'Service' ? new Service(values) : new Person(values);
+}
+
+async function instanceActor(ctx: Context<void>, name: string): Promise<Actor> {
+  const keys = await ctx.getActorKeyPairs(INSTANCE_ACTOR);
+  return new Application({
+    id: ctx.getActorUri(INSTANCE_ACTOR),
+    preferredUsername: ctx.hostname,
+    name,
+    url: new URL('/', ctx.canonicalOrigin),
+    inbox: ctx.getInboxUri(INSTANCE_ACTOR),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    manuallyApprovesFollowers: true,
+    discoverable: false,
+    indexable: false,
+    publicKey: keys[0]?.cryptographicKey ?? null,
+    assertionMethods: keys.map((k) => k.multikey),
+  });
+}
+
+export function registerActors(federation: Federation<void>, d: ActorDeps): void {
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return instanceActor(ctx, d.instanceName);
+      const account = await d.actors.byUsername(identifier);
+      return account ? accountActor(ctx, account) : null;
+    })
+    .mapActorAlias(INSTANCE_ACTOR_PATH, INSTANCE_ACTOR)
+    .mapHandle((ctx, username) => {
+      if (username.toLowerCase() === ctx.hostname.toLowerCase()) return INSTANCE_ACTOR;
+      return username.toLowerCase();
+    })
+    .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      if (identifier !== INSTANCE_ACTOR && !(await d.actors.byUsername(identifier))) return [];
+      return d.keys.keyPairs(identifier);
+    });
+
+  federation
+    .setFollowersDispatcher('/users/{identifier}/followers', async (_ctx, identifier, cursor) => {
+      if (cursor === null) return null; // always paged: Fedify walks the pages to deliver to followers
+      let storeCursor: string | null;
+      if (cursor === FIRST_PAGE) storeCursor = null;
+      else if (cursor.startsWith(AFTER)) storeCursor = cursor.slice(AFTER.length);
+      else return null;
+      if (!(await d.actors.byUsername(identifier))) return null;
+      const page = await d.actors.followers(identifier, storeCursor, FOLLOWERS_PAGE);
+      const items: Recipient[] = page.items.map((f) => ({
+        id: new URL(f.id),
+        inboxId: new URL(f.inbox),
+        endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null,
+      }));
+      return { items, nextCursor: page.nextCursor === null ? null : AFTER + page.nextCursor };
+    })
+    .setCounter(async (_ctx, identifier) => ((await d.actors.byUsername(identifier)) ? d.actors.followersCount(identifier) : null))
+    .setFirstCursor(() => FIRST_PAGE);
+}
