@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import { authorize, CookieJar, csrfOf, form, pkce, registerApp, signIn, signUp, startSocialServer, type SocialServer } from './support.ts';
 
 const PASSWORD = 'mat-khau-that-dai-2025';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+const json = async (r: Response | Promise<Response>): Promise<Json> => (await (await r).json()) as Json;
 let s: SocialServer;
 let jar: CookieJar;
 
@@ -30,9 +33,9 @@ async function post(token: string, body: Record<string, string>): Promise<Respon
 }
 
 test('POST /api/v1/apps takes JSON, form and multipart bodies, and refuses a script redirect URI', async () => {
-  const json = await fetch(`${s.base}/api/v1/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'JSON', redirect_uris: ['https://a.example/cb', 'tusky://oauth'], scopes: 'read write' }) });
-  assert.equal(json.status, 200);
-  const j = await json.json();
+  const viaJson = await fetch(`${s.base}/api/v1/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'JSON', redirect_uris: ['https://a.example/cb', 'tusky://oauth'], scopes: 'read write' }) });
+  assert.equal(viaJson.status, 200);
+  const j = await json(viaJson);
   assert.deepEqual(j.redirect_uris, ['https://a.example/cb', 'tusky://oauth']);
   assert.deepEqual(j.scopes, ['read', 'write']);
   const fd = new FormData();
@@ -41,10 +44,10 @@ test('POST /api/v1/apps takes JSON, form and multipart bodies, and refuses a scr
   fd.set('scopes', 'read:statuses write:statuses');
   const multi = await fetch(`${s.base}/api/v1/apps`, { method: 'POST', body: fd });
   assert.equal(multi.status, 200);
-  assert.deepEqual((await multi.json()).scopes, ['read:statuses', 'write:statuses']);
+  assert.deepEqual((await json(multi)).scopes, ['read:statuses', 'write:statuses']);
   const bad = await fetch(`${s.base}/api/v1/apps`, form({ client_name: 'X', redirect_uris: 'javascript:alert(1)' }));
   assert.equal(bad.status, 422);
-  assert.match((await bad.json()).error, /javascript:/);
+  assert.match((await json(bad)).error, /javascript:/);
   const badScope = await fetch(`${s.base}/api/v1/apps`, form({ client_name: 'X', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read everything' }));
   assert.equal(badScope.status, 422);
 });
@@ -58,7 +61,7 @@ test('the code flow refuses a wrong PKCE verifier, and a code used twice revokes
   const code = new URL((await jar.fetch(`${s.base}/oauth/authorize`, form({ ...hidden, decision: 'allow' }))).headers.get('location')!).searchParams.get('code')!;
   const wrong = await fetch(`${s.base}/oauth/token`, form({ grant_type: 'authorization_code', code, client_id: app.client_id, client_secret: app.client_secret, redirect_uri: app.redirect_uri, code_verifier: pkce().verifier }));
   assert.equal(wrong.status, 400);
-  assert.equal((await wrong.json()).error, 'invalid_grant');
+  assert.equal((await json(wrong)).error, 'invalid_grant');
   // A fresh code: the right verifier works once; the second use fails and revokes the token.
   const t = await authorize(s.base, jar, app, 'read');
   assert.equal((await fetch(`${s.base}/api/v1/accounts/verify_credentials`, { headers: api(t.access_token) })).status, 200);
@@ -68,7 +71,7 @@ test('the code flow refuses a wrong PKCE verifier, and a code used twice revokes
   const exchange = () => fetch(`${s.base}/oauth/token`, form({ grant_type: 'authorization_code', code: code2, client_id: app.client_id, client_secret: app.client_secret, redirect_uri: app.redirect_uri }));
   const first = await exchange();
   assert.equal(first.status, 200);
-  const token2 = (await first.json()).access_token;
+  const token2 = (await json(first)).access_token;
   assert.equal((await fetch(`${s.base}/api/v1/accounts/verify_credentials`, { headers: api(token2) })).status, 200);
   const again = await exchange();
   assert.equal(again.status, 400);
@@ -101,9 +104,9 @@ test('client credentials give an app token: it reads the app, not an account; re
   const basic = Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64');
   const res = await fetch(`${s.base}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', scope: 'read' }) });
   assert.equal(res.status, 200);
-  const { access_token } = await res.json();
+  const { access_token } = await json(res);
   const appInfo = await fetch(`${s.base}/api/v1/apps/verify_credentials`, { headers: api(access_token) });
-  assert.equal((await appInfo.json()).name, 'Ứng dụng thử');
+  assert.equal((await json(appInfo)).name, 'Ứng dụng thử');
   assert.equal((await fetch(`${s.base}/api/v1/accounts/verify_credentials`, { headers: api(access_token) })).status, 422);
   const wrongSecret = await fetch(`${s.base}/oauth/token`, form({ grant_type: 'client_credentials', client_id: app.client_id, client_secret: 'sai' }));
   assert.equal(wrongSecret.status, 401);
@@ -114,7 +117,7 @@ test('client credentials give an app token: it reads the app, not an account; re
 });
 
 test('server metadata names the endpoints, S256 and the grants', async () => {
-  const m = await (await fetch(`${s.base}/.well-known/oauth-authorization-server`)).json();
+  const m = await json(fetch(`${s.base}/.well-known/oauth-authorization-server`));
   assert.equal(m.token_endpoint, `${s.base}/oauth/token`);
   assert.equal(m.authorization_endpoint, `${s.base}/oauth/authorize`);
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
@@ -174,7 +177,7 @@ test('scopes are enforced per endpoint', async () => {
   const r = await authorize(s.base, jar, app, 'read');
   const refused = await post(r.access_token, { status: 'Không được' });
   assert.equal(refused.status, 403);
-  assert.match((await refused.json()).error, /write:statuses/);
+  assert.match((await json(refused)).error, /write:statuses/);
   const f = await authorize(s.base, jar, app, 'follow');
   const other = s.social.store.accounts.local('tuan')!;
   assert.equal((await fetch(`${s.base}/api/v1/accounts/${other.id}/follow`, { method: 'POST', headers: api(f.access_token) })).status, 200);
@@ -189,13 +192,13 @@ test('limits: 500 characters counted on NFC text, bounded bodies, errors as {"er
   assert.equal((await post(t.access_token, { status: nfd500 })).status, 200, 'NFD counts as its NFC length');
   const long = await post(t.access_token, { status: 'a'.repeat(501) });
   assert.equal(long.status, 422);
-  assert.match((await long.json()).error, /500/);
+  assert.match((await json(long)).error, /500/);
   const huge = await fetch(`${s.base}/api/v1/statuses`, { method: 'POST', headers: { ...api(t.access_token), 'content-type': 'application/json' }, body: JSON.stringify({ status: 'x'.repeat(200_000) }) });
   assert.equal(huge.status, 413);
-  assert.ok((await huge.json()).error);
+  assert.ok((await json(huge)).error);
   const missing = await fetch(`${s.base}/api/v1/statuses/999999999999999999`, { headers: api(t.access_token) });
   assert.equal(missing.status, 404);
-  assert.deepEqual(Object.keys(await missing.json()), ['error']);
+  assert.deepEqual(Object.keys(await json(missing)), ['error']);
 });
 
 test('verified-only posting (Decree 147): unverified accounts get 403 until the operator verifies them', async () => {
@@ -205,7 +208,7 @@ test('verified-only posting (Decree 147): unverified accounts get 403 until the 
   try {
     const refused = await post(t.access_token, { status: 'Chưa xác minh' });
     assert.equal(refused.status, 403);
-    assert.match((await refused.json()).error, /147\/2024/);
+    assert.match((await json(refused)).error, /147\/2024/);
     s.social.store.accounts.setVerified(s.social.store.accounts.local('hoa')!.id, true);
     assert.equal((await post(t.access_token, { status: 'Đã xác minh' })).status, 200);
   } finally {
@@ -255,7 +258,7 @@ test('a password change ends the other sessions; deleting the account ends its t
   assert.equal((await b.fetch(`${s.base}/cai-dat`)).status, 303, 'the other session was signed out');
   const app = await registerApp(s.base, 'read write');
   const t = await authorize(s.base, a, app, 'read write');
-  const st = await (await post(t.access_token, { status: 'Bài trước khi xoá tài khoản' })).json();
+  const st = await json(post(t.access_token, { status: 'Bài trước khi xoá tài khoản' }));
   const seqBefore = s.social.store.statuses.byId(st.id)!.seq;
   const page = await (await a.fetch(`${s.base}/cai-dat`)).text();
   assert.equal((await a.fetch(`${s.base}/cai-dat/xoa-tai-khoan`, form({ csrf: csrfOf(page), password: 'sai-mat-khau-roi' }))).status, 401);
