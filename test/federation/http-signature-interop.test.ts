@@ -144,7 +144,7 @@ test('a request signed by @peertube/http-signature is accepted by our inbox, and
   const before = deliveries.length;
   assert.equal(await postSigned(followBody(1)), 202);
   await eventually(() => ours.social.of('followRequested').length === 1, 'the Follow at alice');
-  const e = ours.social.of('followRequested')[0] as { follower: { id: string }; followId: string };
+  const e = ours.social.of('followRequested')[0] as unknown as { follower: { id: string }; followId: string };
   assert.equal(e.follower.id, `${peerOrigin}/users/peer`);
   assert.equal(e.followId, `${peerOrigin}/follows/1`);
   await eventually(() => deliveries.slice(before).some((d) => d.verified && JSON.parse(d.body).type === 'Accept'), 'the Accept at the peer');
