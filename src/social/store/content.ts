@@ -37,9 +37,21 @@ export interface RenderContext {
   resolveMention(username: string, domain: string | null): MentionTarget | undefined;
 }
 
-/** The key a hashtag is matched by: lower case, NFC, one tone-mark placement (#HoàBình = #hòabình). */
+/** Vietnamese tone marks (as combining characters) and their Telex letters. */
+const TONES: Record<string, string> = { '\u0300': 'f', '\u0301': 's', '\u0303': 'x', '\u0309': 'r', '\u0323': 'j' };
+const TONE_RE = /[\u0300\u0301\u0303\u0309\u0323]/g;
+
+/**
+ * The key a hashtag is matched by. A hashtag runs syllables together (#HoàBình), so the syllable
+ * rules of src/vi cannot place its tone marks; instead the marks are taken off the letters and
+ * written after them in order, as Telex letters: #HoàBình and #hòabình both become "hoabinh|ff",
+ * while #hoabinh and #HóaBình stay different. Vowel shapes (â, ê, ô, ơ, ư, ă, đ) are kept.
+ */
 export function tagKey(name: string): string {
-  return normalizeForMatch(name);
+  const d = normalizeForMatch(name).normalize('NFD');
+  const tones = (d.match(TONE_RE) ?? []).map((c) => TONES[c]).join('');
+  const base = d.replace(TONE_RE, '').normalize('NFC');
+  return tones ? `${base}|${tones}` : base;
 }
 
 function renderLine(line: string, ctx: RenderContext, out: RenderedText): string {
