@@ -361,6 +361,28 @@ test('home page: newest first across sources, a misdated article left out, emerg
   assert.match(body, /<ol class="stories"><li><a href="\/tim-kiem\?q=b%C3%A3o\+Yagi&amp;from=2025-09-03&amp;to=2025-09-03">bão Yagi<\/a> <span class="n">40 bài, thường 2,3<\/span>/);
 });
 
+test('home page: an emerging story shows its outlets, first publisher and articles, follow-ups marked', async () => {
+  const item = {
+    label: 'bão Kalmaegi', score: 9.5, count: 3, baseline: 0.2, terms: ['kalmaegi'],
+    outlets: ['VnExpress', 'Tuổi Trẻ'],
+    first: { id: 'a1', title: 'Bão Kalmaegi vào Biển Đông', outlet: 'VnExpress', published: '2025-11-02T07:00:00+07:00', followUp: false },
+    articles: [
+      { id: 'a1', title: 'Bão Kalmaegi vào Biển Đông', outlet: 'VnExpress', published: '2025-11-02T07:00:00+07:00', followUp: false },
+      { id: 'b1', title: 'Kalmaegi mạnh lên', outlet: 'Tuổi Trẻ', published: '2025-11-02T09:00:00+07:00', followUp: false },
+      { id: 'a2', title: 'Bão Kalmaegi: sơ tán dân', outlet: 'VnExpress', published: '2025-11-02T15:00:00+07:00', followUp: true },
+    ],
+  };
+  const view = {
+    range: async () => ({ first: '2025-08-01', last: '2025-11-02' }),
+    emerging: async (date: string) => ({ date, items: [item] }),
+  } as unknown as ReturnType<NonNullable<Backend['observatory']>>;
+  const body = await injectPage(fakeBackend(() => view), '/');
+  assert.match(body, /<span class="story-meta">2 báo: VnExpress, Tuổi Trẻ; đưa đầu tiên: <a href="\/bai\/a1">VnExpress<\/a>, <time datetime="2025-11-02T07:00:00\+07:00">/);
+  assert.match(body, /<summary>Các bài trong ngày \(3\)<\/summary>/);
+  assert.match(body, /<a href="\/bai\/a2">Bão Kalmaegi: sơ tán dân<\/a> — VnExpress, <time[^>]*>[^<]*<\/time> <span class="follow-up">\(bài tiếp theo của VnExpress\)<\/span>/);
+  assert.doesNotMatch(body.slice(body.indexOf('/bai/b1')), /^[^<]*<\/a>[^<]*<time[^>]*>[^<]*<\/time> <span class="follow-up">/, 'another outlet is not a follow-up');
+});
+
 test('home page: an observatory that is counting, failing or slow is one sentence, never a failed page', async () => {
   const counting = await injectPage(fakeBackend(() => undefined), '/');
   assert.match(counting, /<p class="note" role="status">Đài quan sát đang đếm các bài theo ngày; các vấn đề nổi lên sẽ hiện ở đây sau ít phút\.<\/p>/);

@@ -24,9 +24,16 @@ import { formatDateTime, formatDay, formatDelay, formatNumber } from '../format.
 import { articlePath, link, sourcePath } from '../urls.ts';
 import { MAX_QUERY, errorResponse } from '../schemas.ts';
 import { boundDay } from '../../observe/bounds.ts';
+import { storyDetails } from '../story-html.ts';
 
 const DAY = { type: 'string', format: 'date', description: 'Ngày (YYYY-MM-DD, giờ Việt Nam); mặc định: ngày cuối có dữ liệu.' } as const;
 const OPTIONAL_DAY = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
+/** An article of an emerging story (src/observe/emerging.ts StoryArticle). */
+const STORY_ARTICLE = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { id: { type: 'string' }, title: { type: 'string' }, outlet: { type: 'string' }, url: { type: 'string' }, published: { type: 'string' }, followUp: { type: 'boolean' } },
+} as const;
 
 export class NotReady extends Error {
   readonly statusCode = 503;
@@ -68,7 +75,7 @@ ${!inRange
       ? html`<p>Không có từ nào tăng vọt rõ rệt so với mức thường ngày của nó.</p>`
       : html`<table><caption class="visually-hidden">Các vấn đề nổi lên, xếp theo điểm</caption>
 <thead><tr><th scope="col">Vấn đề</th><th scope="col" class="num">Số bài</th><th scope="col" class="num">Mức thường</th><th scope="col" class="num">Điểm</th><th scope="col">Theo thời gian</th></tr></thead>
-<tbody>${em.items.map((it) => html`<tr><td><a href="${link('/tim-kiem', { q: it.label, from: date, to: date })}">${it.label}</a></td><td class="num">${formatNumber(it.count)}</td><td class="num">${it.baseline.toFixed(1).replace('.', ',')}</td><td class="num">${it.score.toFixed(1).replace('.', ',')}</td><td><a href="${link('/xu-huong', { q: it.label, from: shiftDay(date, -30), to: date })}">xu hướng</a></td></tr>`)}</tbody>
+<tbody>${em.items.map((it) => html`<tr><td><a href="${link('/tim-kiem', { q: it.label, from: date, to: date })}">${it.label}</a> ${storyDetails(it)}</td><td class="num">${formatNumber(it.count)}</td><td class="num">${it.baseline.toFixed(1).replace('.', ',')}</td><td class="num">${it.score.toFixed(1).replace('.', ',')}</td><td><a href="${link('/xu-huong', { q: it.label, from: shiftDay(date, -30), to: date })}">xu hướng</a></td></tr>`)}</tbody>
 </table>
 <p class="note">Điểm: số bài trong ngày vượt mức thường của chính từ đó bao nhiêu lần độ lệch chuẩn (mức thường tính theo các tuần trước, cùng thứ trong tuần).</p>`}
 </section>
@@ -442,7 +449,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
           additionalProperties: true,
           properties: {
             date: { type: 'string' },
-            items: { type: 'array', items: { type: 'object', additionalProperties: true, required: ['label', 'score', 'count', 'baseline'], properties: { label: { type: 'string' }, score: { type: 'number' }, count: { type: 'integer' }, baseline: { type: 'number' }, terms: { type: 'array', items: { type: 'string' } } } } },
+            items: { type: 'array', items: { type: 'object', additionalProperties: true, required: ['label', 'score', 'count', 'baseline'], properties: { label: { type: 'string' }, score: { type: 'number' }, count: { type: 'integer' }, baseline: { type: 'number' }, terms: { type: 'array', items: { type: 'string' } }, outlets: { type: 'array', items: { type: 'string' } }, first: STORY_ARTICLE, articles: { type: 'array', items: STORY_ARTICLE } } } },
           },
         },
         400: errorResponse,

@@ -15,6 +15,7 @@ import { asList, pageRange, toSearchRequest, type FieldError } from '../search-r
 import { BadRequest } from '../errors.ts';
 import { MAX_OFFSET, MAX_QUERY } from '../schemas.ts';
 import { hasDiacritics } from '../../vi/index.ts';
+import { storyDetails } from '../story-html.ts';
 
 interface ResultsQs {
   q?: string;
@@ -161,7 +162,7 @@ async function homeStories(ctx: ServerContext): Promise<SafeHtml> {
   const more = html`<p class="more"><a href="${link('/quan-sat', { date: day })}">Xem đài quan sát ngày ${formatDay(day)}</a></p>`;
   if (got.items.length === 0) return html`<p class="note">Ngày <time datetime="${day}">${formatDay(day)}</time> không có vấn đề nào tăng vọt rõ rệt so với mức thường ngày của nó.</p>${more}`;
   return html`<p class="note">Ngày <time datetime="${day}">${formatDay(day)}</time>, so với mức thường ngày của chính chúng:</p>
-<ol class="stories">${got.items.map((it) => html`<li><a href="${link('/tim-kiem', { q: it.label, from: day, to: day })}">${it.label}</a> <span class="n">${formatNumber(it.count)} bài, thường ${it.baseline.toFixed(1).replace('.', ',')}</span> <a class="trend" href="${link('/xu-huong', { q: it.label, from: shift(day, -30), to: day })}" aria-label="Xu hướng của ${it.label}">xu hướng</a></li>`)}</ol>
+<ol class="stories">${got.items.map((it) => html`<li><a href="${link('/tim-kiem', { q: it.label, from: day, to: day })}">${it.label}</a> <span class="n">${formatNumber(it.count)} bài, thường ${it.baseline.toFixed(1).replace('.', ',')}</span> <a class="trend" href="${link('/xu-huong', { q: it.label, from: shift(day, -30), to: day })}" aria-label="Xu hướng của ${it.label}">xu hướng</a> ${storyDetails(it)}</li>`)}</ol>
 ${more}`;
 }
 
