@@ -7,7 +7,10 @@
  *   fedify_mq(id, queue, message JSON, ordering_key, dedup_key, ready_at,
  *             lease_owner, lease_until, failures, dead_at, enqueued_at)
  *
- * - **Persistence.** `enqueue` returns after the row is committed (synchronous = FULL).
+ * - **Persistence.** `enqueue` returns after the row is committed and synced to disk (its own
+ *   connection with synchronous = FULL). Taking, renewing and finishing messages use a second
+ *   connection with synchronous = NORMAL: after a power cut one of those may be lost, which only
+ *   means a message is handed out once more.
  * - **Leases.** A listener takes a message by setting `lease_owner`/`lease_until` in one UPDATE
  *   (atomic across connections and processes), renews the lease while its handler runs, and
  *   deletes the row when the handler returns. If the process dies mid-handler the lease runs out
@@ -102,6 +105,8 @@ export class SqliteMessageQueue implements MessageQueue {
   readonly file: string;
   readonly queue: string;
   private readonly db: DatabaseSync;
+  /** The connection that inserts: synced at every commit. */
+  private readonly durable: DatabaseSync;
   private readonly channel: string;
   private readonly o: Required<Omit<SqliteMessageQueueOptions, 'queue'>>;
   private readonly closing = new AbortController();
@@ -126,8 +131,9 @@ export class SqliteMessageQueue implements MessageQueue {
     if (!(this.o.leaseMs >= 100)) throw new RangeError('leaseMs phải từ 100 ms trở lên.');
     if (!(this.o.pollIntervalMs >= 10)) throw new RangeError('pollIntervalMs phải từ 10 ms trở lên.');
     this.channel = `${path.resolve(file)}\n${this.queue}`;
-    this.db = openFederationDb(file, { synchronous: 'FULL' });
-    this.db.exec(`CREATE TABLE IF NOT EXISTS fedify_mq (
+    this.durable = openFederationDb(file, { synchronous: 'FULL' });
+    this.db = openFederationDb(file, { synchronous: 'NORMAL' });
+    this.durable.exec(`CREATE TABLE IF NOT EXISTS fedify_mq (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       queue TEXT NOT NULL,
       message TEXT NOT NULL,
@@ -145,7 +151,7 @@ export class SqliteMessageQueue implements MessageQueue {
     CREATE UNIQUE INDEX IF NOT EXISTS fedify_mq_dedup ON fedify_mq(queue, dedup_key)
       WHERE dedup_key IS NOT NULL AND lease_owner IS NULL AND dead_at IS NULL;`);
     this.sql = {
-      insert: this.db.prepare(`INSERT INTO fedify_mq(queue, message, ordering_key, dedup_key, ready_at, enqueued_at)
+      insert: this.durable.prepare(`INSERT INTO fedify_mq(queue, message, ordering_key, dedup_key, ready_at, enqueued_at)
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       claim: this.db.prepare(`UPDATE fedify_mq SET lease_owner = :owner, lease_until = :until
         WHERE id = (
@@ -182,7 +188,7 @@ export class SqliteMessageQueue implements MessageQueue {
       if (text === undefined) throw new TypeError('Thông điệp không chuyển được sang JSON.');
       return [text, this.o.dedupKey(m)] as const;
     });
-    immediate(this.db, () => {
+    immediate(this.durable, () => {
       for (const [text, dedup] of rows) this.sql.insert.run(this.queue, text, ordering, dedup, now + delay, now);
     });
     wakeAll(this.channel);
@@ -321,5 +327,6 @@ export class SqliteMessageQueue implements MessageQueue {
     this.closing.abort();
     await Promise.allSettled([...this.listening]);
     if (this.db.isOpen) this.db.close();
+    if (this.durable.isOpen) this.durable.close();
   }
 }
