@@ -221,6 +221,29 @@ test('Update(Note) and Delete reach the follower', async () => {
   });
 });
 
+test('a rejected follow reaches the follower as Reject', async () => {
+  a.social.addAccount('carol');
+  b.social.decision = 'reject';
+  try {
+    await a.fed.outbox.send('carol', A.follow(a.fed.context(), 'carol', 'f7', new URL(`${b.origin}/users/bob`)), [bobAddress()]);
+    await eventually(() => a.social.of('followRejected').length === 1, 'Reject at carol');
+    assert.deepEqual(a.social.of('followRejected')[0], { kind: 'followRejected', username: 'carol', followId: 'f7', followeeId: `${b.origin}/users/bob` });
+    assert.equal(b.social.followersCount('bob'), 1, 'only alice follows bob');
+  } finally {
+    b.social.decision = 'accept';
+  }
+});
+
+test('a profile change reaches followers as Update of the actor', async () => {
+  const changed = b.social.addAccount('bob', { displayName: 'Bảo Bình (mới)', indexable: false });
+  await b.fed.outbox.send('bob', await A.updateProfile(b.fed.context(), changed), 'followers');
+  await eventually(() => a.social.of('actorUpdated').length === 1, 'Update(Person) at alice');
+  const actor = a.social.of('actorUpdated')[0].actor as { id: string; name: string; indexable: boolean };
+  assert.equal(actor.id, `${b.origin}/users/bob`);
+  assert.equal(actor.name, 'Bảo Bình (mới)');
+  assert.equal(actor.indexable, false);
+});
+
 test('Undo(Follow) removes alice from bob\'s followers', async () => {
   const ctx = a.fed.context();
   await a.fed.outbox.send('alice', A.undo(ctx, 'alice', A.follow(ctx, 'alice', 'f1', new URL(`${b.origin}/users/bob`))), [bobAddress()]);

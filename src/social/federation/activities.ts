@@ -6,6 +6,7 @@
  *   Create   {post}#create               Update {post}#update-{ms}    Delete {post}#delete
  *   Follow   /users/{u}/follows/{id}     Like   /users/{u}/likes/{id}  Announce /users/{u}/announces/{id}
  *   Undo     {activity}#undo             Accept/Reject {actor}#accepts|rejects/{uuid}
+ *   Update of a profile {actor}#update-{ms}
  *
  * `{id}` is the store's own id of the post, follow, favourite or boost, so an Undo can name the
  * activity it takes back.
@@ -16,8 +17,9 @@ import {
   PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, type Activity,
 } from '@fedify/vocab';
 import type { Context } from '@fedify/fedify';
-import type { LocalPost, Visibility } from './ports.ts';
+import type { LocalAccount, LocalPost, Visibility } from './ports.ts';
 import { instant } from './temporal.ts';
+import { accountActor } from './actors.ts';
 
 export const POST_PATHS = { Note: '/users/{identifier}/statuses/{id}', Article: '/users/{identifier}/articles/{id}' } as const;
 
@@ -120,6 +122,19 @@ export function announce(ctx: Context<void>, username: string, announceId: strin
     tos: [PUBLIC_COLLECTION],
     ccs: [ctx.getFollowersUri(username), ...(objectAuthor ? [objectAuthor] : [])],
     published: instant(published),
+  });
+}
+
+/** A changed profile (name, bio, avatar, consent flags), sent to followers. */
+export async function updateProfile(ctx: Context<void>, account: LocalAccount, when = new Date()): Promise<Update> {
+  const actor = await accountActor(ctx, account);
+  return new Update({
+    id: new URL(`${actor.id!.href}#update-${when.getTime()}`),
+    actor: actor.id,
+    object: actor,
+    tos: [PUBLIC_COLLECTION],
+    ccs: [ctx.getFollowersUri(account.username)],
+    updated: instant(when),
   });
 }
 

@@ -13,7 +13,7 @@ import { createFederation, type Context, type Federation, type RetryPolicy } fro
 import { SqliteKvStore } from './kv-store.ts';
 import { SqliteMessageQueue, type SqliteMessageQueueOptions } from './message-queue.ts';
 import { ActorKeyStore } from './keys.ts';
-import { registerActors } from './actors.ts';
+import { INSTANCE_ACTOR, registerActors } from './actors.ts';
 import { registerInbox } from './inbox.ts';
 import { registerNodeInfo, traVersion } from './nodeinfo.ts';
 import { registerPostObjects } from './objects.ts';
@@ -128,6 +128,9 @@ export function createTraFederation(o: TraFederationOptions): TraFederation {
   });
 
   const context = () => federation.createContext(origin, undefined);
+  // The instance actor signs our lookups: make its keys now (once per server, then kept) rather
+  // than during the first lookup.
+  keys.keyPairs(INSTANCE_ACTOR).catch((e: Error) => onError(e, 'queue'));
   const stop = new AbortController();
   const started = o.startQueue === false ? Promise.resolve() : federation.startQueue(undefined, { signal: stop.signal });
 
