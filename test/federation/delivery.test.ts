@@ -117,6 +117,11 @@ test('an inbox body over the limit is refused with 413 before Fedify sees it', a
     // Unsigned but small: Fedify answers (401), not the size guard.
     const unsigned = await fetch(`${a.origin}/users/alice/inbox`, { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: '{}' });
     assert.notEqual(unsigned.status, 413);
+    // The inbox of an account that does not exist is answered at once, not left to the app.
+    const t0 = Date.now();
+    const nobody = await fetch(`${a.origin}/users/nobody/inbox`, { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: '{}', signal: AbortSignal.timeout(5000) });
+    assert.ok(nobody.status >= 400 && nobody.status < 500, `status ${nobody.status}`);
+    assert.ok(Date.now() - t0 < 2000);
   } finally {
     await a.stop();
   }

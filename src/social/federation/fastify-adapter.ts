@@ -123,6 +123,8 @@ async function federationPluginImpl(app: FastifyInstance, o: FederationPluginOpt
         return new Response('Not Acceptable', { status: 406, headers: { 'content-type': 'text/plain; charset=utf-8', vary: 'Accept' } });
       },
     });
+    // An inbox POST is always answered here: its body has been read, nothing else could parse it.
+    if (req.method === 'POST') return sendResponse(reply, response);
     if (passOn === 'not-found') return;
     if (passOn === 'not-acceptable' && req.routeOptions.url !== undefined) {
       reply.header('vary', 'Accept');
