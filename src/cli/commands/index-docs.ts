@@ -24,24 +24,33 @@ import { UserError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { openEngine } from './search.ts';
 import type { DocInput } from '../../engine/index.ts';
-import { readJsonl, MAX_FIELD_CHARS, type JsonlStats } from '../../store/jsonl.ts';
-import { repairPublished } from '../../ingest/timestamps.ts';
-import { renameAliases, shapeWarnings, idAliasHint, dropSamples, JSONL_HELP } from '../../store/document.ts';
+import { readJsonl, type JsonlStats } from '../../store/jsonl.ts';
+import { acceptDocument } from '../../store/accept.ts';
+import { renameAliases, shapeWarnings, dropSamples, JSONL_HELP } from '../../store/document.ts';
 
 export function register(program: Command): void {
   program
     .command('index')
     .description('đưa tài liệu JSON Lines (.jsonl, .jsonl.gz) vào kho và chỉ mục (index documents)')
-    .requiredOption('--data <dir>', 'thư mục dữ liệu (tạo mới nếu chưa có)')
+    .option('--data <dir>', 'thư mục dữ liệu (tạo mới nếu chưa có)')
+    .option('--pg <url>', 'chế độ cụm: ghi vào PostgreSQL (postgres://…) thay vì --data; tài liệu được tìm thấy khi một "tra indexer" đã công bố chúng')
+    .option('--blob <path>', 'chế độ cụm: kho blob dùng chung (thư mục, hoặc s3://bucket/prefix), đi cùng --pg')
     .argument('<files...>', 'các tệp JSON Lines, mỗi dòng một tài liệu {"id", "title", "text", ...}')
     .option('--repair-dates', 'sửa giờ đăng sai đã biết (giờ trong URL Tuổi Trẻ; giờ UTC ghi nhầm +07:00), giữ giá trị gốc ở "published_given"')
     .option('--keep-samples', 'giữ các bài mẫu của "tra start" (mặc định: xoá chúng khi có tin thật)')
     .addHelpText('after', '\n' + JSONL_HELP)
-    .action(async (files: string[], opts: { data: string; repairDates?: boolean; keepSamples?: boolean }) => {
+    .action(async (files: string[], opts: { data?: string; pg?: string; blob?: string; repairDates?: boolean; keepSamples?: boolean }) => {
       for (const f of files) {
         if (!existsSync(f)) throw new UserError(`${f}: không tìm thấy tệp (file not found)`);
         if (!statSync(f).isFile()) throw new UserError(`${f}: không phải một tệp (not a file)`);
       }
+      if (opts.pg !== undefined || opts.blob !== undefined) {
+        if (opts.data !== undefined) throw new UserError('--data và --pg không đi cùng nhau: --data ghi vào một thư mục trên máy này, --pg --blob ghi vào cụm; hãy chọn một');
+        if (!opts.pg || !opts.blob) throw new UserError('chế độ cụm cần cả --pg URL lẫn --blob PATH (ví dụ: tra index --pg postgres://localhost/tra --blob /srv/tra-blob tin.jsonl)');
+        return indexIntoClusterCommand(files, { pg: opts.pg, blob: opts.blob, repairDates: opts.repairDates });
+      }
+      if (!opts.data) throw new UserError('thiếu --data DIR (thư mục dữ liệu), hoặc --pg URL --blob PATH cho chế độ cụm');
+      const dataDir = opts.data;
       const t0 = performance.now();
       let skipped = 0;
       let broken = 0;
@@ -59,41 +68,18 @@ export function register(program: Command): void {
             process.stderr.write(msg + '\n');
           };
           for await (const { line, value } of readJsonl(file, bad, { stats, onBroken })) {
-            const id = value.id;
-            if (typeof id === 'number' && Number.isFinite(id)) value.id = String(id);
-            else if (typeof id !== 'string' || id === '') {
-              const hint = idAliasHint(value);
-              bad(`${file}:${line}: thiếu trường "id" (missing "id": a non-empty string)${hint ? `; ${hint}` : ''}`);
-              continue;
-            } else if (!id.isWellFormed()) {
-              // A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would turn it into U+FFFD
-              // and different ids would collapse into one.
-              const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(id)!;
-              bad(`${file}:${line}: trường "id" chứa ký tự UTF-16 lẻ \\u${lone[0].charCodeAt(0).toString(16)} ở vị trí ${lone.index}, bỏ qua; hãy sửa id (lone surrogate in "id")`);
+            const r = acceptDocument(value, file, line, { repairDates: opts.repairDates, rename: (v) => shape.saw(line, v) });
+            if ('error' in r) {
+              bad(r.error);
               continue;
             }
-            shape.saw(line, value);
-            const long = (['title', 'summary', 'text'] as const).find((k) => typeof value[k] === 'string' && (value[k] as string).length > MAX_FIELD_CHARS);
-            if (long) {
-              bad(`${file}:${line}: trường "${long}" dài ${(value[long] as string).length} ký tự (> ${MAX_FIELD_CHARS}), bỏ qua (field too long: split the document)`);
-              continue;
-            }
-            // Once: a document that carries `published_given` was repaired before (re-indexed
-            // from an export, say) and is left as it is.
-            if (opts.repairDates && value.published_given === undefined) {
-              const r = repairPublished(value);
-              if (r.repaired && r.published) {
-                value.published_given = value.published;
-                value.published = r.published;
-              }
-            }
-            if (value.sample !== true) real++;
-            yield value as DocInput;
+            if (r.doc.sample !== true) real++;
+            yield r.doc;
           }
           shape.report();
         }
       }
-      const engine = await openEngine(opts.data);
+      const engine = await openEngine(dataDir);
       const progress = createProgress('Đang lập chỉ mục');
       let indexed: number;
       let samplesRemoved = 0;
@@ -103,19 +89,19 @@ export function register(program: Command): void {
         if (real > 0 && !opts.keepSamples) samplesRemoved = await dropSamples(engine);
       } catch (e) {
         progress.done();
-        throw diskFull(e, opts.data) ?? e;
+        throw diskFull(e, dataDir) ?? e;
       } finally {
         progress.done();
         engine.close();
       }
-      catchUpObservatory(opts.data);
+      catchUpObservatory(dataDir);
       if (stats.replaced) process.stderr.write(`${stats.firstReplaced}: ${stats.replaced} chuỗi byte UTF-8 không hợp lệ trên ${stats.replacedLines} dòng đã được thay bằng U+FFFD (invalid UTF-8 replaced; first here)\n`);
       const summary: Record<string, number> = { indexed, skipped, ms: Math.round(performance.now() - t0) };
       if (stats.replaced) summary.replaced_utf8 = stats.replaced;
       if (broken) summary.broken_files = broken;
       if (samplesRemoved) {
         summary.samples_removed = samplesRemoved;
-        process.stderr.write(`tra: đã xoá ${samplesRemoved} bài mẫu (samples/tin-mau.jsonl, tin giả lập) khỏi ${opts.data} vì đã có tin thật; muốn giữ chúng thì thêm --keep-samples\n`);
+        process.stderr.write(`tra: đã xoá ${samplesRemoved} bài mẫu (samples/tin-mau.jsonl, tin giả lập) khỏi ${dataDir} vì đã có tin thật; muốn giữ chúng thì thêm --keep-samples\n`);
       }
       process.stdout.write(JSON.stringify(summary) + '\n');
       if (broken) {
@@ -123,6 +109,34 @@ export function register(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/**
+ * `tra index --pg URL --blob PATH FILE...`: the same input and the same last line, into the
+ * cluster (src/cluster/ingest); returns when the documents are durable in PostgreSQL.
+ */
+async function indexIntoClusterCommand(files: string[], o: { pg: string; blob: string; repairDates?: boolean }): Promise<void> {
+  const { indexIntoCluster } = await import('../../cluster/ingest/index-into-cluster.ts');
+  const { describePgError } = await import('../../cluster/pg/connect.ts');
+  const { describeClusterError } = await import('../../cluster/errors.ts');
+  const progress = createProgress('Đang ghi vào cụm');
+  try {
+    const r = await indexIntoCluster({
+      pgUrl: o.pg, blobPath: o.blob, files, repairDates: o.repairDates,
+      onProgress: (n) => progress.update(n),
+      onMessage: (line) => {
+        progress.done();
+        process.stderr.write(line + '\n');
+      },
+    });
+    progress.done();
+    process.stdout.write(JSON.stringify(r.summary) + '\n');
+    if (r.summary.broken_files) process.exitCode = 1;
+  } catch (e) {
+    progress.done();
+    const msg = describeClusterError(e, (x) => describePgError(x, o.pg));
+    throw msg ? new UserError(msg) : e;
+  }
 }
 
 /** A full disk as one line naming the data directory and what to do; undefined for other errors. */

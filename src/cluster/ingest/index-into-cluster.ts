@@ -1,6 +1,6 @@
 /**
  * `tra index --pg URL --blob PATH FILE...`, as a library call the CLI wires: the same JSON Lines
- * input as the single-machine `tra index` (same readers, same rules for bad lines: ./accept.ts),
+ * input as the single-machine `tra index` (same readers, same rules for bad lines: src/store/accept.ts),
  * written durably to PostgreSQL in batches (./write.ts), each batch with its index job. Returns
  * when every accepted document is committed (synchronous_commit on: on disk); the documents
  * become searchable once an indexer has published a segment holding them.
@@ -17,7 +17,7 @@ import type { DocInput } from '../../store/document.ts';
 import { openPool } from '../pg/connect.ts';
 import { requireSchema } from '../pg/migrate.ts';
 import { openBlobStore } from '../blob/open.ts';
-import { acceptDocument } from './accept.ts';
+import { acceptDocument } from '../../store/accept.ts';
 import { writeBatch } from './write.ts';
 
 export interface IndexIntoClusterOptions {
