@@ -25,8 +25,9 @@
  *      set (overlap coefficient ≥ 0.5), or when at least half of one item's documents (title and
  *      snippet) name the other's label or one of its first three terms of two syllables or more
  *      (a lone syllable such as "thị" is everywhere; a pair can still join two stories wrongly,
- *      as "cấp nhà" of a state visit and of a state funeral); stories are the connected
- *      groups;
+ *      as "cấp nhà" of a state visit and of a state funeral) — in both cases at least two
+ *      documents, since one digest article ("Điểm tin 6h") names several stories; stories are
+ *      the connected groups;
  *    - an item is a real story when its documents come from at least 2 outlets (VnExpress
  *      sections count as one outlet) and number at least 2, and — when its label is everyday
  *      language, found by the engine on at least 40% of the year's collected days ("tiền mặt",
@@ -328,8 +329,14 @@ for (const d of picked) {
       for (const x of a) if (b.has(x)) inter++;
       // Same documents, or one item's documents mostly naming the other's label or first terms
       // ("hương vị" under "Ngày của Phở", "Đền" under "giỗ Tổ Hùng Vương").
-      const names = (x: number, y: number) => texts[x].length > 0 && texts[x].filter((t) => leads[y].some((l) => t.includes(l))).length >= 0.5 * texts[x].length;
-      if (inter / small >= 0.5 || names(i, j) || names(j, i)) parent[find(j)] = find(i);
+      // At least two documents either way: one document is no evidence, since digests ("Điểm
+      // tin 6h", "Xem nhanh 12h") mention several stories at once and joined a state visit with
+      // a yacht auction, or the Hormuz strait with a land deal, when the items had 2 documents.
+      const names = (x: number, y: number) => texts[x].length > 0 && texts[x].filter((t) => leads[y].some((l) => t.includes(l))).length >= Math.max(2, 0.5 * texts[x].length);
+      if ((inter >= 2 && inter / small >= 0.5) || names(i, j) || names(j, i)) {
+        parent[find(j)] = find(i);
+        if (process.env.WHY) console.error(`${date} join "${out[i].label}" (${a.size}) + "${out[j].label}" (${b.size}): overlap ${inter}/${small}, names ${names(i, j)} ${names(j, i)}; leads ${leads[i].join('|')} // ${leads[j].join('|')}`);
+      }
     }
   }
   const groups = new Map<number, number>();

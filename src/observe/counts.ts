@@ -37,7 +37,7 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 7;
+export const COUNTS_VERSION = 8;
 
 /** Days on each side whose volumes say what is usual for a day (normalRange, coverage). */
 const COVERAGE_WINDOW = 28;

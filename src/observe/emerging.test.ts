@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DocStore } from '../store/store.ts';
 import { ObserveCounts, dayOfIso } from './counts.ts';
 import { syncFromStore } from './sync.ts';
-import { emergingOn } from './emerging.ts';
+import { emergingOn, strongTerms, storyStrength, type Scored } from './emerging.ts';
 import { openDayDocs } from './day-docs.ts';
 import { syntheticNews } from './test-fixtures.ts';
 
@@ -178,4 +178,78 @@ test('on a quiet day a small story that three outlets carry is listed; the same 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('new names fill the list from two articles in two outlets; one outlet, or a phrase already in use, does not; a new numbered storm is listed from the floor', () => {
+  const dir = tempDir();
+  try {
+    const base = syntheticNews(START, 70, 30).map((d, i) => ({ ...d, source: ['Báo A', 'Báo B', 'Báo C'][i % 3] }));
+    const day = 66;
+    const at = (d: number, h: number) => new Date(Date.parse(dateOf(d) + 'T02:00:00Z') + h * 3_600_000).toISOString();
+    // A phrase in use for weeks (one article a day): two articles on the day are nothing new.
+    const old = Array.from({ length: 20 }, (_, i) => ({ id: `o${i}`, title: `Phố đi bộ Hồ Gươm đông khách cuối tuần ${i}`, source: 'Báo B', published: at(40 + i, 1) }));
+    const extra = [
+      { id: 'c1', title: 'Động đất mạnh ở Cebu, nhiều nhà đổ sập', source: 'Báo A' },
+      { id: 'c2', title: 'Cebu rung chuyển, hàng chục người thương vong', source: 'Báo B' },
+      { id: 'm1', title: 'Lễ hội Ok Om Bok ở Sóc Trăng', source: 'Báo C' },
+      { id: 'm2', title: 'Đua ghe ngo mừng Ok Om Bok', source: 'Báo C' },
+      { id: 'p1', title: 'Phố đi bộ Hồ Gươm mở thêm giờ', source: 'Báo A' },
+      { id: 'p2', title: 'Phố đi bộ Hồ Gươm có thêm điểm biểu diễn', source: 'Báo C' },
+      { id: 's1', title: 'Áp thấp nhiệt đới có thể mạnh lên thành bão số 7', source: 'Báo A' },
+      { id: 's2', title: 'Biển Đông sắp có bão số 7', source: 'Báo B' },
+    ].map((d, i) => ({ ...d, published: at(day, i / 2) }));
+    const docs = [...base, ...old, ...extra].map((d) => ({ summary: '', url: `https://example.vn/${d.id}.html`, ...d }));
+    const store = new DocStore(join(dir, 'store.sqlite'));
+    store.putBatch(docs);
+    store.close();
+    syncFromStore(dir);
+    const counts = new ObserveCounts(dir, { readOnly: true });
+    const dd = openDayDocs(dir, counts)!;
+    try {
+      const on = emergingOn(counts, dateOf(day), dayOfIso(dateOf(day)), { limit: 10, dayDocs: (d) => dd.docsOn(d) });
+      const find = (re: RegExp) => on.items.find((x) => re.test(x.label) || (x.terms ?? []).some((t) => re.test(t)));
+      const labels = JSON.stringify(on.items.map((x) => [x.label, x.score, x.terms]));
+      assert.ok(find(/cebu/i), labels);
+      assert.ok(!find(/ok om|om bok/i), labels);
+      assert.ok(!find(/hồ gươm|đi bộ/i), labels);
+      const storm = find(/bão số 7/i);
+      assert.ok(storm, labels);
+      assert.ok(storm.score >= 4, labels);
+      // The same day scored without new terms (minimum 3 articles for everything): no Cebu.
+      const strict = emergingOn(counts, dateOf(day), dayOfIso(dateOf(day)), { limit: 10, novelMin: 3, dayDocs: (d) => dd.docsOn(d) });
+      assert.ok(!strict.items.some((x) => /cebu/i.test(x.label)));
+    } finally {
+      dd.close();
+      counts.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const term = (t: string, count: number, score: number, seen = 0): Scored => ({ id: 0, term: t, words: t.split(' '), count, expected: 0, score, seen });
+
+test('a syllable is left to its pair unless it rises further and a third of its articles do without the pair', () => {
+  // "melissa" in 5 articles at 4.8, "bão melissa" in 3 at 3.0: the name stays.
+  const a = strongTerms([term('melissa', 5, 4.8), term('bão melissa', 3, 3.0)], 2.5).map((s) => s.term);
+  assert.deepEqual(a, ['melissa', 'bão melissa']);
+  // "hào" mostly inside "tự hào", which scores as high: the pair speaks for it.
+  const b = strongTerms([term('hào', 6, 4.0), term('tự hào', 5, 4.2)], 2.5).map((s) => s.term);
+  assert.deepEqual(b, ['tự hào']);
+  // "chính" in 9, 8 of them "tài chính": left to the pair even though it scores higher.
+  const c = strongTerms([term('chính', 9, 5.0), term('tài chính', 8, 4.0)], 2.5).map((s) => s.term);
+  assert.deepEqual(c, ['tài chính']);
+  // Terms under the floor are kept only when `keep` says so.
+  assert.deepEqual(strongTerms([term('cebu', 2, 2.0)], 2.5), []);
+  assert.equal(strongTerms([term('cebu', 2, 2.0)], 2.5, () => true).length, 1);
+});
+
+test('story strength: a second, different word rising in the same articles adds evidence; parts of the lead do not', () => {
+  const z = new Map([['afghanistan', 3.9], ['động đất', 3.6], ['đông afghanistan', 3.0], ['charlie kirk', 9], ['kirk', 8]]);
+  const of = (t: string) => z.get(t);
+  assert.ok(Math.abs(storyStrength(['afghanistan', 'đông afghanistan', 'động đất'], of, 2.5) - Math.hypot(3.9, 3.6)) < 1e-9);
+  assert.equal(storyStrength(['charlie kirk', 'kirk'], of, 2.5), 9);
+  // A second word under the floor, or unknown (everyday words are left out by the caller), adds nothing.
+  assert.equal(storyStrength(['afghanistan', 'động đất'], of, 4), 3.9);
+  assert.equal(storyStrength(['afghanistan', 'thời điểm'], of, 2.5), 3.9);
 });

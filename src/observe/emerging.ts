@@ -15,9 +15,10 @@
 import type { ObserveCounts } from './counts.ts';
 import { weekday } from './counts.ts';
 import { burstScore, DEFAULT_BURST, type BurstParams } from './burst.ts';
-import { groupStories, type Story } from './stories.ts';
+import { EVERYDAY, groupStories } from './stories.ts';
 import type { TextDoc } from './terms.ts';
 import { outletOf } from './outlets.ts';
+import { NUMBERED, SEQUENCE } from './stopwords.ts';
 import { datingTime } from '../ingest/dating.ts';
 
 /** A document of the day as stories read it: its text, and who published it where and when. */
@@ -27,6 +28,8 @@ export interface EmergingOptions {
   limit?: number;
   /** Fewest documents on the day for a term to be considered. */
   minCount?: number;
+  /** Fewest documents for a term never mentioned in the window (NOVEL_MIN). */
+  novelMin?: number;
   /** Lowest score listed. */
   minScore?: number;
   /** Lower floor for stories carried by several outlets, filling a quiet day's list. */
@@ -87,6 +90,12 @@ export interface Scored {
   score: number;
   /** Share of the window's collected days on which the term occurred (everyday language: most). */
   seen: number;
+  /**
+   * New: the baseline expects at most NOVEL_EXPECTED documents (never or almost never mentioned
+   * in a window of at least NOVEL_HISTORY collected days). Such a term is a candidate from
+   * NOVEL_MIN documents (below `minCount`).
+   */
+  novel?: boolean;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -98,11 +107,28 @@ export const QUIET_OUTLETS = 3;
 /** …and its lead term is in at most this share of all documents. */
 export const QUIET_DF = 0.003;
 
+/**
+ * A phrase never mentioned in the window is a candidate from this many documents (the usual
+ * minimum is 3): the first day of a story is often two articles naming something new ("bão số
+ * 10", a place struck by an earthquake). Whether its documents come from several outlets is
+ * judged with the stories (emergingOn).
+ */
+export const NOVEL_MIN = 2;
+/**
+ * A term is new when its baseline expects at most this many documents on the day: never or
+ * almost never mentioned in the window (a stray earlier mention — "bão số 1 năm 2026 chưa xuất
+ * hiện" — is not coverage).
+ */
+export const NOVEL_EXPECTED = 0.1;
+/** Collected days the window must hold before a term absent from it counts as new. */
+export const NOVEL_HISTORY = 28;
+
 /** Score every candidate term of `day` (day number); unsorted, unmerged. */
 export function scoreDay(counts: ObserveCounts, day: number, opts: EmergingOptions = {}): Scored[] {
   const p: BurstParams = { ...DEFAULT_BURST, ...opts.burst };
   const minCount = opts.minCount ?? 3;
-  const cands = counts.termsOn(day, minCount);
+  const novelMin = Math.min(minCount, opts.novelMin ?? NOVEL_MIN);
+  let cands = counts.termsOn(day, novelMin);
   if (cands.length === 0) return [];
   const from = day - p.window;
   const totals = counts.totals(from, day);
@@ -112,6 +138,9 @@ export function scoreDay(counts: ObserveCounts, day: number, opts: EmergingOptio
   const zeros = new Float64Array(p.window + 1);
   let collected = 0;
   for (let i = 0; i < p.window; i++) if (totals[i] > 0) collected++;
+  const canBeNew = collected >= NOVEL_HISTORY;
+  // Under `minCount` documents, only what is new is a candidate (NOVEL_EXPECTED, below).
+  cands = canBeNew ? cands : cands.filter((c) => c.n >= minCount);
   for (const c of cands) {
     const series = history.get(c.id) ?? zeros;
     series[p.window] = c.n;
@@ -119,7 +148,10 @@ export function scoreDay(counts: ObserveCounts, day: number, opts: EmergingOptio
     series[p.window] = 0;
     let days = 0;
     for (let i = 0; i < p.window; i++) if (series[i] > 0 && totals[i] > 0) days++;
-    out.push({ id: c.id, term: c.term, words: c.term.split(' '), count: c.n, expected: s.expected, score: s.score, seen: collected > 0 ? days / collected : 0 });
+    const item: Scored = { id: c.id, term: c.term, words: c.term.split(' '), count: c.n, expected: s.expected, score: s.score, seen: collected > 0 ? days / collected : 0 };
+    if (canBeNew && s.expected <= NOVEL_EXPECTED) item.novel = true;
+    else if (c.n < minCount) continue;
+    out.push(item);
   }
   return out;
 }
@@ -224,16 +256,40 @@ export function mergeTerms(scored: Scored[], minScore: number, limit: number): E
   return labels.map((l) => l.item);
 }
 
-/** Terms at or above `minScore`, best first, without syllables that are mostly part of a pair. */
-export function strongTerms(scored: Scored[], minScore: number): Scored[] {
-  const inPair = new Map<string, number>();
+/**
+ * Terms at or above `minScore` (or that `keep` accepts), best first, without syllables left to a
+ * pair: a syllable mostly seen inside one pair that day ("hào" in "tự hào") is part of a word, and
+ * the pair speaks for it — unless the syllable rises further than every such pair and a third
+ * of its articles or more do not use the pair ("Melissa" in five articles, "bão Melissa" in three
+ * of them: the name is the stronger evidence; "chính" in nine, eight of them "tài chính", is not).
+ */
+export function strongTerms(scored: Scored[], minScore: number, keep?: (s: Scored) => boolean): Scored[] {
+  const pairsOf = new Map<string, Scored[]>();
   for (const s of scored) {
     if (s.words.length !== 2) continue;
-    for (const w of s.words) inPair.set(w, Math.max(inPair.get(w) ?? 0, s.count));
+    for (const w of s.words) (pairsOf.get(w) ?? pairsOf.set(w, []).get(w)!).push(s);
   }
-  return scored
-    .filter((s) => s.score >= minScore && !(s.words.length === 1 && (inPair.get(s.term) ?? 0) >= 0.5 * s.count))
-    .sort((a, b) => b.score - a.score || b.count - a.count);
+  const leftToPair = (s: Scored) => s.words.length === 1 && (pairsOf.get(s.term) ?? []).some((q) => q.count >= 0.5 * s.count && (q.score >= s.score || q.count >= (2 / 3) * s.count));
+  return scored.filter((s) => (s.score >= minScore || keep?.(s)) && !leftToPair(s)).sort((a, b) => b.score - a.score || b.count - a.count);
+}
+
+/**
+ * How strongly a story rises: its lead term's score, combined with the best score of a term of
+ * the story that shares no syllable with the lead (root of the sum of squares). Two different
+ * words rising in the same articles ("Afghanistan" and "động đất") are more evidence than one
+ * word; syllables and pairs of the same name ("charlie", "kirk", "charlie kirk") are not counted
+ * twice. Only terms at or above `floor` are counted as the second word.
+ */
+export function storyStrength(terms: string[], scoreOf: (term: string) => number | undefined, floor: number): number {
+  const lead = scoreOf(terms[0]) ?? 0;
+  const own = new Set(terms[0].split(' '));
+  let second = 0;
+  for (const t of terms.slice(1)) {
+    const z = scoreOf(t) ?? 0;
+    if (z < floor || z <= second || t.split(' ').some((w) => own.has(w))) continue;
+    second = z;
+  }
+  return second > 0 ? Math.hypot(lead, second) : lead;
 }
 
 /** A story's documents in publication order, each outlet's later ones marked as follow-ups. */
@@ -259,25 +315,51 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
   const limit = opts.limit ?? 20;
   const docs = opts.dayDocs && scored.length ? opts.dayDocs(day) : [];
   if (docs.length > 0) {
-    // Stories above the floor first. Smaller ones fill the list when several outlets carry them
-    // (QUIET_OUTLETS), they score at least QUIET_FLOOR, and their lead term is specific (in at
-    // most QUIET_DF of all documents): five articles from three outlets about one thing are
-    // news on a day that lists three items; the same count of an everyday word, or from one
-    // outlet's habit, is not. Measured on 34 real events of the news-rss year
-    // (bench/observe-events.ts): first-day recall@10 0.62 → 0.74, within two days 0.74 → 0.85,
-    // none listed a week early; ordinary days list ~8 items instead of ~4 (3 repeats in 84).
-    //
+    // Stories are ranked by their strength (storyStrength: the lead term's score, with a second,
+    // different and not everyday word rising in the same articles). Listed:
+    // - stories from minScore;
+    // - quiet-day stories: under the floor, when several outlets carry them (QUIET_OUTLETS), they
+    //   score at least QUIET_FLOOR, and their lead term is specific (in at most QUIET_DF of all
+    //   documents): five articles from three outlets about one thing are news on a day that
+    //   lists three items; the same count of an everyday word, or one outlet's habit, is not;
+    // - a new numbered storm ("bão số 10"), from minScore whatever its count (below);
+    // - when the list still has room, stories led by a new term (Scored.novel), from NOVEL_MIN
+    //   documents, best first.
     // News is what more than one newsroom reports: when the day's documents come from several
     // outlets, a story carried by one of them only (a section's habit, a sponsored event, one
-    // outlet's series) is not listed.
+    // outlet's series) is not listed. Figures: docs/OBSERVATORY.md §4 and §9.
     const floor = Math.min(minScore, opts.quietFloor ?? QUIET_FLOOR);
     const dfCache = new Map<string, number>();
     const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
-    const grouped = groupStories(strongTerms(scored, floor), docs, 3 * limit, { df });
+    const strong = strongTerms(scored, floor, (t) => t.novel === true);
+    const grouped = groupStories(strong, docs, 3 * limit, { df });
+    // Everyday terms (seen on EVERYDAY of the window's days or more) are no second word.
+    const scoreOf = new Map(strong.filter((t) => t.seen < EVERYDAY).map((t) => [t.term, t.score]));
+    const leadScore = new Map(strong.map((t) => [t.term, t.score]));
+    const novel = new Set(strong.filter((t) => t.novel).map((t) => t.term));
+    // A new numbered storm ("bão số 10", terms.ts NUMBERED) is national news by definition: the
+    // weather service numbers only storms that enter the East Sea. Two outlets naming it for the
+    // first time list it from the floor of the day (minScore), however few the articles.
+    const numbered = new Set(strong.filter((t) => t.novel && t.words.length === 3 && NUMBERED.has(t.words[0]) && SEQUENCE.has(t.words[1])).map((t) => t.term));
     const several = new Set(docs.map((d) => outletOf(d.source))).size >= 2;
     const specific = QUIET_DF * counts.documents();
-    const quietStory = (st: Story) => st.outlets.length >= QUIET_OUTLETS && df(st.terms[0]) <= specific;
-    const stories = grouped.filter((st) => (!several || st.outlets.length >= 2) && (st.score >= minScore || quietStory(st)));
+    const ranked = grouped
+      .filter((st) => !several || st.outlets.length >= 2)
+      .map((st) => {
+        let strength = storyStrength(st.terms, (t) => (t === st.terms[0] ? leadScore.get(t) : scoreOf.get(t)), floor);
+        if (st.terms.some((t) => numbered.has(t))) strength = Math.max(strength, minScore);
+        return { st, strength, specific: df(st.terms[0]) <= specific };
+      })
+      .sort((a, b) => b.strength - a.strength);
+    const quietStory = (x: (typeof ranked)[number]) => x.strength >= floor && x.st.outlets.length >= QUIET_OUTLETS && x.specific;
+    const listed = ranked.filter((x) => x.strength >= minScore || quietStory(x));
+    // Room left: stories led by a new term fill it, best first (a phrase nobody wrote in eight
+    // weeks, now in two outlets' articles on the same day, is the first day of something).
+    if (listed.length < limit) {
+      const inList = new Set(listed);
+      listed.push(...ranked.filter((x) => !inList.has(x) && novel.has(x.st.terms[0])));
+    }
+    const stories = listed.map((x) => ({ ...x.st, score: x.strength }));
     const items: EmergingItem[] = [];
     const labels = new Set<string>();
     for (const s of stories) {

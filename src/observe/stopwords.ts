@@ -49,7 +49,15 @@ const SEQUENCE_WORDS = 'vòng lượt mùng kỳ khóa tập quý hiệp số l�
  */
 const PERSON_WORDS = 'ông bà anh chị em cô chú bác cháu con';
 
+/**
+ * Nouns whose numbered sequence names one event: "bão số 10" is the season's tenth storm (the
+ * national numbering the press uses from the first forecast, often before the international name
+ * is in the headlines). Such a noun + a SEQUENCE word + a number is counted as one term (terms.ts).
+ */
+const NUMBERED_WORDS = 'bão';
+
 export const GRAMMAR: ReadonlySet<string> = toSet(GRAMMAR_WORDS);
+export const NUMBERED: ReadonlySet<string> = toSet(NUMBERED_WORDS);
 export const PERSON: ReadonlySet<string> = toSet(PERSON_WORDS);
 export const SEQUENCE: ReadonlySet<string> = toSet(SEQUENCE_WORDS);
 export const COMMON: ReadonlySet<string> = new Set([...toSet(COMMON_WORDS), ...GRAMMAR]);

@@ -204,13 +204,15 @@ const overlap = (a: Set<number>, b: Set<number>) => {
 /** Group emerging terms (best first) into stories over the day's documents. */
 export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: number, opts: GroupOptions = {}): Story[] {
   const docs = dayDocs.map(prepare);
+  // Each term's documents, in one pass over the documents' terms.
+  const docsOf = new Map<string, number[]>(terms.map((t) => [t.term, []]));
+  docs.forEach((d, i) => {
+    for (const term of d.terms) docsOf.get(term)?.push(i);
+  });
   const stories: (Omit<Story, 'outlets'> & { set: Set<number>; lead: StoryTerm })[] = [];
   for (const t of terms) {
     if (stories.length >= limit) break;
-    const mine: number[] = [];
-    docs.forEach((d, i) => {
-      if (d.terms.has(t.term)) mine.push(i);
-    });
+    const mine = docsOf.get(t.term) ?? [];
     if (mine.length === 0) continue;
     let joined = false;
     for (const s of stories) {

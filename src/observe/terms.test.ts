@@ -46,3 +46,9 @@ test('stopword lists', () => {
   assert.ok(!isStopPair('người', 'dân'));
   assert.ok(!isStopPair('không', 'quân'));
 });
+
+test('a numbered storm is a term: "bão số 10", never the bare "số 10"', () => {
+  const t = termsOf('Áp thấp nhiệt đới có thể mạnh lên thành bão số 10; siêu bão số 9. Bão, số 3 vòng 2');
+  for (const w of ['bão số 10', 'bão số 9', 'bão số']) assert.ok(t.has(w), w);
+  for (const w of ['số 10', 'số 9', 'bão số 3', 'số 3']) assert.ok(!t.has(w), w);
+});

@@ -7,7 +7,7 @@
  * term's daily count is the number of documents mentioning it (what attention means here).
  */
 import { forEachToken, type TokenType } from '../vi/index.ts';
-import { COMMON, GRAMMAR, SEQUENCE } from './stopwords.ts';
+import { COMMON, GRAMMAR, NUMBERED, SEQUENCE } from './stopwords.ts';
 
 /** The text of a document the observatory reads: title, summary and the start of the body. */
 export interface TextDoc {
@@ -46,15 +46,19 @@ export function termsOf(text: string, out: Set<string> = new Set()): Set<string>
   let prev = '';
   let prevOk = false;
   let prevCommon = false;
+  // The syllable before `prev`, when nothing separates them (for "bão số 10").
+  let prev2 = '';
   forEachToken(text, (norm, _folded, _s, _e, type, gap) => {
     if (!COUNTED.has(type)) {
       prevOk = false;
+      prev2 = '';
       return;
     }
     if (type === 'number' && DATE_LIKE.test(norm)) {
       // Calendar dates and clock times ("2-9", "15/10", "20.1.2026", "10:30") burst trivially on
       // their own day and name no topic: not counted, and no pair is made across them.
       prevOk = false;
+      prev2 = '';
       return;
     }
     const weak = isWeak(norm, type);
@@ -64,6 +68,11 @@ export function termsOf(text: string, out: Set<string> = new Set()): Set<string>
     if (prevOk && !gap && !GRAMMAR.has(norm) && !GRAMMAR.has(prev) && !(common && prevCommon) && !(numeral && SEQUENCE.has(prev))) {
       out.add(prev + ' ' + norm);
     }
+    // A numbered event is named by its number: "bão số 10" is the tenth storm of the season, the
+    // name the press uses before (and beside) the international one. The sequence pair "số 10"
+    // alone names nothing, so the whole phrase is the term.
+    if (numeral && !gap && prevOk && SEQUENCE.has(prev) && NUMBERED.has(prev2)) out.add(`${prev2} ${prev} ${norm}`);
+    prev2 = prevOk && !gap ? prev : '';
     prev = norm;
     prevOk = norm.length > 0 && !(weak && norm.length < 2);
     prevCommon = common;
