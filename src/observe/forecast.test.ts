@@ -69,3 +69,33 @@ test('seasonal naive and the MASE scale', () => {
   assert.equal(seasonalNaive(y, 8), 2);
   assert.equal(maseScale(y), 1);
 });
+
+test('the model is chosen per series by its own backtest: an exact weekly repeat goes to seasonal naive, a noisy one to Holt-Winters', () => {
+  const pattern = [5, 40, 3, 60, 2, 80, 1];
+  // Two odd weeks first (Holt-Winters starts from them), then the exact repeat.
+  const y = [...Array.from({ length: 14 }, (_, i) => 20 + (i % 3)), ...Array.from({ length: 140 }, (_, i) => pattern[(14 + i) % 7])];
+  const f = forecastSeries(y);
+  assert.equal(f.method, 'seasonal-naive');
+  for (const p of f.points) {
+    const truth = pattern[(y.length + p.h - 1) % 7];
+    assert.equal(p.mean, truth);
+    // Its backtest errors were all zero: the intervals are the point.
+    assert.equal(p.intervals[0].lo, truth);
+    assert.equal(p.intervals[1].hi, truth);
+  }
+  const rand = rng(13);
+  const noisy = Array.from({ length: 200 }, (_, i) => poisson(weekly[i % 7], rand));
+  assert.equal(forecastSeries(noisy).method, 'holt-winters');
+  assert.equal(forecastSeries(noisy, { method: 'seasonal-naive' }).method, 'seasonal-naive');
+});
+
+test('days without collection (NaN) are skipped by the seasonal-naive forecast and the MASE scale', () => {
+  const y = [1, 2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6, NaN, 8];
+  // Day 13 (weekday of h = 6) was not collected: the same weekday a week earlier.
+  assert.equal(seasonalNaive(y, 6), 6);
+  assert.equal(seasonalNaive(y, 7), 8);
+  // Pairs with a gap are left out: six pairs, each 1 apart.
+  assert.equal(maseScale(y), 1);
+  const f = forecastSeries([...y, NaN, NaN, ...y]);
+  for (const p of f.points) assert.ok(Number.isFinite(p.mean) && p.intervals[0].lo <= p.mean && p.mean <= p.intervals[0].hi);
+});

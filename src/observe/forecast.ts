@@ -24,8 +24,13 @@ export interface ForecastOptions {
   levels?: number[];
   /** Most recent days used to fit (default 182): older news says little about next week. */
   fitDays?: number;
-  /** Most recent forecast origins whose errors set the intervals (default 120). */
+  /**
+   * Most recent forecast origins of the backtest that chooses the model and whose errors set the
+   * intervals (default 120).
+   */
   errorDays?: number;
+  /** Force a model instead of choosing by backtest (for comparisons). */
+  method?: Forecast['method'];
 }
 
 export interface ForecastPoint {
@@ -37,6 +42,8 @@ export interface ForecastPoint {
 }
 
 export interface Forecast {
+  /** The model that made the points (see forecastSeries). */
+  method: 'holt-winters' | 'seasonal-naive';
   alpha: number;
   gamma: number;
   points: ForecastPoint[];
@@ -123,7 +130,7 @@ export function forecastSeries(series: ArrayLike<number>, opts: ForecastOptions 
   const yy = all.slice(Math.max(0, all.length - fitDays));
   const n = yy.length;
   if (n === 0) {
-    return { alpha: 0, gamma: 0, points: Array.from({ length: horizon }, (_, i) => ({ h: i + 1, mean: 0, intervals: levels.map((level) => ({ level, lo: 0, hi: 0 })) })) };
+    return { method: 'seasonal-naive', alpha: 0, gamma: 0, points: Array.from({ length: horizon }, (_, i) => ({ h: i + 1, mean: 0, intervals: levels.map((level) => ({ level, lo: 0, hi: 0 })) })) };
   }
   let best = { alpha: ALPHAS[0], gamma: GAMMAS[0], sse: Infinity };
   for (const a of ALPHAS) {
@@ -134,47 +141,79 @@ export function forecastSeries(series: ArrayLike<number>, opts: ForecastOptions 
   }
   const fit = filter(yy, best.alpha, best.gamma, true);
   const last = n - 1;
-  const points: ForecastPoint[] = [];
+  // Rolling-origin backtest on the series' own past: the h-step errors of Holt-Winters (from its
+  // state at each origin) and of the seasonal-naive forecast (from the days up to the origin), at
+  // the last `errorDays` origins. The model with the smaller mean absolute error makes the points,
+  // and its own errors give the intervals.
   const firstOrigin = Math.max(2 * SEASON, n - horizon - errorDays);
+  const errors = { hw: [] as number[][], sn: [] as number[][] };
+  let maeHw = 0;
+  let maeSn = 0;
   for (let h = 1; h <= horizon; h++) {
-    const errors: number[] = [];
-    for (let t = firstOrigin; t + h <= last; t++) if (!Number.isNaN(yy[t + h])) errors.push(yy[t + h] - pointFrom(fit, t, h));
-    errors.sort((a, b) => a - b);
-    const mean = Math.max(0, pointFrom(fit, last, h));
-    const raw = pointFrom(fit, last, h);
+    const eh: number[] = [];
+    const es: number[] = [];
+    for (let t = firstOrigin; t + h <= last; t++) {
+      if (Number.isNaN(yy[t + h])) continue;
+      const e1 = yy[t + h] - pointFrom(fit, t, h);
+      const e2 = yy[t + h] - naiveFrom(yy, t + 1, h);
+      eh.push(e1);
+      es.push(e2);
+      maeHw += Math.abs(e1);
+      maeSn += Math.abs(e2);
+    }
+    errors.hw.push(eh.sort((x, y) => x - y));
+    errors.sn.push(es.sort((x, y) => x - y));
+  }
+  const method: Forecast['method'] = opts.method ?? (maeSn < maeHw ? 'seasonal-naive' : 'holt-winters');
+  const points: ForecastPoint[] = [];
+  for (let h = 1; h <= horizon; h++) {
+    const errs = method === 'holt-winters' ? errors.hw[h - 1] : errors.sn[h - 1];
+    const raw = method === 'holt-winters' ? pointFrom(fit, last, h) : naiveFrom(yy, n, h);
+    const mean = Math.max(0, raw);
     const intervals = levels.map((level) => {
-      if (errors.length < 10) {
+      if (errs.length < 10) {
         // Too little history for quantiles: a Poisson-like band (mean ± z√mean, z for the level).
         const z = level >= 0.95 ? 1.96 : level >= 0.9 ? 1.645 : 1.2816;
         const sd = Math.sqrt(Math.max(1, mean));
         return { level, lo: Math.max(0, mean - z * sd), hi: mean + z * sd };
       }
-      const lo = Math.max(0, raw + quantile(errors, (1 - level) / 2));
-      const hi = Math.max(lo, raw + quantile(errors, 1 - (1 - level) / 2));
+      const lo = Math.max(0, raw + quantile(errs, (1 - level) / 2));
+      const hi = Math.max(lo, raw + quantile(errs, 1 - (1 - level) / 2));
       return { level, lo, hi };
     });
     points.push({ h, mean, intervals });
   }
-  return { alpha: best.alpha, gamma: best.gamma, points };
+  return { method, alpha: best.alpha, gamma: best.gamma, points };
 }
 
-/** The seasonal-naive forecast (the same weekday last week), the benchmark for MASE. */
-export function seasonalNaive(series: ArrayLike<number>, h: number): number {
-  const n = series.length;
-  if (n === 0) return 0;
+/** The seasonal-naive forecast for day `end − 1 + h` from the days before `end` (see seasonalNaive). */
+function naiveFrom(y: ArrayLike<number>, end: number, h: number): number {
   const k = ((h - 1) % SEASON) + 1;
-  return series[n - SEASON + k - 1] ?? series[n - 1];
+  for (let i = end - SEASON + k - 1; i >= 0; i -= SEASON) if (!Number.isNaN(y[i])) return y[i];
+  for (let i = end - 1; i >= 0; i--) if (!Number.isNaN(y[i])) return y[i];
+  return 0;
+}
+
+/**
+ * The seasonal-naive forecast (the same weekday last week), the benchmark for MASE. A day without
+ * collection (NaN) is skipped for the same weekday a week earlier; with none, the last collected day.
+ */
+export function seasonalNaive(series: ArrayLike<number>, h: number): number {
+  return naiveFrom(series, series.length, h);
 }
 
 /**
  * Mean absolute scaled error (Hyndman and Koehler, 2006): forecast errors divided by the mean
- * absolute error of the in-sample seasonal-naive forecast (lag 7) over `train`.
+ * absolute error of the in-sample seasonal-naive forecast (lag 7) over `train`, on pairs of days
+ * that were both collected (NaN: a gap).
  */
 export function maseScale(train: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
   for (let t = SEASON; t < train.length; t++) {
-    s += Math.abs(train[t] - train[t - SEASON]);
+    const d = train[t] - train[t - SEASON];
+    if (Number.isNaN(d)) continue;
+    s += Math.abs(d);
     n++;
   }
   return n > 0 ? s / n : NaN;
