@@ -22,7 +22,11 @@ export interface QueryForecast {
   /** `gap`: no collection that day (the count is unknown, shown as 0). */
   history: { date: string; count: number; gap?: boolean }[];
   forecast: { date: string; mean: number; lo80: number; hi80: number; lo95: number; hi95: number }[];
-  model: { method: 'holt-winters-weekly'; alpha: number; gamma: number; intervals: 'empirical' };
+  /**
+   * The model the series' own backtest chose (src/observe/forecast.ts): Holt-Winters with a weekly
+   * season, or the seasonal naive forecast (last week again); intervals from its backtest errors.
+   */
+  model: { method: 'holt-winters-weekly' | 'seasonal-naive-weekly'; alpha: number; gamma: number; intervals: 'empirical' };
 }
 
 export interface ClustersResult {
@@ -101,7 +105,7 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
           lo95: round1(p.intervals[1].lo),
           hi95: round1(p.intervals[1].hi),
         })),
-        model: { method: 'holt-winters-weekly', alpha: f.alpha, gamma: f.gamma, intervals: 'empirical' },
+        model: { method: f.method === 'seasonal-naive' ? 'seasonal-naive-weekly' : 'holt-winters-weekly', alpha: f.alpha, gamma: f.gamma, intervals: 'empirical' },
       };
     },
     clusters(date, o = {}) {
