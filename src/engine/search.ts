@@ -110,19 +110,31 @@ export interface Execution {
  * Run a plan over the segments, feeding every collector the same matches.
  * `plan.lists` may be adjusted (which list counts a word as present): plan once per execution.
  */
-export function execute(segments: Segment[], plan: Plan, params: ScoreParams, filters: Filters, collectors: Collector[]): Execution {
-  const stats = globalStats(segments);
+/**
+ * Collection statistics given from outside (cluster mode: the coordinator sums them over every
+ * shard), used instead of those of `segments`, so a shard scores as the whole collection would.
+ */
+export interface GivenStats {
+  stats: GlobalStats;
+  /** Document frequency of each of `plan.lists`, in order. */
+  dfs: number[];
+}
+
+export function execute(segments: Segment[], plan: Plan, params: ScoreParams, filters: Filters, collectors: Collector[], given?: GivenStats): Execution {
+  const stats = given ? given.stats : globalStats(segments);
   const lists = plan.lists;
   const ords: Int32Array[] = segments.map((s) => {
     const o = new Int32Array(lists.length);
     for (let i = 0; i < lists.length; i++) o[i] = s.lookup(lists[i].key);
     return o;
   });
-  const dfs = lists.map((_, i) => {
-    let df = 0;
-    for (let s = 0; s < segments.length; s++) if (ords[s][i] >= 0) df += segments[s].df(ords[s][i]);
-    return df;
-  });
+  const dfs = given
+    ? given.dfs.slice()
+    : lists.map((_, i) => {
+        let df = 0;
+        for (let s = 0; s < segments.length; s++) if (ords[s][i] >= 0) df += segments[s].df(ords[s][i]);
+        return df;
+      });
   const idfs = dfs.map((df) => (df > 0 ? idf(stats.N, df) : 0));
   mergeDominant(plan, dfs, idfs, stats.N);
   let minShould = 0;

@@ -85,9 +85,17 @@ export function dataSpan(segments: Segment[]): [number, number] {
 export const MAX_AXIS_DAYS = 3660;
 
 export function trends(segments: Segment[], plan: Plan, params: ScoreParams, req: TrendsRequest): TrendsResponse {
-  const interval: Interval = req.interval ?? 'day';
   const hist = new DayHistogramCollector();
   execute(segments, plan, params, filtersOf(req), [hist]);
+  return trendsOfHistogram(hist, dataSpan(segments), req);
+}
+
+/**
+ * The answer from a day histogram of the matches and the span of days the index holds (cluster
+ * mode: the coordinator sums the shards' histograms and takes the widest span).
+ */
+export function trendsOfHistogram(hist: { days: Map<number, number>; undated: number }, span: [number, number], req: TrendsRequest): TrendsResponse {
+  const interval: Interval = req.interval ?? 'day';
   let total = hist.undated;
   for (const c of hist.days.values()) total += c;
   const counts = new Map<number, number>();
@@ -96,7 +104,7 @@ export function trends(segments: Segment[], plan: Plan, params: ScoreParams, req
     counts.set(b, (counts.get(b) ?? 0) + c);
   }
   // The axis: asked bounds clamped to the data's span; else the first and last match.
-  const [spanLo, spanHi] = dataSpan(segments);
+  const [spanLo, spanHi] = span;
   let first = Infinity;
   let last = -Infinity;
   for (const b of counts.keys()) {

@@ -33,6 +33,9 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   export: () => import('./export.ts'),
   accounts: () => import('./accounts.ts'),
   migrate: () => import('./migrate.ts'),
+  indexer: () => import('./indexer.ts'),
+  searcher: () => import('./searcher.ts'),
+  coordinator: () => import('./coordinator.ts'),
 };
 
 /** The modules needed for this command line: one when the command is named, all otherwise. */

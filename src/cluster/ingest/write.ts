@@ -53,7 +53,10 @@ export function bodyOf(doc: DocInput): { body: string; hash: string } {
 /** Write `docs` (ids unique within the batch) in one transaction. */
 export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchResult> {
   if (!docs.length) return { written: 0, unchanged: 0 };
-  const sorted = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Arrays in input order: versions are numbered in the order the lines came (as on one
+  // machine, where a later line gets a later seq; equal scores rank by it), rows are still
+  // written and locked in id order.
+  const sorted = docs;
   const ids: string[] = [];
   const hashes: string[] = [];
   const bodies: string[] = [];
@@ -69,10 +72,12 @@ export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchRes
     const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
     const { rows } = await c.query<{ seq: string }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS t(id, hash, body, published)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS t(id, hash, body, published, pos)
+       ), numbered AS MATERIALIZED (
+         SELECT i.id, i.hash, nextval('document_version_seq') AS seq FROM (SELECT * FROM input ORDER BY pos OFFSET 0) i
        ), changed AS (
          INSERT INTO documents AS d (id, current_seq, content_hash)
-         SELECT id, nextval('document_version_seq'), decode(hash, 'hex') FROM input ORDER BY id
+         SELECT id, seq, decode(hash, 'hex') FROM numbered ORDER BY id
          ON CONFLICT (id) DO UPDATE SET current_seq = EXCLUDED.current_seq, content_hash = EXCLUDED.content_hash,
            deleted = false, updated_at = now()
            WHERE d.content_hash <> EXCLUDED.content_hash OR d.deleted

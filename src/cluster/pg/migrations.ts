@@ -165,7 +165,23 @@ CREATE TABLE searchers (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial }];
+// Part 2 (indexers, searchers): where each document version is published, and its deletion.
+const publishing = `
+-- The live segment holding a version (NULL: not published yet), its shard, and the manifest
+-- generation of its shard that marked it deleted (replaced by a newer version), if any.
+ALTER TABLE document_versions ADD COLUMN segment_id bigint REFERENCES segments (id);
+ALTER TABLE document_versions ADD COLUMN shard text;
+ALTER TABLE document_versions ADD COLUMN deleted_generation bigint;
+CREATE INDEX document_versions_segment ON document_versions (segment_id);
+CREATE INDEX document_versions_deleted ON document_versions (shard, deleted_generation) WHERE deleted_generation IS NOT NULL;
+ALTER TABLE segments ADD COLUMN sum_len bigint[] NOT NULL DEFAULT '{0,0,0}';
+ALTER TABLE searchers ADD COLUMN pid integer;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
+  { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
+];
 
 /** The schema version this program needs. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
