@@ -133,6 +133,7 @@ export function register(program: Command): void {
       .description('chạy trang web và API JSON trên một thư mục dữ liệu (in ra địa chỉ đang nghe)')
       .requiredOption('--data <dir>', 'thư mục dữ liệu'),
   ).action(async (o: ServeFlags & { data: string }) => {
+    parseOrigin(o.origin);
     // A directory made by `tra accounts add` has no documents yet: it gets an empty index.
     if (!existsSync(path.join(o.data, 'store.sqlite')) && existsSync(path.join(o.data, SOCIAL_FILE))) (await openEngine(o.data)).close();
     checkDataDir(o.data);
