@@ -58,10 +58,10 @@ test('tra accounts add / token: JSON on stdout; weak, taken, unknown and bad inp
         child.stderr!.on('data', (d) => (err += d));
         child.on('exit', (code) => reject(new Error(`tra serve exited ${code}: ${err}`)));
       });
-      const me = await (await fetch(`${url}api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${access_token}` } })).json();
+      const me = (await (await fetch(`${url}api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${access_token}` } })).json()) as { uri: string; url: string };
       assert.equal(me.uri, 'https://tra.example.vn/users/lan_anh');
       assert.equal(me.url, 'https://tra.example.vn/@lan_anh');
-      const inst = await (await fetch(`${url}api/v2/instance`)).json();
+      const inst = (await (await fetch(`${url}api/v2/instance`)).json()) as { domain: string };
       assert.equal(inst.domain, 'tra.example.vn');
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
