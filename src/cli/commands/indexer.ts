@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .requiredOption('--pg <url>', 'địa chỉ PostgreSQL, dạng postgres://user:password@host:5432/database')
     .requiredOption('--blob <path>', 'kho blob dùng chung: thư mục, hoặc s3://bucket/prefix')
     .option('--lease-ms <n>', 'thời hạn nhận một việc, mili giây (mặc định 120000)', (v) => positive(v, '--lease-ms'))
-    .action(async (o: { pg: string; blob: string; leaseMs?: number }) => {
+    .option('--merge-at <n>', 'gộp các phân đoạn nhỏ nhất của một shard khi shard có từng ấy phân đoạn (mặc định 10; 0: không gộp)', (v) => nonNegative(v, '--merge-at'))
+    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number }) => {
       const { openRole, untilStopped, logLine, RoleError } = await import('../../cluster/roles/role.ts');
       const { runIndexer } = await import('../../cluster/indexer/indexer.ts');
       let role;
@@ -24,7 +25,7 @@ export function register(program: Command): void {
       const ctl = new AbortController();
       const pause = Number(process.env.TRA_TEST_INDEXER_PAUSE_BEFORE_PUBLISH_MS ?? 0);
       const log = logLine('indexer');
-      const running = runIndexer({ pool: role.pool, blob: role.blob!, leaseMs: o.leaseMs, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
+      const running = runIndexer({ pool: role.pool, blob: role.blob!, leaseMs: o.leaseMs, mergeAt: o.mergeAt, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
       process.stderr.write(`tra indexer: đang chạy (pid ${process.pid}); Ctrl+C để dừng\n`);
       await untilStopped();
       ctl.abort();
@@ -36,5 +37,11 @@ export function register(program: Command): void {
 function positive(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name} phải là số nguyên dương (nhận được "${v}")`);
+  return n;
+}
+
+function nonNegative(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} phải là số nguyên không âm (nhận được "${v}")`);
   return n;
 }

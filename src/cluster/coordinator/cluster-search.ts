@@ -94,10 +94,14 @@ export class ClusterSearch {
 
   /** Replicas of a shard, freshest generation first, the starting one rotated (load spread). */
   private replicasOf(t: Topology, shard: string, generation?: number): Replica[] {
-    const all = (t.replicas.get(shard) ?? []).filter((r) => generation === undefined || r.generations[shard] >= generation);
+    // A replica's advertised generation is as old as its last heartbeat: one that advertises less
+    // than the pinned generation may hold it already (it answers 409 otherwise, and the next is
+    // tried at once), so it is tried last rather than left out.
+    const all = t.replicas.get(shard) ?? [];
     const start = this.rr++ % Math.max(1, all.length);
     const rotated = [...all.slice(start), ...all.slice(0, start)];
-    return rotated.sort((a, b) => (generation === undefined ? b.generations[shard] - a.generations[shard] : (a.generations[shard] === generation ? 0 : 1) - (b.generations[shard] === generation ? 0 : 1)));
+    const rank = (r: Replica) => (r.generations[shard] === generation ? 0 : r.generations[shard] > generation! ? 1 : 2);
+    return rotated.sort((a, b) => (generation === undefined ? b.generations[shard] - a.generations[shard] : rank(a) - rank(b)));
   }
 
   /** The accent restorer of the whole collection (summed counts of every shard), rebuilt when it grew or shrank by a fifth. */
@@ -348,7 +352,7 @@ export class ClusterSearch {
   async stats(): Promise<{ documents: number }> {
     const t = await this.topology();
     const { rows } = await this.o.pool.query<{ n: string }>(
-      "SELECT (SELECT coalesce(sum(doc_count), 0) FROM segments WHERE state = 'live') - (SELECT count(*) FROM document_versions WHERE deleted_generation IS NOT NULL AND segment_id IS NOT NULL) AS n",
+      "SELECT (SELECT coalesce(sum(doc_count), 0) FROM segments WHERE state = 'live') - (SELECT count(*) FROM document_versions v JOIN segments g ON g.id = v.segment_id WHERE v.deleted_generation IS NOT NULL AND g.state = 'live') AS n",
     );
     void t;
     return { documents: Number(rows[0].n) };

@@ -22,6 +22,27 @@ import { Segment } from '../../engine/segment.ts';
 import { ClusterError, LeaseLost } from '../errors.ts';
 import { shardOf } from './shard-key.ts';
 import { AlreadyPublished, publishSegments, type BuiltSegment } from './publish.ts';
+import { DEFAULT_MERGE_AT, MERGE_JOB, StaleMerge, mergeShard, type MergeJobPayload } from './merge.ts';
+
+/** A merge whose shard keeps changing under it is retried this many times before the job backs off. */
+const MERGE_TRIES = 5;
+
+/** Run a claimed merge job: merge until it publishes or the shard needs none; completes the job. */
+export async function mergeJob(o: IndexerOptions, job: ClaimedJob): Promise<string> {
+  const p = job.payload as MergeJobPayload;
+  for (let i = 1; ; i++) {
+    try {
+      const r = await mergeShard(o.pool, o.blob, p.shard, p.merge_at ?? o.mergeAt ?? DEFAULT_MERGE_AT, job);
+      if (!r) {
+        await complete(o.pool, job);
+        return `merge ${p.shard}: nothing to merge`;
+      }
+      return `merge ${p.shard}: ${r.inputs} segments → 1 (${r.documents} documents), generation ${r.generation}`;
+    } catch (e) {
+      if (!(e instanceof StaleMerge) || i >= MERGE_TRIES) throw e;
+    }
+  }
+}
 
 /** Segment files number documents by a 32-bit seq (src/engine/segment-format.ts). */
 const MAX_SEQ = 0xffffffff;
@@ -36,6 +57,8 @@ export interface IndexerOptions {
   owner?: string;
   /** Called with one line per event (job done, error); default: nothing. */
   log?: (line: string) => void;
+  /** Live segments of a shard that start a merge (default 10; 0: never merge). */
+  mergeAt?: number;
   /** Test hook: wait this long between upload and publish (to kill the process there). */
   pauseBeforePublishMs?: number;
   signal?: AbortSignal;
@@ -96,7 +119,7 @@ export async function indexJob(o: IndexerOptions, job: ClaimedJob): Promise<{ ve
     o.log?.(`uploaded job ${job.id}: ${built.map((b) => b.key).join(' ')}`);
     await sleep(o.pauseBeforePublishMs);
   }
-  const r = await publishSegments(o.pool, o.blob, job, rows.map((x) => x.doc_id), built);
+  const r = await publishSegments(o.pool, o.blob, job, rows.map((x) => x.doc_id), built, o.mergeAt ?? DEFAULT_MERGE_AT);
   return { versions: rows.length, segments: built.length, deleted: r.deleted };
 }
 
@@ -109,7 +132,7 @@ export async function runIndexer(o: IndexerOptions): Promise<void> {
   while (!o.signal?.aborted) {
     let job: ClaimedJob | undefined;
     try {
-      [job] = await claim(o.pool, { owner, kinds: [INDEX_JOB], leaseMs });
+      [job] = await claim(o.pool, { owner, kinds: (o.mergeAt ?? DEFAULT_MERGE_AT) > 1 ? [INDEX_JOB, MERGE_JOB] : [INDEX_JOB], leaseMs });
       backoff = idleMs;
     } catch (e) {
       o.log?.(`không nhận được việc (cannot claim): ${(e as Error).message}`);
@@ -124,8 +147,12 @@ export async function runIndexer(o: IndexerOptions): Promise<void> {
     const keep = setInterval(() => void extend(o.pool, job!, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
     try {
       const t0 = Date.now();
-      const r = await indexJob(o, job);
-      o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
+      if (job.kind === MERGE_JOB) {
+        o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
+      } else {
+        const r = await indexJob(o, job);
+        o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
+      }
     } catch (e) {
       if (e instanceof AlreadyPublished) {
         // Published by an earlier attempt whose completion was lost: nothing left to do.

@@ -22,6 +22,7 @@ import { holdBlobs } from '../blob/janitor.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { ClusterError } from '../errors.ts';
 import { shardRange } from './shard-key.ts';
+import { enqueueMergeIfDue } from './merge.ts';
 
 /** The NOTIFY channel searchers LISTEN on; the payload is the shard name. */
 export const MANIFEST_CHANNEL = 'tra_manifest';
@@ -48,11 +49,15 @@ export interface PublishResult {
   deleted: number;
 }
 
-export async function publishSegments(pool: Pool, blob: BlobStore, job: ClaimedJob | undefined, docIds: string[], built: BuiltSegment[]): Promise<PublishResult> {
-  return withTransaction(pool, (c) => publishIn(c, blob, job, docIds, built));
+/**
+ * `mergeAt`: enqueue a merge of a shard this publish brings to that many live segments (in this
+ * same transaction; merge.ts). 0: never.
+ */
+export async function publishSegments(pool: Pool, blob: BlobStore, job: ClaimedJob | undefined, docIds: string[], built: BuiltSegment[], mergeAt = 0): Promise<PublishResult> {
+  return withTransaction(pool, (c) => publishIn(c, blob, job, docIds, built, mergeAt));
 }
 
-async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undefined, docIds: string[], built: BuiltSegment[]): Promise<PublishResult> {
+async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undefined, docIds: string[], built: BuiltSegment[], mergeAt: number): Promise<PublishResult> {
   const ids = [...new Set(docIds)].sort();
   await c.query('SELECT id FROM documents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
   // Shards whose versions this publish may delete: those of the documents' other published versions.
@@ -100,5 +105,6 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
     await c.query('SELECT pg_notify($1, $2)', [MANIFEST_CHANNEL, s]);
   }
   if (job) await complete(c, job);
+  for (const s of new Set(built.map((b) => b.shard))) await enqueueMergeIfDue(c, s, mergeAt);
   return { generations: Object.fromEntries(next), deleted: del.rowCount ?? 0 };
 }

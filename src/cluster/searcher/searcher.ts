@@ -235,6 +235,8 @@ export class Searcher {
       this.views.set(p.shard, view);
       this.syncs.inc({ outcome: 'swapped' });
     }
+    // Advertise the new generations at once, not at the next heartbeat.
+    if (plans.length && this.url) void this.heartbeat().catch(() => undefined);
     const now = Date.now();
     for (const [k, v] of this.old) if (v.until < now) this.old.delete(k);
   }
