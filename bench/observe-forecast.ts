@@ -17,6 +17,8 @@
  *   MAE of the seasonal-naive forecast (same weekday last week, pairs of collected days) over the
  *   182 days the model fits; averaged over origins and series. The seasonal-naive forecast itself
  *   is scored the same way (out of sample), as the benchmark.
+ * - The point forecasts' error relative to seasonal naive on the same test points: the model's
+ *   summed absolute error divided by seasonal naive's (below 1: the model is better), unscaled.
  * - Coverage of the 80% and 95% prediction intervals (share of actual values inside).
  * - Which model the per-series choice took (forecast.ts: Holt-Winters or seasonal naive).
  */
@@ -96,10 +98,13 @@ interface Acc {
   in80: number;
   in95: number;
   n: number;
+  /** Absolute errors of the model and of seasonal naive, summed over the same test points. */
+  absModel: number;
+  absSn: number;
   maseByH: number[][];
 }
 const acc = new Map<string, Acc>();
-const get = (k: string) => acc.get(k) ?? acc.set(k, { mase: [], maseSn: [], in80: 0, in95: 0, n: 0, maseByH: Array.from({ length: H }, () => []) }).get(k)!;
+const get = (k: string) => acc.get(k) ?? acc.set(k, { mase: [], maseSn: [], in80: 0, in95: 0, n: 0, absModel: 0, absSn: 0, maseByH: Array.from({ length: H }, () => []) }).get(k)!;
 const t0 = performance.now();
 let fits = 0;
 const methods = new Map<string, Map<string, number>>();
@@ -119,13 +124,16 @@ for (const s of series) {
       const v = s.y[origin + p.h - 1];
       if (Number.isNaN(v)) continue; // not collected: nothing to score
       const err = Math.abs(v - p.mean);
+      const errSn = Math.abs(v - seasonalNaive(train, p.h));
       e += err;
-      eSn += Math.abs(v - seasonalNaive(train, p.h));
+      eSn += errSn;
       k++;
       for (const g of [s.band, 'all terms']) {
         if (g === 'all terms' && s.band === 'volume') continue;
         const a = get(g);
         a.maseByH[p.h - 1].push(err / scale);
+        a.absModel += err;
+        a.absSn += errSn;
         if (v >= p.intervals[0].lo && v <= p.intervals[0].hi) a.in80++;
         if (v >= p.intervals[1].lo && v <= p.intervals[1].hi) a.in95++;
         a.n++;
@@ -145,12 +153,12 @@ const median = (xs: number[]) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 };
 console.log(`backtest: ${series.length} series (${series.length - 1} terms + total volume), ${L - F + 1} days (${gaps} without collection, NaN), origins every ${STEP} days from day 120, horizon ${H}; ${fits} fits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-console.log('group            | model chosen | MASE model (mean / median) | MASE seasonal naive (mean / median) | model better on | 80% PI coverage | 95% PI coverage | MASE by horizon h1..h7');
+console.log('group            | model chosen | MASE model (mean / median) | MASE seasonal naive (mean / median) | MAE model / MAE seasonal naive, same points | model better on | 80% PI coverage | 95% PI coverage | MASE by horizon h1..h7');
 for (const [k, a] of [...acc].sort()) {
   const better = a.mase.filter((m, i) => m < a.maseSn[i]).length / Math.max(1, a.mase.length);
   const chosen = [...(k === 'all terms' ? [...methods].filter(([b]) => b !== 'volume').flatMap(([, m]) => [...m]) : [...(methods.get(k) ?? [])])].reduce((o, [name, n]) => o.set(name, (o.get(name) ?? 0) + n), new Map<string, number>());
   const total = [...chosen.values()].reduce((x, y) => x + y, 0);
   const share = [...chosen].map(([name, n]) => `${name} ${((100 * n) / total).toFixed(0)}%`).join(', ');
-  console.log(`${k.padEnd(16)} | ${share} | ${mean(a.mase).toFixed(3)} / ${median(a.mase).toFixed(3)} | ${mean(a.maseSn).toFixed(3)} / ${median(a.maseSn).toFixed(3)} | ${(100 * better).toFixed(0)}% of forecasts | ${(100 * a.in80 / a.n).toFixed(1)}% | ${(100 * a.in95 / a.n).toFixed(1)}% | ${a.maseByH.map((x) => mean(x).toFixed(2)).join(' ')}`);
+  console.log(`${k.padEnd(16)} | ${share} | ${mean(a.mase).toFixed(3)} / ${median(a.mase).toFixed(3)} | ${mean(a.maseSn).toFixed(3)} / ${median(a.maseSn).toFixed(3)} | ${(a.absModel / a.absSn).toFixed(3)} | ${(100 * better).toFixed(0)}% of forecasts | ${(100 * a.in80 / a.n).toFixed(1)}% | ${(100 * a.in95 / a.n).toFixed(1)}% | ${a.maseByH.map((x) => mean(x).toFixed(2)).join(' ')}`);
 }
 counts.close();

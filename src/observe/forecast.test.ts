@@ -99,3 +99,19 @@ test('days without collection (NaN) are skipped by the seasonal-naive forecast a
   const f = forecastSeries([...y, NaN, NaN, ...y]);
   for (const p of f.points) assert.ok(Number.isFinite(p.mean) && p.intervals[0].lo <= p.mean && p.mean <= p.intervals[0].hi);
 });
+
+test('intervals follow the recent error level: a series that turned volatile gets wider intervals than one that stayed calm', () => {
+  const rand = rng(14);
+  const calm = Array.from({ length: 182 }, (_, i) => poisson(weekly[i % 7], rand));
+  // The same series, but its last two weeks swing by ±15 around the pattern (a collector's shifts).
+  const shaken = calm.map((v, i) => (i >= 168 ? Math.max(0, v + (i % 2 === 0 ? 15 : -15)) : v));
+  const width = (y: number[]) => {
+    const f = forecastSeries(y);
+    return f.points.reduce((s, p) => s + p.intervals[0].hi - p.intervals[0].lo, 0) / f.points.length;
+  };
+  assert.ok(width(shaken) > 1.5 * width(calm), `calm ${width(calm)}, shaken ${width(shaken)}`);
+  // A sparse series quiet for its last weeks keeps intervals (the scale has a floor).
+  const sparse = Array.from({ length: 182 }, (_, i) => (i < 150 && i % 5 === 0 ? 3 : 0));
+  const f = forecastSeries(sparse);
+  assert.ok(f.points.some((p) => p.intervals[1].hi > p.mean), 'intervals kept for a quiet sparse series');
+});
