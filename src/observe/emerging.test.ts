@@ -227,6 +227,44 @@ test('new names fill the list from two articles in two outlets; one outlet, or a
   }
 });
 
+test('a storm numbered for the first time is its own story and leads the list, even when its first articles are the current storm\'s', () => {
+  const dir = tempDir();
+  try {
+    const base = syntheticNews(START, 70, 30).map((d, i) => ({ ...d, source: ['Báo A', 'Báo B', 'Báo C'][i % 3] }));
+    const day = 66;
+    const at = (d: number, h: number) => new Date(Date.parse(dateOf(d) + 'T02:00:00Z') + h * 3_600_000).toISOString();
+    // Storm 6 was forecast two days before and makes landfall on the day, in many articles.
+    const before = [0, 1, 2].map((i) => ({ id: `b${i}`, title: `Áp thấp nhiệt đới mạnh lên thành bão số 6 ${i}`, source: ['Báo A', 'Báo B', 'Báo C'][i], published: at(day - 2, i) }));
+    const landfall = Array.from({ length: 12 }, (_, i) => ({ id: `l${i}`, title: `Bão số 6 đổ bộ Quảng Ninh, mưa lớn diện rộng ${i}`, source: ['Báo A', 'Báo B', 'Báo C'][i % 3], published: at(day, i / 2) }));
+    // The next storm's first two mentions are inside storm 6's articles, late in the evening.
+    const next = [
+      { id: 'n1', title: 'Bão số 6 đổ bộ Quảng Ninh, Biển Đông có thể đón bão số 7', source: 'Báo A', published: at(day, 12) },
+      { id: 'n2', title: 'Bão số 6 chưa tan, bão số 7 đã hình thành', source: 'Báo B', published: at(day, 13) },
+    ];
+    const docs = [...base, ...before, ...landfall, ...next].map((d) => ({ summary: '', url: `https://example.vn/${d.id}.html`, ...d }));
+    const store = new DocStore(join(dir, 'store.sqlite'));
+    store.putBatch(docs);
+    store.close();
+    syncFromStore(dir);
+    const counts = new ObserveCounts(dir, { readOnly: true });
+    const dd = openDayDocs(dir, counts)!;
+    try {
+      const on = emergingOn(counts, dateOf(day), dayOfIso(dateOf(day)), { limit: 10, dayDocs: (d) => dd.docsOn(d) });
+      const labels = JSON.stringify(on.items.map((x) => [x.label, x.score, x.terms]));
+      assert.ok(on.items[0].terms?.includes('bão số 7'), labels);
+      assert.ok(on.items[0].score >= 4, labels);
+      assert.ok(!on.items[0].terms?.includes('bão số 6'), labels);
+      const six = on.items.find((x) => x.terms?.includes('bão số 6'));
+      assert.ok(six && !six.terms?.includes('bão số 7'), labels);
+    } finally {
+      dd.close();
+      counts.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const term = (t: string, count: number, score: number, seen = 0): Scored => ({ id: 0, term: t, words: t.split(' '), count, expected: 0, score, seen });
 
 test('a syllable is left to its pair unless it rises further and a third of its articles do without the pair', () => {

@@ -123,6 +123,9 @@ export const NOVEL_EXPECTED = 0.1;
 /** Collected days the window must hold before a term absent from it counts as new. */
 export const NOVEL_HISTORY = 28;
 
+/** "bão số 10": a storm named by its number (terms.ts counts it as one term). */
+const isNumbered = (words: string[]) => words.length === 3 && NUMBERED.has(words[0]) && SEQUENCE.has(words[1]);
+
 /** Score every candidate term of `day` (day number); unsorted, unmerged. */
 export function scoreDay(counts: ObserveCounts, day: number, opts: EmergingOptions = {}): Scored[] {
   const p: BurstParams = { ...DEFAULT_BURST, ...opts.burst };
@@ -322,7 +325,7 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     //   score at least QUIET_FLOOR, and their lead term is specific (in at most QUIET_DF of all
     //   documents): five articles from three outlets about one thing are news on a day that
     //   lists three items; the same count of an everyday word, or one outlet's habit, is not;
-    // - a new numbered storm ("bão số 10"), from minScore whatever its count (below);
+    // - a new numbered storm ("bão số 10"), first, from minScore whatever its count (below);
     // - when the list still has room, stories led by a new term (Scored.novel), from NOVEL_MIN
     //   documents, best first.
     // News is what more than one newsroom reports: when the day's documents come from several
@@ -332,25 +335,29 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     const dfCache = new Map<string, number>();
     const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
     const strong = strongTerms(scored, floor, (t) => t.novel === true);
-    const grouped = groupStories(strong, docs, 3 * limit, { df });
+    // A new numbered storm ("bão số 10", terms.ts NUMBERED) is national news by definition: the
+    // weather service numbers only storms that enter the East Sea. Two outlets naming it for the
+    // first time list it from the floor of the day (minScore), however few the articles. Its
+    // number is its name: it is its own story even when its first articles are the current
+    // storm's ("sau bão số 9, có thể thêm bão số 10"), and it is placed however crowded the day.
+    const numbered = new Set(strong.filter((t) => t.novel && isNumbered(t.words)).map((t) => t.term));
+    const grouped = groupStories(strong, docs, 3 * limit, { df, nameOf: (t) => (isNumbered(t.split(' ')) ? t : undefined), always: (t) => numbered.has(t) });
     // Everyday terms (seen on EVERYDAY of the window's days or more) are no second word.
     const scoreOf = new Map(strong.filter((t) => t.seen < EVERYDAY).map((t) => [t.term, t.score]));
     const leadScore = new Map(strong.map((t) => [t.term, t.score]));
     const novel = new Set(strong.filter((t) => t.novel).map((t) => t.term));
-    // A new numbered storm ("bão số 10", terms.ts NUMBERED) is national news by definition: the
-    // weather service numbers only storms that enter the East Sea. Two outlets naming it for the
-    // first time list it from the floor of the day (minScore), however few the articles.
-    const numbered = new Set(strong.filter((t) => t.novel && t.words.length === 3 && NUMBERED.has(t.words[0]) && SEQUENCE.has(t.words[1])).map((t) => t.term));
     const several = new Set(docs.map((d) => outletOf(d.source))).size >= 2;
     const specific = QUIET_DF * counts.documents();
     const ranked = grouped
       .filter((st) => !several || st.outlets.length >= 2)
       .map((st) => {
         let strength = storyStrength(st.terms, (t) => (t === st.terms[0] ? leadScore.get(t) : scoreOf.get(t)), floor);
-        if (st.terms.some((t) => numbered.has(t))) strength = Math.max(strength, minScore);
-        return { st, strength, specific: df(st.terms[0]) <= specific };
+        const storm = st.terms.some((t) => numbered.has(t));
+        if (storm) strength = Math.max(strength, minScore);
+        return { st, strength, storm, specific: df(st.terms[0]) <= specific };
       })
-      .sort((a, b) => b.strength - a.strength);
+      // A storm numbered for the first time leads the list (see `numbered`), then by strength.
+      .sort((a, b) => Number(b.storm) - Number(a.storm) || b.strength - a.strength);
     const quietStory = (x: (typeof ranked)[number]) => x.strength >= floor && x.st.outlets.length >= QUIET_OUTLETS && x.specific;
     const listed = ranked.filter((x) => x.strength >= minScore || quietStory(x));
     // Room left: stories led by a new term fill it, best first (a phrase nobody wrote in eight

@@ -160,3 +160,30 @@ test('a label neither starts nor ends inside a word, and keeps a person word', (
   const teacher = [{ title: 'Cô giáo Hương được khen thưởng' }, { title: 'Học trò nhớ cô giáo Hương' }];
   assert.equal(groupStories([{ term: 'giáo hương', count: 2, expected: 0, score: 5 }], teacher, 5)[0].label.toLowerCase(), 'cô giáo hương');
 });
+
+test('two numbered storms are two stories, and a term placed always opens its own story past the limit', () => {
+  const day = [
+    { title: 'Bão số 9 đổ bộ Quảng Ninh, mất điện diện rộng', source: 'Báo A' },
+    { title: 'Bão số 9 gây mưa lớn ở Hải Phòng', source: 'Báo B' },
+    { title: 'Bão số 9 chưa tan, Biển Đông có thể đón bão số 10', source: 'Báo A' },
+    { title: 'Sau bão số 9 sẽ là bão số 10?', source: 'Báo B' },
+    { title: 'Giá vàng lập đỉnh mới', source: 'Báo A' },
+    { title: 'Giá vàng hôm nay tăng mạnh', source: 'Báo B' },
+  ];
+  const terms = [
+    { term: 'bão số 9', count: 4, expected: 0.5, score: 9 },
+    { term: 'giá vàng', count: 2, expected: 0.2, score: 5 },
+    { term: 'bão số 10', count: 2, expected: 0, score: 2 },
+  ];
+  const named = (t: string) => (t.startsWith('bão số') ? t : undefined);
+  // Without names, the new storm's two articles are the current storm's: it joins that story.
+  assert.deepEqual(groupStories(terms, day, 5).map((s) => s.terms), [['bão số 9', 'bão số 10'], ['giá vàng']]);
+  // Named, it is its own story (and the stories are not merged afterwards either).
+  const apart = groupStories(terms, day, 5, { nameOf: named });
+  assert.deepEqual(apart.map((s) => s.terms), [['bão số 9'], ['giá vàng'], ['bão số 10']]);
+  assert.deepEqual(apart[2].docs, [2, 3]);
+  assert.deepEqual(apart[2].outlets.sort(), ['Báo A', 'Báo B']);
+  // With one story allowed, only a term placed always gets a second one.
+  assert.deepEqual(groupStories(terms, day, 1, { nameOf: named }).map((s) => s.terms), [['bão số 9']]);
+  assert.deepEqual(groupStories(terms, day, 1, { nameOf: named, always: (t) => t === 'bão số 10' }).map((s) => s.terms), [['bão số 9'], ['bão số 10']]);
+});

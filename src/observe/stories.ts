@@ -46,6 +46,18 @@ export interface StoryTerm {
 export interface GroupOptions {
   /** Documents mentioning a term over everything counted, to keep labels to whole words. */
   df?: (term: string) => number;
+  /**
+   * A name that tells stories apart ("bão số 10" and "bão số 9" are two storms): two terms with
+   * different names never share a story, however many documents they share (a forecast of the
+   * next storm is written inside the current storm's articles). Undefined: no such name.
+   */
+  nameOf?: (term: string) => string | undefined;
+  /**
+   * Terms that open their own story, even when `limit` stories are already open, and never join
+   * or merge into another (a story a listing rule lists whatever its score: a new numbered storm,
+   * whose first articles are often the current storm's).
+   */
+  always?: (term: string) => boolean;
 }
 
 /** A lead term seen on at least this share of the baseline's days is everyday language. */
@@ -209,13 +221,20 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
   docs.forEach((d, i) => {
     for (const term of d.terms) docsOf.get(term)?.push(i);
   });
-  const stories: (Omit<Story, 'outlets'> & { set: Set<number>; lead: StoryTerm })[] = [];
+  const stories: (Omit<Story, 'outlets'> & { set: Set<number>; lead: StoryTerm; name?: string; alone: boolean })[] = [];
+  const nameOf = opts.nameOf ?? (() => undefined);
+  // Two stories with different names (two numbered storms) stay apart.
+  const apart = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a !== b;
+  let open = 0;
   for (const t of terms) {
-    if (stories.length >= limit) break;
+    if (open >= limit && !opts.always?.(t.term)) continue;
     const mine = docsOf.get(t.term) ?? [];
     if (mine.length === 0) continue;
+    const name = nameOf(t.term);
+    const alone = opts.always?.(t.term) === true;
     let joined = false;
-    for (const s of stories) {
+    for (const s of alone ? [] : stories) {
+      if (s.alone || apart(name, s.name)) continue;
       let both = 0;
       for (const i of mine) if (s.set.has(i)) both++;
       if (both / Math.min(mine.length, s.set.size) >= 0.5) {
@@ -225,6 +244,7 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
         // is part of too many words ("thiên" of a temple's name and of "thiên nhiên") and would
         // chain unrelated stories together.
         if (t.term.includes(' ')) for (const i of mine) s.set.add(i);
+        s.name ??= name;
         joined = true;
         break;
       }
@@ -232,15 +252,17 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
     if (joined) continue;
     const label = labelFor(t.term.split(' '), mine.map((i) => docs[i]), opts.df);
     if (label === undefined) continue;
-    stories.push({ label, score: t.score, count: t.count, baseline: t.expected, terms: [t.term], docs: mine, set: new Set(mine), lead: t });
+    stories.push({ label, score: t.score, count: t.count, baseline: t.expected, terms: [t.term], docs: mine, set: new Set(mine), lead: t, name, alone });
+    open++;
   }
   // Stories that grew into each other after their terms were placed become one, the better first.
   for (let merged = true; merged; ) {
     merged = false;
     for (let i = 0; i < stories.length && !merged; i++) {
       for (let j = i + 1; j < stories.length; j++) {
-        if (overlap(stories[i].set, stories[j].set) < 0.5) continue;
+        if (stories[i].alone || stories[j].alone || apart(stories[i].name, stories[j].name) || overlap(stories[i].set, stories[j].set) < 0.5) continue;
         stories[i].terms.push(...stories[j].terms);
+        stories[i].name ??= stories[j].name;
         for (const d of stories[j].set) stories[i].set.add(d);
         stories.splice(j, 1);
         merged = true;
