@@ -1,5 +1,7 @@
 /**
- * Who may write through the API. Until Tra has accounts, one operator token: the server reads
+ * Who may write through Tra's own API (search, alerts, sources): one operator token. The Mastodon
+ * client API under /api/v1 and /api/v2 (src/social) is left to its own OAuth tokens, one per
+ * user and app, with scopes. For the rest, the server reads
  * `TRA_ADMIN_TOKEN` from its environment, and a request that changes something under /api
  * (POST, PUT, PATCH, DELETE) must carry `Authorization: Bearer <token>`. Reads stay open to
  * everyone; a read that carries the token is the operator's, and sees what only the owner may
