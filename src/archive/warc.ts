@@ -57,7 +57,8 @@ function stamp(d = new Date()): string {
   return d.toISOString().replace(/[-:T]/g, '').replace(/\..*$/, '');
 }
 
-async function serialize(record: WARCRecord): Promise<Uint8Array> {
+/** One record as its own gzip member (what every WARC file Tra writes holds). */
+export async function serialize(record: WARCRecord): Promise<Uint8Array> {
   return WARCSerializer.serialize(record, { gzip: true });
 }
 

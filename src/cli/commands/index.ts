@@ -36,6 +36,8 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   indexer: () => import('./indexer.ts'),
   searcher: () => import('./searcher.ts'),
   coordinator: () => import('./coordinator.ts'),
+  fetcher: () => import('./fetcher.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 /** The modules needed for this command line: one when the command is named, all otherwise. */

@@ -15,7 +15,9 @@
  */
 import { withTransaction, type Pool } from '../pg/connect.ts';
 import { LeaseLost, ClusterError } from '../errors.ts';
-import { addUrls, type HostLease } from './hosts.ts';
+import { addUrls, type HostLease, type UrlKind } from './hosts.ts';
+import { writeBatchIn } from '../ingest/write.ts';
+import type { DocInput } from '../../store/document.ts';
 import { surt } from '../../archive/canonical.ts';
 import { holdBlobs } from '../blob/janitor.ts';
 import type { BlobStore } from '../blob/store.ts';
@@ -49,8 +51,13 @@ export interface UrlOutcome {
 export interface FetchCommit {
   captures?: CaptureRow[];
   urls?: UrlOutcome[];
-  /** Links found, on any host: added to the frontier (known ones left as they are). */
-  discovered?: string[];
+  /** Links found, on any host: added to the frontier (known ones left as they are); a plain URL is an article. */
+  discovered?: Array<string | { url: string; kind: UrlKind }>;
+  /**
+   * Articles extracted from what was fetched: each new or changed one becomes a document version
+   * with its index job, in this same fenced transaction (../ingest/write.ts, writeBatchIn).
+   */
+  documents?: DocInput[];
   /** robots.txt as just fetched (status, text, how long to keep it). */
   robots?: { status: number; txt: string | null; ttlMs: number };
   /** Crawl-delay from robots.txt, or the operator's; applies from this commit on. */
@@ -66,6 +73,8 @@ export interface FetchCommit {
 export interface CommitResult {
   capturesAdded: number;
   urlsAdded: number;
+  /** New document versions written (new or changed articles). */
+  versionsWritten: number;
   /** The host's next allowed time, as set. */
   nextAllowedAt: Date;
 }
@@ -157,8 +166,20 @@ export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit, 
       }
     }
 
-    const urlsAdded = c.discovered?.length ? await addUrls(q, c.discovered) : 0;
-    return { capturesAdded, urlsAdded, nextAllowedAt };
+    let urlsAdded = 0;
+    if (c.discovered?.length) {
+      const kinds = new Map<string, UrlKind>();
+      for (const d of c.discovered) {
+        if (typeof d === 'string') {
+          if (!kinds.has(d)) kinds.set(d, 'article');
+        } else kinds.set(d.url, d.kind);
+      }
+      urlsAdded = await addUrls(q, [...kinds.keys()], { kinds });
+    }
+    // Documents by id, the last one winning (as a later line does in tra index).
+    const docs = [...new Map((c.documents ?? []).map((d) => [d.id, d])).values()];
+    const versionsWritten = docs.length ? (await writeBatchIn(q, docs)).written : 0;
+    return { capturesAdded, urlsAdded, versionsWritten, nextAllowedAt };
   });
 }
 

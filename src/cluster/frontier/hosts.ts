@@ -59,7 +59,9 @@ export function hostOf(url: string): string {
  * they are. Returns how many were new. Give it a transaction's client to add them together with
  * what discovered them.
  */
-export async function addUrls(q: Queryable, urls: string[], opts: { priority?: number; crawlDelayMs?: number } = {}): Promise<number> {
+export type UrlKind = 'feed' | 'article';
+
+export async function addUrls(q: Queryable, urls: string[], opts: { priority?: number; crawlDelayMs?: number; kind?: UrlKind; kinds?: Map<string, UrlKind> } = {}): Promise<number> {
   const byUrl = new Map<string, string>();
   for (const url of urls) {
     if (url.length > MAX_URL_CHARS) throw new ClusterError(`${url.slice(0, 100)}…: URL dài hơn ${MAX_URL_CHARS} ký tự (URL too long)`);
@@ -74,8 +76,8 @@ export async function addUrls(q: Queryable, urls: string[], opts: { priority?: n
     [hosts, opts.crawlDelayMs ?? 1000],
   );
   const r = await q.query(
-    `INSERT INTO urls (url, host, priority) SELECT u, h, $3 FROM unnest($1::text[], $2::text[]) AS t(u, h) ORDER BY u ON CONFLICT (url) DO NOTHING`,
-    [list, list.map((u) => byUrl.get(u)!), opts.priority ?? 0],
+    `INSERT INTO urls (url, host, priority, kind) SELECT u, h, $3, k FROM unnest($1::text[], $2::text[], $4::text[]) AS t(u, h, k) ORDER BY u ON CONFLICT (url) DO NOTHING`,
+    [list, list.map((u) => byUrl.get(u)!), opts.priority ?? 0, list.map((u) => opts.kinds?.get(u) ?? opts.kind ?? 'article')],
   );
   return r.rowCount ?? 0;
 }
@@ -133,12 +135,26 @@ export async function claimHost(q: Queryable, opts: { owner: string; leaseMs: nu
 
 /** The URLs of the leased host that are due, most urgent first (at most `limit`). */
 export async function dueUrls(q: Queryable, lease: HostLease, limit: number): Promise<string[]> {
-  const { rows } = await q.query<{ url: string }>(
-    `SELECT url FROM urls WHERE host = $1 AND next_fetch_at <> 'infinity' AND next_fetch_at <= now()
+  return (await dueUrlRows(q, lease, limit)).map((r) => r.url);
+}
+
+/** As dueUrls, with each URL's kind and what happened to it last. */
+export interface DueUrl {
+  url: string;
+  kind: UrlKind;
+  /** Payload digest of the last 200 (a same-digest answer is captured as a revisit). */
+  digest: string | null;
+  fetched_at: Date | null;
+  discovered_at: Date;
+}
+
+export async function dueUrlRows(q: Queryable, lease: HostLease, limit: number): Promise<DueUrl[]> {
+  const { rows } = await q.query<DueUrl>(
+    `SELECT url, kind, digest, fetched_at, discovered_at FROM urls WHERE host = $1 AND next_fetch_at <> 'infinity' AND next_fetch_at <= now()
      ORDER BY priority DESC, next_fetch_at, url LIMIT $2`,
     [lease.host, limit],
   );
-  return rows.map((r) => r.url);
+  return rows;
 }
 
 /** Renew the lease for `leaseMs` from now; throws LeaseLost if it expired or was taken. */

@@ -9,7 +9,7 @@
  * two ingests of overlapping documents lock them in the same order and cannot deadlock.
  */
 import { createHash } from 'node:crypto';
-import { withTransaction, type Pool } from '../pg/connect.ts';
+import { withTransaction, type Pool, type Queryable } from '../pg/connect.ts';
 import { enqueue } from '../queue/queue.ts';
 import { parseTime } from '../../ingest/timestamps.ts';
 import type { DocInput } from '../../store/document.ts';
@@ -68,7 +68,32 @@ export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchRes
     bodies.push(body);
     published.push(publishedAt(d));
   }
-  return withTransaction(pool, async (c) => {
+  return withTransaction(pool, (c) => writeBatchIn(c, docs, { ids, hashes, bodies, published }));
+}
+
+/**
+ * Write `docs` inside the caller's transaction (a fetcher's fenced commit writes the articles it
+ * extracted together with their captures): new versions and their index job, or nothing.
+ */
+export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: string[]; hashes: string[]; bodies: string[]; published: Array<string | null> }): Promise<BatchResult> {
+  if (!docs.length) return { written: 0, unchanged: 0 };
+  const sorted = docs;
+  let ids: string[], hashes: string[], bodies: string[], published: Array<string | null>;
+  if (pre) ({ ids, hashes, bodies, published } = pre);
+  else {
+    ids = [];
+    hashes = [];
+    bodies = [];
+    published = [];
+    for (const d of docs) {
+      const { body, hash } = bodyOf(d);
+      ids.push(d.id);
+      hashes.push(hash);
+      bodies.push(body);
+      published.push(publishedAt(d));
+    }
+  }
+  {
     const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
     const { rows } = await c.query<{ seq: string }>(
       `WITH input AS (
@@ -95,5 +120,5 @@ export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchRes
     const job: IndexJobPayload = { batch, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), versions: written };
     await enqueue(c, { kind: INDEX_JOB, payload: job, maxAttempts: 20 });
     return { written, unchanged: sorted.length - written, job };
-  });
+  }
 }

@@ -178,9 +178,16 @@ ALTER TABLE segments ADD COLUMN sum_len bigint[] NOT NULL DEFAULT '{0,0,0}';
 ALTER TABLE searchers ADD COLUMN pid integer;
 `;
 
+// Part 3 (fetchers): what a frontier URL is, so a fetcher knows a list from an article.
+const fetching = `
+-- 'feed': a feed or sitemap (read for the URLs it lists, re-read on a schedule); 'article': a page.
+ALTER TABLE urls ADD COLUMN kind text NOT NULL DEFAULT 'article' CHECK (kind IN ('feed', 'article'));
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
+  { version: 3, name: 'cluster: kinds of frontier URLs', sql: fetching },
 ];
 
 /** The schema version this program needs. */
