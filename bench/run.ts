@@ -34,7 +34,10 @@ const RESULTS_DIR = join(REPO, 'bench', 'results');
 const NODE24 = join(REPO, 'node_modules', 'node', 'bin', 'node');
 
 const ALL_PARTS = ['analyzer', 'perf', 'keyword', 'eval', 'trends', 'restore', 'extraction', 'events'] as const;
-type Part = (typeof ALL_PARTS)[number];
+/** Parts run only when named: they need PostgreSQL, and at full scale take an hour or more (bench/README.md). */
+const OPT_IN_PARTS = ['cluster', 'fetch'] as const;
+type Part = (typeof ALL_PARTS)[number] | (typeof OPT_IN_PARTS)[number];
+const KNOWN_PARTS: readonly string[] = [...ALL_PARTS, ...OPT_IN_PARTS];
 const BASELINE_SYSTEMS = ['fts5', 'lucene-all', 'lucene', 'minisearch'] as const;
 const DEFAULT_SYSTEMS = ['tra', 'fts5', 'lucene-all', 'lucene'];
 
@@ -55,7 +58,10 @@ interface Options {
 
 const HELP = `npm run bench -- [options]
 
-  --parts LIST      comma list of ${ALL_PARTS.join(',')} (default: all)
+  --parts LIST      comma list of ${ALL_PARTS.join(',')} (default: all of these),
+                    or of the cluster parts, run only when named: cluster (bench/cluster-scale.ts),
+                    fetch (bench/cluster-fetch.ts); they need PostgreSQL (TRA_TEST_PG_URL, or
+                    Debian's package to start one)
   --systems LIST    comma list of tra,${BASELINE_SYSTEMS.join(',')} (default: ${DEFAULT_SYSTEMS.join(',')})
   --quick           smoke run: 200 queries per perf set, small evaluation sets only, fewer repeats
   --scratch DIR     scratch folder (default $BENCH_SCRATCH or /tmp/bench_scratch)
@@ -89,7 +95,7 @@ function parseOptions(argv: string[]): Options {
     };
     if (a === '--parts') {
       const ps = val().split(',').filter(Boolean);
-      for (const p of ps) if (!(ALL_PARTS as readonly string[]).includes(p)) throw new Error(`unknown part ${p} (known: ${ALL_PARTS.join(', ')})`);
+      for (const p of ps) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown part ${p} (known: ${KNOWN_PARTS.join(', ')})`);
       o.parts = new Set(ps as Part[]);
     } else if (a === '--systems') {
       o.systems = val().split(',').filter(Boolean);
@@ -349,6 +355,9 @@ interface Report {
   extraction?: Json;
   /** bench/keyword-eval.ts: everyday keyword queries (P@10, totals, newest first). */
   keyword?: Json;
+  /** bench/cluster-scale.ts and bench/cluster-fetch.ts (their own reports: bench/results/cluster-*.md). */
+  cluster?: Json;
+  fetch?: Json;
   /** Figures of systems not run this time, taken from an earlier report (marked). */
   earlier?: { perf: Record<string, Json>; eval: Json[]; from: Record<string, string> };
 }
@@ -586,7 +595,7 @@ async function partKeyword(o: Options, setup: Setup | undefined, rep: Report): P
   log(`keyword: done in ${r.wall_s.toFixed(0)}s`);
 }
 
-async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' | 'extraction' | 'events', file: string, args: string[]): Promise<void> {
+async function partScript(o: Options, rep: Report, key: 'analyzer' | 'restore' | 'extraction' | 'events' | 'cluster' | 'fetch', file: string, args: string[]): Promise<void> {
   const path = join(REPO, 'bench', file);
   if (!existsSync(path)) {
     rep.failures.push({ step: key, why: `bench/${file} not present yet` });
@@ -807,8 +816,11 @@ function markdown(rep: Report): string {
     out.push(table(['system', 'P@10 as written', 'P@10 without marks', 'total: median relative error', 'newest first exact', 'trends total = search total'], rows));
     out.push('');
   }
-  const scriptTitles = { restore: 'Accent restoration (bench/restore-eval.ts)', extraction: 'Article extraction (bench/extraction-eval.ts)', events: 'Emerging issues against real events (bench/observe-events.ts)' };
-  for (const key of ['restore', 'extraction', 'events'] as const) {
+  const scriptTitles = {
+    restore: 'Accent restoration (bench/restore-eval.ts)', extraction: 'Article extraction (bench/extraction-eval.ts)', events: 'Emerging issues against real events (bench/observe-events.ts)',
+    cluster: 'Cluster scale (bench/cluster-scale.ts; full report in bench/results/cluster-scale-*.md)', fetch: 'Cluster fetch scaling (bench/cluster-fetch.ts; full report in bench/results/cluster-fetch-*.md)',
+  };
+  for (const key of ['restore', 'extraction', 'events', 'cluster', 'fetch'] as const) {
     const v = rep[key];
     if (!v) continue;
     out.push(`## ${scriptTitles[key]}`);
@@ -1010,6 +1022,15 @@ async function main(argv: string[]): Promise<number> {
   if (o.parts.has('extraction')) await partScript(o, rep, 'extraction', 'extraction-eval.ts', ['--json']);
   if (o.parts.has('events')) await partScript(o, rep, 'events', 'observe-events.ts', []);
   save();
+  if (o.parts.has('cluster')) {
+    // Full scale (2M documents, twice, plus the scaling runs) can take hours: its own limit.
+    await partScript({ ...o, stepTimeoutS: Math.max(o.stepTimeoutS, 6 * 3600) }, rep, 'cluster', 'cluster-scale.ts', ['--json', ...(o.quick ? ['--quick'] : [])]);
+    save();
+  }
+  if (o.parts.has('fetch')) {
+    await partScript(o, rep, 'fetch', 'cluster-fetch.ts', ['--json', ...(o.quick ? ['--quick'] : [])]);
+    save();
+  }
   const base = join(RESULTS_DIR, stamp(started));
   log(`report: ${base}.md (and .json; latest.md points at the newest)`);
   if (rep.failures.length) log(`${rep.failures.length} step(s) failed or skipped: ${rep.failures.map((x) => x.step).join('; ')}`);
