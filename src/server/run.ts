@@ -6,11 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.ts';
 import { openEngineBackend, type EngineBackend } from './engine-backend.ts';
+import type { Backend } from './backend.ts';
 import { ADMIN_TOKEN_ENV, tokenProblem } from './admin-auth.ts';
 import { ALLOW_PRIVATE_ENV } from '../net/guarded-fetch.ts';
 
 export interface RunOptions {
   dataDir: string;
+  /**
+   * Serve through a cluster (`tra serve --coordinator URL`): this backend instead of the data
+   * directory's engine, no social layer, and `install` adds what the mode needs to the app.
+   */
+  coordinator?: { backend: Backend & { close(): void | Promise<void> }; install(app: FastifyInstance): void };
   host: string;
   port: number;
   corsOrigins?: string[];
@@ -36,7 +42,7 @@ export interface RunOptions {
 
 export interface Running {
   app: FastifyInstance;
-  backend: EngineBackend;
+  backend: EngineBackend | NonNullable<RunOptions['coordinator']>['backend'];
   url: string;
   /** Resolves when the server has shut down (after a signal or `stop()`). */
   closed: Promise<void>;
@@ -66,7 +72,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
   if (o.allowPrivateAddresses) process.env[ALLOW_PRIVATE_ENV] = '1';
   // The app's logger exists only after buildServer: scheduled checks report through this.
   const to: { log?: FastifyInstance['log'] } = {};
-  const backend = await openEngineBackend(o.dataDir, {
+  const backend = o.coordinator ? o.coordinator.backend : await openEngineBackend(o.dataDir, {
     workers: o.workers,
     alertIntervalMs: (o.alertInterval ?? DEFAULT_ALERT_INTERVAL) * 1000,
     onAlertError: (err) => to.log?.error({ err }, 'alert check failed'),
@@ -83,9 +89,10 @@ export async function runServer(o: RunOptions): Promise<Running> {
     adminToken: adminToken || undefined,
     allowPrivateAddresses: o.allowPrivateAddresses,
     publicUrl: o.publicUrl,
-    social: { dataDir: o.dataDir, origin: o.origin ?? (() => listening) },
+    social: o.coordinator ? undefined : { dataDir: o.dataDir, origin: o.origin ?? (() => listening) },
   };
   const app = await buildServer(opts);
+  o.coordinator?.install(app);
   to.log = app.log;
   try {
     await app.listen({ host: o.host, port: o.port });
@@ -104,6 +111,8 @@ export async function runServer(o: RunOptions): Promise<Running> {
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}/`;
   listening = new URL(url).origin;
+  // Queued deliveries resume now, not at the first request.
+  app.federation?.start();
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

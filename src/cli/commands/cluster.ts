@@ -72,4 +72,50 @@ export function register(program: Command): void {
         await role.pool.end();
       }
     });
+
+  cluster
+    .command('import')
+    .description('chuyển tài liệu của một thư mục dữ liệu (một máy) vào cụm; chạy lại an toàn (tài liệu đã có, nội dung như cũ, được bỏ qua)')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu nguồn')
+    .requiredOption('--pg <url>', 'địa chỉ PostgreSQL')
+    .requiredOption('--blob <path>', 'kho blob của cụm (thư mục dùng chung hoặc s3://bucket/prefix)')
+    .action(async (o: { data: string; pg: string; blob: string }) => {
+      const { importDataDir } = await import('../../cluster/move/move.ts');
+      const { createProgress } = await import('../progress.ts');
+      const role = await openOrExplain(o.pg, o.blob, 'cluster import');
+      const progress = createProgress('chuyển vào cụm');
+      try {
+        const r = await importDataDir(role.pool, o.data, (n, total) => progress.update(n, total));
+        progress.done();
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        progress.done();
+        throw oneLine(e);
+      } finally {
+        await role.pool.end();
+      }
+    });
+  cluster
+    .command('export')
+    .description('chép tài liệu của cụm ra một thư mục dữ liệu (một máy) để tìm kiếm bằng tra search/serve --data; chạy lại an toàn')
+    .requiredOption('--pg <url>', 'địa chỉ PostgreSQL')
+    .requiredOption('--blob <path>', 'kho blob của cụm')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu đích (tạo nếu chưa có)')
+    .action(async (o: { data: string; pg: string; blob: string }) => {
+      const { exportToDataDir } = await import('../../cluster/move/move.ts');
+      const { createProgress } = await import('../progress.ts');
+      const role = await openOrExplain(o.pg, o.blob, 'cluster export');
+      const progress = createProgress('chép ra thư mục');
+      try {
+        const r = await exportToDataDir(role.pool, o.data, (n, total) => progress.update(n, total));
+        progress.done();
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        progress.done();
+        if ((e as Error)?.name === 'EngineError') throw new UserError((e as Error).message);
+        throw oneLine(e);
+      } finally {
+        await role.pool.end();
+      }
+    });
 }

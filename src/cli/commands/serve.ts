@@ -95,7 +95,7 @@ export function addServeOptions(cmd: Command): Command {
     .option('--alert-interval <s>', `xét các cảnh báo đã lưu mỗi bấy nhiêu giây (mặc định ${DEFAULT_ALERT_INTERVAL}; 0: không tự xét)`)
     .option('--public-url <url>', 'địa chỉ công khai của trang (cho opensearch.xml); mặc định: địa chỉ đang nghe')
     .option('--origin <url>', 'địa chỉ gốc công khai dùng trong định danh tài khoản và bài viết của mạng xã hội (ActivityPub); mặc định: http://HOST:PORT')
-    .option('--allow-private-addresses', 'cho webhook tới địa chỉ nội bộ (loopback, mạng riêng, link-local); mặc định bị chặn');
+    .option('--allow-private-addresses', 'cho webhook và liên hợp (ActivityPub) tới địa chỉ nội bộ (loopback, mạng riêng, link-local) và qua http thường — chỉ để thử trên một máy; mặc định bị chặn');
 }
 
 export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void> {
@@ -126,13 +126,52 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
   }
 }
 
+/** `tra serve --coordinator URL`: the same site, answered by a cluster's coordinator (docs/SCALE.md). */
+async function serveCoordinator(url: string, f: ServeFlags): Promise<void> {
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new UserError(`--coordinator phải là địa chỉ http(s) của tra coordinator, ví dụ http://10.0.0.5:7100 (không phải "${url}")`);
+  if (f.origin !== undefined) throw new UserError('--origin chỉ dùng với --data: mạng xã hội chưa chạy ở chế độ cụm');
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(f.logLevel)) throw new UserError(`--log-level phải là một trong: ${levels.join(', ')}`);
+  const { coordinatorBackend, installClusterNotices } = await import('../../cluster/coordinator/remote-backend.ts');
+  try {
+    const running = await runServer({
+      dataDir: '',
+      coordinator: { backend: coordinatorBackend(u.href), install: installClusterNotices },
+      host: f.host,
+      port: parsePort(f.port ?? process.env.PORT, 8080),
+      corsOrigins: f.cors ? f.cors.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      rateLimit: parseRate(f.rateLimit),
+      logLevel: f.logLevel,
+      trustProxy: f.trustProxy,
+      publicUrl: parsePublicUrl(f.publicUrl),
+    });
+    await running.closed;
+  } catch (err) {
+    if (err instanceof ListenError || err instanceof SettingError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
   addServeOptions(
     program
       .command('serve')
-      .description('chạy trang web và API JSON trên một thư mục dữ liệu (in ra địa chỉ đang nghe)')
-      .requiredOption('--data <dir>', 'thư mục dữ liệu'),
-  ).action(async (o: ServeFlags & { data: string }) => {
+      .description('chạy trang web và API JSON trên một thư mục dữ liệu, hoặc qua máy điều phối của một cụm (in ra địa chỉ đang nghe)')
+      .option('--data <dir>', 'thư mục dữ liệu')
+      .option('--coordinator <url>', 'chế độ cụm: tìm kiếm và xu hướng qua máy điều phối này (tra coordinator), thay cho --data'),
+  ).action(async (o: ServeFlags & { data?: string; coordinator?: string }) => {
+    if (o.coordinator !== undefined) {
+      if (o.data !== undefined) throw new UserError('chỉ dùng một trong hai: --data DIR (một máy) hoặc --coordinator URL (cụm)');
+      await serveCoordinator(o.coordinator, o);
+      return;
+    }
+    if (o.data === undefined) throw new UserError("thiếu --data DIR (thư mục dữ liệu) — hoặc --coordinator URL để phục vụ qua một cụm");
     parseOrigin(o.origin);
     // A directory made by `tra accounts add` has no documents yet: it gets an empty index.
     if (!existsSync(path.join(o.data, 'store.sqlite')) && existsSync(path.join(o.data, SOCIAL_FILE))) (await openEngine(o.data)).close();

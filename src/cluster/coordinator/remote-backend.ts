@@ -1,0 +1,113 @@
+/**
+ * `tra serve --coordinator URL`: the web application and API of `tra serve`, answered by a
+ * cluster's coordinator over HTTP. Search, trends, articles (`/bai/:id`, `/api/documents/:id`) and
+ * the document count go through the coordinator's own API (the same JSON as `tra serve`, plus
+ * `partial`); what a cluster does not have yet — the observatory, saved searches, archived versions
+ * of an article, the list of sources, completions, the social layer — answers with a polite page
+ * (or a JSON 501) saying so, never an empty page that looks like "no data". docs/SCALE.md
+ * ("The web app over a cluster") lists what works.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Backend, SearchRequest, SearchResponse, StoredDocument, TrendsRequest, TrendsResponse } from '../../server/backend.ts';
+import { page } from '../../server/layout.ts';
+import { html } from '../../server/html.ts';
+
+export class CoordinatorUnreachable extends Error {
+  readonly statusCode = 503;
+  constructor(url: string, why: string) {
+    super(`Không kết nối được máy điều phối của cụm (${url}): ${why}. Hãy thử lại sau ít phút.`);
+    this.name = 'CoordinatorUnreachable';
+  }
+}
+
+/** A Backend whose answers come from the coordinator at `base` (its /api routes). */
+export function coordinatorBackend(base: string, opts: { timeoutMs?: number } = {}): Backend & { close(): void } {
+  const root = base.replace(/\/+$/, '');
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const get = async <T>(path: string, params: Record<string, string | string[] | number | boolean | undefined>): Promise<T | undefined> => {
+    const u = new URL(root + path);
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === '') continue;
+      for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(x));
+    }
+    let res: Response;
+    try {
+      res = await fetch(u, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    } catch (e) {
+      throw new CoordinatorUnreachable(root, (e as Error).name === 'TimeoutError' ? `không trả lời sau ${timeoutMs} ms` : (e as Error).message);
+    }
+    if (res.status === 404) return undefined;
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status !== 200) {
+      // The coordinator validates with the same schemas: its 400 says what is wrong; pass it on.
+      const err = new Error(String(body.message ?? `HTTP ${res.status}`)) as Error & { statusCode: number };
+      err.statusCode = res.status >= 500 ? 503 : res.status;
+      throw err;
+    }
+    return body as T;
+  };
+  return {
+    async search(req: SearchRequest): Promise<SearchResponse> {
+      const limit = Math.max(1, Math.min(100, req.limit ?? 10));
+      const r = await get<SearchResponse>('/api/search', {
+        q: req.query,
+        limit,
+        offset: req.offset || undefined,
+        from: req.from,
+        to: req.to,
+        source: req.sources,
+        category: req.categories,
+        sort: req.sort === 'date' ? 'date' : undefined,
+        facets: req.facets ? true : undefined,
+      });
+      return r!;
+    },
+    async trends(req: TrendsRequest): Promise<TrendsResponse> {
+      const r = await get<TrendsResponse>('/api/trends', { q: req.query, interval: req.interval, from: req.from, to: req.to, source: req.sources, category: req.categories });
+      return r!;
+    },
+    async get(id: string): Promise<StoredDocument | undefined> {
+      return get<StoredDocument>(`/api/documents/${encodeURIComponent(id)}`, {});
+    },
+    async stats() {
+      const r = await get<{ documents: number }>('/api/stats', {});
+      return { documents: r?.documents ?? 0, segments: 0, bytes: 0 } as Awaited<ReturnType<Backend['stats']>>;
+    },
+    close() {},
+  };
+}
+
+/** Pages and API routes that a cluster does not serve yet, and what to say about each. */
+const NOT_IN_CLUSTER: Array<[RegExp, string]> = [
+  [/^\/(quan-sat)(\/|$)/, 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
+  [/^\/api\/(emerging|clusters|attention|forecast)(\/|$)/, 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
+  [/^\/api\/alerts(\/|$)/, 'Cảnh báo đã lưu'],
+  [/^\/api\/versions(\/|$)/, 'Các phiên bản đã lưu của một bài'],
+  [/^\/(nguon)(\/|$)/, 'Danh sách nguồn tin'],
+  [/^\/api\/sources(\/|$)/, 'Danh sách nguồn tin'],
+  [/^\/api\/v[12]\/|^\/oauth\/|^\/\.well-known\/(webfinger|nodeinfo)|^\/nodeinfo\//, 'Mạng xã hội (Mastodon API, ActivityPub)'],
+];
+
+/** What `path` lacks in cluster mode, if anything. */
+export function missingInCluster(path: string): string | undefined {
+  for (const [re, what] of NOT_IN_CLUSTER) if (re.test(path)) return what;
+  return undefined;
+}
+
+/**
+ * Answer the routes a cluster does not serve with a polite 501: a page in the site's layout for
+ * browsers, one JSON line for the API. Registered on the server of `tra serve --coordinator`.
+ */
+export function installClusterNotices(app: FastifyInstance): void {
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0];
+    const what = missingInCluster(path);
+    if (!what) return;
+    const text = `${what} chưa có ở chế độ cụm: máy chủ này tìm kiếm qua máy điều phối của cụm, còn phần này hiện chỉ chạy trên một máy (tra serve --data).`;
+    if (path.startsWith('/api/') || path.startsWith('/oauth/') || path.startsWith('/.well-known/') || path.startsWith('/nodeinfo/')) {
+      return reply.code(501).header('cache-control', 'no-store').send({ statusCode: 501, error: 'Not Implemented', message: text });
+    }
+    const body = html`<section class="notice"><h1>${what}</h1><p>${text}</p><p>Tìm kiếm, xu hướng và bài viết vẫn dùng được: <a href="/">về trang tìm kiếm</a> hoặc <a href="/xu-huong">xem xu hướng</a>.</p></section>`;
+    return reply.code(501).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title: what, body }));
+  });
+}
