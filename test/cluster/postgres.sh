@@ -7,6 +7,9 @@
 #                                          export TRA_TEST_PG_URL=postgres://postgres@127.0.0.1:PORT/tra_test
 #                                          export TRA_TEST_PG_DATA=DIR
 #   test/cluster/postgres.sh stop DIR    stop it (fast shutdown) and remove DIR.
+#   test/cluster/postgres.sh crash DIR   stop it with `pg_ctl -m immediate` (no checkpoint: what a
+#                                        power cut leaves; the restart replays the WAL).
+#   test/cluster/postgres.sh restart DIR start it again after a crash (same port).
 #
 # `.ci/run` uses it, and so should a developer: `eval "$(test/cluster/postgres.sh start /tmp/tra-pg)"`.
 # Durability is PostgreSQL's default and is spelled out anyway (fsync, synchronous_commit, full
@@ -38,7 +41,7 @@ free_port() {
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|crash|restart DIR" >&2
   exit 2
 fi
 bin=$(bindir)
@@ -75,8 +78,15 @@ CONF
     if [ -e "$dir/postmaster.pid" ]; then as_owner "$bin/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null || true; fi
     rm -rf "$dir" "$dir.initdb.log"
     ;;
+  crash)
+    as_owner "$bin/pg_ctl" -D "$dir" -m immediate -w -t 60 stop >/dev/null
+    ;;
+  restart)
+    as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+      { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|crash|restart DIR" >&2
     exit 2
     ;;
 esac

@@ -63,6 +63,12 @@ export function openPool(url: string, opts: PoolOptions = {}): Pool {
   });
   // An idle client's error (server restart, network) would otherwise crash the process.
   pool.on('error', () => undefined);
+  // So would a checked-out client's: when the server dies in the middle of a transaction the
+  // client emits 'error' besides failing its query. The query's rejection reaches the caller; the
+  // event has nobody to tell.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
@@ -127,6 +133,9 @@ export function describePgError(e: unknown, url: string): string | undefined {
   if (code === '28P01' || code === '28000') return `${where}: PostgreSQL từ chối đăng nhập (${err.message}) — kiểm tra tên người dùng và mật khẩu trong --pg`;
   if (code === '3D000') return `${where}: cơ sở dữ liệu không tồn tại (${err.message}) — tạo nó bằng createdb rồi chạy "tra migrate --pg URL"`;
   if (code === '42P01' || code === '3F000') return `${where}: chưa có lược đồ của Tra (${err.message}) — chạy "tra migrate --pg URL" trước`;
+  if (code === '57P01' || code === '57P02' || code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated unexpectedly|terminating connection/i.test(err?.message ?? '')) {
+    return `${where}: PostgreSQL ngắt kết nối giữa chừng (connection lost) — những gì đã ghi xong vẫn còn; hãy chạy lại lệnh khi máy chủ đã lên (phần đã ghi được bỏ qua)`;
+  }
   if (code === '57P03') return `${where}: PostgreSQL đang khởi động hoặc đang dừng (${err.message}) — thử lại sau ít giây`;
   return undefined;
 }
