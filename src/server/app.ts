@@ -37,7 +37,9 @@ import { openapiRoutes } from './plugins/openapi.ts';
 import { alertRoutes, type StreamLimits } from './plugins/alerts.ts';
 import { installAdminAuth } from './admin-auth.ts';
 import { observatoryApi } from './plugins/observatory-api.ts';
-import { socialRoutes, type SocialOptions } from '../social/http.ts';
+import { createSocialContext, socialRoutes, type SocialOptions } from '../social/http.ts';
+import { connectFederation, type ConnectOptions, type SocialFederation } from '../social/bridge/index.ts';
+import { federationPlugin } from '../social/federation/fastify-adapter.ts';
 
 export interface RateLimitSettings {
   /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
@@ -71,6 +73,15 @@ export interface ServerOptions {
   streams?: Partial<StreamLimits>;
   /** The social layer (accounts, OAuth, Mastodon API); absent: not served. */
   social?: SocialOptions;
+  /** Federation of the social layer (ActivityPub, WebFinger, NodeInfo); absent: not served. Its origin is the social layer's. */
+  federation?: Omit<ConnectOptions, 'origin' | 'dataDir'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The social layer's federation, when served (`tra serve`). */
+    federation?: SocialFederation;
+  }
 }
 
 /**
@@ -149,7 +160,19 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(articlePages, { ctx });
   await app.register(trendsPages, { ctx });
   await app.register(sourcePages, { ctx });
-  if (o.social) await app.register(socialRoutes, o.social);
+  if (o.social && o.federation) {
+    // Federation shares the social layer's store: one context for both, closed here after both.
+    const own = !o.social.context;
+    const social = o.social.context ?? createSocialContext(o.social, app.log);
+    const fed = connectFederation(social, { ...o.federation, dataDir: o.social.dataDir, origin: o.social.origin });
+    app.decorate('federation', fed);
+    await app.register(federationPlugin, fed.pluginOptions());
+    await app.register(socialRoutes, { ...o.social, context: social });
+    app.addHook('onClose', async () => {
+      await fed.close();
+      if (own) social.store.close();
+    });
+  } else if (o.social) await app.register(socialRoutes, o.social);
   await app.register(async (api) => {
     const origins = o.corsOrigins ?? [];
     if (origins.length > 0) {

@@ -90,6 +90,7 @@ export async function runServer(o: RunOptions): Promise<Running> {
     allowPrivateAddresses: o.allowPrivateAddresses,
     publicUrl: o.publicUrl,
     social: o.coordinator ? undefined : { dataDir: o.dataDir, origin: o.origin ?? (() => listening) },
+    federation: o.coordinator ? undefined : { allowPrivateAddresses: o.allowPrivateAddresses },
   };
   const app = await buildServer(opts);
   o.coordinator?.install(app);

@@ -9,6 +9,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openSocialStore, type SocialStore } from './store/index.ts';
+import type { AccountRow, StatusRow } from './store/rows.ts';
 import { SocialActions, type ActionLog } from './store/actions.ts';
 import type { SocialEvents } from './store/events.ts';
 import { SocialError } from './store/errors.ts';
@@ -44,6 +45,13 @@ export interface SocialContext {
   readonly urls: LocalUrls;
   /** Cookies get `Secure` when the origin is https. */
   readonly secureCookies: boolean;
+  /**
+   * Set when federation runs (src/social/bridge): fetch a remote account (`@user@host`,
+   * `user@host`, an actor URL) or post (its URL) through Fedify's lookup, signed by the instance
+   * actor, store it, and return the rows. Our own handles and URLs are answered from the store;
+   * anything not found is an empty answer, never an error.
+   */
+  resolveRemote?(q: string): Promise<{ accounts: AccountRow[]; statuses: StatusRow[] }>;
 }
 
 declare module 'fastify' {

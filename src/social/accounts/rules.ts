@@ -12,6 +12,13 @@ export const PASSWORD_MIN = 8;
 const USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const RESERVED = new Set(['admin', 'administrator', 'root', 'api', 'oauth', 'users', 'inbox', 'outbox', 'actor', 'instance', 'well-known', 'nodeinfo', 'static', 'tra', 'support', 'postmaster', 'webmaster', 'abuse', 'security', 'quan-tri', 'quantri']);
 
+/**
+ * Names shaped like a site's domain (`vnexpress.net`, `tuoitre.vn`) are the handles of news
+ * sources (src/social/sources): no person may take one, so a source's handle can never be
+ * someone else's.
+ */
+export const SOURCE_LIKE = /\.(vn|com|net|org|info|biz|tv|news|io|asia|edu|gov|int|co|me)$/i;
+
 /** The commonest passwords (top of public leak lists, and their Vietnamese favourites). */
 const COMMON = new Set([
   '12345678', '123456789', '1234567890', '11111111', '00000000', '88888888', '66666666', '12341234', '87654321', '123123123',
@@ -25,6 +32,7 @@ export function usernameProblem(username: string): string | undefined {
   if (username.length > USERNAME_MAX) return `tên người dùng dài quá ${USERNAME_MAX} ký tự`;
   if (!USERNAME.test(username)) return `tên người dùng "${username}" không hợp lệ: chỉ dùng chữ cái không dấu a–z, chữ số, dấu gạch dưới _ (dấu chấm và gạch ngang chỉ ở giữa)`;
   if (RESERVED.has(username.toLowerCase())) return `tên người dùng "${username}" được giữ cho máy chủ; hãy chọn tên khác`;
+  if (SOURCE_LIKE.test(username)) return `tên người dùng "${username}" có dạng tên miền, được giữ cho các nguồn tin; hãy chọn tên khác`;
   return undefined;
 }
 

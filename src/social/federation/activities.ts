@@ -6,7 +6,7 @@
  *   Create   {post}#create               Update {post}#update-{ms}    Delete {post}#delete
  *   Follow   /users/{u}/follows/{id}     Like   /users/{u}/likes/{id}  Announce /users/{u}/announces/{id}
  *   Undo     {activity}#undo             Accept/Reject {actor}#accepts|rejects/{uuid}
- *   Update of a profile {actor}#update-{ms}
+ *   Update of a profile {actor}#update-{ms}      Delete of an account {actor}#delete
  *
  * `{id}` is the store's own id of the post, follow, favourite or boost, so an Undo can name the
  * activity it takes back.
@@ -135,6 +135,21 @@ export async function updateProfile(ctx: Context<void>, account: LocalAccount, w
     tos: [PUBLIC_COLLECTION],
     ccs: [ctx.getFollowersUri(account.username)],
     updated: instant(when),
+  });
+}
+
+/**
+ * The account `username` is gone: sent to every server we know, signed with the account's own
+ * keys, which stay fetchable for a while (actors.ts, TOMBSTONE_AFTER_MS).
+ */
+export function deleteActor(ctx: Context<void>, username: string, when = new Date()): Delete {
+  const actor = ctx.getActorUri(username);
+  return new Delete({
+    id: new URL(`${actor.href}#delete`),
+    actor,
+    object: actor,
+    tos: [PUBLIC_COLLECTION],
+    published: instant(when),
   });
 }
 

@@ -7,7 +7,7 @@
  * and both keys as Multikeys (`assertionMethod`). The followers collection is paged through
  * `LocalActors.followers`.
  */
-import { Application, Endpoints, Image, Person, Service, type Actor, type Recipient } from '@fedify/vocab';
+import { Application, Endpoints, Image, Person, PropertyValue, Service, Tombstone, type Actor, type Recipient } from '@fedify/vocab';
 import type { Context, Federation } from '@fedify/fedify';
 import type { ActorKeyStore } from './keys.ts';
 import type { LocalAccount, LocalActors } from './ports.ts';
@@ -17,6 +17,27 @@ import { instant } from './temporal.ts';
 export const INSTANCE_ACTOR = '~instance';
 export const INSTANCE_ACTOR_PATH = '/actor';
 export const FOLLOWERS_PAGE = 100;
+/**
+ * How long a deleted account's actor (emptied, with its keys) stays up after the deletion, so
+ * every server can verify the signed Delete while the deliveries drain: longer than Fedify's
+ * whole retry schedule (10 attempts, up to 12 hours apart). After that: 410 with a Tombstone.
+ */
+export const TOMBSTONE_AFTER_MS = 14 * 86_400_000;
+
+/** Whether a deleted account is past its grace period (answered with a Tombstone, no keys). */
+export function isTombstoned(account: LocalAccount, now = Date.now()): boolean {
+  return account.deletedAt != null && now - account.deletedAt.getTime() > TOMBSTONE_AFTER_MS;
+}
+
+function httpUrl(s: string | null | undefined): URL | null {
+  if (!s) return null;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u : null;
+  } catch {
+    return null;
+  }
+}
 const FIRST_PAGE = 'start';
 const AFTER = 'after:';
 
@@ -31,21 +52,25 @@ export interface ActorDeps {
 export async function accountActor(ctx: Context<void>, account: LocalAccount): Promise<Actor> {
   const id = account.username;
   const keys = await ctx.getActorKeyPairs(id);
+  const gone = account.deletedAt != null; // emptied while the Delete drains
+  const avatar = gone ? null : httpUrl(account.avatarUrl);
+  const header = gone ? null : httpUrl(account.headerUrl);
   const values = {
     id: ctx.getActorUri(id),
     preferredUsername: account.username,
-    name: account.displayName,
-    summary: account.bioHtml,
+    name: gone ? '' : account.displayName,
+    summary: gone ? '' : account.bioHtml,
     url: new URL(account.profileUrl ?? `/@${account.username}`, ctx.canonicalOrigin),
-    icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl) }) : null,
-    image: account.headerUrl ? new Image({ url: new URL(account.headerUrl) }) : null,
+    icon: avatar ? new Image({ url: avatar }) : null,
+    image: header ? new Image({ url: header }) : null,
+    attachments: gone ? [] : (account.fields ?? []).map((f) => new PropertyValue({ name: f.name, value: f.valueHtml })),
     published: instant(account.createdAt),
     inbox: ctx.getInboxUri(id),
     endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
     followers: ctx.getFollowersUri(id),
     manuallyApprovesFollowers: account.manuallyApprovesFollowers ?? false,
-    discoverable: account.discoverable,
-    indexable: account.indexable,
+    discoverable: gone ? false : account.discoverable,
+    indexable: gone ? false : account.indexable,
     publicKey: keys[0]?.cryptographicKey ?? null,
     assertionMethods: keys.map((k) => k.multikey),
   };
@@ -74,7 +99,9 @@ export function registerActors(federation: Federation<void>, d: ActorDeps): void
     .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceActor(ctx, d.instanceName);
       const account = await d.actors.byUsername(identifier);
-      return account ? accountActor(ctx, account) : null;
+      if (!account) return null;
+      if (isTombstoned(account)) return new Tombstone({ id: ctx.getActorUri(identifier), deleted: instant(account.deletedAt!) });
+      return accountActor(ctx, account);
     })
     .mapActorAlias(INSTANCE_ACTOR_PATH, INSTANCE_ACTOR)
     .mapHandle((ctx, username) => {
@@ -82,7 +109,10 @@ export function registerActors(federation: Federation<void>, d: ActorDeps): void
       return username.toLowerCase();
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
-      if (identifier !== INSTANCE_ACTOR && !(await d.actors.byUsername(identifier))) return [];
+      if (identifier !== INSTANCE_ACTOR) {
+        const account = await d.actors.byUsername(identifier);
+        if (!account || isTombstoned(account)) return [];
+      }
       return d.keys.keyPairs(identifier);
     });
 
@@ -93,7 +123,8 @@ export function registerActors(federation: Federation<void>, d: ActorDeps): void
       if (cursor === FIRST_PAGE) storeCursor = null;
       else if (cursor.startsWith(AFTER)) storeCursor = cursor.slice(AFTER.length);
       else return null;
-      if (!(await d.actors.byUsername(identifier))) return null;
+      const owner = await d.actors.byUsername(identifier);
+      if (!owner || owner.deletedAt != null) return null;
       const page = await d.actors.followers(identifier, storeCursor, FOLLOWERS_PAGE);
       const items: Recipient[] = page.items.map((f) => ({
         id: new URL(f.id),
@@ -102,6 +133,10 @@ export function registerActors(federation: Federation<void>, d: ActorDeps): void
       }));
       return { items, nextCursor: page.nextCursor === null ? null : AFTER + page.nextCursor };
     })
-    .setCounter(async (_ctx, identifier) => ((await d.actors.byUsername(identifier)) ? d.actors.followersCount(identifier) : null))
+    .setCounter(async (_ctx, identifier) => {
+      const owner = await d.actors.byUsername(identifier);
+      if (!owner) return null;
+      return owner.deletedAt != null ? 0 : d.actors.followersCount(identifier);
+    })
     .setFirstCursor(() => FIRST_PAGE);
 }

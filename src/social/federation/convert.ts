@@ -24,11 +24,14 @@ export interface Loaders {
 
 export async function remoteActor(a: Actor, loaders: Loaders = {}): Promise<RemoteActor> {
   let avatarUrl: string | null = null;
+  let headerUrl: string | null = null;
   try {
     const icon = await a.getIcon({ ...loaders, suppressError: true });
     if (icon instanceof Image) avatarUrl = href(icon.url);
+    const image = await a.getImage({ ...loaders, suppressError: true });
+    if (image instanceof Image) headerUrl = href(image.url);
   } catch {
-    avatarUrl = null;
+    avatarUrl ??= null;
   }
   return {
     id: a.id!.href,
@@ -42,6 +45,9 @@ export async function remoteActor(a: Actor, loaders: Loaders = {}): Promise<Remo
     discoverable: a.discoverable ?? null,
     indexable: a.indexable ?? null,
     type: a.constructor.name,
+    locked: a.manuallyApprovesFollowers ?? false,
+    headerUrl,
+    published: toDate(a.published),
   };
 }
 

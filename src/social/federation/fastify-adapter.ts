@@ -18,12 +18,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Federation } from '@fedify/fedify';
+import type { Context, Federation } from '@fedify/fedify';
 
 export interface FederationPluginOptions {
-  federation: Federation<void>;
-  /** The public origin (`--origin`). */
-  origin: string | URL;
+  /** The federation, or a function giving it (when it can be made only once the server listens). */
+  federation: Federation<void> | (() => Federation<void>);
+  /** The public origin (`--origin`), or a function giving it (known once the server listens). */
+  origin: string | URL | (() => string);
   /** The largest inbox body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number;
   /** How long reading an inbox body may take (default 10 s). */
@@ -92,15 +93,39 @@ async function sendResponse(reply: FastifyReply, res: Response): Promise<Fastify
   return reply.send(body);
 }
 
+const AP_ACCEPT = /application\/(activity\+json|ld\+json)/;
+
+/**
+ * Mastodon's short URLs, `/@name` (profile) and `/@name/ID` (post page), name the same things as
+ * `/users/name` and `/users/name/statuses/ID`: a server asking them for ActivityPub JSON gets the
+ * actor or the post; a browser gets the application's page.
+ */
+export function canonicalPath(pathname: string): string {
+  const m = /^\/@([^/@]+)(?:\/(\d+))?\/?$/.exec(pathname);
+  if (!m) return pathname;
+  return m[2] ? `/users/${m[1]}/statuses/${m[2]}` : `/users/${m[1]}`;
+}
+
 async function federationPluginImpl(app: FastifyInstance, o: FederationPluginOptions): Promise<void> {
-  const origin = new URL(typeof o.origin === 'string' ? o.origin : o.origin.href).origin;
   const limit = o.bodyLimit ?? 1024 * 1024;
   const timeoutMs = o.bodyTimeoutMs ?? 10_000;
-  const routes = o.federation.createContext(new URL(origin), undefined);
+  let resolved: { origin: string; federation: Federation<void>; routes: Context<void> } | undefined;
+  const get = () => {
+    if (resolved) return resolved;
+    const raw = typeof o.origin === 'function' ? o.origin() : typeof o.origin === 'string' ? o.origin : o.origin.href;
+    const origin = new URL(raw).origin;
+    const federation = typeof o.federation === 'function' ? o.federation() : o.federation;
+    return (resolved = { origin, federation, routes: federation.createContext(new URL(origin), undefined) });
+  };
 
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'GET' && req.method !== 'POST') return;
+    const { origin, federation, routes } = get();
     const url = new URL(req.url, origin);
+    if (req.method === 'GET' && url.pathname.startsWith('/@')) {
+      if (!AP_ACCEPT.test(String(req.headers.accept ?? ''))) return; // the page
+      url.pathname = canonicalPath(url.pathname);
+    }
     let body: Buffer | undefined;
     if (req.method === 'POST') {
       if (routes.parseUri(url)?.type !== 'inbox') return; // other POSTs belong to the application
@@ -112,7 +137,7 @@ async function federationPluginImpl(app: FastifyInstance, o: FederationPluginOpt
       }
     }
     let passOn: 'not-found' | 'not-acceptable' | null = null;
-    const response = await o.federation.fetch(new Request(url, { method: req.method, headers: toHeaders(req), body }), {
+    const response = await federation.fetch(new Request(url, { method: req.method, headers: toHeaders(req), body }), {
       contextData: undefined,
       onNotFound: () => {
         passOn = 'not-found';

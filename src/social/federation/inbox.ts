@@ -54,7 +54,7 @@ export function registerInbox(federation: Federation<void>, d: InboxDeps): void 
       const username = localUsername(ctx, follow.objectId);
       if (!username || !follow.actorId) return;
       const local = await d.actors.byUsername(username);
-      if (!local) return;
+      if (!local || local.deletedAt != null) return;
       const actor = await follow.getActor(loaders(ctx));
       if (!isActor(actor) || actor.id?.href !== follow.actorId.href) return;
       const follower = await remoteActor(actor, loaders(ctx));

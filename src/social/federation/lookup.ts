@@ -66,6 +66,16 @@ export class Lookup {
     return remotePost(found, { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   }
 
+  /** One fetch: the actor or the post behind a handle or URL, or null. */
+  async resolve(handleOrUrl: string): Promise<{ actor: RemoteActor } | { post: RemotePost } | null> {
+    const found = await this.object(handleOrUrl);
+    const ctx = this.context();
+    const loaders = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader };
+    if (isActor(found)) return { actor: await remoteActor(found as Actor, loaders) };
+    if (isPost(found)) return { post: await remotePost(found, loaders) };
+    return null;
+  }
+
   private async webfingerOverHttp(user: string, host: string): Promise<string | null> {
     const url = `http://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${user}@${host}`)}`;
     try {

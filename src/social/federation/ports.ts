@@ -34,6 +34,14 @@ export interface LocalAccount {
   manuallyApprovesFollowers?: boolean;
   /** `Service` for automated accounts such as a news source; `Person` otherwise. */
   actorType?: 'Person' | 'Service';
+  /**
+   * Set when the account was deleted. Until `TOMBSTONE_AFTER_MS` later the actor is still served,
+   * emptied but with its keys, so servers can check the signature of its Delete while the
+   * deliveries drain; after that it answers `410 Gone` with a Tombstone.
+   */
+  deletedAt?: Date | null;
+  /** Profile fields (Mastodon's `PropertyValue` attachments): a label and an HTML value. */
+  fields?: { name: string; valueHtml: string }[];
 }
 
 /** An actor on another server, as far as one activity told us. */
@@ -51,6 +59,10 @@ export interface RemoteActor {
   discoverable: boolean | null;
   indexable: boolean | null;
   type: string;
+  /** `manuallyApprovesFollowers`. */
+  locked?: boolean;
+  headerUrl?: string | null;
+  published?: Date | null;
 }
 
 /** Where a follower's deliveries go. */

@@ -43,7 +43,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx, e }: ApiOptions
     const acct = (str(paramsOf(req), 'acct', 300) ?? '').replace(/^@/, '');
     const [username, domain] = acct.split('@');
     const local = !domain || domain.toLowerCase() === ctx.urls.host.toLowerCase();
-    const a = username ? ctx.store.accounts.byHandle(username, local ? null : domain) : undefined;
+    let a = username ? ctx.store.accounts.byHandle(username, local ? null : domain) : undefined;
+    // A remote account we have not met yet is looked up on its server (WebFinger), as Mastodon does.
+    if (!a && username && !local && ctx.resolveRemote) a = (await ctx.resolveRemote(`${username}@${domain}`)).accounts[0];
     if (!a || a.deletedAt !== null) throw notFound('Không tìm thấy tài khoản này');
     return e.account(a);
   });

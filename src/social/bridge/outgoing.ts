@@ -1,0 +1,209 @@
+/**
+ * Committed changes in the social store (store/events.ts) turned into outgoing activities:
+ *
+ *   status posted / edited / deleted   Create / Update / Delete of the Note (or Article)
+ *   follow, unfollow of a remote account  Follow, Undo(Follow)
+ *   follow request answered             Accept / Reject (to the remote follower)
+ *   favourite, unfavourite             Like, Undo(Like)            (to the post's author)
+ *   reblog, unreblog                   Announce, Undo(Announce)    (followers and the author)
+ *   profile changed                    Update of the actor         (followers)
+ *   account deleted                    Delete of the actor         (every server we know)
+ *
+ * Addressing follows the post's visibility (activities.ts `audience`): public, unlisted and
+ * followers-only posts go to the author's followers plus the remote accounts they mention; direct
+ * ones only to those mentioned. Everything goes through Fedify's persistent queue, so a listener
+ * returns once the activity is queued (signed and committed), not delivered.
+ */
+import type { SocialEvents } from '../store/events.ts';
+import type { AccountRow, FavouriteRow, FollowRow, StatusRow } from '../store/rows.ts';
+import type { SocialContext } from '../http.ts';
+import type { TraFederation } from '../federation/federation.ts';
+import type { FollowerAddress } from '../federation/ports.ts';
+import * as A from '../federation/activities.ts';
+import type { StorePorts } from './store-ports.ts';
+
+export class OutgoingActivities implements SocialEvents {
+  private readonly social: SocialContext;
+  private readonly fed: TraFederation;
+  private readonly ports: StorePorts;
+  /** Other listeners (a post index, feeds) called after ours with the same arguments. */
+  private readonly next: SocialEvents;
+
+  constructor(social: SocialContext, fed: TraFederation, ports: StorePorts, next: SocialEvents = {}) {
+    this.social = social;
+    this.fed = fed;
+    this.ports = ports;
+    this.next = next;
+  }
+
+  private get store() {
+    return this.social.store;
+  }
+
+  /** The listeners this one passes events on to. */
+  nextListeners(): SocialEvents {
+    return this.next;
+  }
+
+  private remoteMentions(st: StatusRow): FollowerAddress[] {
+    return this.store.statuses
+      .mentions(st.id)
+      .map((id) => this.store.accounts.byId(id))
+      .map((a) => (a ? this.ports.address(a) : undefined))
+      .filter((x): x is FollowerAddress => !!x);
+  }
+
+  /** Send a post-shaped activity to the post's audience. */
+  private async toAudience(st: StatusRow, author: AccountRow, activity: Parameters<TraFederation['outbox']['send']>[1]): Promise<void> {
+    const mentioned = this.remoteMentions(st);
+    if (st.visibility === 'direct') await this.fed.outbox.send(author.username, activity, mentioned);
+    else await this.fed.outbox.send(author.username, activity, 'followers', { alsoTo: mentioned });
+  }
+
+  async statusCreated(st: StatusRow, author: AccountRow): Promise<void> {
+    try {
+      if (author.domain !== null || st.reblogOfId !== null) return;
+      const post = this.ports.localPost(st, author);
+      if (post) await this.toAudience(st, author, A.createPost(this.fed.context(), post));
+    } finally {
+      await this.next.statusCreated?.(st, author);
+    }
+  }
+
+  async statusUpdated(st: StatusRow, author: AccountRow): Promise<void> {
+    try {
+      if (author.domain !== null || st.reblogOfId !== null) return;
+      const post = this.ports.localPost(st, author);
+      if (post) await this.toAudience(st, author, A.updatePost(this.fed.context(), post));
+    } finally {
+      await this.next.statusUpdated?.(st, author);
+    }
+  }
+
+  async statusDeleted(st: StatusRow, author: AccountRow): Promise<void> {
+    try {
+      if (author.domain !== null || st.reblogOfId !== null || author.deletedAt !== null) return;
+      const type = this.ports.localPost(st, author)?.type ?? 'Note';
+      await this.toAudience(st, author, A.deletePost(this.fed.context(), { username: author.username, type, id: st.id, visibility: st.visibility === 'private' ? 'followers' : st.visibility }));
+    } finally {
+      await this.next.statusDeleted?.(st, author);
+    }
+  }
+
+  async accountUpdated(account: AccountRow): Promise<void> {
+    try {
+      if (account.domain !== null || account.deletedAt !== null) return;
+      const local = this.ports.localAccount(account);
+      await this.fed.outbox.send(account.username, await A.updateProfile(this.fed.context(), local), 'followers');
+    } finally {
+      await this.next.accountUpdated?.(account);
+    }
+  }
+
+  async accountDeleted(account: AccountRow): Promise<void> {
+    try {
+      if (account.domain !== null) return;
+      // The follows are gone with the account, and servers that only saw its posts boosted should
+      // drop them too: the Delete goes to every server we know, as Mastodon does.
+      await this.fed.outbox.send(account.username, A.deleteActor(this.fed.context(), account.username), this.ports.knownInboxes());
+    } finally {
+      await this.next.accountDeleted?.(account);
+    }
+  }
+
+  async followRequested(follow: FollowRow, follower: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      const to = this.ports.address(target);
+      if (follower.domain !== null || !to) return;
+      await this.fed.outbox.send(follower.username, A.follow(this.fed.context(), follower.username, follow.id, new URL(to.id)), [to]);
+    } finally {
+      await this.next.followRequested?.(follow, follower, target);
+    }
+  }
+
+  async unfollowed(follow: FollowRow, follower: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      const to = this.ports.address(target);
+      if (follower.domain !== null || !to) return;
+      const ctx = this.fed.context();
+      await this.fed.outbox.send(follower.username, A.undo(ctx, follower.username, A.follow(ctx, follower.username, follow.id, new URL(to.id))), [to]);
+    } finally {
+      await this.next.unfollowed?.(follow, follower, target);
+    }
+  }
+
+  private async answer(follow: FollowRow, follower: AccountRow, target: AccountRow, accept: boolean): Promise<void> {
+    const to = this.ports.address(follower);
+    if (target.domain !== null || !to || !follow.uri) return;
+    await this.fed.outbox.answerFollow(target.username, { followId: follow.uri, follower: to }, accept);
+  }
+
+  async followAccepted(follow: FollowRow, follower: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      await this.answer(follow, follower, target, true);
+    } finally {
+      await this.next.followAccepted?.(follow, follower, target);
+    }
+  }
+
+  async followRejected(follow: FollowRow, follower: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      await this.answer(follow, follower, target, false);
+    } finally {
+      await this.next.followRejected?.(follow, follower, target);
+    }
+  }
+
+  private like(fav: FavouriteRow, st: StatusRow, by: AccountRow) {
+    const author = this.store.accounts.byId(st.accountId);
+    const to = author ? this.ports.address(author) : undefined;
+    if (by.domain !== null || !author || !to) return undefined;
+    const ctx = this.fed.context();
+    return { to, activity: A.like(ctx, by.username, fav.id, new URL(this.social.urls.statusUri(st, author))) };
+  }
+
+  async favourited(fav: FavouriteRow, st: StatusRow, by: AccountRow): Promise<void> {
+    try {
+      const l = this.like(fav, st, by);
+      if (l) await this.fed.outbox.send(by.username, l.activity, [l.to]);
+    } finally {
+      await this.next.favourited?.(fav, st, by);
+    }
+  }
+
+  async unfavourited(fav: FavouriteRow, st: StatusRow, by: AccountRow): Promise<void> {
+    try {
+      const l = this.like(fav, st, by);
+      if (l) await this.fed.outbox.send(by.username, A.undo(this.fed.context(), by.username, l.activity), [l.to]);
+    } finally {
+      await this.next.unfavourited?.(fav, st, by);
+    }
+  }
+
+  private announce(reblog: StatusRow, st: StatusRow, by: AccountRow) {
+    const author = this.store.accounts.byId(st.accountId);
+    if (by.domain !== null || !author) return undefined;
+    const to = this.ports.address(author);
+    const ctx = this.fed.context();
+    const activity = A.announce(ctx, by.username, reblog.id, new URL(this.social.urls.statusUri(st, author)), new URL(this.social.urls.accountUri(author)), new Date(reblog.createdAt));
+    return { activity, alsoTo: to ? [to] : [] };
+  }
+
+  async reblogged(reblog: StatusRow, st: StatusRow, by: AccountRow): Promise<void> {
+    try {
+      const a = this.announce(reblog, st, by);
+      if (a) await this.fed.outbox.send(by.username, a.activity, 'followers', { alsoTo: a.alsoTo });
+    } finally {
+      await this.next.reblogged?.(reblog, st, by);
+    }
+  }
+
+  async unreblogged(reblog: StatusRow, st: StatusRow, by: AccountRow): Promise<void> {
+    try {
+      const a = this.announce(reblog, st, by);
+      if (a) await this.fed.outbox.send(by.username, A.undo(this.fed.context(), by.username, a.activity), 'followers', { alsoTo: a.alsoTo });
+    } finally {
+      await this.next.unreblogged?.(reblog, st, by);
+    }
+  }
+}
