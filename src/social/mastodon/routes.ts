@@ -39,4 +39,5 @@ export async function mastodonRoutes(app: FastifyInstance, { ctx }: { ctx: Socia
   await app.register(notificationRoutes, o);
   await app.register(listRoutes, o);
   await app.register(searchRoutes, o);
+  await app.register((await import('./feeds.ts')).feedRoutes, o);
 }

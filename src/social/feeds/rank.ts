@@ -1,0 +1,408 @@
+/**
+ * Running a feed spec: which posts enter (and by which rules), their signal values, scores and
+ * order, caps — and, for any item, the explanation "Vì sao tôi thấy bài này?".
+ *
+ * Determinism: the result depends only on the spec, the clock passed in (`now`), the viewer's
+ * follows (for feeds that include them), the posts and their public counts, and the rising
+ * stories of the clock's day. Posts made after `now` never enter; ties are broken by id (larger,
+ * i.e. newer, first); contributions are integers in millionths of a point, so a score is exactly
+ * the sum of its contributions.
+ *
+ * Candidates (ranked feeds): the posts of the last `window_hours` before `now`, newest first, at
+ * most MAX_CANDIDATES, selected by SQL on who may enter (follows, named accounts, everyone), by
+ * hashtag keys, or — for a saved query — by the post index's match set (sort by date, restricted
+ * to the authors the spec names). Chronological feeds walk the same selection newest first below
+ * `max_id`, without a window.
+ */
+import type { SocialStore } from '../store/index.ts';
+import type { AccountRow, StatusRow } from '../store/rows.ts';
+import { statusFromRow } from '../store/statuses.ts';
+import { idAtTime } from '../store/ids.ts';
+import { tagKey } from '../store/content.ts';
+import { postLinks } from '../search/post-doc.ts';
+import type { PostIndex } from '../search/post-index.ts';
+import type { FeedSpec } from './spec.ts';
+import { SIGNALS, contributionMicro, type PostFacts, type SignalName } from './signals.ts';
+import { linkKey, vnDate, type RisingStory } from './rising.ts';
+
+export const MAX_CANDIDATES = 2000;
+/** Rows a chronological page may read past filters before it stops (a page may then be short). */
+const MAX_SCAN = 5000;
+
+export interface Contribution {
+  signal: SignalName;
+  label: string;
+  weight: number;
+  value: number;
+  /** weight × value in millionths of a point (rounded once, here). */
+  micro: number;
+  note: string;
+}
+
+export interface FeedItem {
+  status: StatusRow;
+  /** Why it entered: one Vietnamese line per rule that admitted it. */
+  admitted: string[];
+  /** Ranked feeds: the score in millionths (the exact sum of `contributions`' micro). */
+  scoreMicro?: number;
+  contributions?: Contribution[];
+  rank: number;
+}
+
+export interface FeedInputs {
+  store: SocialStore;
+  index: PostIndex | undefined;
+  /** The rising stories for the clock's day (and the day before). */
+  rising: RisingStory[];
+}
+
+export interface RunOptions {
+  viewerId?: string;
+  now: number;
+  /** Chronological: the page below this id. */
+  maxId?: string;
+  limit?: number;
+}
+
+interface Pool {
+  follows: Set<string>;
+  selfId?: string;
+  accounts: Set<string>;
+  everyone: boolean;
+}
+
+function poolOf(spec: FeedSpec, store: SocialStore, viewerId: string | undefined): Pool {
+  const inc = spec.include;
+  const follows = new Set<string>();
+  if (inc.follows && viewerId) {
+    for (const r of store.db.all<{ t: string }>("SELECT target_account_id AS t FROM follows WHERE account_id = ? AND state = 'accepted'", [viewerId])) follows.add(r.t);
+  }
+  const everyone = !!inc.everyone || (!inc.follows && !inc.self && !inc.accounts?.length);
+  return { follows, selfId: inc.self ? viewerId : undefined, accounts: new Set(inc.accounts ?? []), everyone };
+}
+
+/** SQL over alias `s` for who may enter (with its parameters), or undefined for everyone. */
+function whoClause(pool: Pool): { sql: string; params: string[] } | undefined {
+  if (pool.everyone) return undefined;
+  const ids = [...new Set([...pool.follows, ...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
+  if (ids.length === 0) return { sql: '0', params: [] };
+  return { sql: `s.account_id IN (${ids.map(() => '?').join(',')})`, params: ids };
+}
+
+export class FeedRunner {
+  private readonly spec: FeedSpec;
+  private readonly in: FeedInputs;
+  private readonly accounts = new Map<string, AccountRow | undefined>();
+
+  constructor(spec: FeedSpec, inputs: FeedInputs) {
+    this.spec = spec;
+    this.in = inputs;
+  }
+
+  private account(id: string): AccountRow | undefined {
+    if (!this.accounts.has(id)) this.accounts.set(id, this.in.store.accounts.byId(id));
+    return this.accounts.get(id);
+  }
+
+  private acct(a: AccountRow | undefined): string {
+    return a ? (a.domain ? `@${a.username}@${a.domain}` : `@${a.username}`) : 'tài khoản đã xoá';
+  }
+
+  /**
+   * Rows that may be candidates, newest first, below `below` and at or after `since` (ids).
+   * From the post index's match set when the spec has a query; else SQL.
+   */
+  private rows(pool: Pool, below: string, since: string | undefined, limit: number): StatusRow[] {
+    const { store, index } = this.in;
+    const inc = this.spec.include;
+    if (inc.query) {
+      if (!index) return [];
+      const authors = pool.everyone ? undefined : [...new Set([...pool.follows, ...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
+      if (authors && authors.length === 0) return [];
+      const from = since ? new Date(Number(BigInt(since) >> 16n)).toISOString().slice(0, 10) : undefined;
+      const to = new Date(Number(BigInt(below) >> 16n)).toISOString().slice(0, 10);
+      const ids = index.search({ query: inc.query, limit: Math.min(MAX_SCAN, limit * 4 + 200), sort: 'date', authors, languages: inc.languages, from, to }).ids;
+      return ids
+        .filter((id) => id < below && (since === undefined || id >= since))
+        .sort()
+        .reverse()
+        .slice(0, limit)
+        .map((id) => store.statuses.byId(id))
+        .filter((x): x is StatusRow => !!x);
+    }
+    const where: string[] = ['s.deleted_at IS NULL', "s.visibility <> 'direct'", 's.id < ?'];
+    const params: string[] = [below];
+    if (since !== undefined) {
+      where.push('s.id >= ?');
+      params.push(since);
+    }
+    const who = whoClause(pool);
+    if (who) {
+      where.push(who.sql);
+      params.push(...who.params);
+    } else where.push("s.visibility = 'public'");
+    if (!inc.reblogs) where.push('+s.reblog_of_id IS NULL');
+    if (inc.hashtags?.length) {
+      const keys = inc.hashtags.map(tagKey);
+      where.push(`s.id IN (SELECT status_id FROM status_tags WHERE tag IN (${keys.map(() => '?').join(',')}))`);
+      params.push(...keys);
+    }
+    return store.db.all(`SELECT s.* FROM statuses s WHERE ${where.join(' AND ')} ORDER BY s.id DESC LIMIT ?`, [...params, limit]).map(statusFromRow);
+  }
+
+  /** Posts whose words are in a rising story's match set (the post index, per story's lead term). */
+  private risingWords(since: string, below: string): Map<string, RisingStory> {
+    const out = new Map<string, RisingStory>();
+    const index = this.in.index;
+    if (!index) return out;
+    const from = new Date(Number(BigInt(since) >> 16n)).toISOString().slice(0, 10);
+    const to = new Date(Number(BigInt(below) >> 16n)).toISOString().slice(0, 10);
+    for (const story of this.in.rising) {
+      const q = story.terms[0] ?? story.label;
+      for (const id of index.search({ query: q, limit: MAX_CANDIDATES, sort: 'date', from, to }).ids) if (!out.has(id)) out.set(id, story);
+    }
+    return out;
+  }
+
+  private risingLinks(): Map<string, RisingStory> {
+    const out = new Map<string, RisingStory>();
+    for (const story of this.in.rising) {
+      for (const u of story.urls) {
+        const k = linkKey(u);
+        if (k && !out.has(k)) out.set(k, story);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The rules that admit a row, or a refusal. `original` is the post a reblog points at.
+   */
+  private judge(st: StatusRow, pool: Pool, rising: { links: Map<string, RisingStory>; words: Map<string, RisingStory> } | undefined): { admitted: string[]; refused?: string; facts?: PostFacts } {
+    const inc = this.spec.include;
+    const ranked = this.spec.order === 'ranked';
+    const admitted: string[] = [];
+    if (st.deletedAt !== null) return { admitted, refused: 'bài đã bị xoá' };
+    if (st.visibility === 'direct') return { admitted, refused: 'tin nhắn riêng không vào bảng tin nào' };
+    const author = this.account(st.accountId);
+    if (!author || author.deletedAt !== null) return { admitted, refused: 'tài khoản đã bị xoá' };
+    const original = st.reblogOfId ? this.in.store.statuses.byId(st.reblogOfId) : st;
+    if (!original || original.deletedAt !== null) return { admitted, refused: 'bài gốc đã bị xoá' };
+    const origAuthor = this.account(original.accountId);
+    if (!origAuthor || origAuthor.deletedAt !== null) return { admitted, refused: 'tài khoản đã bị xoá' };
+    if (st.reblogOfId && !inc.reblogs) return { admitted, refused: 'bảng tin không nhận lượt chia sẻ lại' };
+    if (st.inReplyToId && inc.replies === false) return { admitted, refused: 'bảng tin không nhận bài trả lời' };
+    // Who: the first rule that lets the author in.
+    let viaFollow = false;
+    if (pool.selfId === st.accountId) {
+      admitted.push('Đây là bài của bạn (bảng tin gồm cả bài của chính bạn).');
+      viaFollow = true;
+    } else if (pool.follows.has(st.accountId)) {
+      admitted.push(`Bạn theo dõi ${this.acct(author)}.`);
+      viaFollow = true;
+    } else if (pool.accounts.has(st.accountId)) {
+      admitted.push(`${this.acct(author)} nằm trong danh sách nguồn của bảng tin.`);
+    } else if (pool.everyone) {
+      admitted.push('Bảng tin lấy bài công khai của mọi người.');
+    } else return { admitted, refused: `${this.acct(author)} không thuộc những người bảng tin này lấy bài` };
+    // Visibility: followers-only posts only through a follow (or one's own); everything else public.
+    if (viaFollow) {
+      if (st.visibility === 'private' && pool.selfId !== st.accountId && !pool.follows.has(st.accountId)) return { admitted, refused: 'bài chỉ dành cho người theo dõi' };
+    } else if (st.visibility !== 'public') return { admitted, refused: 'bảng tin chỉ lấy bài công khai của người bạn không theo dõi' };
+    // Consent: authors who do not want to be discovered never enter ranked feeds, and enter
+    // chronological ones only through a follow.
+    for (const a of new Set([author, origAuthor])) {
+      if (!a.discoverable && (ranked || !viaFollow)) return { admitted, refused: `${this.acct(a)} đã tắt "cho phép khám phá", nên bài không vào bảng tin ${ranked ? 'xếp hạng' : 'của người không theo dõi họ'}` };
+    }
+    if (st.reblogOfId) admitted.push(`${this.acct(author)} chia sẻ lại bài của ${this.acct(origAuthor)} (bảng tin nhận lượt chia sẻ lại).`);
+    // What: every filter the spec has.
+    if (inc.query) admitted.push(`Bài khớp truy vấn "${inc.query}" của bảng tin.`);
+    if (inc.hashtags?.length) {
+      const keys = new Set(inc.hashtags.map(tagKey));
+      const tags = this.in.store.statuses.tags([st.id]).get(st.id) ?? [];
+      const hit = tags.find((t) => keys.has(tagKey(t)));
+      if (!hit) return { admitted, refused: 'bài không có hashtag nào của bảng tin' };
+      admitted.push(`Bài có hashtag #${hit}.`);
+    }
+    if (inc.languages?.length) {
+      const lang = original.language ?? 'und';
+      if (!inc.languages.includes(lang)) return { admitted, refused: `bài viết bằng "${lang}", bảng tin chỉ nhận ${inc.languages.join(', ')}` };
+      admitted.push(`Bài viết bằng ngôn ngữ "${lang}".`);
+    }
+    const links = postLinks(original);
+    let story: PostFacts['rising'];
+    if (rising) {
+      for (const l of links) {
+        const k = linkKey(l);
+        const s = k ? rising.links.get(k) : undefined;
+        if (s) {
+          story = { how: 'link', label: s.label };
+          break;
+        }
+      }
+      if (!story) {
+        const s = rising.words.get(original.id);
+        if (s) story = { how: 'words', label: s.label };
+      }
+    }
+    if (inc.rising) {
+      if (!story) return { admitted, refused: 'bài không dẫn tới và không nhắc đến câu chuyện đang nổi nào' };
+      const s = this.in.rising.find((x) => x.label === story!.label);
+      admitted.push(story.how === 'link'
+        ? `Bài dẫn liên kết tới một bài báo của câu chuyện "${story.label}", đài quan sát thấy đang nổi ngày ${s?.date ?? ''}.`
+        : `Bài nhắc đến "${s?.terms[0] ?? story.label}" của câu chuyện "${story.label}", đài quan sát thấy đang nổi ngày ${s?.date ?? ''}.`);
+    }
+    const facts: PostFacts = { id: st.id, authorId: original.accountId, createdAt: st.createdAt, replies: 0, reblogs: 0, favourites: 0, links: links.length };
+    if (story) facts.rising = story;
+    return { admitted, facts };
+  }
+
+  private fillCounts(facts: Array<{ facts: PostFacts; countsOf: string }>): void {
+    const need = new Set(this.spec.signals.map((s) => s.name));
+    if (!need.has('replies') && !need.has('boosts') && !need.has('favourites')) return;
+    const ids = [...new Set(facts.map((f) => f.countsOf))];
+    const replies = new Map<string, number>();
+    const reblogs = new Map<string, number>();
+    const favs = new Map<string, number>();
+    const db = this.in.store.db;
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const qs = part.map(() => '?').join(',');
+      if (need.has('replies')) for (const r of db.all<{ k: string; n: number }>(`SELECT in_reply_to_id AS k, count(*) AS n FROM statuses WHERE in_reply_to_id IN (${qs}) AND deleted_at IS NULL GROUP BY 1`, part)) replies.set(r.k, Number(r.n));
+      if (need.has('boosts')) for (const r of db.all<{ k: string; n: number }>(`SELECT reblog_of_id AS k, count(*) AS n FROM statuses WHERE reblog_of_id IN (${qs}) AND deleted_at IS NULL GROUP BY 1`, part)) reblogs.set(r.k, Number(r.n));
+      if (need.has('favourites')) for (const r of db.all<{ k: string; n: number }>(`SELECT status_id AS k, count(*) AS n FROM favourites WHERE status_id IN (${qs}) GROUP BY 1`, part)) favs.set(r.k, Number(r.n));
+    }
+    for (const f of facts) {
+      f.facts.replies = replies.get(f.countsOf) ?? 0;
+      f.facts.reblogs = reblogs.get(f.countsOf) ?? 0;
+      f.facts.favourites = favs.get(f.countsOf) ?? 0;
+    }
+  }
+
+  private risingInputs(since: string, below: string) {
+    const need = this.spec.include.rising || this.spec.signals.some((s) => s.name === 'rising_story');
+    return need ? { links: this.risingLinks(), words: this.risingWords(since, below) } : undefined;
+  }
+
+  /** A chronological page: newest first below `maxId`, at most `limit`. */
+  chronological(o: RunOptions): FeedItem[] {
+    const pool = poolOf(this.spec, this.in.store, o.viewerId);
+    const limit = o.limit ?? 20;
+    const top = idAtTime(o.now + 1);
+    let below = o.maxId !== undefined && o.maxId < top ? o.maxId : top;
+    const out: FeedItem[] = [];
+    const rising = this.risingInputs(idAtTime(o.now - 2 * 86_400_000), top);
+    const perAuthor = new Map<string, number>();
+    let scanned = 0;
+    while (out.length < limit && scanned < MAX_SCAN) {
+      const rows = this.rows(pool, below, undefined, 200);
+      if (rows.length === 0) break;
+      scanned += rows.length;
+      for (const st of rows) {
+        const j = this.judge(st, pool, rising);
+        if (j.refused) continue;
+        const cap = this.spec.caps.per_author;
+        if (cap) {
+          const n = perAuthor.get(st.accountId) ?? 0;
+          if (n >= cap) continue;
+          perAuthor.set(st.accountId, n + 1);
+        }
+        out.push({ status: st, admitted: j.admitted, rank: out.length + 1 });
+        if (out.length >= limit) break;
+      }
+      below = rows[rows.length - 1].id;
+    }
+    return out;
+  }
+
+  /** The whole ranked feed at clock `now` (every admitted candidate, best first). */
+  ranked(o: RunOptions): FeedItem[] {
+    const pool = poolOf(this.spec, this.in.store, o.viewerId);
+    const below = idAtTime(o.now + 1);
+    const since = idAtTime(o.now - this.spec.window_hours * 3_600_000);
+    const rising = this.risingInputs(since, below);
+    const admittedRows: Array<{ st: StatusRow; admitted: string[]; facts: PostFacts; countsOf: string }> = [];
+    for (const st of this.rows(pool, below, since, MAX_CANDIDATES)) {
+      const j = this.judge(st, pool, rising);
+      if (j.refused || !j.facts) continue;
+      admittedRows.push({ st, admitted: j.admitted, facts: j.facts, countsOf: st.reblogOfId ?? st.id });
+    }
+    this.fillCounts(admittedRows);
+    const diversity = this.spec.signals.find((s) => s.name === 'source_diversity');
+    const others = this.spec.signals.filter((s) => s.name !== 'source_diversity');
+    const scored = admittedRows.map((r) => {
+      const contributions: Contribution[] = others.map((s) => {
+        const v = SIGNALS[s.name].compute(r.facts, s.params ?? {}, { now: o.now, authorAbove: 0 });
+        return { signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value), note: v.note };
+      });
+      return { ...r, contributions, base: contributions.reduce((a, c) => a + c.micro, 0) };
+    });
+    // Greedy selection: each step takes the best head among authors (its diversity term is minus
+    // the author's posts already taken, times the weight); caps end an author's turn.
+    const byAuthor = new Map<string, typeof scored>();
+    for (const r of scored) {
+      const l = byAuthor.get(r.facts.authorId);
+      if (l) l.push(r);
+      else byAuthor.set(r.facts.authorId, [r]);
+    }
+    const better = (a: { score: number; id: string }, b: { score: number; id: string }) => a.score > b.score || (a.score === b.score && a.id > b.id);
+    for (const l of byAuthor.values()) l.sort((a, b) => b.base - a.base || (a.st.id < b.st.id ? 1 : -1));
+    const taken = new Map<string, number>();
+    const out: FeedItem[] = [];
+    const cap = this.spec.caps.per_author ?? Infinity;
+    const heads = [...byAuthor.keys()];
+    const headScore = (author: string) => {
+      const k = taken.get(author) ?? 0;
+      const r = byAuthor.get(author)![k];
+      const d = diversity ? contributionMicro(diversity.weight, -k) : 0;
+      return { r, k, d, score: r.base + d, id: r.st.id };
+    };
+    let live = heads.filter((a) => byAuthor.get(a)!.length > 0);
+    while (live.length > 0) {
+      let best: ReturnType<typeof headScore> | undefined;
+      let bestAuthor = '';
+      for (const a of live) {
+        const h = headScore(a);
+        if (!best || better(h, best)) {
+          best = h;
+          bestAuthor = a;
+        }
+      }
+      const { r, k, d } = best!;
+      const contributions = [...r.contributions];
+      if (diversity) {
+        const v = SIGNALS.source_diversity.compute(r.facts, diversity.params ?? {}, { now: o.now, authorAbove: k });
+        contributions.push({ signal: 'source_diversity', label: SIGNALS.source_diversity.label, weight: diversity.weight, value: v.value, micro: d, note: v.note });
+      }
+      contributions.sort((x, y) => (x.signal < y.signal ? -1 : 1));
+      out.push({ status: r.st, admitted: r.admitted, scoreMicro: contributions.reduce((a, c) => a + c.micro, 0), contributions, rank: out.length + 1 });
+      taken.set(bestAuthor, k + 1);
+      if (k + 1 >= cap || k + 1 >= byAuthor.get(bestAuthor)!.length) live = live.filter((a) => a !== bestAuthor);
+    }
+    return out;
+  }
+
+  /**
+   * Why a post is (or is not) in this feed at clock `now`: the item with its rules and
+   * contributions, or the first rule that kept it out.
+   */
+  explain(statusId: string, o: RunOptions, ranked?: FeedItem[]): { item?: FeedItem; refused?: string } {
+    const st = this.in.store.statuses.byId(statusId);
+    if (!st) return { refused: 'không có bài này' };
+    if (this.spec.order === 'ranked') {
+      const list = ranked ?? this.ranked(o);
+      const item = list.find((x) => x.status.id === statusId);
+      if (item) return { item };
+    }
+    const pool = poolOf(this.spec, this.in.store, o.viewerId);
+    if (st.createdAt > o.now) return { refused: 'bài đăng sau thời điểm bảng tin được tính' };
+    if (this.spec.order === 'ranked' && st.createdAt < o.now - this.spec.window_hours * 3_600_000) return { refused: `bài cũ hơn ${this.spec.window_hours} giờ, khung thời gian bảng tin xét` };
+    const j = this.judge(st, pool, this.risingInputs(idAtTime(o.now - Math.max(48, this.spec.window_hours) * 3_600_000), idAtTime(o.now + 1)));
+    if (j.refused) return { refused: j.refused };
+    if (this.spec.order === 'chronological') return { item: { status: st, admitted: j.admitted, rank: 0 } };
+    if (this.spec.include.query) return { refused: `bài không nằm trong ${MAX_CANDIDATES} bài mới nhất khớp truy vấn` };
+    return { refused: this.spec.caps.per_author ? `tác giả đã đủ ${this.spec.caps.per_author} bài trong bảng tin, hoặc bài nằm ngoài ${MAX_CANDIDATES} bài mới nhất được xét` : `bài nằm ngoài ${MAX_CANDIDATES} bài mới nhất được xét` };
+  }
+}
+
+export { vnDate };
