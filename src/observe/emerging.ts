@@ -325,7 +325,8 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     //   score at least QUIET_FLOOR, and their lead term is specific (in at most QUIET_DF of all
     //   documents): five articles from three outlets about one thing are news on a day that
     //   lists three items; the same count of an everyday word, or one outlet's habit, is not;
-    // - a new numbered storm ("bão số 10"), first, from minScore whatever its count (below);
+    // - a new numbered storm ("bão số 10"), first, from minScore whatever its count and from one
+    //   outlet (below);
     // - when the list still has room, stories led by a new term (Scored.novel), from NOVEL_MIN
     //   documents, best first.
     // News is what more than one newsroom reports: when the day's documents come from several
@@ -336,10 +337,13 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
     const strong = strongTerms(scored, floor, (t) => t.novel === true);
     // A new numbered storm ("bão số 10", terms.ts NUMBERED) is national news by definition: the
-    // weather service numbers only storms that enter the East Sea. Two outlets naming it for the
-    // first time list it from the floor of the day (minScore), however few the articles. Its
-    // number is its name: it is its own story even when its first articles are the current
-    // storm's ("sau bão số 9, có thể thêm bão số 10"), and it is placed however crowded the day.
+    // weather service numbers only storms that enter the East Sea. Named for the first time in
+    // two articles, it is listed first, from the floor of the day (minScore), however few the
+    // articles and even from one outlet: the number is the weather service's, not a newsroom's
+    // habit (in the news-rss year all 17 first mentions of a new number, 6 of them from one
+    // outlet, were a real storm's forecast). Its number is its name: it is its own story even
+    // when its first articles are the current storm's ("sau bão số 9, có thể thêm bão số 10"),
+    // and it is placed however crowded the day.
     const numbered = new Set(strong.filter((t) => t.novel && isNumbered(t.words)).map((t) => t.term));
     const grouped = groupStories(strong, docs, 3 * limit, { df, nameOf: (t) => (isNumbered(t.split(' ')) ? t : undefined), always: (t) => numbered.has(t) });
     // Everyday terms (seen on EVERYDAY of the window's days or more) are no second word.
@@ -349,10 +353,12 @@ export function emergingOn(counts: ObserveCounts, date: string, day: number, opt
     const several = new Set(docs.map((d) => outletOf(d.source))).size >= 2;
     const specific = QUIET_DF * counts.documents();
     const ranked = grouped
-      .filter((st) => !several || st.outlets.length >= 2)
-      .map((st) => {
+      .map((st) => ({ st, storm: st.terms.some((t) => numbered.has(t)) }))
+      // A new storm number comes from the weather service, not from a newsroom's habit: it needs
+      // no second outlet (see `numbered`).
+      .filter(({ st, storm }) => !several || st.outlets.length >= 2 || storm)
+      .map(({ st, storm }) => {
         let strength = storyStrength(st.terms, (t) => (t === st.terms[0] ? leadScore.get(t) : scoreOf.get(t)), floor);
-        const storm = st.terms.some((t) => numbered.has(t));
         if (storm) strength = Math.max(strength, minScore);
         return { st, strength, storm, specific: df(st.terms[0]) <= specific };
       })

@@ -13,8 +13,10 @@
  * Intervals are empirical, not Gaussian: the model's own h-step-ahead errors over the recent past
  * (rolling origins inside the fitted series) give, for each horizon, the quantiles added to the
  * point forecast. Counts are bursty and overdispersed; their errors are skewed, and quantiles of
- * actual errors keep the stated coverage honest (bench/observe-forecast.ts measures it). Nothing
- * is below zero.
+ * actual errors keep the stated coverage honest (bench/observe-forecast.ts measures it). Each error
+ * is scaled by the model's recent one-step error level at its origin and rescaled by today's
+ * (`localScale`), so a week after a shift in level or volatility gets intervals of its own size.
+ * Nothing is below zero.
  */
 
 export interface ForecastOptions {

@@ -187,3 +187,27 @@ test('two numbered storms are two stories, and a term placed always opens its ow
   assert.deepEqual(groupStories(terms, day, 1, { nameOf: named }).map((s) => s.terms), [['bão số 9']]);
   assert.deepEqual(groupStories(terms, day, 1, { nameOf: named, always: (t) => t === 'bão số 10' }).map((s) => s.terms), [['bão số 9'], ['bão số 10']]);
 });
+
+test('a term placed always joins an unnamed story on two shared documents, not on one digest', () => {
+  const day = [
+    { title: 'Bão Matmo vào Biển Đông, thành bão số 11', source: 'Báo A' },
+    { title: 'Bão Matmo mạnh lên, bão số 11 hướng vào miền Bắc', source: 'Báo B' },
+    { title: 'Bão Matmo gây mưa lớn', source: 'Báo A' },
+    { title: 'Xem nhanh 12h: Dân chống bão Kalmaegi | Biển Đông sắp có bão số 14', source: 'Báo A' },
+    { title: 'Bão số 14 lấp ló ngoài Biển Đông', source: 'Báo A' },
+    { title: 'Người dân chống bão Kalmaegi', source: 'Báo B' },
+    { title: 'Chống bão Kalmaegi trong đêm', source: 'Báo B' },
+  ];
+  const terms = [
+    { term: 'bão matmo', count: 3, expected: 0, score: 8 },
+    { term: 'chống bão', count: 3, expected: 0.2, score: 6 },
+    { term: 'bão số 11', count: 2, expected: 0, score: 2 },
+    { term: 'bão số 14', count: 2, expected: 0, score: 2 },
+  ];
+  const opts = { nameOf: (t: string) => (t.startsWith('bão số') ? t : undefined), always: (t: string) => t.startsWith('bão số') };
+  const stories = groupStories(terms, day, 5, opts);
+  // Storm 11's two articles are Matmo's: one story. Storm 14 shares one digest with the
+  // Kalmaegi story: its own row, labelled by its number.
+  assert.deepEqual(stories.map((s) => s.terms), [['bão matmo', 'bão số 11'], ['chống bão'], ['bão số 14']]);
+  assert.match(stories[2].label, /bão số 14/i);
+});

@@ -53,9 +53,10 @@ export interface GroupOptions {
    */
   nameOf?: (term: string) => string | undefined;
   /**
-   * Terms that open their own story, even when `limit` stories are already open, and never join
-   * or merge into another (a story a listing rule lists whatever its score: a new numbered storm,
-   * whose first articles are often the current storm's).
+   * Terms placed even when `limit` stories are already open (a story a listing rule lists whatever
+   * its score: a new numbered storm). Such a term and its story join or merge with another story
+   * only on two shared documents or more: its first articles are few, and one digest ("Xem nhanh
+   * 12h") names several stories at once.
    */
   always?: (term: string) => boolean;
 }
@@ -206,6 +207,12 @@ function nameOrNothing(word: string, docs: DayDoc[]): string | undefined {
   return upper > lower ? written : undefined;
 }
 
+const shared = (a: Set<number>, b: Set<number>) => {
+  let both = 0;
+  for (const i of a) if (b.has(i)) both++;
+  return both;
+};
+
 const overlap = (a: Set<number>, b: Set<number>) => {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let both = 0;
@@ -233,11 +240,11 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
     const name = nameOf(t.term);
     const alone = opts.always?.(t.term) === true;
     let joined = false;
-    for (const s of alone ? [] : stories) {
-      if (s.alone || apart(name, s.name)) continue;
+    for (const s of stories) {
+      if (apart(name, s.name)) continue;
       let both = 0;
       for (const i of mine) if (s.set.has(i)) both++;
-      if (both / Math.min(mine.length, s.set.size) >= 0.5) {
+      if (both / Math.min(mine.length, s.set.size) >= 0.5 && (both >= 2 || !(alone || s.alone))) {
         s.terms.push(t.term);
         // The story now holds this term's documents too: a later term that shares them joins it
         // rather than opening a second row for the same story. A lone syllable brings none: it
@@ -245,6 +252,7 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
         // chain unrelated stories together.
         if (t.term.includes(' ')) for (const i of mine) s.set.add(i);
         s.name ??= name;
+        s.alone ||= alone;
         joined = true;
         break;
       }
@@ -260,9 +268,11 @@ export function groupStories(terms: StoryTerm[], dayDocs: TextDoc[], limit: numb
     merged = false;
     for (let i = 0; i < stories.length && !merged; i++) {
       for (let j = i + 1; j < stories.length; j++) {
-        if (stories[i].alone || stories[j].alone || apart(stories[i].name, stories[j].name) || overlap(stories[i].set, stories[j].set) < 0.5) continue;
+        if (apart(stories[i].name, stories[j].name) || overlap(stories[i].set, stories[j].set) < 0.5) continue;
+        if ((stories[i].alone || stories[j].alone) && shared(stories[i].set, stories[j].set) < 2) continue;
         stories[i].terms.push(...stories[j].terms);
         stories[i].name ??= stories[j].name;
+        stories[i].alone ||= stories[j].alone;
         for (const d of stories[j].set) stories[i].set.add(d);
         stories.splice(j, 1);
         merged = true;
