@@ -26,7 +26,13 @@ test('PostgreSQL stopped with -m immediate and restarted: acknowledged documents
   chmodSync(dir, 0o755);
   const pgDir = join(dir, 'pg');
   const procs: Proc[] = [];
-  const pg = (cmd: string) => run('bash', [SCRIPT, cmd, pgDir], { timeout: 90_000, env: { ...process.env, TRA_PG_PORT: '56432' } });
+  const pg = async (cmd: string) => {
+    try {
+      return await run('bash', [SCRIPT, cmd, pgDir], { timeout: 90_000, env: { ...process.env, TRA_PG_PORT: '56432' } });
+    } catch (e) {
+      throw new Error(`postgres.sh ${cmd}: ${(e as { stderr?: string }).stderr?.trim().slice(-800) ?? (e as Error).message}`, { cause: e });
+    }
+  };
   let pool: ReturnType<typeof openPool> | undefined;
   try {
     const out = (await pg('start')).stdout;
