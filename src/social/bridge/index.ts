@@ -34,6 +34,8 @@ export interface ConnectOptions {
   outboxRetryPolicy?: TraFederationOptions['outboxRetryPolicy'];
   inboxRetryPolicy?: TraFederationOptions['inboxRetryPolicy'];
   onError?: TraFederationOptions['onError'];
+  /** How often the outgoing loop looks for changes made by other processes (default 5 s). */
+  pollMs?: number;
   /** News sources as actors (on by default); false turns them off. */
   sources?: false | Omit<NewsSourcesOptions, 'dataDir'>;
 }
@@ -45,6 +47,8 @@ export class SocialFederation {
   private readonly o: ConnectOptions;
   private fed: TraFederation | undefined;
   private closed = false;
+  /** The loop sending committed changes (made with the federation). */
+  outgoing: OutgoingActivities | undefined;
 
   constructor(social: SocialContext, o: ConnectOptions) {
     this.social = social;
@@ -83,8 +87,12 @@ export class SocialFederation {
     this.fed = fed;
     this.ports.attach(fed.lookup);
     const previous: SocialEvents = this.social.actions.events;
-    this.social.actions.events = new OutgoingActivities(this.social, fed, this.ports, previous);
-    this.sources?.start(fed, this.ports);
+    const onError = this.o.onError ?? ((e: Error) => process.stderr.write(`tra: liên hợp (outbox): ${e.message}\n`));
+    const outgoing = new OutgoingActivities(this.social, fed, this.ports, previous, (e) => onError(e, 'outbox'));
+    this.outgoing = outgoing;
+    this.social.actions.events = outgoing;
+    outgoing.start(this.o.pollMs);
+    this.sources?.start(fed, this.ports, () => outgoing.wake());
     return fed;
   }
 
@@ -104,6 +112,7 @@ export class SocialFederation {
     if (this.fed) {
       const events = this.social.actions.events;
       if (events instanceof OutgoingActivities) this.social.actions.events = events.nextListeners();
+      await this.outgoing?.stop();
       await this.fed.close();
     }
   }

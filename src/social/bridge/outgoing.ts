@@ -13,6 +13,16 @@
  * followers-only posts go to the author's followers plus the remote accounts they mention; direct
  * ones only to those mentioned. Everything goes through Fedify's persistent queue, so a listener
  * returns once the activity is queued (signed and committed), not delivered.
+ *
+ * **Nothing posted is lost to a crash.** Status changes (post, edit, deletion, boost, unboost)
+ * are not sent from the event itself but by one loop that follows the store's change sequence
+ * (`seq`) from a mark kept in federation.sqlite: the event only wakes it. A kill -9 between the
+ * store's commit and the queue's leaves the change after the mark, and the loop sends it at the
+ * next start; a change queued but not yet marked is sent twice, which is harmless (receivers know
+ * a post by its id; Fedify drops an activity id it has already seen). Changes made by another
+ * process (the CLI) are found by the loop's poll. Likes, follows and profile changes carry no
+ * change number: they are sent from their event, and a crash in the few milliseconds before they
+ * are queued loses them.
  */
 import type { SocialEvents } from '../store/events.ts';
 import type { AccountRow, FavouriteRow, FollowRow, StatusRow } from '../store/rows.ts';
@@ -22,14 +32,22 @@ import type { FollowerAddress } from '../federation/ports.ts';
 import * as A from '../federation/activities.ts';
 import type { StorePorts } from './store-ports.ts';
 
+const MARK = ['tra', 'outbox', 'status-seq'] as const;
+
 export class OutgoingActivities implements SocialEvents {
   private readonly social: SocialContext;
   private readonly fed: TraFederation;
   private readonly ports: StorePorts;
   /** Other listeners (a post index, feeds) called after ours with the same arguments. */
   private readonly next: SocialEvents;
+  private readonly onError: (e: Error) => void;
+  private draining: Promise<unknown> | undefined;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(social: SocialContext, fed: TraFederation, ports: StorePorts, next: SocialEvents = {}) {
+  constructor(social: SocialContext, fed: TraFederation, ports: StorePorts, next: SocialEvents = {}, onError: (e: Error) => void = () => {}) {
+    this.onError = onError;
     this.social = social;
     this.fed = fed;
     this.ports = ports;
@@ -43,6 +61,102 @@ export class OutgoingActivities implements SocialEvents {
   /** The listeners this one passes events on to. */
   nextListeners(): SocialEvents {
     return this.next;
+  }
+
+  /**
+   * Status changes are sent in the store's change order by one loop: it reads what was committed
+   * after the durable mark, queues the activities, and moves the mark. A committed change wakes it
+   * at once; it also looks every `pollMs` for changes made by another process (`tra accounts
+   * delete`, an admin tool).
+   */
+  start(pollMs = 5_000): void {
+    const tick = () => {
+      this.wake();
+      this.timer = setTimeout(tick, pollMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Stop the loop; the change being sent finishes first. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.draining;
+  }
+
+  /** Run the loop now (or once more when it is running). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((e: Error) => this.onError(e))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Resolves when every change committed so far has been queued (tests, measurements). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Queue the activities of every status change after the mark; returns how many were sent. */
+  async drain(): Promise<number> {
+    let mark = await this.fed.kv.get<number>(MARK);
+    if (mark === undefined) {
+      // The first start: what is already stored is history, not news to send.
+      await this.fed.kv.set(MARK, this.store.statuses.lastSeq());
+      return 0;
+    }
+    let sent = 0;
+    while (!this.stopped) {
+      const rows = this.store.statuses.changesSince(mark, 100);
+      if (!rows.length) break;
+      for (const st of rows) {
+        if (this.stopped) break;
+        try {
+          if (await this.sendChange(st)) sent++;
+        } catch (e) {
+          // A change that cannot be sent (a bug, a vanished row) must not hold back the rest.
+          this.onError(e as Error);
+        }
+        mark = st.seq;
+        await this.fed.kv.set(MARK, mark);
+      }
+    }
+    return sent;
+  }
+
+  private async sendChange(st: StatusRow): Promise<boolean> {
+    const author = this.store.accounts.byId(st.accountId);
+    // Remote posts are not ours to send; a deleted account's posts go with its Delete.
+    if (!author || author.domain !== null || author.deletedAt !== null) return false;
+    const ctx = this.fed.context();
+    if (st.reblogOfId !== null) {
+      const target = this.store.statuses.byId(st.reblogOfId);
+      const a = target && this.announce(st, target, author);
+      if (!a) return false;
+      const activity = st.deletedAt === null ? a.activity : A.undo(ctx, author.username, a.activity);
+      await this.fed.outbox.send(author.username, activity, 'followers', { alsoTo: a.alsoTo });
+      return true;
+    }
+    if (st.deletedAt !== null) {
+      const type = this.ports.localPost(st, author)?.type ?? 'Note';
+      await this.toAudience(st, author, A.deletePost(ctx, { username: author.username, type, id: st.id, visibility: st.visibility === 'private' ? 'followers' : st.visibility }));
+      return true;
+    }
+    const post = this.ports.localPost(st, author);
+    if (!post) return false;
+    await this.toAudience(st, author, st.editedAt === null ? A.createPost(ctx, post) : A.updatePost(ctx, post));
+    return true;
   }
 
   private remoteMentions(st: StatusRow): FollowerAddress[] {
@@ -61,33 +175,18 @@ export class OutgoingActivities implements SocialEvents {
   }
 
   async statusCreated(st: StatusRow, author: AccountRow): Promise<void> {
-    try {
-      if (author.domain !== null || st.reblogOfId !== null) return;
-      const post = this.ports.localPost(st, author);
-      if (post) await this.toAudience(st, author, A.createPost(this.fed.context(), post));
-    } finally {
-      await this.next.statusCreated?.(st, author);
-    }
+    this.wake();
+    await this.next.statusCreated?.(st, author);
   }
 
   async statusUpdated(st: StatusRow, author: AccountRow): Promise<void> {
-    try {
-      if (author.domain !== null || st.reblogOfId !== null) return;
-      const post = this.ports.localPost(st, author);
-      if (post) await this.toAudience(st, author, A.updatePost(this.fed.context(), post));
-    } finally {
-      await this.next.statusUpdated?.(st, author);
-    }
+    this.wake();
+    await this.next.statusUpdated?.(st, author);
   }
 
   async statusDeleted(st: StatusRow, author: AccountRow): Promise<void> {
-    try {
-      if (author.domain !== null || st.reblogOfId !== null || author.deletedAt !== null) return;
-      const type = this.ports.localPost(st, author)?.type ?? 'Note';
-      await this.toAudience(st, author, A.deletePost(this.fed.context(), { username: author.username, type, id: st.id, visibility: st.visibility === 'private' ? 'followers' : st.visibility }));
-    } finally {
-      await this.next.statusDeleted?.(st, author);
-    }
+    this.wake();
+    await this.next.statusDeleted?.(st, author);
   }
 
   async accountUpdated(account: AccountRow): Promise<void> {
@@ -190,20 +289,12 @@ export class OutgoingActivities implements SocialEvents {
   }
 
   async reblogged(reblog: StatusRow, st: StatusRow, by: AccountRow): Promise<void> {
-    try {
-      const a = this.announce(reblog, st, by);
-      if (a) await this.fed.outbox.send(by.username, a.activity, 'followers', { alsoTo: a.alsoTo });
-    } finally {
-      await this.next.reblogged?.(reblog, st, by);
-    }
+    this.wake();
+    await this.next.reblogged?.(reblog, st, by);
   }
 
   async unreblogged(reblog: StatusRow, st: StatusRow, by: AccountRow): Promise<void> {
-    try {
-      const a = this.announce(reblog, st, by);
-      if (a) await this.fed.outbox.send(by.username, A.undo(this.fed.context(), by.username, a.activity), 'followers', { alsoTo: a.alsoTo });
-    } finally {
-      await this.next.unreblogged?.(reblog, st, by);
-    }
+    this.wake();
+    await this.next.unreblogged?.(reblog, st, by);
   }
 }

@@ -71,6 +71,8 @@ export class NewsSources {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private docs: DocStore | undefined;
+  /** Tells the outgoing loop (bridge/outgoing.ts) that statuses were written. */
+  private wake: () => void = () => {};
 
   constructor(social: SocialContext, o: NewsSourcesOptions) {
     this.social = social;
@@ -166,9 +168,10 @@ export class NewsSources {
   // ---------------------------------------------------------------- publishing
 
   /** Make the known sources' actors, then follow the document store. */
-  start(fed: TraFederation, ports: StorePorts): void {
+  start(fed: TraFederation, ports: StorePorts, wake: () => void = () => {}): void {
     this.fed = fed;
     this.ports = ports;
+    this.wake = wake;
     try {
       for (const { site, name } of this.configured()) this.ensureSource(site, name);
     } catch (e) {
@@ -258,7 +261,7 @@ export class NewsSources {
         continue;
       }
       const account = this.ensureSource(site, text(doc.source) ?? site);
-      if (await this.publish(account, { url, title, summary: text(doc.summary), language: text(doc.lang) ?? 'vi', published: Number.isFinite(published) ? published : Date.now() })) sent++;
+      if (this.publish(account, { url, title, summary: text(doc.summary), language: text(doc.lang) ?? 'vi', published: Number.isFinite(published) ? published : Date.now() })) sent++;
       if (!this.fed) break; // stopping
     }
     if (seq !== saved) await fed.kv.set(SEQ_KEY, seq);
@@ -266,9 +269,9 @@ export class NewsSources {
   }
 
   /** One article as a status of its source, sent to the source's followers; false when it was already published. */
-  async publish(account: AccountRow, a: { url: string; title: string; summary?: string; language: string; published: number }): Promise<boolean> {
+  publish(account: AccountRow, a: { url: string; title: string; summary?: string; language: string; published: number }): boolean {
     const fed = this.fed;
-    if (!fed || !this.ports) return false;
+    if (!fed) return false;
     const exists = this.store.db.get('SELECT 1 AS x FROM statuses WHERE account_id = ? AND url = ?', [account.id, a.url]);
     if (exists) return false;
     const summary = a.summary && a.summary.length > MAX_SUMMARY ? a.summary.slice(0, MAX_SUMMARY - 1).trimEnd() + '…' : a.summary;
@@ -276,7 +279,7 @@ export class NewsSources {
       `<p><strong>${escapeHtml(a.title)}</strong></p>` +
       (summary ? `<p>${escapeHtml(summary)}</p>` : '') +
       `<p><a href="${escapeHtml(a.url)}" rel="nofollow noopener noreferrer" target="_blank">${escapeHtml(a.url)}</a></p>`;
-    const st = this.store.tx(() => {
+    this.store.tx(() => {
       const created = this.store.statuses.create({
         accountId: account.id,
         text: a.title,
@@ -288,10 +291,9 @@ export class NewsSources {
       });
       const uri = A.postUri(fed.context(), account.username, 'Article', created.id).href;
       this.store.db.run('UPDATE statuses SET uri = ? WHERE id = ?', [uri, created.id]);
-      return this.store.statuses.byId(created.id)!;
     });
-    const post = this.ports.localPost(st, account);
-    if (post) await fed.outbox.send(account.username, A.createPost(fed.context(), post), 'followers');
+    // Sent to the source's followers by the outgoing loop, like any post (as an Article: articleOf).
+    this.wake();
     return true;
   }
 }
