@@ -82,17 +82,30 @@ function poolOf(spec: FeedSpec, store: SocialStore, viewerId: string | undefined
 }
 
 /** SQL over alias `s` for who may enter (with its parameters), or undefined for everyone. */
-function whoClause(pool: Pool): { sql: string; params: string[] } | undefined {
+function whoClause(pool: Pool, viewerId: string | undefined): { sql: string; params: string[] } | undefined {
   if (pool.everyone) return undefined;
-  const ids = [...new Set([...pool.follows, ...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
-  if (ids.length === 0) return { sql: '0', params: [] };
-  return { sql: `s.account_id IN (${ids.map(() => '?').join(',')})`, params: ids };
+  const parts: string[] = [];
+  const params: string[] = [];
+  // Follows as a subquery (as the home timeline asks): SQLite then walks the primary key newest
+  // first and stops at the limit; a list of 200 ids would make it read each author's posts and sort.
+  if (pool.follows.size && viewerId) {
+    parts.push("s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted')");
+    params.push(viewerId);
+  }
+  const named = [...new Set([...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
+  if (named.length) {
+    parts.push(`+s.account_id IN (${named.map(() => '?').join(',')})`);
+    params.push(...named);
+  }
+  if (parts.length === 0) return { sql: '0', params: [] };
+  return { sql: `(${parts.join(' OR ')})`, params };
 }
 
 export class FeedRunner {
   private readonly spec: FeedSpec;
   private readonly in: FeedInputs;
   private readonly accounts = new Map<string, AccountRow | undefined>();
+  private viewerId: string | undefined;
 
   constructor(spec: FeedSpec, inputs: FeedInputs) {
     this.spec = spec;
@@ -136,7 +149,7 @@ export class FeedRunner {
       where.push('s.id >= ?');
       params.push(since);
     }
-    const who = whoClause(pool);
+    const who = whoClause(pool, this.viewerId);
     if (who) {
       where.push(who.sql);
       params.push(...who.params);
@@ -286,6 +299,7 @@ export class FeedRunner {
 
   /** A chronological page: newest first below `maxId`, at most `limit`. */
   chronological(o: RunOptions): FeedItem[] {
+    this.viewerId = o.viewerId;
     const pool = poolOf(this.spec, this.in.store, o.viewerId);
     const limit = o.limit ?? 20;
     const top = idAtTime(o.now + 1);
@@ -295,7 +309,7 @@ export class FeedRunner {
     const perAuthor = new Map<string, number>();
     let scanned = 0;
     while (out.length < limit && scanned < MAX_SCAN) {
-      const rows = this.rows(pool, below, undefined, 200);
+      const rows = this.rows(pool, below, undefined, Math.min(200, 2 * limit + 10));
       if (rows.length === 0) break;
       scanned += rows.length;
       for (const st of rows) {
@@ -317,6 +331,7 @@ export class FeedRunner {
 
   /** The whole ranked feed at clock `now` (every admitted candidate, best first). */
   ranked(o: RunOptions): FeedItem[] {
+    this.viewerId = o.viewerId;
     const pool = poolOf(this.spec, this.in.store, o.viewerId);
     const below = idAtTime(o.now + 1);
     const since = idAtTime(o.now - this.spec.window_hours * 3_600_000);
@@ -387,6 +402,7 @@ export class FeedRunner {
    * contributions, or the first rule that kept it out.
    */
   explain(statusId: string, o: RunOptions, ranked?: FeedItem[]): { item?: FeedItem; refused?: string } {
+    this.viewerId = o.viewerId;
     const st = this.in.store.statuses.byId(statusId);
     if (!st) return { refused: 'không có bài này' };
     if (this.spec.order === 'ranked') {
