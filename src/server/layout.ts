@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from './html.ts';
 
-export type NavItem = 'search' | 'trends' | 'sources' | 'observatory' | 'api';
+export type NavItem = 'search' | 'trends' | 'sources' | 'observatory' | 'social' | 'api';
 
 export interface PageOptions {
   title: string;
@@ -26,6 +26,7 @@ const NAV: Array<[NavItem, string, string]> = [
   ['trends', '/xu-huong', 'Xu hướng'],
   ['sources', '/nguon', 'Nguồn tin'],
   ['observatory', '/quan-sat', 'Đài quan sát'],
+  ['social', '/mang-xa-hoi', 'Mạng xã hội'],
   ['api', '/api/docs', 'API'],
 ];
 

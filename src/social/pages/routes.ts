@@ -10,6 +10,7 @@ import { REGISTRATION_MODES, type RegistrationMode } from '../store/settings.ts'
 import { checkCsrf, csrfFor, endSession, sessionOf, startSession, type PageSession } from './session.ts';
 import { adminPage, settingsPage, signInPage, signUpPage, STYLE, STYLE_PATH } from './views.ts';
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../mastodon/entities.ts';
+import { socialPages } from './social.ts';
 
 type Body = Record<string, unknown>;
 const field = (b: Body, k: string, max = 5000): string => {
@@ -216,4 +217,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: SocialC
     const code = ctx.store.invites.create({ createdBy: s.account.id, maxUses: 1, expiresAt: Date.now() + 7 * 86_400_000 });
     return adminView(s, reply, 200, { invite: code });
   });
+
+  // --- Home timeline, compose, threads, profiles, notifications, post search (social.ts).
+  await app.register(socialPages, { ctx });
 }
