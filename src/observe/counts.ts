@@ -37,7 +37,7 @@ export const OBSERVE_FILE = 'observe.sqlite';
  * The version of what is counted (terms.ts, stopwords.ts, the date repairs): a table written by
  * another version is rebuilt by the next sync. Raise it whenever those change.
  */
-export const COUNTS_VERSION = 8;
+export const COUNTS_VERSION = 9;
 
 /** Days on each side whose volumes say what is usual for a day (normalRange, coverage). */
 const COVERAGE_WINDOW = 28;
@@ -124,9 +124,11 @@ export class ObserveCounts {
   /** A bulk load into an empty table is under way: day rows are merged rarely, in large steps. */
   private bulk = false;
   private st: Record<string, StatementSync> = {};
-  /** Decoded days, kept while the table's document count stays the same. */
+  /** Decoded days, kept while the file is unchanged (`version()`). */
   private decoded = new Map<number, DayTerms>();
   private decodedAt = -1;
+  /** Writes made through this handle (SQLite's data_version counts only other connections'). */
+  private ownWrites = 0;
 
   constructor(dir: string, opts: { readOnly?: boolean } = {}) {
     this.path = join(dir, OBSERVE_FILE);
@@ -245,6 +247,7 @@ export class ObserveCounts {
       }
       if (lastSeq !== undefined) this.setMeta('store_seq', lastSeq);
       this.db.exec('COMMIT');
+      this.ownWrites++;
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.pending.clear();
@@ -273,6 +276,7 @@ export class ObserveCounts {
       this.flushPending();
       this.prep('delMeta', 'DELETE FROM meta WHERE key=?').run('bulk');
       this.db.exec('COMMIT');
+      this.ownWrites++;
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
@@ -352,6 +356,7 @@ export class ObserveCounts {
       this.prep('delSeen', 'DELETE FROM seen WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify([...seqs]));
       this.dict.flush();
       this.db.exec('COMMIT');
+      this.ownWrites++;
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dict.reload();
@@ -377,18 +382,28 @@ export class ObserveCounts {
   }
 
   /** Day volumes (every day with documents, ascending), cached until the counts change. */
-  private volumes: { docs: number; days: number[]; n: number[] } | undefined;
+  private volumes: { at: number; days: number[]; n: number[] } | undefined;
+
+  /**
+   * A number that changes whenever the table may have changed: SQLite's data_version (raised by
+   * other connections' commits) plus this handle's own writes. Cheap: no table is read, so caches
+   * can check it on every call.
+   */
+  private version(): number {
+    const r = this.prep('dataVersion', 'PRAGMA data_version').get() as { data_version: number };
+    return r.data_version * 1_000_000 + this.ownWrites;
+  }
 
   private dayVolumes(): { days: number[]; n: number[] } {
-    const docs = this.documents();
-    if (this.volumes && this.volumes.docs === docs) return this.volumes;
+    const at = this.version();
+    if (this.volumes && this.volumes.at === at) return this.volumes;
     const days: number[] = [];
     const n: number[] = [];
     for (const r of this.prep('allDays', 'SELECT day, docs FROM days ORDER BY day').iterate() as Iterable<{ day: number; docs: number }>) {
       days.push(r.day);
       n.push(r.docs);
     }
-    this.volumes = { docs, days, n };
+    this.volumes = { at, days, n };
     return this.volumes;
   }
 
@@ -477,10 +492,10 @@ export class ObserveCounts {
 
   /** The (term id, documents) pairs of `day`, decoded once and kept while the counts stay the same. */
   private day(day: number): DayTerms {
-    const docs = this.documents();
-    if (docs !== this.decodedAt) {
+    const at = this.version();
+    if (at !== this.decodedAt) {
       this.decoded.clear();
-      this.decodedAt = docs;
+      this.decodedAt = at;
     }
     let d = this.decoded.get(day);
     if (!d) {

@@ -59,6 +59,19 @@ let obs: Observatory | undefined;
 try {
   obs = openObservatory(dataDir);
   port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies ObserveReply);
+  // The home page and /quan-sat open on the last day: answer it once now, while no one waits, so
+  // the first reader does not pay for decoding the days and dictionary buckets it needs.
+  setImmediate(() => {
+    try {
+      const r = obs?.range();
+      if (r) {
+        obs!.emerging(r.last, { limit: 20 });
+        obs!.clusters(r.last, { limit: 12 });
+      }
+    } catch {
+      // A warm-up that fails changes nothing: the first request computes (and reports) it.
+    }
+  });
 } catch (err) {
   port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies ObserveReply);
 }
