@@ -45,12 +45,27 @@ export interface Observatory {
   emerging(date: string, opts?: Omit<EmergingOptions, 'dayDocs'>): EmergingResult;
   attention(engine: TrendsSource, req: AttentionRequest): AttentionResult;
   keyTerms(docs: TextDoc[], opts?: { limit?: number; minCount?: number }): KeyTerm[];
+  /**
+   * The key terms of a query's best-matching documents over [from, to] (at most KEY_TERM_DOCS of
+   * them: the terms that characterise a subject show in its best few hundred articles, and reading
+   * more only costs time) — what `tra attention --top` and /quan-sat?q= show.
+   */
+  keyTermsOf(engine: KeyTermSource, req: { query: string; from?: string; to?: string; limit: number }): KeyTerm[];
   forecast(engine: TrendsSource, query: string, days?: number): QueryForecast | undefined;
   clusters(date: string, opts?: { days?: number; minSources?: number; limit?: number }): ClustersResult;
   close(): void;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** How many of a query's best-matching documents its key terms are drawn from. */
+export const KEY_TERM_DOCS = 300;
+
+/** What key terms need of the engine: its best hits for a query, and their documents. */
+export interface KeyTermSource {
+  search(req: { query: string; limit: number; from?: string; to?: string; snippets: false }): { hits: { id: string }[] };
+  get(id: string): Record<string, unknown> | undefined;
+}
 
 export { outletOf } from './outlets.ts';
 
@@ -77,6 +92,15 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
     },
     keyTerms(docs, o) {
       return keyTerms(docs, counts, o);
+    },
+    keyTermsOf(engine, req) {
+      const hits = engine.search({ query: req.query, limit: KEY_TERM_DOCS, from: req.from, to: req.to, snippets: false }).hits;
+      const docs: TextDoc[] = [];
+      for (const h of hits) {
+        const d = engine.get(h.id);
+        if (d) docs.push({ title: d.title, summary: d.summary, text: d.text });
+      }
+      return keyTerms(docs, counts, { limit: req.limit });
     },
     forecast(engine, query, days = 7) {
       const r = counts.normalRange();

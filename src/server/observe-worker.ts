@@ -87,13 +87,7 @@ async function attentionOf(c: AttentionCall): Promise<AttentionAnswer> {
   const engine = await theEngine();
   const res = obs.attention(engine, { query: c.query, interval: c.interval, from: c.from, to: c.to, bySource: c.bySource });
   if (!(c.top > 0 && res.total > 0)) return res;
-  const hits = engine.search({ query: c.query, limit: 1000, from: c.from, to: c.to, snippets: false }).hits;
-  const docs = [];
-  for (const h of hits) {
-    const d = engine.get(h.id);
-    if (d) docs.push({ title: d.title, summary: d.summary, text: d.text });
-  }
-  return { ...res, top_terms: obs.keyTerms(docs, { limit: c.top }) };
+  return { ...res, top_terms: obs.keyTermsOf(engine, { query: c.query, from: c.from, to: c.to, limit: c.top }) };
 }
 
 /** `tra forecast --json`; null when no document has a date. */

@@ -38,13 +38,7 @@ export function register(program: Command): void {
         const res = bounded(() => obs.attention(engine, { query, interval, from, to, bySource: Boolean(o.bySource) }));
         let terms: KeyTerm[] | undefined;
         if (top > 0 && res.total > 0) {
-          const hits = engine.search({ query, limit: 1000, from, to, snippets: false }).hits;
-          const docs = [];
-          for (const h of hits) {
-            const d = engine.get(h.id);
-            if (d) docs.push({ title: d.title, summary: d.summary, text: d.text });
-          }
-          terms = obs.keyTerms(docs, { limit: top });
+          terms = obs.keyTermsOf(engine, { query, from, to, limit: top });
         }
         if (o.json) {
           process.stdout.write(JSON.stringify(terms ? { ...res, top_terms: terms } : res) + '\n');
