@@ -87,6 +87,8 @@ export interface FeedPageView {
   owner: boolean;
   csrf?: string;
   notice?: string;
+  /** Signed in: whether the reader follows this feed (it is then in their switcher and apps' lists). */
+  followed?: boolean;
 }
 
 export function feedPage(v: FeedPageView): string {
@@ -98,6 +100,7 @@ export function feedPage(v: FeedPageView): string {
 <h1>${f.spec.name}</h1>
 ${v.notice ? html`<p class="notice" role="status">${v.notice}</p>` : ''}
 ${f.spec.description ? html`<p>${f.spec.description}</p>` : ''}
+${v.signedIn && v.csrf && v.followed !== undefined ? followForm(f, v.csrf, v.followed) : ''}
 <h2>Quy tắc của bảng tin</h2>
 ${rulesList(f, v.nameOf)}
 ${meta(f, v.personal)}
@@ -113,6 +116,12 @@ ${v.next ? html`<p><a rel="next" href="${v.next}">Trang sau →</a></p>` : ''}
 ${v.signedIn && v.csrf ? copyForm(f, v.csrf) : ''}
 ${v.owner && !f.published && v.csrf ? html`<form method="post" action="/bang-tin/${f.id}/cong-bo"><input type="hidden" name="csrf" value="${v.csrf}"><p>Bảng tin này là bản nháp, chỉ bạn thấy. <button type="submit">Công bố cho mọi người</button></p></form>` : ''}`,
   );
+}
+
+function followForm(f: FeedRow, csrf: string, followed: boolean): SafeHtml {
+  return html`<form method="post" action="/bang-tin/${f.id}/${followed ? 'bo-theo-doi' : 'theo-doi'}" class="inline"><input type="hidden" name="csrf" value="${csrf}">
+<p>${followed ? 'Bạn đang theo dõi bảng tin này: nó có trong trang chủ mạng xã hội và trong danh sách của ứng dụng Mastodon.' : 'Theo dõi để chọn bảng tin này ở trang chủ mạng xã hội và đọc nó như một danh sách trong ứng dụng Mastodon.'}
+<button type="submit"${followed ? html` class="secondary"` : ''}>${followed ? 'Bỏ theo dõi bảng tin' : 'Theo dõi bảng tin'}</button></p></form>`;
 }
 
 function copyForm(f: FeedRow, csrf: string): SafeHtml {

@@ -20,6 +20,7 @@ import { BUILTIN_FEEDS, DEFAULT_FEED } from '../feeds/builtin.ts';
 import { personalOf } from '../feeds/service.ts';
 import type { FeedRow } from '../feeds/store.ts';
 import { SIGNALS } from '../feeds/signals.ts';
+import { feedFollowsOf } from './feed-follows.ts';
 import { directoryPage, feedPage, FEEDS_STYLE, FEEDS_STYLE_PATH, historyPage, whyPage } from './feeds-views.ts';
 
 export function personalText(f: FeedRow): string {
@@ -44,7 +45,13 @@ export async function feedPages(app: FastifyInstance, { ctx }: ApiOptions): Prom
     const id = feedIdParam((req.params as { id: string }).id);
     const page = await svc().page(id, viewerId, { at: atParam(q(req).at), maxId: normalizeId(q(req).sau), limit: 20 });
     const feeds = svc().feeds.list(viewerId).map((f) => ({ id: f.id, name: f.spec.name }));
-    const notice = q(req).da === 'sao-chep' ? 'Đã sao chép: đây là bảng tin của bạn (bản nháp).' : q(req).da === 'cong-bo' ? 'Đã công bố: mọi người đọc được bảng tin và quy tắc của nó.' : undefined;
+    const da = q(req).da;
+    const notice =
+      da === 'sao-chep' ? 'Đã sao chép: đây là bảng tin của bạn (bản nháp).'
+      : da === 'cong-bo' ? 'Đã công bố: mọi người đọc được bảng tin và quy tắc của nó.'
+      : da === 'theo-doi' ? 'Đã theo dõi bảng tin.'
+      : da === 'bo-theo-doi' ? 'Đã bỏ theo dõi bảng tin.'
+      : undefined;
     return reply.type('text/html; charset=utf-8').send(
       feedPage({
         feed: page.feed,
@@ -59,6 +66,7 @@ export async function feedPages(app: FastifyInstance, { ctx }: ApiOptions): Prom
         owner: !!viewerId && page.feed.ownerId === viewerId,
         csrf: session ? csrfFor(ctx, req, reply, session) : undefined,
         notice,
+        followed: viewerId ? feedFollowsOf(ctx).has(viewerId, page.feed.id) : undefined,
       }),
     );
   });

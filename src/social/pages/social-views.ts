@@ -62,6 +62,11 @@ export function handleOf(a: AccountRow): string {
   return a.domain ? `@${a.username}@${a.domain}` : `@${a.username}`;
 }
 
+/** The account's name linked to its profile, and its handle beside it when the name is not the handle. */
+function whoLink(a: AccountRow): SafeHtml {
+  return a.displayName ? html`<a class="who" href="${profilePath(a)}">${a.displayName}</a> <span class="handle">${handleOf(a)}</span>` : html`<a class="who" href="${profilePath(a)}">${handleOf(a)}</a>`;
+}
+
 const DATE_FMT = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', day: 'numeric', month: 'numeric', year: 'numeric' });
 const TIME_FMT = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', hour12: false });
 
@@ -197,7 +202,7 @@ export function postCard(f: PostFacts, o: CardOptions): SafeHtml {
   const canBoost = st.visibility === 'public' || st.visibility === 'unlisted';
   return html`<article class="post${o.focus ? ' focus' : ''}" id="bai-${f.status.id}"${o.focus ? html` aria-current="page"` : ''}>
 ${boost && f.author ? html`<p class="post-boost">↻ <a href="${profilePath(f.author)}">${f.author.displayName || handleOf(f.author)}</a> đã đăng lại</p>` : ''}
-<p class="post-head">${author ? html`<a class="who" href="${profilePath(author)}">${name}</a> <span class="handle">${handleOf(author)}</span>` : html`<span class="who">${name}</span>`}
+<p class="post-head">${author ? whoLink(author) : html`<span class="who">${name}</span>`}
 <span class="post-meta">· ${link ? html`<a href="${link}">${when(st.createdAt)}</a>` : when(st.createdAt)} · ${VISIBILITY_TEXT[st.visibility].label}${st.editedAt ? ' · đã sửa' : ''}</span></p>
 ${f.parentAuthor ? html`<p class="post-meta">Trả lời <a href="${profilePath(f.parentAuthor)}">${handleOf(f.parentAuthor)}</a></p>` : ''}
 ${st.spoilerText ? html`<details class="post-cw"><summary>Cảnh báo nội dung: ${st.spoilerText} <span class="hint">(bấm để xem)</span></summary><div class="post-content">${raw(st.content)}</div></details>` : html`<div class="post-content">${raw(st.content)}</div>`}
@@ -367,7 +372,7 @@ ${v.next ? html`<p><a rel="next" href="${v.next}">Xem thêm →</a></p>` : ''}`,
 
 function peopleList(people: AccountRow[]): SafeHtml {
   if (people.length === 0) return html`<p>Chưa có ai.</p>`;
-  return html`<ul class="people">${people.map((a) => html`<li><a class="who" href="${profilePath(a)}">${a.displayName || handleOf(a)}</a> <span class="handle">${handleOf(a)}</span></li>`)}</ul>`;
+  return html`<ul class="people">${people.map((a) => html`<li>${whoLink(a)}</li>`)}</ul>`;
 }
 
 // --- Notifications.
@@ -397,7 +402,7 @@ export function notificationsPage(v: { viewer: Viewer; items: NotificationItem[]
 ${notice(v.notice)}
 ${v.items.length === 0 ? html`<p>Chưa có thông báo nào. Khi có người theo dõi, nhắc đến, thích hay đăng lại bài của bạn, bạn sẽ thấy ở đây.</p>` : ''}
 <ol class="notifications">${v.items.map(
-      (it) => html`<li id="tb-${it.n.id}"><p>${it.from ? html`<a class="who" href="${profilePath(it.from)}">${it.from.displayName || handleOf(it.from)}</a> <span class="handle">${handleOf(it.from)}</span>` : 'Một tài khoản đã xoá'} ${NOTIFICATION_TEXT[it.n.type] ?? it.n.type} <span class="post-meta">· ${when(it.n.createdAt)}</span></p>
+      (it) => html`<li id="tb-${it.n.id}"><p>${it.from ? whoLink(it.from) : 'Một tài khoản đã xoá'} ${NOTIFICATION_TEXT[it.n.type] ?? it.n.type} <span class="post-meta">· ${when(it.n.createdAt)}</span></p>
 ${
   it.pending && it.from
     ? html`<div class="post-actions"><form method="post" action="/thong-bao/yeu-cau/${it.from.id}/chap-nhan" class="inline">${csrfField(v.viewer.csrf)}${backField(v.tiep)}<button type="submit">Chấp nhận</button></form>
@@ -418,10 +423,10 @@ export function searchPage(v: { viewer?: Viewer; q: string; accounts: AccountRow
     v.q ? `Tìm bài viết: ${v.q}` : 'Tìm bài viết',
     html`<h1>Tìm bài viết</h1>
 <form method="get" action="${SEARCH_PATH}" role="search" class="social-search">
-<div class="field"><label for="tim-q">Từ khoá</label>
+<div class="field"><label for="tim-q">Tìm trong bài viết</label>
 <input type="search" id="tim-q" name="q" value="${v.q}" maxlength="500" aria-describedby="tim-goi-y"></div>
 <p class="hint" id="tim-goi-y">Gõ có dấu hay không dấu đều được: "bao so 3" tìm ra "bão số 3". Chỉ tìm bài công khai của những người cho phép tìm kiếm; gõ @tên để tìm người.</p>
-<div class="actions"><button type="submit">Tìm</button></div>
+<div class="actions"><button type="submit">Tìm bài viết</button></div>
 </form>
 ${errors(v.error ? [v.error] : undefined)}
 ${

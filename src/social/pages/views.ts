@@ -143,8 +143,10 @@ ${errors(o.errors ?? [])}
 <div class="field"><label for="note">Giới thiệu</label><textarea id="note" name="note" rows="4" maxlength="500">${a.note}</textarea></div>
 <div class="field"><label for="avatar">Địa chỉ ảnh đại diện</label><input id="avatar" name="avatar" type="url" maxlength="2000" value="${a.avatarUrl ?? ''}" placeholder="https://…"><p class="hint">Một địa chỉ https tới ảnh; để trống để dùng ảnh mặc định.</p></div>
 <div class="field check"><input id="locked" name="locked" type="checkbox" value="1"${a.locked ? html` checked` : ''}><label for="locked">Duyệt từng người theo dõi</label></div>
-<div class="field check"><input id="discoverable" name="discoverable" type="checkbox" value="1"${a.discoverable ? html` checked` : ''}><label for="discoverable">Cho bài của tôi vào các bảng tin xếp hạng và gợi ý</label></div>
-<div class="field check"><input id="indexable" name="indexable" type="checkbox" value="1"${a.indexable ? html` checked` : ''}><label for="indexable">Cho tìm kiếm bài viết công khai của tôi</label></div>
+<div class="field check"><input id="discoverable" name="discoverable" type="checkbox" value="1"${a.discoverable ? html` checked` : ''} aria-describedby="discoverable-goi-y"><label for="discoverable">Cho bài của tôi vào các bảng tin xếp hạng và gợi ý</label></div>
+<p class="hint" id="discoverable-goi-y">Bật: bài công khai của bạn có thể hiện trong các bảng tin xếp hạng (như "Thảo luận quanh tin nóng") của cả những người chưa theo dõi bạn. Tắt: chỉ người theo dõi bạn thấy bài trong bảng tin "Theo thời gian" của họ; không bảng tin xếp hạng nào lấy bài của bạn.</p>
+<div class="field check"><input id="indexable" name="indexable" type="checkbox" value="1"${a.indexable ? html` checked` : ''} aria-describedby="indexable-goi-y"><label for="indexable">Cho tìm kiếm bài viết công khai của tôi</label></div>
+<p class="hint" id="indexable-goi-y">Bật: ai cũng tìm được bài công khai của bạn bằng ô tìm bài viết (và bảng tin theo truy vấn). Tắt: bài của bạn được gỡ khỏi chỉ mục tìm kiếm trong vài giây; người khác vẫn đọc được trên hồ sơ của bạn. Bài chỉ cho người theo dõi và bài nhắn riêng không bao giờ được tìm thấy.</p>
 <div class="actions"><button type="submit">Lưu hồ sơ</button></div>
 </form></section>
 <section aria-labelledby="mat-khau"><h2 id="mat-khau">Đổi mật khẩu</h2>
