@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { randomBytes, createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from '../pg/connect.ts';
+import { withTransaction, type Pool } from '../pg/connect.ts';
 import { claim, complete, extend, fail, type ClaimedJob } from '../queue/queue.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { contentKey } from '../blob/store.ts';
@@ -22,7 +22,7 @@ import { Segment } from '../../engine/segment.ts';
 import { ClusterError, LeaseLost } from '../errors.ts';
 import { shardOf } from './shard-key.ts';
 import { AlreadyPublished, publishSegments, type BuiltSegment } from './publish.ts';
-import { DEFAULT_MERGE_AT, MERGE_JOB, StaleMerge, mergeShard, type MergeJobPayload } from './merge.ts';
+import { DEFAULT_MERGE_AT, MERGE_JOB, StaleMerge, enqueueMergeIfDue, mergeShard, type MergeJobPayload } from './merge.ts';
 
 /** A merge whose shard keeps changing under it is retried this many times before the job backs off. */
 const MERGE_TRIES = 5;
@@ -30,12 +30,20 @@ const MERGE_TRIES = 5;
 /** Run a claimed merge job: merge until it publishes or the shard needs none; completes the job. */
 export async function mergeJob(o: IndexerOptions, job: ClaimedJob): Promise<string> {
   const p = job.payload as MergeJobPayload;
+  const mergeAt = p.merge_at ?? o.mergeAt ?? DEFAULT_MERGE_AT;
   for (let i = 1; ; i++) {
     try {
-      const r = await mergeShard(o.pool, o.blob, p.shard, p.merge_at ?? o.mergeAt ?? DEFAULT_MERGE_AT, job);
+      const r = await mergeShard(o.pool, o.blob, p.shard, mergeAt, job);
       if (!r) {
-        await complete(o.pool, job);
-        return `merge ${p.shard}: nothing to merge`;
+        // A publish that brought the shard to `mergeAt` since this merge looked found this job
+        // pending and enqueued none: under the checkpoint's lock (publishes hold it while they
+        // enqueue), complete this job and enqueue the next when it is due after all.
+        const again = await withTransaction(o.pool, async (c) => {
+          await c.query('SELECT 1 FROM shard_checkpoints WHERE shard = $1 FOR UPDATE', [p.shard]);
+          await complete(c, job);
+          return enqueueMergeIfDue(c, p.shard, mergeAt);
+        });
+        return `merge ${p.shard}: nothing to merge${again ? ' (due again: enqueued)' : ''}`;
       }
       return `merge ${p.shard}: ${r.inputs} segments → 1 (${r.documents} documents), generation ${r.generation}`;
     } catch (e) {

@@ -9,15 +9,18 @@
  * 2. The merger reads, in one REPEATABLE READ snapshot, the shard's generation g, its live
  *    segments and their deleted versions; takes the `mergeAt` smallest (at most 64, the engine's
  *    limit); copies and checks them; merges; uploads the result under its content-addressed key.
- * 3. Publish, one transaction: lock the shard's checkpoint and require generation = g (a publish
- *    or another merge in between makes the snapshot stale: nothing is written and the merge is
- *    redone from step 2); insert the new segment (live, generation g + 1); retire the inputs
- *    (`retired_generation` = g + 1); point every version that was live in an input at the new
- *    segment — exactly as many as the merged segment holds, else roll back; hold the blob against
- *    the janitor; generation := g + 1; NOTIFY; complete the job under its lease.
+ * 3. Publish, one transaction: lock the shard's checkpoint, now at generation h ≥ g; retire the
+ *    inputs (`retired_generation` = h + 1), all of which must still be live (another merge in
+ *    between took some: nothing is written and the merge is redone from step 2); insert the new
+ *    segment (live, generation h + 1); point at it every version of the inputs that was live at
+ *    g — exactly as many as the merged segment holds, else roll back — including those a publish
+ *    deleted after g (`deleted_generation` > g), which carry their deletion over to the merged
+ *    segment; hold the blob against the janitor; generation := h + 1; NOTIFY; complete the job
+ *    under its lease.
  *
- * A searcher swaps from generation g (inputs) to g + 1 (the merged segment) in one assignment, so
- * a query sees each live version exactly once whatever the moment.
+ * A searcher reads a generation's live segments and their deleted versions in one snapshot and
+ * swaps from generation h (inputs) to h + 1 (the merged segment, with the deletions carried
+ * over) in one assignment, so a query sees each live version exactly once whatever the moment.
  */
 import { createHash } from 'node:crypto';
 import { withTransaction, type Pool } from '../pg/connect.ts';
@@ -40,10 +43,10 @@ export interface MergeJobPayload {
   merge_at: number;
 }
 
-/** The shard's generation moved between the merger's snapshot and its publish. */
+/** Another merge retired some of the inputs between the merger's snapshot and its publish. */
 export class StaleMerge extends ClusterError {
   constructor(shard: string) {
-    super(`shard ${shard}: danh mục đã thay đổi trong lúc gộp (generation moved) — gộp lại`);
+    super(`shard ${shard}: danh mục đã thay đổi trong lúc gộp (inputs merged elsewhere) — gộp lại`);
     this.name = 'StaleMerge';
   }
 }
@@ -99,8 +102,13 @@ export function applyDeletions(seg: Segment, seqs: number[]): void {
   seg.deletedCount = n;
 }
 
+export interface MergeHooks {
+  /** Test hook: runs between the upload of the merged segment and its publish transaction. */
+  beforePublish?: () => Promise<void>;
+}
+
 /** One merge attempt of `shard` (steps 2–3 above); undefined when it has fewer than `mergeAt` live segments. */
-export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mergeAt: number, job?: ClaimedJob, pauseBeforePublishMs = 0): Promise<MergeResult | undefined> {
+export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mergeAt: number, job?: ClaimedJob, hooks: MergeHooks = {}): Promise<MergeResult | undefined> {
   const client = await pool.connect();
   let generation: number;
   let inputs: LiveSegment[];
@@ -168,12 +176,14 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
       sumLen: [0, 1, 2].map((f) => seg.sumLen(f)),
     };
   }
-  if (pauseBeforePublishMs > 0) await new Promise((r) => setTimeout(r, pauseBeforePublishMs));
+  await hooks.beforePublish?.();
 
   return withTransaction(pool, async (c) => {
+    // Publishes since the snapshot (generation g → now) may have added segments and deleted
+    // versions held by the inputs: the merged segment holds those versions too, and they are
+    // carried over below. Another merge since then retired some input: stale, redone.
     const { rows } = await c.query<{ generation: string }>('SELECT generation FROM shard_checkpoints WHERE shard = $1 FOR UPDATE', [shard]);
-    if (Number(rows[0].generation) !== generation) throw new StaleMerge(shard);
-    const next = generation + 1;
+    const next = Number(rows[0].generation) + 1;
     const ids = inputs.map((s) => s.id);
     const retired = await c.query(
       "UPDATE segments SET state = 'retired', retired_generation = $2 WHERE id = ANY($1::bigint[]) AND state = 'live'",
@@ -190,9 +200,12 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
       // The same bytes published before (a merge of the very same inputs that committed): stale.
       if (!ins.rows.length) throw new StaleMerge(shard);
       await holdBlobs(c, blob, [merged.key]);
+      // The versions live at the snapshot: those the merged segment holds. The ones deleted since
+      // (deleted_generation > g) move with their deletion, so a searcher reading the merged
+      // segment's deletions finds them; those deleted by g stay with their retired segment.
       const moved = await c.query(
-        'UPDATE document_versions SET segment_id = $1 WHERE segment_id = ANY($2::bigint[]) AND deleted_generation IS NULL',
-        [ins.rows[0].id, ids],
+        'UPDATE document_versions SET segment_id = $1 WHERE segment_id = ANY($2::bigint[]) AND (deleted_generation IS NULL OR deleted_generation > $3)',
+        [ins.rows[0].id, ids, generation],
       );
       if (moved.rowCount !== merged.docCount) {
         throw new ClusterError(`shard ${shard}: phân đoạn gộp có ${merged.docCount} tài liệu nhưng ${moved.rowCount} phiên bản đang sống (merge does not match the manifest)`);

@@ -10,8 +10,10 @@
  *   published already and this attempt rolls back whole (`AlreadyPublished`);
  * - each shard's generation is read under its row lock and set to generation + 1 (compare-and-
  *   set: no other publish of that shard can interleave);
- * - of each document only its current version stays live: every other published version not yet
- *   deleted gets `deleted_generation` = its shard's new generation (its shard is locked too);
+ * - of each document only its newest published version stays live: every older published version
+ *   not yet deleted gets `deleted_generation` = its shard's new generation (its shard is locked
+ *   too). Newest published, not current: a newer acknowledged version whose job has not been
+ *   published yet does not hide the document meanwhile;
  * - the blobs are held against the janitor and checked to exist (blob/janitor.ts `holdBlobs`);
  * - the job is completed under its lease (fenced by its epoch: a reclaimed job's late publish is
  *   refused with LeaseLost and nothing of it commits).
@@ -91,12 +93,18 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
     if (r.rowCount !== b.seqs.length) throw new AlreadyPublished(job?.id ?? 0);
   }
   await holdBlobs(c, blob, built.map((b) => b.key));
-  // Only the current version of a document stays live.
+  // Only the newest published version of a document stays live. Not "the current one": a newer
+  // version may be acknowledged (documents.current_seq) while its job still waits for an indexer,
+  // and deleting the version published now would leave the document in no live segment until
+  // then. The documents rows are locked, so no other publish of these documents interleaves, and
+  // this statement sees the versions this transaction just published.
   const del = await c.query(
     `UPDATE document_versions v SET deleted_generation = g.gen
      FROM documents d, unnest($2::text[], $3::bigint[]) AS g(shard, gen)
      WHERE v.doc_id = d.id AND d.id = ANY($1::text[]) AND g.shard = v.shard
-       AND v.segment_id IS NOT NULL AND v.deleted_generation IS NULL AND (v.seq <> d.current_seq OR d.deleted)`,
+       AND v.segment_id IS NOT NULL AND v.deleted_generation IS NULL
+       AND (d.deleted OR EXISTS (SELECT 1 FROM document_versions w
+                                 WHERE w.doc_id = v.doc_id AND w.seq > v.seq AND w.segment_id IS NOT NULL))`,
     [ids, [...next.keys()], [...next.values()]],
   );
   for (const [s, gen] of next) {

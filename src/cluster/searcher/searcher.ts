@@ -5,8 +5,10 @@
  * Following the manifest: LISTEN on the channel every publish notifies (indexer/publish.ts), plus
  * a poll every `pollMs` (a notification can be lost when the connection breaks). A sync reads each
  * changed shard's checkpoint, live segments and deleted versions in one REPEATABLE READ snapshot
- * (a consistent cut, not SERIALIZABLE), copies only segments it does not hold yet, checks each
- * file's SHA-256 against the manifest, and then swaps the shard's view in one assignment: a
+ * (a consistent cut, not SERIALIZABLE: segments and deletions of one generation), copies only
+ * segments it does not hold yet, checks each file's SHA-256 against the manifest, checks that
+ * the view holds exactly as many live versions as the manifest names (else it keeps the view it
+ * has), and then swaps the shard's view in one assignment: a
  * query runs on the view it started with. Views replaced in the last `keepMs` stay answerable
  * by generation, so the two phases of one query (statistics, then search) see the same segments.
  *
@@ -169,7 +171,7 @@ export class Searcher {
   /** Bring every shard's view to its published generation. */
   async sync(): Promise<void> {
     const client = await this.o.pool.connect();
-    const plans: { shard: string; generation: number; segs: { id: string; key: string; checksum: string; bytes: string }[]; deleted: Map<string, number[]> }[] = [];
+    const plans: { shard: string; generation: number; segs: { id: string; key: string; checksum: string; bytes: string }[]; deleted: Map<string, number[]>; live: number }[] = [];
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const { rows } = await client.query<{ shard: string; generation: string }>(
@@ -193,7 +195,11 @@ export class Searcher {
           if (!l) deleted.set(d.segment_id, (l = []));
           l.push(Number(d.seq));
         }
-        plans.push({ shard: r.shard, generation: gen, segs, deleted });
+        const live = Number((await client.query<{ n: string }>(
+          'SELECT count(*) AS n FROM document_versions WHERE segment_id = ANY($1::bigint[]) AND deleted_generation IS NULL',
+          [segs.map((s) => s.id)],
+        )).rows[0].n);
+        plans.push({ shard: r.shard, generation: gen, segs, deleted, live });
       }
       await client.query('COMMIT');
     } catch (e) {
@@ -202,6 +208,7 @@ export class Searcher {
     } finally {
       client.release();
     }
+    let refused: Error | undefined;
     for (const p of plans) {
       const prev = this.views.get(p.shard);
       const byId = new Map<string, { seg: Segment; deleted: number }>();
@@ -230,6 +237,14 @@ export class Searcher {
         byId.set(s.id, { seg, deleted: dels.length });
         segments.push(seg);
       }
+      // The view must hold exactly the versions the manifest says are live at this generation
+      // (every deletion found in its segment, every segment complete); otherwise it is never
+      // served: the previous view stays and the sync is reported as failed.
+      const held = segments.reduce((n, s) => n + s.liveCount, 0);
+      if (held !== p.live) {
+        refused ??= new ClusterError(`shard ${p.shard} generation ${p.generation}: ${held} tài liệu trong các phân đoạn nhưng danh mục ghi ${p.live} (view does not match the manifest) — giữ bản cũ`);
+        continue;
+      }
       const view: View = { shard: p.shard, generation: p.generation, segments, byId };
       if (prev) this.old.set(`${prev.shard}@${prev.generation}`, { view: prev, until: Date.now() + (this.o.keepMs ?? 60_000) });
       this.views.set(p.shard, view);
@@ -239,6 +254,7 @@ export class Searcher {
     if (plans.length && this.url) void this.heartbeat().catch(() => undefined);
     const now = Date.now();
     for (const [k, v] of this.old) if (v.until < now) this.old.delete(k);
+    if (refused) throw refused;
   }
 
   /** A segment's bytes: the local copy if its checksum is right, else copied from blob storage and checked. */
