@@ -19,8 +19,17 @@ export interface PackageLicence {
   compatible: boolean;
 }
 
-function licenceOf(pkg: { license?: unknown; licenses?: unknown }): string {
-  const l = pkg.license ?? pkg.licenses;
+/**
+ * Packages whose package.json names no licence but whose own README states one (checked by hand,
+ * exact versions only: a new version is looked at again). Both come with s3rver, a test server.
+ */
+const STATED_IN_README: Record<string, string> = {
+  'only@0.0.2': 'MIT', // Readme.md: "(The MIT License)"
+  'humanize-number@0.0.2': 'MIT', // Readme.md: "## License  MIT"
+};
+
+function licenceOf(pkg: { name?: string; version?: string; license?: unknown; licenses?: unknown }): string {
+  const l = pkg.license ?? pkg.licenses ?? STATED_IN_README[`${pkg.name}@${pkg.version}`];
   if (typeof l === 'string') return l;
   if (Array.isArray(l)) return l.map((x) => (typeof x === 'string' ? x : (x as { type?: string }).type)).join(' OR ');
   if (l && typeof l === 'object' && 'type' in l) return String((l as { type: unknown }).type);
