@@ -31,6 +31,7 @@ import type { TraFederation } from '../federation/federation.ts';
 import type { FollowerAddress } from '../federation/ports.ts';
 import * as A from '../federation/activities.ts';
 import type { StorePorts } from './store-ports.ts';
+import { ModerationOutgoing } from './moderation.ts';
 
 const MARK = ['tra', 'outbox', 'status-seq'] as const;
 
@@ -45,6 +46,7 @@ export class OutgoingActivities implements SocialEvents {
   private again = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly moderation: ModerationOutgoing;
 
   constructor(social: SocialContext, fed: TraFederation, ports: StorePorts, next: SocialEvents = {}, onError: (e: Error) => void = () => {}) {
     this.onError = onError;
@@ -52,6 +54,7 @@ export class OutgoingActivities implements SocialEvents {
     this.fed = fed;
     this.ports = ports;
     this.next = next;
+    this.moderation = new ModerationOutgoing(social, fed, (a) => ports.address(a));
   }
 
   private get store() {
@@ -296,5 +299,31 @@ export class OutgoingActivities implements SocialEvents {
   async unreblogged(reblog: StatusRow, st: StatusRow, by: AccountRow): Promise<void> {
     this.wake();
     await this.next.unreblogged?.(reblog, st, by);
+  }
+
+  // Moderation (bridge/moderation.ts): Block / Undo(Block) to a remote target, Flag of a forwarded report.
+
+  async blocked(block: { id: string }, by: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      await this.moderation.block(block, by, target, false);
+    } finally {
+      await this.next.blocked?.(block, by, target);
+    }
+  }
+
+  async unblocked(block: { id: string }, by: AccountRow, target: AccountRow): Promise<void> {
+    try {
+      await this.moderation.block(block, by, target, true);
+    } finally {
+      await this.next.unblocked?.(block, by, target);
+    }
+  }
+
+  async reportForwarded(report: { id: string; comment: string }, target: AccountRow, statuses: StatusRow[]): Promise<void> {
+    try {
+      await this.moderation.flag(report, target, statuses);
+    } finally {
+      await this.next.reportForwarded?.(report, target, statuses);
+    }
   }
 }

@@ -22,6 +22,8 @@ import type {
 } from '../federation/ports.ts';
 import type { Lookup } from '../federation/lookup.ts';
 import { sanitizeHtml } from './sanitize.ts';
+import { ModerationInbox } from './moderation.ts';
+import { isBlocking } from '../moderation/filter.ts';
 
 /** How many ancestors of a reply are fetched when we do not have them yet. */
 const MAX_PARENT_FETCH = 3;
@@ -62,10 +64,13 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
   private readonly social: SocialContext;
   private readonly o: StorePortsOptions;
   private lookupRef: Lookup | undefined;
+  /** Blocks and Flags from other servers, and the domain policy (moderation.ts). */
+  readonly moderation: ModerationInbox;
 
   constructor(social: SocialContext, o: StorePortsOptions = {}) {
     this.social = social;
     this.o = o;
+    this.moderation = new ModerationInbox(social, (id) => this.accountFor(id), (uri) => this.statusByUri(uri));
   }
 
   /** Federation is made with these ports, then handed back here for fetching remote actors and posts. */
@@ -119,7 +124,8 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
     );
     const page = rows.slice(0, limit);
     return {
-      items: page.map((r) => ({ id: r.uri, inbox: r.inbox_url, sharedInbox: r.shared_inbox_url })),
+      // Nothing is delivered to a suspended server (the page may then be short; the cursor goes on).
+      items: page.filter((r) => !this.refuses(r.uri)).map((r) => ({ id: r.uri, inbox: r.inbox_url, sharedInbox: r.shared_inbox_url })),
       nextCursor: rows.length > limit ? page[page.length - 1].id : null,
     };
   }
@@ -353,6 +359,8 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
     const target = this.store.accounts.local(e.local.username);
     const follower = this.saveActor(e.follower);
     if (!target || target.deletedAt !== null || !follower) return 'reject';
+    // Someone our account blocked cannot follow it.
+    if (isBlocking(this.store.db, target.id, follower.id)) return 'reject';
     const have = this.store.follows.get(follower.id, target.id);
     if (have) {
       if (e.followId && have.uri !== e.followId) this.store.db.run('UPDATE follows SET uri = ? WHERE id = ?', [e.followId, have.id]);
@@ -498,6 +506,24 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
     if (have && have.deletedAt === null) this.saveActor(e.actor);
   }
 
+  // ---------------------------------------------------------------- moderation (bridge/moderation.ts)
+
+  refuses(actorId: string): boolean {
+    return this.moderation.refuses(actorId);
+  }
+
+  blocked(e: { actorId: string; username: string; blockId: string | null }): Promise<void> {
+    return this.moderation.blocked(e);
+  }
+
+  blockUndone(e: { actorId: string; username: string; blockId: string | null }): void {
+    this.moderation.blockUndone(e);
+  }
+
+  flagged(e: { flagId: string | null; actorId: string; objectIds: string[]; content: string }): void {
+    this.moderation.flagged(e);
+  }
+
   // ---------------------------------------------------------------- DeliveryFailures
 
   inboxGone(e: { inbox: string; actorIds: string[]; statusCode: number; activityId: string | null }): void {
@@ -519,7 +545,7 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
 
   /** Where to deliver to a remote account, or undefined for local ones and ones without an inbox. */
   address(a: AccountRow): FollowerAddress | undefined {
-    if (a.domain === null || !a.uri || !a.inboxUrl) return undefined;
+    if (a.domain === null || !a.uri || !a.inboxUrl || this.refuses(a.uri)) return undefined;
     return { id: a.uri, inbox: a.inboxUrl, sharedInbox: a.sharedInboxUrl };
   }
 
@@ -532,7 +558,7 @@ export class StorePorts implements LocalActors, LocalPosts, SocialInbox, Deliver
     const out: FollowerAddress[] = [];
     for (const r of rows) {
       const key = r.shared_inbox_url ?? r.inbox_url;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || this.refuses(r.uri)) continue;
       seen.add(key);
       out.push({ id: r.uri, inbox: r.inbox_url, sharedInbox: r.shared_inbox_url });
     }

@@ -11,9 +11,9 @@
  * handling the shared inbox are signed with the instance actor's key.
  */
 import {
-  Accept, Announce, Create, Delete, Follow, Like, Reject, Undo, Update, isActor, type Activity,
+  Accept, Announce, Block, Create, Delete, Flag, Follow, Like, Reject, Undo, Update, isActor, type Activity,
 } from '@fedify/vocab';
-import type { Federation, InboxContext } from '@fedify/fedify';
+import type { Federation, InboxContext, InboxListenerSetters } from '@fedify/fedify';
 import type { LocalActors, SocialInbox } from './ports.ts';
 import { INSTANCE_ACTOR } from './actors.ts';
 import { answerFollow, parseFollowId } from './activities.ts';
@@ -46,10 +46,33 @@ async function ourFollow(ctx: InboxContext<void>, answer: Activity): Promise<{ u
   return username ? { username, followId: null } : null;
 }
 
+type Listener<T> = (ctx: InboxContext<void>, activity: T) => Promise<void>;
+interface Setters {
+  on<T extends Activity>(type: new (...args: never[]) => T, listener: Listener<T>): Setters;
+  onError(fn: (ctx: unknown, error: Error) => void): Setters;
+}
+
+/** Every listener behind the domain policy: an activity from a suspended server is dropped unread. */
+function behindPolicy(setters: InboxListenerSetters<void>, refuses: ((actorId: string) => boolean) | undefined): Setters {
+  const wrapped: Setters = {
+    on(type, listener) {
+      setters.on(type as never, (async (ctx: InboxContext<void>, activity: Activity) => {
+        if (refuses && activity.actorId && refuses(activity.actorId.href)) return;
+        await listener(ctx, activity as never);
+      }) as never);
+      return wrapped;
+    },
+    onError(fn) {
+      setters.onError(fn);
+      return wrapped;
+    },
+  };
+  return wrapped;
+}
+
 export function registerInbox(federation: Federation<void>, d: InboxDeps): void {
-  federation
-    .setInboxListeners('/users/{identifier}/inbox', '/inbox')
-    .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
+  const setters = federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }));
+  behindPolicy(setters, d.inbox.refuses ? (id) => d.inbox.refuses!(id) : undefined)
     .on(Follow, async (ctx, follow) => {
       const username = localUsername(ctx, follow.objectId);
       if (!username || !follow.actorId) return;
@@ -66,9 +89,12 @@ export function registerInbox(federation: Federation<void>, d: InboxDeps): void 
       const actorId = undo.actorId?.href;
       if (!actorId) return;
       const object = await undo.getObject(loaders(ctx));
-      if (!object || !(object instanceof Follow || object instanceof Like || object instanceof Announce)) return;
+      if (!object || !(object instanceof Follow || object instanceof Like || object instanceof Announce || object instanceof Block)) return;
       if (object.actorId?.href !== actorId) return;
-      if (object instanceof Follow) {
+      if (object instanceof Block) {
+        const username = localUsername(ctx, object.objectId);
+        if (username) await d.inbox.blockUndone?.({ actorId, username, blockId: object.id?.href ?? null });
+      } else if (object instanceof Follow) {
         const username = localUsername(ctx, object.objectId);
         if (username) await d.inbox.followUndone({ username, followerId: actorId, followId: object.id?.href ?? null });
       } else if (object instanceof Like) {
@@ -129,6 +155,15 @@ export function registerInbox(federation: Federation<void>, d: InboxDeps): void 
         post,
         published: announce.published ? new Date(announce.published.epochMilliseconds) : null,
       });
+    })
+    .on(Block, async (ctx, block) => {
+      const username = localUsername(ctx, block.objectId);
+      if (!username || !block.actorId) return;
+      await d.inbox.blocked?.({ actorId: block.actorId.href, username, blockId: block.id?.href ?? null });
+    })
+    .on(Flag, async (_ctx, flag) => {
+      if (!flag.actorId) return;
+      await d.inbox.flagged?.({ flagId: flag.id?.href ?? null, actorId: flag.actorId.href, objectIds: flag.objectIds.map((u) => u.href), content: flag.content?.toString() ?? '' });
     })
     .onError((_ctx, error) => d.onError(error));
 }

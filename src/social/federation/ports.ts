@@ -168,6 +168,13 @@ export interface SocialInbox {
   announceUndone(e: { announceId: string | null; actorId: string; objectId: string | null }): Awaitable<void>;
   /** A remote actor changed its profile. */
   actorUpdated(e: { actor: RemoteActor }): Awaitable<void>;
+  /** Domain policy: true when activities from this actor's server are refused (suspended). Checked before every listener. */
+  refuses?(actorId: string): boolean;
+  /** A remote actor blocked our `username` (idempotent by the Block's id / the pair). */
+  blocked?(e: { actorId: string; username: string; blockId: string | null }): Awaitable<void>;
+  blockUndone?(e: { actorId: string; username: string; blockId: string | null }): Awaitable<void>;
+  /** A report (Flag) from another server naming some of `objectIds` (our actors and posts). */
+  flagged?(e: { flagId: string | null; actorId: string; objectIds: string[]; content: string }): Awaitable<void>;
 }
 
 /** Deliveries that will never succeed (the inbox answered 404 or 410). */

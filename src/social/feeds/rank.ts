@@ -24,6 +24,7 @@ import type { PostIndex } from '../search/post-index.ts';
 import type { FeedSpec } from './spec.ts';
 import { SIGNALS, contributionMicro, type PostFacts, type SignalName } from './signals.ts';
 import { linkKey, vnDate, type RisingStory } from './rising.ts';
+import { domainMatches, moderationView, type ModerationView } from '../moderation/filter.ts';
 
 export const MAX_CANDIDATES = 2000;
 /** Rows a chronological page may read past filters before it stops (a page may then be short). */
@@ -106,10 +107,17 @@ export class FeedRunner {
   private readonly in: FeedInputs;
   private readonly accounts = new Map<string, AccountRow | undefined>();
   private viewerId: string | undefined;
+  /** What the viewer hid and the instance's domain policy (moderation/filter.ts), read once per run. */
+  private hidden: ModerationView | undefined;
 
   constructor(spec: FeedSpec, inputs: FeedInputs) {
     this.spec = spec;
     this.in = inputs;
+  }
+
+  private begin(viewerId: string | undefined): void {
+    this.viewerId = viewerId;
+    this.hidden = moderationView(this.in.store.db, viewerId);
   }
 
   private account(id: string): AccountRow | undefined {
@@ -155,6 +163,11 @@ export class FeedRunner {
       params.push(...who.params);
     } else where.push("s.visibility = 'public'");
     if (!inc.reblogs) where.push('+s.reblog_of_id IS NULL');
+    const hide = this.hidden?.where('s');
+    if (hide?.sql) {
+      where.push(hide.sql.replace(/^ AND /, ''));
+      params.push(...hide.params);
+    }
     if (inc.hashtags?.length) {
       const keys = inc.hashtags.map(tagKey);
       where.push(`s.id IN (SELECT status_id FROM status_tags WHERE tag IN (${keys.map(() => '?').join(',')}))`);
@@ -218,6 +231,17 @@ export class FeedRunner {
     } else if (pool.everyone) {
       admitted.push('Bảng tin lấy bài công khai của mọi người.');
     } else return { admitted, refused: `${this.acct(author)} không thuộc những người bảng tin này lấy bài` };
+    // The viewer's own choices (mute, block, hidden servers) and suspended servers: never shown.
+    for (const a of new Set([author, origAuthor])) {
+      if (this.hidden?.hidesAccount(a)) return { admitted, refused: `bạn đã ẩn hoặc chặn ${this.acct(a)} (hoặc máy chủ của họ), hoặc máy chủ này đã đình chỉ máy chủ của họ` };
+    }
+    // A silenced server, like an author who turned discovery off: never in ranked feeds, and in
+    // chronological ones only through a follow.
+    for (const a of new Set([author, origAuthor])) {
+      if (a.domain !== null && (ranked || !viaFollow) && this.hidden?.silenced.some((d) => domainMatches(a.domain, d))) {
+        return { admitted, refused: `máy chủ ${a.domain} bị máy chủ này giới hạn (xem chính sách công khai), nên bài không vào bảng tin ${ranked ? 'xếp hạng' : 'của người không theo dõi họ'}` };
+      }
+    }
     // Visibility: followers-only posts only through a follow (or one's own); everything else public.
     if (viaFollow) {
       if (st.visibility === 'private' && pool.selfId !== st.accountId && !pool.follows.has(st.accountId)) return { admitted, refused: 'bài chỉ dành cho người theo dõi' };
@@ -299,7 +323,7 @@ export class FeedRunner {
 
   /** A chronological page: newest first below `maxId`, at most `limit`. */
   chronological(o: RunOptions): FeedItem[] {
-    this.viewerId = o.viewerId;
+    this.begin(o.viewerId);
     const pool = poolOf(this.spec, this.in.store, o.viewerId);
     const limit = o.limit ?? 20;
     const top = idAtTime(o.now + 1);
@@ -331,7 +355,7 @@ export class FeedRunner {
 
   /** The whole ranked feed at clock `now` (every admitted candidate, best first). */
   ranked(o: RunOptions): FeedItem[] {
-    this.viewerId = o.viewerId;
+    this.begin(o.viewerId);
     const pool = poolOf(this.spec, this.in.store, o.viewerId);
     const below = idAtTime(o.now + 1);
     const since = idAtTime(o.now - this.spec.window_hours * 3_600_000);
@@ -402,7 +426,7 @@ export class FeedRunner {
    * contributions, or the first rule that kept it out.
    */
   explain(statusId: string, o: RunOptions, ranked?: FeedItem[]): { item?: FeedItem; refused?: string } {
-    this.viewerId = o.viewerId;
+    this.begin(o.viewerId);
     const st = this.in.store.statuses.byId(statusId);
     if (!st) return { refused: 'không có bài này' };
     if (this.spec.order === 'ranked') {

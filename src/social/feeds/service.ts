@@ -20,6 +20,7 @@ import { observatoryRising, vnDate, type RisingSource, type RisingStory } from '
 import { BUILTIN_FEEDS } from './builtin.ts';
 import { describeSpec } from './describe.ts';
 import { fromMicro } from './signals.ts';
+import { moderationView } from '../moderation/filter.ts';
 
 export interface FeedServiceOptions {
   /** Rising stories (default: the observatory of the data directory, read-only). */
@@ -180,7 +181,10 @@ export class FeedService {
       const items = (await this.runner(feed, at)).chronological({ viewerId, now: at, maxId: o.maxId, limit });
       return { feed, at, items, next: items.length === limit ? { at, maxId: items[items.length - 1].status.id } : undefined };
     }
-    const all = await this.rankedAt(feed, viewerId, at);
+    // A cached ranking may predate a mute or block made since: what the viewer hid leaves at once.
+    const hidden = moderationView(this.store.db, viewerId);
+    const ranked = await this.rankedAt(feed, viewerId, at);
+    const all = hidden.empty ? ranked : ranked.filter((it) => !hidden.hidesStatus(it.status));
     let start = 0;
     if (o.maxId !== undefined) {
       const i = all.findIndex((x) => x.status.id === o.maxId);

@@ -7,6 +7,7 @@ import type { SocialContext } from '../http.ts';
 import type { AccountRow, AppRow, ListRow, NotificationRow, StatusRow } from '../store/rows.ts';
 import { htmlToText } from '../store/content.ts';
 import { escapeHtml } from '../../server/html.ts';
+import { moderationOf } from '../moderation/service.ts';
 
 export const MASTODON_VERSION = '4.3.0 (compatible; Tra 0.2)';
 export const DEFAULT_AVATAR_PATH = '/mxh/anh-dai-dien.svg';
@@ -123,6 +124,7 @@ export class Entities {
 
   relationship(viewerId: string, otherId: string): Json {
     const r = this.ctx.store.follows.relationship(viewerId, otherId);
+    const m = moderationOf(this.ctx).relationship(viewerId, otherId);
     return {
       id: otherId,
       following: r.following,
@@ -130,13 +132,13 @@ export class Entities {
       notifying: r.notifying,
       languages: null,
       followed_by: r.followedBy,
-      blocking: false,
-      blocked_by: false,
-      muting: false,
-      muting_notifications: false,
+      blocking: m.blocking,
+      blocked_by: m.blockedBy,
+      muting: m.muting,
+      muting_notifications: m.mutingNotifications,
       requested: r.requested,
       requested_by: r.requestedBy,
-      domain_blocking: false,
+      domain_blocking: m.domainBlocking,
       endorsed: false,
       note: '',
     };

@@ -1,7 +1,7 @@
 /**
  * /api/v1/instance and /api/v2/instance (what the server is and what it allows), and the
  * endpoints of features this server does not have yet, which answer with valid empty values so
- * apps work: custom emojis, filters, announcements, trends, bookmarks, blocks, mutes,
+ * apps work: custom emojis, filters, announcements, trends, bookmarks,
  * conversations, suggestions, followed tags, scheduled statuses, preferences, markers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -98,9 +98,6 @@ export async function instanceRoutes(app: FastifyInstance, { ctx }: ApiOptions):
   app.get('/api/v1/filters', empty('read:filters'));
   app.get('/api/v2/filters', empty('read:filters'));
   app.get('/api/v1/bookmarks', empty('read:bookmarks'));
-  app.get('/api/v1/blocks', empty('read:blocks'));
-  app.get('/api/v1/mutes', empty('read:mutes'));
-  app.get('/api/v1/domain_blocks', empty('read:blocks'));
   app.get('/api/v1/conversations', empty('read:statuses'));
   app.get('/api/v1/followed_tags', empty('read:follows'));
   app.get('/api/v1/suggestions', empty('read'));

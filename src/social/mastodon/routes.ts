@@ -40,4 +40,5 @@ export async function mastodonRoutes(app: FastifyInstance, { ctx }: { ctx: Socia
   await app.register(listRoutes, o);
   await app.register(searchRoutes, o);
   await app.register((await import('./feeds.ts')).feedRoutes, o);
+  await app.register((await import('./moderation.ts')).moderationRoutes, o);
 }

@@ -220,4 +220,5 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: SocialC
 
   // --- Home timeline, compose, threads, profiles, notifications, post search (social.ts).
   await app.register(socialPages, { ctx });
+  await app.register((await import('./moderation.ts')).moderationPages, { ctx });
 }

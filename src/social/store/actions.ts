@@ -12,6 +12,7 @@ import type { LocalUrls } from './urls.ts';
 import { SocialError, notFound } from './errors.ts';
 import { countableLength, renderText, type MentionTarget } from './content.ts';
 import { storedText } from './text.ts';
+import { blockedEitherWay, isBlocking } from '../moderation/filter.ts';
 
 export const MAX_STATUS_CHARS = 500;
 export const MAX_SPOILER_CHARS = 500;
@@ -110,7 +111,8 @@ export class SocialActions {
       if (parent.visibility === 'direct') visibility = 'direct';
     }
     const rendered = renderText(text, { tagUrl: (n) => this.urls.tag(n), resolveMention: this.mentionResolver() });
-    const mentioned = rendered.mentions.map((m) => m.accountId);
+    // Someone who blocked the author is not mentioned (no mention, no notification, no delivery).
+    const mentioned = rendered.mentions.map((m) => m.accountId).filter((id) => !isBlocking(this.store.db, id, author.id));
     if (parent && parent.accountId !== author.id && !mentioned.includes(parent.accountId)) mentioned.push(parent.accountId);
     const st = this.store.tx(() => {
       const created = this.store.statuses.create({
@@ -154,6 +156,9 @@ export class SocialActions {
   editStatus(accountId: string, id: string, c: { text?: string; spoilerText?: string; sensitive?: boolean; language?: string | null }): StatusRow {
     const st = this.visibleStatus(id, accountId);
     if (st.accountId !== accountId || st.reblogOfId) throw new SocialError(403, 'Chỉ tác giả mới sửa được bài viết này');
+    if (this.store.settings.get().verifiedOnlyPosting && !this.account(accountId).verified) {
+      throw new SocialError(403, 'Máy chủ này chỉ cho tài khoản đã xác minh đăng bài (theo Nghị định 147/2024/NĐ-CP); hãy liên hệ người vận hành để xác minh tài khoản');
+    }
     const text = storedText(c.text ?? st.text);
     if (text.trim() === '') throw new SocialError(422, 'Bài viết trống: hãy viết nội dung', { field: 'status' });
     const length = countableLength(text);
@@ -226,6 +231,7 @@ export class SocialActions {
     const me = this.account(accountId);
     const target = this.account(targetId);
     if (me.id === target.id) throw new SocialError(403, 'Không thể tự theo dõi chính mình');
+    if (blockedEitherWay(this.store.db, me.id, target.id)) throw new SocialError(403, 'Không theo dõi được: một trong hai tài khoản đã chặn tài khoản kia (bỏ chặn trước nếu bạn là người chặn)');
     const pending = target.locked || target.domain !== null;
     const { row, created } = this.store.tx(() => {
       const r = this.store.follows.follow(me.id, target.id, { state: pending ? 'pending' : 'accepted', showReblogs: o.reblogs, notify: o.notify });

@@ -28,6 +28,12 @@ export interface SocialEvents {
   /** `reblog` is the new status whose reblog_of_id is the boosted one. */
   reblogged?(reblog: StatusRow, status: StatusRow, by: AccountRow): void | Promise<void>;
   unreblogged?(reblog: StatusRow, status: StatusRow, by: AccountRow): void | Promise<void>;
+  /** A local account blocked another (a Block to send when the target is remote); `block.id` is the store's id. */
+  blocked?(block: { id: string }, by: AccountRow, target: AccountRow): void | Promise<void>;
+  /** A local account lifted a block (Undo of the Block). */
+  unblocked?(block: { id: string }, by: AccountRow, target: AccountRow): void | Promise<void>;
+  /** A report about a remote account that the reporter asked to forward (a Flag to its server, from the instance actor). */
+  reportForwarded?(report: { id: string; comment: string }, target: AccountRow, statuses: StatusRow[]): void | Promise<void>;
 }
 
 export type SocialEventName = keyof SocialEvents;

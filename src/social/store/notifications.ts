@@ -3,6 +3,7 @@ import type { Db, Row } from './db.ts';
 import { newId } from './ids.ts';
 import type { NotificationRow, NotificationType } from './rows.ts';
 import { pageClause, type Paging } from './statuses.ts';
+import { dropsNotification } from '../moderation/filter.ts';
 
 function fromRow(r: Row): NotificationRow {
   return { id: String(r.id), accountId: String(r.account_id), type: r.type as NotificationType, fromAccountId: String(r.from_account_id), statusId: r.status_id === null ? null : String(r.status_id), createdAt: Number(r.created_at) };
@@ -17,6 +18,8 @@ export class Notifications {
   /** Notify `accountId` (nothing when someone would notify themselves). */
   add(accountId: string, type: NotificationType, fromAccountId: string, statusId: string | null = null): NotificationRow | undefined {
     if (accountId === fromAccountId) return undefined;
+    // Blocks, mutes that hide notifications, the recipient's domain blocks, suspended servers.
+    if (dropsNotification(this.db, accountId, fromAccountId)) return undefined;
     const now = Date.now();
     const id = newId(now);
     this.db.run('INSERT INTO notifications (id, account_id, type, from_account_id, status_id, created_at) VALUES (?, ?, ?, ?, ?, ?)', [id, accountId, type, fromAccountId, statusId, now]);

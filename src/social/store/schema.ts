@@ -207,4 +207,84 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    name: 'moderation: blocks, mutes, user domain blocks, instance domain policy, reports, moderation log',
+    sql: `
+-- One account blocking another (local or remote on either side: a remote Block is recorded too).
+-- uri: the Block activity's id when it crossed servers.
+CREATE TABLE blocks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  target_account_id TEXT NOT NULL REFERENCES accounts(id),
+  uri TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, target_account_id)
+);
+CREATE INDEX blocks_target ON blocks (target_account_id);
+
+-- A local account muting another: posts leave the muter's timelines and feeds; notifications
+-- too when hide_notifications = 1. expires_at NULL: until unmuted.
+CREATE TABLE mutes (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  target_account_id TEXT NOT NULL REFERENCES accounts(id),
+  hide_notifications INTEGER NOT NULL DEFAULT 1,
+  expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, target_account_id)
+);
+
+-- A local account hiding a whole server for itself (Mastodon's user-level domain_blocks).
+CREATE TABLE account_domain_blocks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  domain TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, domain)
+);
+
+-- The operator's policy for another server (no row: none). Shown publicly with its reason.
+CREATE TABLE domain_policies (
+  domain TEXT PRIMARY KEY,
+  severity TEXT NOT NULL CHECK (severity IN ('silence', 'suspend')),
+  public_comment TEXT NOT NULL DEFAULT '',
+  private_comment TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- Reports: made here (account_id local) or received as a Flag (account_id remote or NULL when
+-- the reporting server hid who reported; uri = the Flag's id).
+CREATE TABLE reports (
+  id TEXT PRIMARY KEY,
+  account_id TEXT REFERENCES accounts(id),
+  target_account_id TEXT NOT NULL REFERENCES accounts(id),
+  status_ids TEXT NOT NULL DEFAULT '[]',
+  comment TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT 'other',
+  rule_ids TEXT NOT NULL DEFAULT '[]',
+  forwarded INTEGER NOT NULL DEFAULT 0,
+  uri TEXT UNIQUE,
+  created_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  resolved_by TEXT REFERENCES accounts(id),
+  resolution_note TEXT
+);
+CREATE INDEX reports_open ON reports (resolved_at, id);
+
+-- What the operator did (domain policy changes, takedowns, resolved reports): the public
+-- transparency page lists it, without the removed content.
+CREATE TABLE moderation_log (
+  id TEXT PRIMARY KEY,
+  action TEXT NOT NULL,
+  operator_id TEXT REFERENCES accounts(id),
+  domain TEXT,
+  target_account_id TEXT,
+  status_id TEXT,
+  report_id TEXT,
+  note TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ];

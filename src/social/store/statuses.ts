@@ -11,6 +11,7 @@ import type { Db, Row } from './db.ts';
 import { newId } from './ids.ts';
 import type { FavouriteRow, StatusRow, Visibility } from './rows.ts';
 import { storedText } from './text.ts';
+import { isBlocking, moderationView, policyFor } from '../moderation/filter.ts';
 
 const b = (v: unknown): boolean => v === 1 || v === 1n;
 const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -218,11 +219,19 @@ export class Statuses {
   /** May this viewer (undefined: anonymous) see the status? */
   canSee(st: StatusRow, viewerId: string | undefined): boolean {
     if (st.deletedAt !== null) return false;
+    // A suspended server's posts are shown to nobody; an author who blocked the viewer is not read by them.
+    if (this.blockedOrSuspended(st.accountId, viewerId)) return false;
     if (st.visibility === 'public' || st.visibility === 'unlisted') return true;
     if (viewerId === undefined) return false;
     if (st.accountId === viewerId) return true;
     const r = this.db.get(`SELECT 1 AS x FROM statuses s WHERE s.id = ? AND ${VISIBLE_TO}`, [st.id, viewerId, viewerId, viewerId]);
     return !!r;
+  }
+
+  private blockedOrSuspended(authorId: string, viewerId: string | undefined): boolean {
+    if (viewerId !== undefined && authorId !== viewerId && isBlocking(this.db, authorId, viewerId)) return true;
+    const domain = this.db.get<{ domain: string | null }>('SELECT domain FROM accounts WHERE id = ?', [authorId])?.domain ?? null;
+    return domain !== null && policyFor(this.db, domain) === 'suspend';
   }
 
   /** A viewer's live reblog of a status. */
@@ -266,9 +275,15 @@ export class Statuses {
 
   // --- Reading many.
 
-  private page(filter: string, params: Array<string | number>, p: Paging): StatusRow[] {
+  /**
+   * A page of statuses matching `filter`, without what the viewer hid (mutes, blocks, their domain
+   * blocks) and what the instance suspended — `publicContext` also leaves out silenced servers
+   * (moderation/filter.ts, the one filter timelines and feeds share).
+   */
+  private page(filter: string, params: Array<string | number>, p: Paging, viewerId?: string, o: { publicContext?: boolean } = {}): StatusRow[] {
     const c = pageClause('s.id', p);
-    const rows = this.db.all(`SELECT s.* FROM statuses s WHERE s.deleted_at IS NULL AND ${filter}${c.where} ORDER BY ${c.order} LIMIT ?`, [...params, ...c.params, p.limit]).map(statusFromRow);
+    const hide = moderationView(this.db, viewerId).where('s', o);
+    const rows = this.db.all(`SELECT s.* FROM statuses s WHERE s.deleted_at IS NULL AND ${filter}${hide.sql}${c.where} ORDER BY ${c.order} LIMIT ?`, [...params, ...hide.params, ...c.params, p.limit]).map(statusFromRow);
     return c.reverse ? rows.reverse() : rows;
   }
 
@@ -279,28 +294,31 @@ export class Statuses {
         OR (s.visibility = 'direct' AND EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = ?)))`,
       [viewerId, viewerId, viewerId],
       p,
+      viewerId,
     );
   }
 
   /** Public statuses (no reblogs), of this server only (`local`), of others only (`remote`), or all. */
-  publicTimeline(p: Paging, where: 'all' | 'local' | 'remote' = 'all'): StatusRow[] {
+  publicTimeline(p: Paging, where: 'all' | 'local' | 'remote' = 'all', viewerId?: string): StatusRow[] {
     // `+` keeps SQLite from driving the query by the reblog index: walking the primary key newest
     // first and stopping at `limit` is what keeps this fast on a large table.
-    return this.page(`s.visibility = 'public' AND +s.reblog_of_id IS NULL${originFilter(where)}`, [], p);
+    return this.page(`s.visibility = 'public' AND +s.reblog_of_id IS NULL${originFilter(where)}`, [], p, viewerId, { publicContext: true });
   }
 
   /** Public statuses carrying a hashtag (by its matching key). */
-  tagTimeline(tag: string, p: Paging, where: 'all' | 'local' | 'remote' = 'all'): StatusRow[] {
-    return this.page(`s.visibility = 'public' AND s.id IN (SELECT status_id FROM status_tags WHERE tag = ?)${originFilter(where)}`, [tag], p);
+  tagTimeline(tag: string, p: Paging, where: 'all' | 'local' | 'remote' = 'all', viewerId?: string): StatusRow[] {
+    return this.page(`s.visibility = 'public' AND s.id IN (SELECT status_id FROM status_tags WHERE tag = ?)${originFilter(where)}`, [tag], p, viewerId, { publicContext: true });
   }
 
   /** Statuses by the members of a list that its owner may see. */
   listTimeline(listId: string, ownerId: string, p: Paging): StatusRow[] {
-    return this.page(`s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?) AND s.visibility <> 'direct' AND ${VISIBLE_TO}`, [listId, ownerId, ownerId, ownerId], p);
+    return this.page(`s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?) AND s.visibility <> 'direct' AND ${VISIBLE_TO}`, [listId, ownerId, ownerId, ownerId], p, ownerId);
   }
 
   /** One account's statuses as a viewer may see them. */
   byAccount(accountId: string, viewerId: string | undefined, p: Paging, o: { excludeReplies?: boolean; excludeReblogs?: boolean; tag?: string } = {}): StatusRow[] {
+    // An author who blocked the viewer, or a suspended server, shows the viewer nothing.
+    if (this.blockedOrSuspended(accountId, viewerId)) return [];
     let filter = 's.account_id = ?';
     const params: Array<string | number> = [accountId];
     if (viewerId === undefined) filter += " AND s.visibility IN ('public', 'unlisted')";
