@@ -163,7 +163,8 @@ ${o.apps.length === 0 ? html`<p>Chưa có ứng dụng nào.</p>` : html`<ul>${o
 </section>
 <section aria-labelledby="dang-xuat"><h2 id="dang-xuat">Đăng xuất</h2>
 <form method="post" action="/dang-xuat">${csrfField(o.csrf)}<button type="submit" class="secondary">Đăng xuất</button></form></section>
-${a.role === 'admin' ? html`<section><h2>Quản trị</h2><p><a href="/quan-tri">Cài đặt máy chủ</a></p></section>` : ''}
+<section><h2>Chặn và ẩn</h2><p><a href="/cai-dat/chan">Tài khoản và máy chủ bạn đã chặn hoặc ẩn</a></p></section>
+${a.role === 'admin' ? html`<section><h2>Quản trị</h2><p><a href="/quan-tri">Cài đặt máy chủ</a> · <a href="/quan-tri/kiem-duyet">Kiểm duyệt</a></p></section>` : ''}
 <section aria-labelledby="xoa"><h2 id="xoa">Xoá tài khoản</h2>
 <p>Xoá vĩnh viễn tài khoản và mọi bài viết của bạn; các máy chủ khác trên fediverse sẽ được báo. Tên @${a.username} sẽ không được cấp lại cho ai.</p>
 <form method="post" action="/cai-dat/xoa-tai-khoan">${csrfField(o.csrf)}
@@ -194,6 +195,7 @@ ${errors(o.errors ?? [])}
 <div class="field check"><input id="verified" name="verified" type="checkbox" value="1" checked><label for="verified">Đã xác minh</label></div>
 <div class="actions"><button type="submit">Ghi lại</button></div>
 </form></section>
+<section><h2>Kiểm duyệt</h2><p><a href="/quan-tri/kiem-duyet">Báo cáo, gỡ bài, chính sách với máy chủ khác</a> · <a href="/may-chu/chinh-sach">Trang công khai</a></p></section>
 <section><h2>Mã mời</h2>
 ${o.invite ? html`<p>Mã mời mới (chỉ hiện một lần): <span class="code" id="ma-moi">${o.invite}</span></p>` : ''}
 <form method="post" action="/quan-tri/moi">${csrfField(o.csrf)}<button type="submit">Tạo mã mời dùng một lần</button></form></section>`,
