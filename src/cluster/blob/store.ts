@@ -33,7 +33,10 @@ export interface BlobStore {
   get(key: string, maxBytes?: number): Promise<Buffer | undefined>;
   /** Size and time of one blob, or undefined. */
   stat(key: string): Promise<BlobInfo | undefined>;
-  /** Every blob whose key starts with `prefix` (sorted by path segment, so a walk resumes in order). */
+  /**
+   * Every blob whose key starts with `prefix`, each once, in a stable order (directory: by path
+   * segment; S3: by the key's bytes). Anything under the store that is not a valid key is skipped.
+   */
   list(prefix?: string): AsyncIterable<BlobInfo>;
   /** Remove a blob; false when it was not there. */
   delete(key: string): Promise<boolean>;
