@@ -94,6 +94,16 @@ test('bob posts: it is in lan\'s home timeline within 2 s', async () => {
   assert.ok(arrivals[arrivals.length - 1] < 2000, `slowest arrival ${arrivals.at(-1)} ms`);
 });
 
+test('/api/v2/search with resolve=true finds a remote account by handle and a remote post by its URL', async () => {
+  const byHandle = await lan.v2.search.list({ q: `@bob@${B.host}`, resolve: true, type: 'accounts' });
+  assert.deepEqual(byHandle.accounts.map((a) => a.acct), [`bob@${B.host}`]);
+  const mine = await bob.v1.statuses.create({ status: 'Bài để tìm bằng địa chỉ', visibility: 'public' });
+  const byUrl = await lan.v2.search.list({ q: mine.uri, resolve: true, type: 'statuses' });
+  assert.deepEqual(byUrl.statuses.map((x) => x.uri), [mine.uri]);
+  const without = await lan.v2.search.list({ q: `@nobody@${B.host}`, resolve: true, type: 'accounts' });
+  assert.deepEqual(without.accounts, [], 'an unknown handle is an empty answer, not an error');
+});
+
 test('a reply thread reads whole on both sides; the mention notifies bob', async () => {
   const { mine, theirs } = await postAndArrive('Các bạn nghĩ sao về quy hoạch mới?');
   const reply = await lan.v1.statuses.create({ status: `@bob@${B.host} Tôi thấy hợp lý.`, inReplyToId: theirs.id });
