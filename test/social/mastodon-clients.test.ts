@@ -90,6 +90,13 @@ test('post NFC and NFD Vietnamese: stored and returned composed; hashtags keep t
   assert.ok(tagged.data.some((x) => x.id === a.id));
 });
 
+test('the posts are found with /api/v2/search typed without marks, by both clients', async () => {
+  const plain = await lan.v2.search.list({ q: 'chuyen doi so ha noi', type: 'statuses' });
+  assert.ok(plain.statuses.some((x) => x.content.includes('Chuyển đổi số ở Hà Nội')), 'NFC post found typed without marks');
+  const nfd = await minh.search('thoi tiet da nang', { type: 'statuses' });
+  assert.ok(nfd.data.statuses.some((x) => x.content.includes('Thời tiết Đà Nẵng')), 'the post written in NFD found typed without marks');
+});
+
 test('follow with megalodon, read the followed posts in home; public local timeline has them', async () => {
   const rel = await minh.followAccount(lanId);
   assert.equal(rel.data.following, true);
