@@ -165,3 +165,27 @@ test('sign up, post, follow, switch feed, "Vì sao tôi thấy bài này?", repl
   await page.close();
   assert.deepEqual(problems, []);
 });
+
+test('with JavaScript on, the compose form counts as the server does while typing (links 23), with no console errors', { skip, timeout: 60_000 }, async () => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    const ctx = await browser.newContext({ locale: 'vi-VN', javaScriptEnabled: true });
+    const who = server.social.store.accounts.createLocal({ username: 'js', passwordHash: 'x' });
+    await ctx.addCookies([{ name: 'tra_phien', value: server.social.store.sessions.create(who.id).id, url: server.base }]);
+    const page = watch(await ctx.newPage());
+    await page.goto(server.base + '/mang-xa-hoi');
+    const box = page.getByLabel('Bạn muốn chia sẻ điều gì?');
+    await box.fill('Đọc bài này: https://vnexpress.net/' + 'x'.repeat(80));
+    const out = page.locator('output[for="soan-noi-dung"]');
+    await out.waitFor();
+    assert.equal(await out.innerText(), `${'Đọc bài này: '.length + 23}/500 ký tự`);
+    await box.fill('ơ'.repeat(501));
+    assert.equal(await out.innerText(), '501/500 ký tự');
+    assert.equal(await out.getAttribute('class'), 'over');
+    await page.close();
+    await ctx.close();
+  } finally {
+    await browser.close();
+  }
+  assert.deepEqual(problems, []);
+});

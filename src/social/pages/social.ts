@@ -447,7 +447,7 @@ export async function socialPages(app: FastifyInstance, { ctx }: { ctx: SocialCo
       if (on) ctx.actions.follow(s.account.id, a.id);
       else ctx.actions.unfollow(s.account.id, a.id);
       const tiep = safeNext(field(b, 'tiep', 2000));
-      const back = tiep && tiep !== profilePath(a) ? tiep : `${profilePath(a)}?da=${path}`;
+      const back = tiep && tiep.split(/[?#]/)[0] !== profilePath(a) ? tiep : `${profilePath(a)}?da=${path}`;
       return reply.redirect(back, 303);
     });
   }
