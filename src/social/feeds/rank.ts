@@ -17,16 +17,21 @@
 import type { SocialStore } from '../store/index.ts';
 import type { AccountRow, StatusRow } from '../store/rows.ts';
 import { statusFromRow } from '../store/statuses.ts';
+import { accountFromRow } from '../store/accounts.ts';
 import { idAtTime } from '../store/ids.ts';
 import { tagKey } from '../store/content.ts';
 import { postLinks } from '../search/post-doc.ts';
 import type { PostIndex } from '../search/post-index.ts';
-import type { FeedSpec } from './spec.ts';
+import { specHash, type FeedSpec } from './spec.ts';
 import { SIGNALS, contributionMicro, type PostFacts, type SignalName } from './signals.ts';
 import { linkKey, vnDate, type RisingStory } from './rising.ts';
 import { domainMatches, moderationView, type ModerationView } from '../moderation/filter.ts';
+import { Heap } from './heap.ts';
+import type { SharedWork } from './shared.ts';
 
 export const MAX_CANDIDATES = 2000;
+/** How long the rising stories' matches are kept (they are keyed by the post index's version too). */
+export const RISING_MATCHES_MS = 60_000;
 /** Rows a chronological page may read past filters before it stops (a page may then be short). */
 const MAX_SCAN = 5000;
 
@@ -55,6 +60,25 @@ export interface FeedInputs {
   index: PostIndex | undefined;
   /** The rising stories for the clock's day (and the day before). */
   rising: RisingStory[];
+  /** Work shared across readers (shared.ts); without it every run does all of its work. */
+  shared?: SharedWork;
+  /**
+   * How long the scored candidates of a reader-independent feed are kept in `shared`, per (feed
+   * version, clock); 0 or absent: not kept (every run scores them).
+   */
+  sharedScoresMs?: number;
+}
+
+/** A candidate that entered, with its signals other than source_diversity already weighed. */
+interface Scored {
+  st: StatusRow;
+  admitted: string[];
+  facts: PostFacts;
+  countsOf: string;
+  /** The post's author and, for a boost, the boosted post's author (the reader's hides apply to both). */
+  authors: AccountRow[];
+  contributions: Contribution[];
+  base: number;
 }
 
 export interface RunOptions {
@@ -106,6 +130,10 @@ export class FeedRunner {
   private readonly spec: FeedSpec;
   private readonly in: FeedInputs;
   private readonly accounts = new Map<string, AccountRow | undefined>();
+  /** Boosted posts of the candidates, read in one query (prefetch). */
+  private readonly originals = new Map<string, StatusRow | undefined>();
+  /** Hashtags of the candidates (hashtag feeds), read in one query. */
+  private readonly tagsOf = new Map<string, string[]>();
   private viewerId: string | undefined;
   /** What the viewer hid and the instance's domain policy (moderation/filter.ts), read once per run. */
   private hidden: ModerationView | undefined;
@@ -123,6 +151,51 @@ export class FeedRunner {
   private account(id: string): AccountRow | undefined {
     if (!this.accounts.has(id)) this.accounts.set(id, this.in.store.accounts.byId(id));
     return this.accounts.get(id);
+  }
+
+  private original(id: string): StatusRow | undefined {
+    if (!this.originals.has(id)) this.originals.set(id, this.in.store.statuses.byId(id));
+    return this.originals.get(id);
+  }
+
+  /**
+   * What judging `rows` will read, in three queries instead of one per row: the boosted posts,
+   * every author, and (hashtag feeds) the tags. Ids go in as one JSON parameter, so each query is
+   * one prepared statement whatever the number of rows.
+   */
+  private prefetch(rows: StatusRow[]): void {
+    const db = this.in.store.db;
+    const boosted = [...new Set(rows.filter((r) => r.reblogOfId && !this.originals.has(r.reblogOfId)).map((r) => r.reblogOfId!))];
+    if (boosted.length) {
+      for (const id of boosted) this.originals.set(id, undefined);
+      for (const r of db.all('SELECT * FROM statuses WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(boosted)])) {
+        const st = statusFromRow(r);
+        this.originals.set(st.id, st);
+      }
+    }
+    const ids = new Set<string>();
+    for (const r of rows) {
+      ids.add(r.accountId);
+      const o = r.reblogOfId ? this.originals.get(r.reblogOfId) : undefined;
+      if (o) ids.add(o.accountId);
+    }
+    const missing = [...ids].filter((id) => !this.accounts.has(id));
+    if (missing.length) {
+      for (const id of missing) this.accounts.set(id, undefined);
+      for (const r of db.all('SELECT * FROM accounts WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(missing)])) {
+        const a = accountFromRow(r);
+        this.accounts.set(a.id, a);
+      }
+    }
+    if (this.spec.include.hashtags?.length) {
+      const want = rows.map((r) => r.id).filter((id) => !this.tagsOf.has(id));
+      for (const id of want) this.tagsOf.set(id, []);
+      if (want.length) {
+        for (const r of db.all<{ status_id: string; name: string }>('SELECT status_id, name FROM status_tags WHERE status_id IN (SELECT value FROM json_each(?)) ORDER BY rowid', [JSON.stringify(want)])) {
+          this.tagsOf.get(r.status_id)!.push(r.name);
+        }
+      }
+    }
   }
 
   private acct(a: AccountRow | undefined): string {
@@ -183,11 +256,17 @@ export class FeedRunner {
     if (!index) return out;
     const from = new Date(Number(BigInt(since) >> 16n)).toISOString().slice(0, 10);
     const to = new Date(Number(BigInt(below) >> 16n)).toISOString().slice(0, 10);
-    for (const story of this.in.rising) {
-      const q = story.terms[0] ?? story.label;
-      for (const id of index.search({ query: q, limit: MAX_CANDIDATES, sort: 'date', from, to }).ids) if (!out.has(id)) out.set(id, story);
-    }
-    return out;
+    const match = () => {
+      for (const story of this.in.rising) {
+        const q = story.terms[0] ?? story.label;
+        for (const id of index.search({ query: q, limit: MAX_CANDIDATES, sort: 'date', from, to }).ids) if (!out.has(id)) out.set(id, story);
+      }
+      return out;
+    };
+    if (!this.in.shared || this.in.rising.length === 0) return match();
+    // The same for every reader and exact while the index has not moved: kept per index version.
+    const stories = JSON.stringify(this.in.rising.map((x) => [x.date, x.label, x.terms[0] ?? x.label]));
+    return this.in.shared.get(`words|${stories}|${from}|${to}|${index.version}`, RISING_MATCHES_MS, match);
   }
 
   private risingLinks(): Map<string, RisingStory> {
@@ -204,7 +283,7 @@ export class FeedRunner {
   /**
    * The rules that admit a row, or a refusal. `original` is the post a reblog points at.
    */
-  private judge(st: StatusRow, pool: Pool, rising: { links: Map<string, RisingStory>; words: Map<string, RisingStory> } | undefined): { admitted: string[]; refused?: string; facts?: PostFacts } {
+  private judge(st: StatusRow, pool: Pool, rising: { links: Map<string, RisingStory>; words: Map<string, RisingStory> } | undefined): { admitted: string[]; refused?: string; facts?: PostFacts; authors?: AccountRow[] } {
     const inc = this.spec.include;
     const ranked = this.spec.order === 'ranked';
     const admitted: string[] = [];
@@ -212,7 +291,7 @@ export class FeedRunner {
     if (st.visibility === 'direct') return { admitted, refused: 'tin nhắn riêng không vào bảng tin nào' };
     const author = this.account(st.accountId);
     if (!author || author.deletedAt !== null) return { admitted, refused: 'tài khoản đã bị xoá' };
-    const original = st.reblogOfId ? this.in.store.statuses.byId(st.reblogOfId) : st;
+    const original = st.reblogOfId ? this.original(st.reblogOfId) : st;
     if (!original || original.deletedAt !== null) return { admitted, refused: 'bài gốc đã bị xoá' };
     const origAuthor = this.account(original.accountId);
     if (!origAuthor || origAuthor.deletedAt !== null) return { admitted, refused: 'tài khoản đã bị xoá' };
@@ -256,7 +335,7 @@ export class FeedRunner {
     if (inc.query) admitted.push(`Bài khớp truy vấn "${inc.query}" của bảng tin.`);
     if (inc.hashtags?.length) {
       const keys = new Set(inc.hashtags.map(tagKey));
-      const tags = this.in.store.statuses.tags([st.id]).get(st.id) ?? [];
+      const tags = this.tagsOf.get(st.id) ?? this.in.store.statuses.tags([st.id]).get(st.id) ?? [];
       const hit = tags.find((t) => keys.has(tagKey(t)));
       if (!hit) return { admitted, refused: 'bài không có hashtag nào của bảng tin' };
       admitted.push(`Bài có hashtag #${hit}.`);
@@ -291,24 +370,22 @@ export class FeedRunner {
     }
     const facts: PostFacts = { id: st.id, authorId: original.accountId, createdAt: st.createdAt, replies: 0, reblogs: 0, favourites: 0, links: links.length };
     if (story) facts.rising = story;
-    return { admitted, facts };
+    return { admitted, facts, authors: author === origAuthor ? [author] : [author, origAuthor] };
   }
 
   private fillCounts(facts: Array<{ facts: PostFacts; countsOf: string }>): void {
     const need = new Set(this.spec.signals.map((s) => s.name));
     if (!need.has('replies') && !need.has('boosts') && !need.has('favourites')) return;
-    const ids = [...new Set(facts.map((f) => f.countsOf))];
+    if (facts.length === 0) return;
+    // One JSON parameter for all ids: one prepared statement per count, whatever their number.
+    const ids = JSON.stringify([...new Set(facts.map((f) => f.countsOf))]);
     const replies = new Map<string, number>();
     const reblogs = new Map<string, number>();
     const favs = new Map<string, number>();
     const db = this.in.store.db;
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const qs = part.map(() => '?').join(',');
-      if (need.has('replies')) for (const r of db.all<{ k: string; n: number }>(`SELECT in_reply_to_id AS k, count(*) AS n FROM statuses WHERE in_reply_to_id IN (${qs}) AND deleted_at IS NULL GROUP BY 1`, part)) replies.set(r.k, Number(r.n));
-      if (need.has('boosts')) for (const r of db.all<{ k: string; n: number }>(`SELECT reblog_of_id AS k, count(*) AS n FROM statuses WHERE reblog_of_id IN (${qs}) AND deleted_at IS NULL GROUP BY 1`, part)) reblogs.set(r.k, Number(r.n));
-      if (need.has('favourites')) for (const r of db.all<{ k: string; n: number }>(`SELECT status_id AS k, count(*) AS n FROM favourites WHERE status_id IN (${qs}) GROUP BY 1`, part)) favs.set(r.k, Number(r.n));
-    }
+    if (need.has('replies')) for (const r of db.all<{ k: string; n: number }>('SELECT in_reply_to_id AS k, count(*) AS n FROM statuses WHERE in_reply_to_id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL GROUP BY 1', [ids])) replies.set(r.k, Number(r.n));
+    if (need.has('boosts')) for (const r of db.all<{ k: string; n: number }>('SELECT reblog_of_id AS k, count(*) AS n FROM statuses WHERE reblog_of_id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL GROUP BY 1', [ids])) reblogs.set(r.k, Number(r.n));
+    if (need.has('favourites')) for (const r of db.all<{ k: string; n: number }>('SELECT status_id AS k, count(*) AS n FROM favourites WHERE status_id IN (SELECT value FROM json_each(?)) GROUP BY 1', [ids])) favs.set(r.k, Number(r.n));
     for (const f of facts) {
       f.facts.replies = replies.get(f.countsOf) ?? 0;
       f.facts.reblogs = reblogs.get(f.countsOf) ?? 0;
@@ -356,67 +433,87 @@ export class FeedRunner {
   /** The whole ranked feed at clock `now` (every admitted candidate, best first). */
   ranked(o: RunOptions): FeedItem[] {
     this.begin(o.viewerId);
-    const pool = poolOf(this.spec, this.in.store, o.viewerId);
-    const below = idAtTime(o.now + 1);
-    const since = idAtTime(o.now - this.spec.window_hours * 3_600_000);
+    if (!readerIndependent(this.spec)) return this.place(this.score(poolOf(this.spec, this.in.store, o.viewerId), o.now), o.now);
+    // Candidates that do not depend on the reader: judged and scored as nobody in particular (the
+    // instance's domain policy only), kept for every reader; each reader's own hides come after.
+    const anon = moderationView(this.in.store.db, undefined);
+    const mine = this.hidden!;
+    const make = () => {
+      const viewer = this.viewerId;
+      this.viewerId = undefined;
+      this.hidden = anon;
+      try {
+        const scored = this.score(poolOf(this.spec, this.in.store, undefined), o.now);
+        return { scored, placed: this.place(scored, o.now) };
+      } finally {
+        this.viewerId = viewer;
+        this.hidden = mine;
+      }
+    };
+    const { shared, sharedScoresMs } = this.in;
+    const all = shared && sharedScoresMs ? shared.get(`scores|${specHash(this.spec)}|${o.now}|${anonKey(anon)}`, sharedScoresMs, make) : make();
+    const personal = mine.accounts.size > 0 || mine.domains.length > anon.domains.length;
+    if (!personal) return all.placed;
+    return this.place(all.scored.filter((r) => !r.authors.some((a) => mine.hidesAccount(a))), o.now);
+  }
+
+  /** The candidates of `pool` at clock `now` that enter, with their signals other than diversity. */
+  private score(pool: Pool, now: number): Scored[] {
+    const below = idAtTime(now + 1);
+    const since = idAtTime(now - this.spec.window_hours * 3_600_000);
     const rising = this.risingInputs(since, below);
-    const admittedRows: Array<{ st: StatusRow; admitted: string[]; facts: PostFacts; countsOf: string }> = [];
-    for (const st of this.rows(pool, below, since, MAX_CANDIDATES)) {
+    const rows = this.rows(pool, below, since, MAX_CANDIDATES);
+    this.prefetch(rows);
+    const admitted: Array<Omit<Scored, 'contributions' | 'base'>> = [];
+    for (const st of rows) {
       const j = this.judge(st, pool, rising);
       if (j.refused || !j.facts) continue;
-      admittedRows.push({ st, admitted: j.admitted, facts: j.facts, countsOf: st.reblogOfId ?? st.id });
+      admitted.push({ st, admitted: j.admitted, facts: j.facts, countsOf: st.reblogOfId ?? st.id, authors: j.authors! });
     }
-    this.fillCounts(admittedRows);
-    const diversity = this.spec.signals.find((s) => s.name === 'source_diversity');
+    this.fillCounts(admitted);
     const others = this.spec.signals.filter((s) => s.name !== 'source_diversity');
-    const scored = admittedRows.map((r) => {
+    return admitted.map((r) => {
       const contributions: Contribution[] = others.map((s) => {
-        const v = SIGNALS[s.name].compute(r.facts, s.params ?? {}, { now: o.now, authorAbove: 0 });
+        const v = SIGNALS[s.name].compute(r.facts, s.params ?? {}, { now, authorAbove: 0 });
         return { signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value), note: v.note };
       });
       return { ...r, contributions, base: contributions.reduce((a, c) => a + c.micro, 0) };
     });
-    // Greedy selection: each step takes the best head among authors (its diversity term is minus
-    // the author's posts already taken, times the weight); caps end an author's turn.
-    const byAuthor = new Map<string, typeof scored>();
+  }
+
+  /**
+   * Greedy placement: each step takes the best head among the authors (its score is the post's
+   * base plus its diversity term, minus the author's posts already taken times the weight); caps
+   * end an author's turn. The heads sit in a heap, so a step costs O(log authors). Ties: larger id.
+   */
+  private place(scored: Scored[], now: number): FeedItem[] {
+    const diversity = this.spec.signals.find((s) => s.name === 'source_diversity');
+    const byAuthor = new Map<string, Scored[]>();
     for (const r of scored) {
       const l = byAuthor.get(r.facts.authorId);
       if (l) l.push(r);
       else byAuthor.set(r.facts.authorId, [r]);
     }
-    const better = (a: { score: number; id: string }, b: { score: number; id: string }) => a.score > b.score || (a.score === b.score && a.id > b.id);
     for (const l of byAuthor.values()) l.sort((a, b) => b.base - a.base || (a.st.id < b.st.id ? 1 : -1));
-    const taken = new Map<string, number>();
-    const out: FeedItem[] = [];
-    const cap = this.spec.caps.per_author ?? Infinity;
-    const heads = [...byAuthor.keys()];
-    const headScore = (author: string) => {
-      const k = taken.get(author) ?? 0;
-      const r = byAuthor.get(author)![k];
+    interface Head { list: Scored[]; k: number; d: number; score: number; id: string }
+    const head = (list: Scored[], k: number): Head => {
       const d = diversity ? contributionMicro(diversity.weight, -k) : 0;
-      return { r, k, d, score: r.base + d, id: r.st.id };
+      return { list, k, d, score: list[k].base + d, id: list[k].st.id };
     };
-    let live = heads.filter((a) => byAuthor.get(a)!.length > 0);
-    while (live.length > 0) {
-      let best: ReturnType<typeof headScore> | undefined;
-      let bestAuthor = '';
-      for (const a of live) {
-        const h = headScore(a);
-        if (!best || better(h, best)) {
-          best = h;
-          bestAuthor = a;
-        }
-      }
-      const { r, k, d } = best!;
+    const heap = new Heap<Head>((a, b) => a.score > b.score || (a.score === b.score && a.id > b.id));
+    for (const l of byAuthor.values()) heap.push(head(l, 0));
+    const cap = this.spec.caps.per_author ?? Infinity;
+    const out: FeedItem[] = [];
+    for (let h = heap.pop(); h; h = heap.pop()) {
+      const r = h.list[h.k];
       const contributions = [...r.contributions];
       if (diversity) {
-        const v = SIGNALS.source_diversity.compute(r.facts, diversity.params ?? {}, { now: o.now, authorAbove: k });
-        contributions.push({ signal: 'source_diversity', label: SIGNALS.source_diversity.label, weight: diversity.weight, value: v.value, micro: d, note: v.note });
+        const v = SIGNALS.source_diversity.compute(r.facts, diversity.params ?? {}, { now, authorAbove: h.k });
+        contributions.push({ signal: 'source_diversity', label: SIGNALS.source_diversity.label, weight: diversity.weight, value: v.value, micro: h.d, note: v.note });
       }
       contributions.sort((x, y) => (x.signal < y.signal ? -1 : 1));
       out.push({ status: r.st, admitted: r.admitted, scoreMicro: contributions.reduce((a, c) => a + c.micro, 0), contributions, rank: out.length + 1 });
-      taken.set(bestAuthor, k + 1);
-      if (k + 1 >= cap || k + 1 >= byAuthor.get(bestAuthor)!.length) live = live.filter((a) => a !== bestAuthor);
+      if (h.k + 1 < cap && h.k + 1 < h.list.length) heap.push(head(h.list, h.k + 1));
     }
     return out;
   }
@@ -446,3 +543,13 @@ export class FeedRunner {
 }
 
 export { vnDate };
+
+/** A spec whose candidates are the same for every reader: no follows, no "self". */
+export function readerIndependent(spec: FeedSpec): boolean {
+  return !spec.include.follows && !spec.include.self;
+}
+
+/** The instance-wide part of a moderation view, as a cache key part (policies change rarely). */
+function anonKey(v: ModerationView): string {
+  return v.empty ? '' : JSON.stringify([v.domains, v.silenced]);
+}

@@ -16,6 +16,7 @@ import type { PostIndex } from '../search/post-index.ts';
 import { FeedStore, MAX_FEEDS_PER_ACCOUNT, MAX_VERSIONS, type FeedRow } from './store.ts';
 import { normalizeSpec, SpecError, specHash, withWeights, type FeedSpec } from './spec.ts';
 import { FeedRunner, type FeedItem } from './rank.ts';
+import { SharedWork } from './shared.ts';
 import { observatoryRising, vnDate, type RisingSource, type RisingStory } from './rising.ts';
 import { BUILTIN_FEEDS } from './builtin.ts';
 import { describeSpec } from './describe.ts';
@@ -27,6 +28,12 @@ export interface FeedServiceOptions {
   rising?: RisingSource;
   /** Cached ranked results (default 200; 0: no cache, every page is computed). */
   cacheSize?: number;
+  /**
+   * How long the scored candidates of a feed that is the same for every reader ("Thảo luận quanh
+   * tin nóng", any feed without follows) are kept for all readers, per (feed version, clock), in
+   * ms (default: two minutes, as rankings; 0 when `cacheSize` is 0, unless given).
+   */
+  sharedMs?: number;
   /** The clock when a request gives none (default Date.now). */
   clock?: () => number;
 }
@@ -49,6 +56,9 @@ export class FeedService {
   private readonly cacheSize: number;
   private readonly cache = new Map<string, { made: number; items: FeedItem[] }>();
   private readonly clock: () => number;
+  /** Work the same for every reader (shared.ts): rising matches, scores of reader-independent feeds. */
+  readonly shared = new SharedWork();
+  private readonly sharedMs: number;
 
   constructor(store: SocialStore, index: () => Promise<PostIndex>, o: FeedServiceOptions = {}) {
     const dir = path.dirname(store.db.file);
@@ -57,6 +67,7 @@ export class FeedService {
     this.feeds = new FeedStore(dir);
     this.rising = o.rising ?? observatoryRising(dir);
     this.cacheSize = o.cacheSize ?? 200;
+    this.sharedMs = o.sharedMs ?? (this.cacheSize === 0 ? 0 : CACHE_MS);
     this.clock = o.clock ?? Date.now;
   }
 
@@ -156,8 +167,11 @@ export class FeedService {
 
   private async runner(feed: FeedRow, at: number): Promise<FeedRunner> {
     const index = await this.index();
-    if (feed.spec.include.query || feed.spec.include.rising || feed.spec.signals.some((s) => s.name === 'rising_story')) await index.fresh();
-    return new FeedRunner(feed.spec, { store: this.store, index, rising: await this.risingFor(at, feed.spec) });
+    // A saved query, like search, finds a post made a moment ago (a small catch-up in place).
+    // Rising matches use what the index holds: it follows the table within a second, and a
+    // catch-up (an engine commit) on every request of a busy minute is what made the p99.
+    if (feed.spec.include.query) await index.fresh();
+    return new FeedRunner(feed.spec, { store: this.store, index, rising: await this.risingFor(at, feed.spec), shared: this.shared, sharedScoresMs: this.sharedMs });
   }
 
   private async rankedAt(feed: FeedRow, viewerId: string | undefined, at: number, runner?: FeedRunner): Promise<FeedItem[]> {

@@ -47,7 +47,9 @@ export interface SignalDef {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const fmt = (x: number) => r2(x).toLocaleString('vi-VN');
+// One formatter, made once: toLocaleString would make one per call (the same output, slowly).
+const VI = new Intl.NumberFormat('vi-VN');
+const fmt = (x: number) => VI.format(r2(x));
 const log2p1 = (n: number) => Math.log2(1 + Math.max(0, n));
 
 function count(label: string, what: string, pick: (p: PostFacts) => number): SignalDef {

@@ -131,6 +131,14 @@ export class PostIndex {
   }
 
   /**
+   * What the index holds, as one string: the last status change applied and the last account
+   * change followed. Equal versions, equal match sets — what answers may be kept by (feeds/shared.ts).
+   */
+  get version(): string {
+    return `${this.state.seq}.${this.state.accountsAt}`;
+  }
+
+  /**
    * Apply pending changes, at most `max` statuses (all by default), then account flag changes.
    * Calls are serialised: a second caller waits for the running catch-up and then runs its own.
    */
