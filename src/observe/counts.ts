@@ -550,6 +550,11 @@ export class ObserveCounts {
     return out;
   }
 
+  /** Decode the dictionary's lookup buckets now, for a long-lived reader (see TermDict.warm). */
+  warmDictionary(): void {
+    this.dict.warm();
+  }
+
   /** The most mentioned terms overall. */
   topTerms(limit: number): { id: number; term: string; df: number }[] {
     return this.dict.top(limit);

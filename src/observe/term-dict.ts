@@ -122,6 +122,14 @@ export class TermDict {
     return m;
   }
 
+  /**
+   * Decode every lookup bucket now (a long-lived reader with time to spare: the server at start),
+   * so no later lookup pays for a cold bucket. ~40 MB for a news year's 587 k terms.
+   */
+  warm(): void {
+    for (let b = 0; b < BUCKETS; b++) this.bucket(b);
+  }
+
   /** The id of `term`, or undefined when it was never counted. */
   id(term: string): number | undefined {
     return this.bucket(bucketOf(term)).get(term);

@@ -67,6 +67,9 @@ try {
       if (r) {
         obs!.emerging(r.last, { limit: 20 });
         obs!.clusters(r.last, { limit: 12 });
+        // Then what any other day or subject needs: the whole term dictionary, and the engine.
+        obs!.counts.warmDictionary();
+        void theEngine().catch(() => undefined);
       }
     } catch {
       // A warm-up that fails changes nothing: the first request computes (and reports) it.
