@@ -41,7 +41,7 @@
  * Writes bench/results/cluster-scale-<stamp>.md and .json; prints one JSON line last on stdout.
  * Progress on stderr only when it is a terminal.
  */
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import http from 'node:http';
@@ -626,6 +626,8 @@ async function main(argv: string[]): Promise<number> {
         } finally {
           await schema.drop();
           rmSync(blob, { recursive: true, force: true });
+          // The searchers' local copies of this size's segments.
+          for (const d of readdirSync(scratch)) if (d.startsWith(`s-${schema.name}-`)) rmSync(join(scratch, d), { recursive: true, force: true });
         }
       }
       rmSync(corpus.file, { force: true });
@@ -703,11 +705,12 @@ function summarise(o: Options, sizes: SizeResult[], notes: string[], started: Da
   const ex: Record<string, unknown> = { docs: MODEL_DOCS, qps: MODEL_QPS, shards: MODEL_SHARDS };
   const one = fits(sizes.filter((s) => s.single?.latency).map((s) => [s.docs, s.single!.latency.cpu_ms_per_query]));
   const two = fits(sizes.filter((s) => s.cluster?.latency).map((s) => [s.docs, s.cluster!.latency.cpu_ms_per_query]));
-  const predict = (fit: ReturnType<typeof fits>, shardsNow: number) => {
+  /** `shardsNow`: shards measured; `sharded`: whether the 50M prediction pays the intercept per shard of the model. */
+  const predict = (fit: ReturnType<typeof fits>, shardsNow: number, sharded: boolean) => {
     if (!fit.power || !fit.linear) return undefined;
     const power = fit.power.a * MODEL_DOCS ** fit.power.b;
     // Linear, with the intercept (fixed cost per query) counted once per shard: pessimistic.
-    const linear = Math.max(0, fit.linear.b) * MODEL_DOCS + Math.max(0, fit.linear.a) * (MODEL_SHARDS / shardsNow);
+    const linear = Math.max(0, fit.linear.b) * MODEL_DOCS + Math.max(0, fit.linear.a) * (sharded ? MODEL_SHARDS / shardsNow : 1);
     return {
       power_exponent: +fit.power.b.toFixed(3),
       cpu_ms_power: +power.toFixed(1), cores_power: +(power * MODEL_QPS / 1000).toFixed(0),
@@ -716,8 +719,8 @@ function summarise(o: Options, sizes: SizeResult[], notes: string[], started: Da
     };
   };
   const shardsNow = sizes.find((s) => s.cluster)?.cluster?.shards.length ?? 2;
-  ex.single = predict(one, 1);
-  ex.cluster = predict(two, shardsNow);
+  ex.single = predict(one, 1, false);
+  ex.cluster = predict(two, shardsNow, true);
   rep.extrapolation = ex;
   return rep;
 }
@@ -806,10 +809,10 @@ function markdown(o: Options, r: Report): string {
   out.push('## Extrapolation to 50M documents at 1,000 queries a second (docs/SCALE.md)');
   out.push('');
   if (ex.single || ex.cluster) {
-    out.push('Cores = CPU ms per query × 1,000 queries/s ÷ 1,000 ms (at 100% use; double it for 50% headroom). Power law: y = a·N^b fitted over the sizes; linear: y = a + b·N with the intercept counted once per shard of the 40-quarter model (pessimistic: it also holds the coordinator\'s fixed cost).');
+    out.push('Cores = CPU ms per query × 1,000 queries/s ÷ 1,000 ms (at 100% use; double it for 50% headroom). Power law: y = a·N^b fitted over the sizes; linear: y = a + b·N, for the cluster with the intercept counted once per shard of the 40-quarter model (pessimistic: it also holds the coordinator\'s fixed cost); one machine means one index of 50M documents.');
     out.push('');
     const er = (label: string, e?: Record<string, number>) => (e ? [label, f(e.power_exponent, 3), f(e.cpu_ms_power, 1), f(e.cores_power, 0), f(e.linear_ms_per_million_docs, 3), f(e.linear_intercept_ms, 2), f(e.cpu_ms_linear, 1), f(e.cores_linear, 0)] : [label, '–', '–', '–', '–', '–', '–', '–']);
-    out.push(table(['setup', 'exponent b', 'CPU ms/query at 50M (power)', 'cores (power)', 'linear ms per 1M docs', 'intercept ms', 'CPU ms/query at 50M (linear, 40 shards)', 'cores (linear)'], [er('one machine', ex.single), er('cluster', ex.cluster)]));
+    out.push(table(['setup', 'exponent b', 'CPU ms/query at 50M (power)', 'cores (power)', 'linear ms per 1M docs', 'intercept ms', 'CPU ms/query at 50M (linear)', 'cores (linear)'], [er('one machine', ex.single), er('cluster', ex.cluster)]));
     out.push('');
     out.push(`Generated documents average ${f(r.sizes.at(-1)?.corpus ? r.sizes.at(-1)!.corpus.raw_bytes / r.sizes.at(-1)!.docs : NaN, 0)} bytes of JSON (title, summary, a body of ${o.bodySentences ? o.bodySentences.join('–') : '3–10'} sentences); the model's articles are ~5 KB of text, so postings per document are about 3× fewer here: read the extrapolation as a lower bound on that count, an upper bound on the pruning's help.`);
   } else out.push('Needs at least two sizes.');
