@@ -2,6 +2,10 @@
  * `tra sources list|add|remove --data DIR`: the feeds and sitemaps `tra crawl` reads by default.
  * `tra sources name --data DIR [HOST [NAME]]`: the operator's name for an outlet by its host
  * (DIR/sources.json), applied at once to the articles already archived from that host.
+ * `tra sources link --data DIR SITE USERNAME [--remove]`: a newsroom's account and its source actor
+ * name each other in their profiles (src/social/sources/).
+ * `tra sources publish --data DIR [ALERT_ID] [--remove]`: a saved search (`tra alerts`) as a
+ * followable actor `tim-kiem.{id}` (src/social/sources/searches.ts); without ALERT_ID, the list.
  */
 import type { Command } from 'commander';
 import fs from 'node:fs';
@@ -12,6 +16,32 @@ import { addSource, listSources, removeSource, hostKey, mappedName, readSourceNa
 import { flushPending } from '../../archive/index-sink.ts';
 import { openEngine } from './search.ts';
 import type { Engine } from '../../engine/index.ts';
+import { createSocialContext, type SocialContext } from '../../social/http.ts';
+import { SchemaTooNew, SOCIAL_FILE } from '../../social/store/db.ts';
+import { NewsSources, LinkError, PublishError } from '../../social/sources/index.ts';
+import { AlertStore, ALERTS_FILE } from '../../observe/alerts.ts';
+import { DocStore } from '../../store/store.ts';
+
+/** The news sources of DIR's social store, for a command (closed after). */
+async function withSources<T>(dir: string, fn: (sources: NewsSources, social: SocialContext) => T | Promise<T>): Promise<T> {
+  if (!fs.existsSync(path.join(dir, SOCIAL_FILE))) throw new UserError(`${dir}: chưa có tài khoản nào; hãy tạo bằng "tra accounts add --data ${dir} TEN" trước`);
+  let social: SocialContext;
+  try {
+    // The command line renders no links: it needs no origin.
+    social = createSocialContext({ dataDir: dir, origin: () => { throw new Error('the command line has no origin'); } });
+  } catch (e) {
+    if (e instanceof SchemaTooNew) throw new UserError(e.message);
+    throw e;
+  }
+  try {
+    return await fn(new NewsSources(social, { dataDir: dir }), social);
+  } catch (e) {
+    if (e instanceof LinkError || e instanceof PublishError) throw new UserError(e.message);
+    throw e;
+  } finally {
+    social.store.close();
+  }
+}
 
 function names(dataDir: string): Record<string, string> {
   try {
@@ -47,8 +77,96 @@ function renameArchived(db: ArchiveDb, reindex: (canonical: string) => boolean):
   return n;
 }
 
+function registerSocial(cmd: Command): void {
+  cmd
+    .command('link')
+    .description('gắn tài khoản của một toà soạn với tài khoản nguồn tin của báo (hai hồ sơ chỉ sang nhau)')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu')
+    .option('--remove', 'bỏ liên kết của nguồn này')
+    .option('--json', 'in dạng JSON')
+    .argument('<site>', 'tên miền của báo (vnexpress.net) hoặc một địa chỉ trên đó')
+    .argument('[username]', 'tên người dùng của toà soạn trên máy chủ này')
+    .addHelpText('after', `
+Hồ sơ của toà soạn có thêm trường "Nguồn tin" chỉ tới tài khoản nguồn (@vnexpress.net), và hồ sơ
+nguồn có trường "Toà soạn" chỉ ngược lại. Người theo dõi nhận hồ sơ mới khi máy chủ chạy lấy lại.
+
+Ví dụ:
+  tra sources link --data ./data vnexpress.net toasoan_vnexpress
+  tra sources link --data ./data vnexpress.net --remove`)
+    .action(async (site: string, username: string | undefined, o: { data: string; remove?: boolean; json?: boolean }) => {
+      if (!o.remove && !username) throw new UserError('thiếu tên người dùng của toà soạn: tra sources link --data DIR TEN_MIEN TEN_NGUOI_DUNG (hoặc --remove để bỏ liên kết)');
+      const r = await withSources(o.data, (sources) => sources.link(site, username ?? null, { remove: o.remove }));
+      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else if (r.newsroom === null) process.stdout.write(`đã bỏ liên kết toà soạn của nguồn @${r.source} (${r.site})\n`);
+      else process.stdout.write(`@${r.newsroom} ↔ nguồn @${r.source} (${r.site})\n`);
+    });
+  cmd
+    .command('publish')
+    .description('đăng một tìm kiếm đã lưu (tra alerts) thành tài khoản theo dõi được trên mạng liên hợp; không có SỐ: liệt kê')
+    .requiredOption('--data <dir>', 'thư mục dữ liệu')
+    .option('--remove', 'gỡ tài khoản của tìm kiếm này (người theo dõi nhận lệnh xoá tài khoản)')
+    .option('--json', 'in dạng JSON')
+    .argument('[alert-id]', 'số của tìm kiếm đã lưu trong "tra alerts list"')
+    .addHelpText('after', `
+Tài khoản tên @tim-kiem.SỐ đăng cho người theo dõi mỗi bài mới vào chỉ mục khớp với truy vấn đã lưu
+(như "tra search"), dưới dạng Article: tiêu đề và đường dẫn, tối đa 10 bài mỗi giờ. Máy chủ đang
+chạy ("tra serve") bắt đầu đăng hoặc gỡ trong vài giây.
+
+Ví dụ:
+  tra alerts add --data ./data --name "Bão" --query "bão" --threshold 10
+  tra sources publish --data ./data 1
+  tra sources publish --data ./data 1 --remove`)
+    .action(async (key: string | undefined, o: { data: string; remove?: boolean; json?: boolean }) => {
+      if (key === undefined) {
+        if (o.remove) throw new UserError('--remove cần số của tìm kiếm đã lưu: tra sources publish --data DIR SO --remove');
+        if (!fs.existsSync(path.join(o.data, SOCIAL_FILE))) {
+          process.stdout.write(o.json ? JSON.stringify({ searches: [] }) + '\n' : 'chưa đăng tìm kiếm đã lưu nào\n');
+          return;
+        }
+        const list = await withSources(o.data, (sources) =>
+          sources.searches.list().filter((p) => !p.pub.withdrawn && p.account && p.account.deletedAt === null).map((p) => ({ alert: p.pub.alert, username: p.username, name: p.pub.name, query: p.pub.query })));
+        if (o.json) process.stdout.write(JSON.stringify({ searches: list }) + '\n');
+        else process.stdout.write(list.length ? list.map((p) => `${String(p.alert).padStart(3)}  @${p.username.padEnd(16)} ${p.name}: ${p.query}`).join('\n') + '\n' : 'chưa đăng tìm kiếm đã lưu nào\n');
+        return;
+      }
+      const id = /^\d+$/.test(key) ? Number(key) : NaN;
+      if (!Number.isSafeInteger(id)) throw new UserError(`"${key}" không phải số của một tìm kiếm đã lưu; xem bằng "tra alerts list --data ${o.data}"`);
+      if (o.remove) {
+        const gone = await withSources(o.data, (sources) => sources.searches.unpublish(id));
+        if (!gone) throw new UserError(`tìm kiếm đã lưu #${id} chưa được đăng thành tài khoản; xem danh sách bằng "tra sources publish --data ${o.data}"`);
+        if (o.json) process.stdout.write(JSON.stringify({ alert: id, username: gone.username, removed: true }) + '\n');
+        else process.stdout.write(`đã gỡ @${gone.username}: máy chủ sẽ gửi lệnh xoá tài khoản tới người theo dõi\n`);
+        return;
+      }
+      const alert = fs.existsSync(path.join(o.data, ALERTS_FILE)) ? withAlerts(o.data, (a) => a.get(id)) : undefined;
+      if (!alert) throw new UserError(`không có tìm kiếm đã lưu #${id}; xem bằng "tra alerts list --data ${o.data}" hoặc tạo bằng "tra alerts add"`);
+      const storeFile = path.join(o.data, 'store.sqlite');
+      let fromSeq = 0;
+      if (fs.existsSync(storeFile)) {
+        const docs = new DocStore(storeFile, { readOnly: true });
+        try {
+          fromSeq = docs.lastSeq();
+        } finally {
+          docs.close();
+        }
+      }
+      const account = await withSources(o.data, (sources) => sources.searches.publish(alert, { fromSeq }));
+      if (o.json) process.stdout.write(JSON.stringify({ alert: id, username: account.username, query: alert.query }) + '\n');
+      else process.stdout.write(`@${account.username}: ${alert.name} (${alert.query}) — bài mới khớp sẽ được đăng cho người theo dõi\n`);
+    });
+}
+
+function withAlerts<T>(dir: string, fn: (a: AlertStore) => T): T {
+  const a = new AlertStore(dir);
+  try {
+    return fn(a);
+  } finally {
+    a.close();
+  }
+}
+
 export function register(program: Command): void {
-  const cmd = program.command('sources').description('quản lý danh sách nguồn (feed, sitemap) để thu thập, và tên các báo theo tên miền');
+  const cmd = program.command('sources').description('quản lý danh sách nguồn (feed, sitemap) để thu thập, tên các báo theo tên miền, liên kết toà soạn và tìm kiếm đã lưu trên mạng liên hợp');
   cmd
     .command('list')
     .description('liệt kê các nguồn')
@@ -159,4 +277,5 @@ Ví dụ:
       else if (o.remove) process.stdout.write(`đã bỏ tên đặt cho ${key}\n`);
       else process.stdout.write(`${key}: ${name}${renamed ? ` (đã đổi tên ${renamed} bài đã lưu)` : ''}\n`);
     });
+  registerSocial(cmd);
 }

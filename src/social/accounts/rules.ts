@@ -19,6 +19,9 @@ const RESERVED = new Set(['admin', 'administrator', 'root', 'api', 'oauth', 'use
  */
 export const SOURCE_LIKE = /\.(vn|com|net|org|info|biz|tv|news|io|asia|edu|gov|int|co|me)$/i;
 
+/** Handles beginning so are saved searches published as actors (src/social/sources/searches.ts). */
+export const SAVED_SEARCH_PREFIX = 'tim-kiem.';
+
 /** The commonest passwords (top of public leak lists, and their Vietnamese favourites). */
 const COMMON = new Set([
   '12345678', '123456789', '1234567890', '11111111', '00000000', '88888888', '66666666', '12341234', '87654321', '123123123',
@@ -32,6 +35,7 @@ export function usernameProblem(username: string): string | undefined {
   if (username.length > USERNAME_MAX) return `tên người dùng dài quá ${USERNAME_MAX} ký tự`;
   if (!USERNAME.test(username)) return `tên người dùng "${username}" không hợp lệ: chỉ dùng chữ cái không dấu a–z, chữ số, dấu gạch dưới _ (dấu chấm và gạch ngang chỉ ở giữa)`;
   if (RESERVED.has(username.toLowerCase())) return `tên người dùng "${username}" được giữ cho máy chủ; hãy chọn tên khác`;
+  if (username.toLowerCase().startsWith(SAVED_SEARCH_PREFIX)) return `tên người dùng "${username}" bắt đầu bằng "${SAVED_SEARCH_PREFIX}", được giữ cho các tìm kiếm đã lưu; hãy chọn tên khác`;
   if (SOURCE_LIKE.test(username)) return `tên người dùng "${username}" có dạng tên miền, được giữ cho các nguồn tin; hãy chọn tên khác`;
   return undefined;
 }

@@ -22,7 +22,9 @@
  *   `source-owner:{site}`): the newsroom's actor then shows a profile field "Nguồn tin" linking the
  *   source actor, and the source actor a field "Toà soạn" linking back — both directions, so
  *   neither can be claimed alone. `alsoKnownAs` is not used: it means "the same account" and
- *   drives account moves.
+ *   drives account moves. `tra sources link --data DIR SITE USERNAME [--remove]` sets it.
+ * - **Saved searches** published as actors (`tim-kiem.{id}`) are searches.ts; they share this
+ *   module's statuses, Article objects and polling.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +40,9 @@ import { readSourceNames, siteOf } from '../../archive/sources.ts';
 import type { TraFederation } from '../federation/federation.ts';
 import * as A from '../federation/activities.ts';
 import type { ArticleInfo, StorePorts } from '../bridge/store-ports.ts';
+import { SavedSearchActors, SAVED_SEARCH_PREFIX } from './searches.ts';
+
+export { SavedSearchActors, PublishError, SEARCH_PER_HOUR, SAVED_SEARCH_PREFIX, searchNote, type SearchPublication } from './searches.ts';
 
 export interface NewsSourcesOptions {
   dataDir: string;
@@ -45,6 +50,8 @@ export interface NewsSourcesOptions {
   pollMs?: number;
   /** Articles published longer ago than this are not sent (default 3 days). */
   maxAgeMs?: number;
+  /** Articles one saved-search actor sends in any hour, at most (default SEARCH_PER_HOUR). */
+  searchPerHour?: number;
 }
 
 const SOURCE_KEY = 'source:';
@@ -56,12 +63,17 @@ const MAX_SUMMARY = 500;
 export function sourceUsername(site: string): string {
   let u = site.toLowerCase().replace(/[^a-z0-9_.-]/g, '.').replace(/\.{2,}/g, '.').replace(/^[.-]+|[.-]+$/g, '');
   if (u.length > 30) u = u.slice(0, 30).replace(/[.-]+$/, '');
+  // Handles beginning with tim-kiem. are saved searches' (searches.ts).
+  if (u.startsWith(SAVED_SEARCH_PREFIX)) u = u.replace('.', '-');
   return u || 'nguon';
 }
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
+
+/** A refused newsroom link: one Vietnamese line naming what is wrong and what to do. */
+export class LinkError extends Error {}
 
 export class NewsSources {
   private readonly social: SocialContext;
@@ -73,10 +85,13 @@ export class NewsSources {
   private docs: DocStore | undefined;
   /** Tells the outgoing loop (bridge/outgoing.ts) that statuses were written. */
   private wake: () => void = () => {};
+  /** Saved searches published as actors (searches.ts). */
+  readonly searches: SavedSearchActors;
 
   constructor(social: SocialContext, o: NewsSourcesOptions) {
     this.social = social;
     this.o = o;
+    this.searches = new SavedSearchActors(social.store, { dataDir: o.dataDir, perHour: o.searchPerHour, maxAgeMs: o.maxAgeMs });
   }
 
   private get store() {
@@ -133,11 +148,66 @@ export class NewsSources {
       .filter((x): x is { site: string; account: AccountRow } => !!x.account);
   }
 
-  /** An Article's title and link, for a status of a source account. */
+  /** An Article's title and link, for a status of a source account or a saved search's. */
   articleOf(st: StatusRow): ArticleInfo | undefined {
     const a = this.store.accounts.byId(st.accountId);
-    if (!a || !this.isSourceAccount(a) || !st.url) return undefined;
+    if (!a || !st.url || !(this.isSourceAccount(a) || this.searches.of(a))) return undefined;
     return { title: st.text, link: st.url };
+  }
+
+  /**
+   * The source account of a site the server knows: one already made, or one of the sites named by
+   * the operator or configured (made now); undefined for a site Tra has never heard of.
+   */
+  sourceFor(site: string): AccountRow | undefined {
+    const have = this.list().find((s) => s.site === site);
+    if (have) return have.account;
+    const conf = this.configured().find((c) => c.site === site);
+    return conf ? this.ensureSource(conf.site, conf.name) : undefined;
+  }
+
+  /** The username of the newsroom linked to a site, if any. */
+  newsroomOf(site: string): string | undefined {
+    return this.setting(OWNER_KEY + site);
+  }
+
+  /**
+   * The operator's newsroom link, checked (`tra sources link` and /quan-tri): SITE is a domain or
+   * an address on it, USERNAME a local person's account. Errors are one Vietnamese line
+   * ({@link LinkError}). Followers of both actors are sent their new profiles when federation runs
+   * in this process; otherwise they see them at their next fetch.
+   */
+  link(siteInput: string, username: string | null, o: { remove?: boolean } = {}): { site: string; source: string; newsroom: string | null } {
+    const raw = siteInput.trim();
+    let site: string;
+    try {
+      site = siteOf(/^https?:\/\//i.test(raw) ? raw : `http://${raw}/`);
+    } catch {
+      throw new LinkError(`"${siteInput}" không phải tên miền; hãy viết như "vnexpress.net" hoặc một địa chỉ https://…`);
+    }
+    const source = site ? this.sourceFor(site) : undefined;
+    if (!source) throw new LinkError(`không có nguồn tin "${site || siteInput}" trên máy chủ này; xem các nguồn bằng "tra sources list" và "tra sources name"`);
+    const current = this.newsroomOf(site);
+    const before = current ? this.store.accounts.local(current) : undefined;
+    if (o.remove) {
+      if (username && current !== username.replace(/^@/, '')) throw new LinkError(`nguồn ${site} không gắn với tài khoản "${username}"${current ? ` mà với "${current}"` : ''}`);
+      this.linkNewsroom(site, null);
+      this.announce([source, before]);
+      return { site, source: source.username, newsroom: null };
+    }
+    const name = (username ?? '').trim().replace(/^@/, '');
+    const newsroom = name ? this.store.accounts.local(name) : undefined;
+    if (!newsroom || newsroom.deletedAt !== null) throw new LinkError(`không có tài khoản "${username ?? ''}" trên máy chủ này; tạo bằng "tra accounts add --data DIR ${name || 'TEN'}"`);
+    if (this.isSourceAccount(newsroom) || this.searches.of(newsroom)) throw new LinkError(`"${newsroom.username}" là tài khoản tự động của Tra, không phải tài khoản của toà soạn`);
+    this.linkNewsroom(site, newsroom.username);
+    this.announce([source, newsroom, before]);
+    return { site, source: source.username, newsroom: newsroom.username };
+  }
+
+  /** Tell followers of these accounts that their profiles changed (an Update of the actor). */
+  private announce(accounts: Array<AccountRow | undefined>): void {
+    const events = this.social.actions.events;
+    for (const a of accounts) if (a) void Promise.resolve(events.accountUpdated?.(a)).catch(() => undefined);
   }
 
   /** Point a newsroom's account at its source actor (or, with null, remove the link). */
@@ -146,9 +216,17 @@ export class NewsSources {
     else this.put(OWNER_KEY + site, username);
   }
 
-  /** Profile fields: a source names its newsroom account, a newsroom its source. */
+  /** Profile fields: a source names its newsroom account, a newsroom its source; a saved search its query. */
   fieldsOf(a: AccountRow): { name: string; valueHtml: string }[] {
     if (a.domain !== null) return [];
+    const search = this.searches.of(a);
+    if (search) {
+      const page = `${this.social.urls.origin}/tim-kiem?q=${encodeURIComponent(search.query)}&sort=date`;
+      return [
+        { name: 'Truy vấn', valueHtml: escapeHtml(search.query) },
+        { name: 'Tìm trên Tra', valueHtml: `<a href="${escapeHtml(page)}" rel="nofollow noopener noreferrer">${escapeHtml(search.name)}</a>` },
+      ];
+    }
     const link = (acct: AccountRow) =>
       `<a href="${escapeHtml(this.social.urls.profile(acct.username))}" class="u-url mention">@<span>${escapeHtml(acct.username)}</span></a>`;
     const site = this.siteOf(a);
@@ -191,10 +269,20 @@ export class NewsSources {
     this.timer = setTimeout(tick, 0);
   }
 
+  /** What the saved searches need from the running federation. */
+  private searchHost() {
+    return {
+      kv: () => this.fed?.kv,
+      publish: (account: AccountRow, a: { url: string; title: string; summary?: string; language: string; published: number }) => this.publish(account, a),
+      deleteAccount: (account: AccountRow) => this.social.actions.deleteAccount(account.id),
+    };
+  }
+
   async stop(): Promise<void> {
     this.fed = undefined;
     clearTimeout(this.timer);
     await this.running;
+    this.searches.close();
     this.docs?.close();
     this.docs = undefined;
   }
@@ -235,7 +323,8 @@ export class NewsSources {
   async poll(): Promise<number> {
     const fed = this.fed;
     const docs = this.openDocs();
-    if (!fed || !docs) return 0;
+    if (!fed) return 0;
+    if (!docs) return this.searches.poll(this.searchHost(), undefined);
     const saved = (await fed.kv.get<number>(SEQ_KEY)) ?? null;
     if (saved === null) {
       // First start: what is already indexed is history, not news to send.
@@ -265,6 +354,7 @@ export class NewsSources {
       if (!this.fed) break; // stopping
     }
     if (seq !== saved) await fed.kv.set(SEQ_KEY, seq);
+    if (this.fed) sent += await this.searches.poll(this.searchHost(), docs);
     return sent;
   }
 
