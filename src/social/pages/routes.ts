@@ -11,6 +11,7 @@ import { checkCsrf, csrfFor, endSession, sessionOf, startSession, type PageSessi
 import { adminPage, settingsPage, signInPage, signUpPage, STYLE, STYLE_PATH } from './views.ts';
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../mastodon/entities.ts';
 import { socialPages } from './social.ts';
+import { LinkError } from '../sources/index.ts';
 
 type Body = Record<string, unknown>;
 const field = (b: Body, k: string, max = 5000): string => {
@@ -180,7 +181,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: SocialC
     return s;
   };
   const adminView = (s: PageSession, reply: FastifyReply, status = 200, extra: { notice?: string; errors?: string[]; invite?: string } = {}) =>
-    html(reply, status, adminPage({ csrf: s.csrf, settings: ctx.store.settings.get(), ...extra }));
+    html(reply, status, adminPage({ csrf: s.csrf, settings: ctx.store.settings.get(), newsroom: !!app.federation?.sources, ...extra }));
 
   app.get('/quan-tri', async (req, reply) => {
     const s = admin(req, reply);
@@ -208,6 +209,23 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: SocialC
     const verified = field(b, 'verified') === '1';
     ctx.store.accounts.setVerified(a.id, verified);
     return adminView(s, reply, 200, { notice: `@${a.username}: ${verified ? 'đã xác minh' : 'bỏ xác minh'}.` });
+  });
+
+  // The newsroom link (`tra sources link`), when federation runs here (src/social/sources).
+  app.post('/quan-tri/toa-soan', async (req, reply) => {
+    const s = admin(req, reply);
+    if (!s) return reply;
+    const b = (req.body ?? {}) as Body;
+    checkCsrf(ctx, req, s, b.csrf);
+    const sources = app.federation?.sources;
+    if (!sources) return adminView(s, reply, 404, { errors: ['Máy chủ này không chạy mạng liên hợp: không có tài khoản nguồn tin để liên kết'] });
+    try {
+      const r = sources.link(field(b, 'site', 200), field(b, 'username', 100).trim() || null, { remove: field(b, 'remove') === '1' });
+      return adminView(s, reply, 200, { notice: r.newsroom ? `@${r.newsroom} ↔ nguồn @${r.source} (${r.site}).` : `Đã bỏ liên kết toà soạn của nguồn @${r.source}.` });
+    } catch (e) {
+      if (e instanceof LinkError) return adminView(s, reply, 422, { errors: [e.message.charAt(0).toUpperCase() + e.message.slice(1)] });
+      throw e;
+    }
   });
 
   app.post('/quan-tri/moi', async (req, reply) => {

@@ -174,7 +174,7 @@ ${a.role === 'admin' ? html`<section><h2>Quản trị</h2><p><a href="/quan-tri"
   );
 }
 
-export function adminPage(o: { csrf: string; settings: InstanceSettings; notice?: string; errors?: string[]; invite?: string }): string {
+export function adminPage(o: { csrf: string; settings: InstanceSettings; notice?: string; errors?: string[]; invite?: string; newsroom?: boolean }): string {
   const s = o.settings;
   const opt = (v: string, label: string) => html`<option value="${v}"${s.registrations === v ? html` selected` : ''}>${label}</option>`;
   return shell(
@@ -195,6 +195,14 @@ ${errors(o.errors ?? [])}
 <div class="field check"><input id="verified" name="verified" type="checkbox" value="1" checked><label for="verified">Đã xác minh</label></div>
 <div class="actions"><button type="submit">Ghi lại</button></div>
 </form></section>
+${o.newsroom ? html`<section><h2>Toà soạn và nguồn tin</h2>
+<p class="hint">Hồ sơ của toà soạn có trường “Nguồn tin” chỉ tới tài khoản nguồn của báo, và hồ sơ nguồn có trường “Toà soạn” chỉ ngược lại (như <span class="code">tra sources link</span>).</p>
+<form method="post" action="/quan-tri/toa-soan">${csrfField(o.csrf)}
+<div class="field"><label for="newsroom_site">Tên miền của báo</label><input id="newsroom_site" name="site" required maxlength="200" placeholder="vnexpress.net"></div>
+<div class="field"><label for="newsroom_username">Tài khoản của toà soạn</label><input id="newsroom_username" name="username" maxlength="${USERNAME_MAX}"></div>
+<div class="field check"><input id="newsroom_remove" name="remove" type="checkbox" value="1"><label for="newsroom_remove">Bỏ liên kết của báo này</label></div>
+<div class="actions"><button type="submit">Ghi lại</button></div>
+</form></section>` : ''}
 <section><h2>Kiểm duyệt</h2><p><a href="/quan-tri/kiem-duyet">Báo cáo, gỡ bài, chính sách với máy chủ khác</a> · <a href="/may-chu/chinh-sach">Trang công khai</a></p></section>
 <section><h2>Mã mời</h2>
 ${o.invite ? html`<p>Mã mời mới (chỉ hiện một lần): <span class="code" id="ma-moi">${o.invite}</span></p>` : ''}
