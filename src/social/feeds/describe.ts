@@ -5,6 +5,7 @@
  */
 import type { FeedSpec } from './spec.ts';
 import { SIGNALS, type SignalDef } from './signals.ts';
+import { MAX_CANDIDATES, MAX_PAGE } from './limits.ts';
 
 const num = (x: number) => (Math.round(x * 1000) / 1000).toLocaleString('vi-VN');
 const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} hoặc ${xs[xs.length - 1]}`);
@@ -34,7 +35,8 @@ export function describeSpec(spec: FeedSpec, nameOf: (accountId: string) => stri
   if (spec.order === 'chronological') {
     lines.push('Thứ tự: mới nhất trước, theo thời gian đăng; không chấm điểm, không dùng tín hiệu nào.');
   } else {
-    lines.push(`Xét các bài đăng trong ${spec.window_hours} giờ qua (tối đa 2.000 bài mới nhất).`);
+    const by = [inc.hashtags?.length ? 'hashtag' : '', inc.query ? 'truy vấn' : '', inc.rising ? 'câu chuyện đang nổi' : ''].filter(Boolean);
+    lines.push(`Xét các bài đăng trong ${spec.window_hours} giờ qua: tối đa ${num(MAX_CANDIDATES)} bài mới nhất được chọn theo người đăng${by.length ? ` và ${list(by)}` : ''} (${MAX_CANDIDATES / MAX_PAGE} trang, mỗi trang tối đa ${MAX_PAGE} bài), nên bảng tin dài nhiều nhất ${num(MAX_CANDIDATES)} bài.`);
     const terms = spec.signals.map((s) => {
       const d: SignalDef = SIGNALS[s.name];
       const params = Object.entries(s.params ?? {}).map(([k, v]) => `${d.params[k]?.label ?? k} ${num(v)}`);

@@ -9,11 +9,17 @@
  * the sum of its contributions.
  *
  * Candidates (ranked feeds): the posts of the last `window_hours` before `now`, newest first, at
- * most MAX_CANDIDATES, selected by SQL on who may enter (follows, named accounts, everyone), by
- * hashtag keys, or — for a saved query — by the post index's match set (sort by date, restricted
- * to the authors the spec names). Chronological feeds walk the same selection newest first below
- * `max_id`, without a window.
+ * most MAX_CANDIDATES (limits.ts: 25 pages of the longest page), selected by SQL on who may enter
+ * (follows, named accounts, everyone), by hashtag keys, for a rising feed by the stories' match
+ * sets and article hosts, or — for a saved query — by the post index's match set (sort by date,
+ * restricted to the authors the spec names). Chronological feeds walk the same selection newest
+ * first below `max_id`, without a window.
+ *
+ * Work shared across readers (shared.ts): the rising stories' matches, and for a feed whose
+ * candidates do not depend on the reader, the scored candidates and their placement; a reader's
+ * own mutes and blocks are applied to the shared scoring (`ranked`).
  */
+import { domainToUnicode } from 'node:url';
 import type { SocialStore } from '../store/index.ts';
 import type { AccountRow, StatusRow } from '../store/rows.ts';
 import { statusFromRow } from '../store/statuses.ts';
@@ -27,9 +33,9 @@ import { SIGNALS, contributionMicro, type PostFacts, type SignalName } from './s
 import { linkKey, vnDate, type RisingStory } from './rising.ts';
 import { domainMatches, moderationView, type ModerationView } from '../moderation/filter.ts';
 import { Heap } from './heap.ts';
+import { MAX_CANDIDATES, RISING_MATCHES_PER_STORY } from './limits.ts';
 import type { SharedWork } from './shared.ts';
 
-export const MAX_CANDIDATES = 2000;
 /** How long the rising stories' matches are kept (they are keyed by the post index's version too). */
 export const RISING_MATCHES_MS = 60_000;
 /** Rows a chronological page may read past filters before it stops (a page may then be short). */
@@ -42,7 +48,8 @@ export interface Contribution {
   value: number;
   /** weight × value in millionths of a point (rounded once, here). */
   micro: number;
-  note: string;
+  /** What the value was made from (written when read). */
+  readonly note: string;
 }
 
 export interface FeedItem {
@@ -87,6 +94,13 @@ export interface RunOptions {
   /** Chronological: the page below this id. */
   maxId?: string;
   limit?: number;
+}
+
+/** What rising stories a run matches posts against: article links (by linkKey), word matches (by post id), article hosts. */
+interface RisingInputs {
+  links: Map<string, RisingStory>;
+  words: Map<string, RisingStory>;
+  hosts: string[];
 }
 
 interface Pool {
@@ -206,7 +220,7 @@ export class FeedRunner {
    * Rows that may be candidates, newest first, below `below` and at or after `since` (ids).
    * From the post index's match set when the spec has a query; else SQL.
    */
-  private rows(pool: Pool, below: string, since: string | undefined, limit: number): StatusRow[] {
+  private rows(pool: Pool, below: string, since: string | undefined, limit: number, rising?: RisingInputs): StatusRow[] {
     const { store, index } = this.in;
     const inc = this.spec.include;
     if (inc.query) {
@@ -243,8 +257,14 @@ export class FeedRunner {
     }
     if (inc.hashtags?.length) {
       const keys = inc.hashtags.map(tagKey);
-      where.push(`s.id IN (SELECT status_id FROM status_tags WHERE tag IN (${keys.map(() => '?').join(',')}))`);
-      params.push(...keys);
+      where.push('s.id IN (SELECT status_id FROM status_tags WHERE tag IN (SELECT value FROM json_each(?)))');
+      params.push(JSON.stringify(keys));
+    }
+    if (inc.rising && rising) {
+      // Only posts that can be about a rising story: in a story's match set, or naming the host of
+      // one of its articles (judge then compares whole links), or boosts (judged by their original).
+      where.push(`(s.id IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM json_each(?) h WHERE instr(lower(s.text), h.value) > 0 OR instr(lower(s.content), h.value) > 0)${inc.reblogs ? ' OR s.reblog_of_id IS NOT NULL' : ''})`);
+      params.push(JSON.stringify([...rising.words.keys()]), JSON.stringify(rising.hosts));
     }
     return store.db.all(`SELECT s.* FROM statuses s WHERE ${where.join(' AND ')} ORDER BY s.id DESC LIMIT ?`, [...params, limit]).map(statusFromRow);
   }
@@ -259,7 +279,7 @@ export class FeedRunner {
     const match = () => {
       for (const story of this.in.rising) {
         const q = story.terms[0] ?? story.label;
-        for (const id of index.search({ query: q, limit: MAX_CANDIDATES, sort: 'date', from, to }).ids) if (!out.has(id)) out.set(id, story);
+        for (const id of index.search({ query: q, limit: RISING_MATCHES_PER_STORY, sort: 'date', from, to }).ids) if (!out.has(id)) out.set(id, story);
       }
       return out;
     };
@@ -267,6 +287,18 @@ export class FeedRunner {
     // The same for every reader and exact while the index has not moved: kept per index version.
     const stories = JSON.stringify(this.in.rising.map((x) => [x.date, x.label, x.terms[0] ?? x.label]));
     return this.in.shared.get(`words|${stories}|${from}|${to}|${index.version}`, RISING_MATCHES_MS, match);
+  }
+
+  /** The hosts of the rising stories' articles, as written in links (ASCII and Unicode forms). */
+  private risingHosts(links: Map<string, RisingStory>): string[] {
+    const hosts = new Set<string>();
+    for (const k of links.keys()) {
+      const host = k.split('/')[0];
+      hosts.add(host);
+      const uni = domainToUnicode(host);
+      if (uni) hosts.add(uni.toLowerCase());
+    }
+    return [...hosts].sort();
   }
 
   private risingLinks(): Map<string, RisingStory> {
@@ -283,7 +315,7 @@ export class FeedRunner {
   /**
    * The rules that admit a row, or a refusal. `original` is the post a reblog points at.
    */
-  private judge(st: StatusRow, pool: Pool, rising: { links: Map<string, RisingStory>; words: Map<string, RisingStory> } | undefined): { admitted: string[]; refused?: string; facts?: PostFacts; authors?: AccountRow[] } {
+  private judge(st: StatusRow, pool: Pool, rising: RisingInputs | undefined): { admitted: string[]; refused?: string; facts?: PostFacts; authors?: AccountRow[] } {
     const inc = this.spec.include;
     const ranked = this.spec.order === 'ranked';
     const admitted: string[] = [];
@@ -393,9 +425,11 @@ export class FeedRunner {
     }
   }
 
-  private risingInputs(since: string, below: string) {
+  private risingInputs(since: string, below: string): RisingInputs | undefined {
     const need = this.spec.include.rising || this.spec.signals.some((s) => s.name === 'rising_story');
-    return need ? { links: this.risingLinks(), words: this.risingWords(since, below) } : undefined;
+    if (!need) return undefined;
+    const links = this.risingLinks();
+    return { links, words: this.risingWords(since, below), hosts: this.risingHosts(links) };
   }
 
   /** A chronological page: newest first below `maxId`, at most `limit`. */
@@ -410,7 +444,7 @@ export class FeedRunner {
     const perAuthor = new Map<string, number>();
     let scanned = 0;
     while (out.length < limit && scanned < MAX_SCAN) {
-      const rows = this.rows(pool, below, undefined, Math.min(200, 2 * limit + 10));
+      const rows = this.rows(pool, below, undefined, Math.min(200, 2 * limit + 10), rising);
       if (rows.length === 0) break;
       scanned += rows.length;
       for (const st of rows) {
@@ -462,7 +496,7 @@ export class FeedRunner {
     const below = idAtTime(now + 1);
     const since = idAtTime(now - this.spec.window_hours * 3_600_000);
     const rising = this.risingInputs(since, below);
-    const rows = this.rows(pool, below, since, MAX_CANDIDATES);
+    const rows = this.rows(pool, below, since, MAX_CANDIDATES, rising);
     this.prefetch(rows);
     const admitted: Array<Omit<Scored, 'contributions' | 'base'>> = [];
     for (const st of rows) {
@@ -475,7 +509,12 @@ export class FeedRunner {
     return admitted.map((r) => {
       const contributions: Contribution[] = others.map((s) => {
         const v = SIGNALS[s.name].compute(r.facts, s.params ?? {}, { now, authorAbove: 0 });
-        return { signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value), note: v.note };
+        return {
+          signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value),
+          get note() {
+            return v.note;
+          },
+        };
       });
       return { ...r, contributions, base: contributions.reduce((a, c) => a + c.micro, 0) };
     });
@@ -537,8 +576,9 @@ export class FeedRunner {
     const j = this.judge(st, pool, this.risingInputs(idAtTime(o.now - Math.max(48, this.spec.window_hours) * 3_600_000), idAtTime(o.now + 1)));
     if (j.refused) return { refused: j.refused };
     if (this.spec.order === 'chronological') return { item: { status: st, admitted: j.admitted, rank: 0 } };
-    if (this.spec.include.query) return { refused: `bài không nằm trong ${MAX_CANDIDATES} bài mới nhất khớp truy vấn` };
-    return { refused: this.spec.caps.per_author ? `tác giả đã đủ ${this.spec.caps.per_author} bài trong bảng tin, hoặc bài nằm ngoài ${MAX_CANDIDATES} bài mới nhất được xét` : `bài nằm ngoài ${MAX_CANDIDATES} bài mới nhất được xét` };
+    const cap = MAX_CANDIDATES.toLocaleString('vi-VN');
+    if (this.spec.include.query) return { refused: `bài không nằm trong ${cap} bài mới nhất khớp truy vấn` };
+    return { refused: this.spec.caps.per_author ? `tác giả đã đủ ${this.spec.caps.per_author} bài trong bảng tin, hoặc bài nằm ngoài ${cap} bài mới nhất được xét` : `bài nằm ngoài ${cap} bài mới nhất được xét` };
   }
 }
 

@@ -239,6 +239,12 @@ export class FeedService {
     };
   }
 
+  /** Forget every kept ranking and shared result (benches measure a computed request this way). */
+  clearCaches(): void {
+    this.cache.clear();
+    this.shared.clear();
+  }
+
   close(): void {
     this.feeds.close();
     this.rising.close?.();

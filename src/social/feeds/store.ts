@@ -10,7 +10,7 @@
  *   feed_versions  (feed_id, version) → spec (canonical JSON), hash, created_at, note
  */
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { newId } from '../store/ids.ts';
 import { BUILTIN_FEEDS } from './builtin.ts';
 import { canonicalJson, specHash, type FeedSpec } from './spec.ts';
@@ -69,6 +69,11 @@ type R = Record<string, unknown>;
 
 export class FeedStore {
   private readonly db: DatabaseSync;
+  /**
+   * Statements prepared once and kept: every page asks for a feed or two, and preparing each time
+   * cost CPU and left a native statement per call for the garbage collector.
+   */
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(dir: string, now = Date.now()) {
     this.db = new DatabaseSync(path.join(dir, FEEDS_FILE));
@@ -76,13 +81,22 @@ export class FeedStore {
     this.db.exec(SCHEMA);
     for (const b of BUILTIN_FEEDS) {
       this.tx(() => {
-        if (!this.db.prepare('SELECT 1 FROM feeds WHERE id = ?').get(b.id)) {
-          this.db.prepare('INSERT INTO feeds (id, owner_id, published, created_at, updated_at) VALUES (?, NULL, 1, ?, ?)').run(b.id, now, now);
+        if (!this.q('SELECT 1 FROM feeds WHERE id = ?').get(b.id)) {
+          this.q('INSERT INTO feeds (id, owner_id, published, created_at, updated_at) VALUES (?, NULL, 1, ?, ?)').run(b.id, now, now);
         }
         const cur = this.get(b.id);
         if (!cur || cur.hash !== specHash(b.spec)) this.appendVersion(b.id, b.spec, 'Bảng tin có sẵn của Tra', now);
       });
     }
+  }
+
+  private q(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   private tx<T>(fn: () => T): T {
@@ -98,14 +112,14 @@ export class FeedStore {
   }
 
   private appendVersion(id: string, spec: FeedSpec, note: string | null, now: number): number {
-    const last = (this.db.prepare('SELECT max(version) AS v FROM feed_versions WHERE feed_id = ?').get(id) as { v: number | null }).v ?? 0;
-    this.db.prepare('INSERT INTO feed_versions (feed_id, version, hash, spec, created_at, note) VALUES (?, ?, ?, ?, ?, ?)').run(id, last + 1, specHash(spec), canonicalJson(spec), now, note);
-    this.db.prepare('UPDATE feeds SET updated_at = ? WHERE id = ?').run(now, id);
+    const last = (this.q('SELECT max(version) AS v FROM feed_versions WHERE feed_id = ?').get(id) as { v: number | null }).v ?? 0;
+    this.q('INSERT INTO feed_versions (feed_id, version, hash, spec, created_at, note) VALUES (?, ?, ?, ?, ?, ?)').run(id, last + 1, specHash(spec), canonicalJson(spec), now, note);
+    this.q('UPDATE feeds SET updated_at = ? WHERE id = ?').run(now, id);
     return last + 1;
   }
 
   private row(r: R): FeedRow {
-    const v = this.db.prepare('SELECT version, hash, spec FROM feed_versions WHERE feed_id = ? ORDER BY version DESC LIMIT 1').get(String(r.id)) as R;
+    const v = this.q('SELECT version, hash, spec FROM feed_versions WHERE feed_id = ? ORDER BY version DESC LIMIT 1').get(String(r.id)) as R;
     return {
       id: String(r.id),
       ownerId: r.owner_id === null ? null : String(r.owner_id),
@@ -120,30 +134,30 @@ export class FeedStore {
   }
 
   get(id: string): FeedRow | undefined {
-    const r = this.db.prepare('SELECT * FROM feeds WHERE id = ?').get(id) as R | undefined;
+    const r = this.q('SELECT * FROM feeds WHERE id = ?').get(id) as R | undefined;
     if (!r) return undefined;
-    const has = this.db.prepare('SELECT 1 FROM feed_versions WHERE feed_id = ?').get(id);
+    const has = this.q('SELECT 1 FROM feed_versions WHERE feed_id = ?').get(id);
     return has ? this.row(r) : undefined;
   }
 
   /** Built-in and published feeds, and the viewer's own drafts: built-in first, then newest. */
   list(viewerId: string | undefined): FeedRow[] {
-    const rows = this.db
-      .prepare('SELECT * FROM feeds WHERE published = 1 OR (owner_id IS NOT NULL AND owner_id = ?) ORDER BY owner_id IS NOT NULL, created_at DESC, id LIMIT 500')
+    const rows = this
+      .q('SELECT * FROM feeds WHERE published = 1 OR (owner_id IS NOT NULL AND owner_id = ?) ORDER BY owner_id IS NOT NULL, created_at DESC, id LIMIT 500')
       .all(viewerId ?? '') as R[];
     const builtinOrder = new Map(BUILTIN_FEEDS.map((b, i) => [b.id, i]));
     return rows.map((r) => this.row(r)).sort((a, b) => (builtinOrder.get(a.id) ?? 99) - (builtinOrder.get(b.id) ?? 99));
   }
 
   countOwned(ownerId: string): number {
-    return Number((this.db.prepare('SELECT count(*) AS n FROM feeds WHERE owner_id = ?').get(ownerId) as { n: number }).n);
+    return Number((this.q('SELECT count(*) AS n FROM feeds WHERE owner_id = ?').get(ownerId) as { n: number }).n);
   }
 
   create(ownerId: string, spec: FeedSpec, o: { copiedFrom?: string; note?: string; now?: number } = {}): FeedRow {
     const now = o.now ?? Date.now();
     const id = newId(now);
     return this.tx(() => {
-      this.db.prepare('INSERT INTO feeds (id, owner_id, published, copied_from, created_at, updated_at) VALUES (?, ?, 0, ?, ?, ?)').run(id, ownerId, o.copiedFrom ?? null, now, now);
+      this.q('INSERT INTO feeds (id, owner_id, published, copied_from, created_at, updated_at) VALUES (?, ?, 0, ?, ?, ?)').run(id, ownerId, o.copiedFrom ?? null, now, now);
       this.appendVersion(id, spec, o.note ?? null, now);
       return this.get(id)!;
     });
@@ -159,12 +173,12 @@ export class FeedStore {
   }
 
   publish(id: string, now = Date.now()): FeedRow {
-    this.db.prepare('UPDATE feeds SET published = 1, updated_at = ? WHERE id = ?').run(now, id);
+    this.q('UPDATE feeds SET published = 1, updated_at = ? WHERE id = ?').run(now, id);
     return this.get(id)!;
   }
 
   versions(id: string): FeedVersion[] {
-    return (this.db.prepare('SELECT * FROM feed_versions WHERE feed_id = ? ORDER BY version DESC').all(id) as R[]).map((r) => ({
+    return (this.q('SELECT * FROM feed_versions WHERE feed_id = ? ORDER BY version DESC').all(id) as R[]).map((r) => ({
       version: Number(r.version),
       hash: String(r.hash),
       spec: JSON.parse(String(r.spec)) as FeedSpec,
@@ -178,10 +192,11 @@ export class FeedStore {
   }
 
   versionCount(id: string): number {
-    return Number((this.db.prepare('SELECT count(*) AS n FROM feed_versions WHERE feed_id = ?').get(id) as { n: number }).n);
+    return Number((this.q('SELECT count(*) AS n FROM feed_versions WHERE feed_id = ?').get(id) as { n: number }).n);
   }
 
   close(): void {
+    this.statements.clear();
     this.db.close();
   }
 }
