@@ -64,6 +64,7 @@ export class TermDict {
   reload(): void {
     this.chunks = [];
     this.buckets.clear();
+    this.all = undefined;
     this.dirty.clear();
     this.dirtyBuckets.clear();
     const r = this.db.prepare('SELECT max(chunk) AS c FROM dict').get() as { c: number | null } | undefined;
@@ -135,11 +136,23 @@ export class TermDict {
     return this.bucket(bucketOf(term)).get(term);
   }
 
+  /**
+   * A writer's map of every term (built at its first `intern`): counting a year of news interns
+   * ~37 M terms, and one native map lookup each is several times cheaper than hashing each term
+   * to its bucket in JavaScript first.
+   */
+  private all: Map<string, number> | undefined;
+
   /** The id of `term`, added when new (a writer only; written by `flush`). */
   intern(term: string): number {
-    const id = this.id(term);
+    if (!this.all) {
+      this.all = new Map();
+      for (let b = 0; b < BUCKETS; b++) for (const [t, i] of this.bucket(b)) this.all.set(t, i);
+    }
+    const id = this.all.get(term);
     if (id !== undefined) return id;
     const nid = this.count++;
+    this.all.set(term, nid);
     const ch = this.chunk(nid >> SHIFT);
     ch.terms.push(term);
     const b = bucketOf(term);
