@@ -20,7 +20,8 @@
  *    live segment bytes + the schema's tables in PostgreSQL. Then 2 searchers, each serving one of
  *    the two shards, and a coordinator answer the same mix one query at a time: latency and CPU
  *    time per query of coordinator + searchers + PostgreSQL. Totals are compared with one
- *    machine's answers.
+ *    machine's answers. The coordinator runs with `--hedge-ms 60000 --timeout-ms 60000`, so no
+ *    shard call is sent twice and none is cut short while measuring.
  * 3. At the scaling size (`--scaling-docs`, default 500k; quick: the largest size):
  *    - **indexer scaling**: the build of step 2 is run with 1, 2 and 4 indexers (a fresh schema
  *      each); publish throughput ratios 2÷1 (target ≥ 1.6× on 2 cores) and 4÷2 (no slower);
