@@ -48,12 +48,15 @@ before(async () => {
   s = await startSocialServer();
   // The server's defaults (rankings and shared work kept), only the observatory stood in for.
   configureFeeds(s.social, { rising: () => stories });
-  for (const n of ['doc', 'lan', 'an', 'binh', 'chi']) account(n);
+  for (const n of ['doc', 'lan', 'an', 'binh', 'chi', 'dung']) account(n);
   const authors = ['an', 'binh', 'chi'];
   for (let i = 0; i < 30; i++) {
     const text = i % 3 === 0 ? `Tin ${i}: bão số 10 vào bờ ${URL1}` : i % 3 === 1 ? `Bài ${i}: mọi người lo bão số 10` : `Bài ${i}: giá vàng lại tăng`;
     s.social.store.statuses.create({ accountId: ids[authors[i % 3]], text, content: `<p>${text}</p>`, visibility: 'public', createdAt: T - (i + 1) * 0.5 * H, language: 'vi' });
   }
+  // A link written another way (upper-case host, www., a tracking parameter): still the story's article.
+  const odd = 'Đọc ở HTTPS://WWW.VnExpress.net/bao-so-10-do-bo-4930000.html?utm_source=zalo nhé';
+  s.social.store.statuses.create({ accountId: ids.dung, text: odd, content: `<p>${odd}</p>`, visibility: 'public', createdAt: T - 20 * H, language: 'vi' });
   await (await postIndexOf(s.social)).catchUp();
 });
 after(async () => {
@@ -72,6 +75,15 @@ test('tin-nong: every reader gets what FeedRunner computes for them alone; the s
   // doc's request scored the feed; lan's found it kept.
   assert.equal(svc.shared.stats.misses - before.misses >= 1, true);
   assert.ok(svc.shared.stats.hits > before.hits);
+});
+
+test('a rising feed reads only posts that can be about a story, and misses none: a link written another way still counts', async () => {
+  const a = await get(`/api/v1/tra/feeds/tin-nong/timeline?at=${T}&limit=40`, 'doc');
+  const odd = a.find((x) => String(x.content).includes('VnExpress'));
+  assert.ok(odd, 'the post with an upper-case host is in');
+  assert.equal(odd.tra_feed.contributions.find((c: Json) => c.signal === 'rising_story').value, 1);
+  // Three authors, at most two posts each (the feed's cap), and dung's one post.
+  assert.equal(a.length, 7);
 });
 
 test('a reader who muted an author: their hides apply to the shared scoring, as if computed alone', async () => {
