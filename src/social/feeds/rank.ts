@@ -48,8 +48,7 @@ export interface Contribution {
   value: number;
   /** weight × value in millionths of a point (rounded once, here). */
   micro: number;
-  /** What the value was made from (written when read). */
-  readonly note: string;
+  note: string;
 }
 
 export interface FeedItem {
@@ -509,12 +508,7 @@ export class FeedRunner {
     return admitted.map((r) => {
       const contributions: Contribution[] = others.map((s) => {
         const v = SIGNALS[s.name].compute(r.facts, s.params ?? {}, { now, authorAbove: 0 });
-        return {
-          signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value),
-          get note() {
-            return v.note;
-          },
-        };
+        return { signal: s.name, label: SIGNALS[s.name].label, weight: s.weight, value: v.value, micro: contributionMicro(s.weight, v.value), note: v.note };
       });
       return { ...r, contributions, base: contributions.reduce((a, c) => a + c.micro, 0) };
     });

@@ -33,11 +33,8 @@ export interface SignalContext {
 
 export interface SignalValue {
   value: number;
-  /**
-   * One Vietnamese line saying what the value was made from. Signals may make it a getter: it is
-   * written only for the items someone reads, not for every candidate.
-   */
-  readonly note: string;
+  /** One Vietnamese line saying what the value was made from. */
+  note: string;
 }
 
 export interface SignalDef {
@@ -62,12 +59,7 @@ function count(label: string, what: string, pick: (p: PostFacts) => number): Sig
     params: {},
     compute: (p) => {
       const n = pick(p);
-      return {
-        value: log2p1(n),
-        get note() {
-          return `${n} ${what} → log₂(1 + ${n}) = ${fmt(log2p1(n))}`;
-        },
-      };
+      return { value: log2p1(n), note: `${n} ${what} → log₂(1 + ${n}) = ${fmt(log2p1(n))}` };
     },
   };
 }
@@ -81,12 +73,7 @@ export const SIGNALS = {
       const half = params.half_life_hours ?? 6;
       const hours = Math.max(0, (c.now - p.createdAt) / 3_600_000);
       const value = Math.pow(0.5, hours / half);
-      return {
-        value,
-        get note() {
-          return `đăng ${fmt(hours)} giờ trước, nửa đời ${fmt(half)} giờ → 0,5^(${fmt(hours)}/${fmt(half)}) = ${fmt(value)}`;
-        },
-      };
+      return { value, note: `đăng ${fmt(hours)} giờ trước, nửa đời ${fmt(half)} giờ → 0,5^(${fmt(hours)}/${fmt(half)}) = ${fmt(value)}` };
     },
   },
   replies: count('Trả lời', 'trả lời', (p) => p.replies),
