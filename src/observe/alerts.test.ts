@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { AddressInfo } from 'node:net';
 import { ObserveCounts, dayOfIso } from './counts.ts';
 import { AlertStore, verifySignature, backoffMs, MAX_ATTEMPTS, toServerSentEvent, DELIVERY_FAILED } from './alerts.ts';
@@ -170,6 +171,28 @@ test('a new alert backtests over the data it can see (history, never sent); late
     counts.close();
   } finally {
     await hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an alerts table made before accounts gains the owner column on open; old alerts stay the operator\'s', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-owner-'));
+  try {
+    // The table as it was before the column existed.
+    const old = new DatabaseSync(join(dir, 'alerts.sqlite'));
+    old.exec(`CREATE TABLE alerts(id INTEGER PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL, kind TEXT NOT NULL, value REAL NOT NULL,
+      webhook TEXT, secret TEXT, in_episode INTEGER NOT NULL DEFAULT 0, last_checked_day INTEGER, created TEXT NOT NULL);
+      INSERT INTO alerts(name, query, kind, value, created) VALUES ('cũ', 'bão', 'threshold', 3, '2025-01-01T00:00:00.000Z');`);
+    old.close();
+    let store = new AlertStore(dir);
+    assert.equal(store.get(1)?.owner, undefined, 'an alert from before accounts is the operator\'s');
+    const mine = store.add({ name: 'của Lan', query: 'lũ', kind: 'emerging', value: 4, owner: '115000000000000001' });
+    store.close();
+    store = new AlertStore(dir);
+    assert.equal(store.get(mine.id)?.owner, '115000000000000001', 'kept across a reopen');
+    assert.deepEqual(store.list().map((a) => a.owner ?? null), [null, '115000000000000001']);
+    store.close();
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

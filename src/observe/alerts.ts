@@ -53,6 +53,11 @@ export interface AlertSpec {
   value: number;
   webhook?: string;
   secret?: string;
+  /**
+   * The account (of DIR/social.sqlite) that made it from the observatory page; absent: the
+   * operator's (the CLI, the API with the operator token, a server without accounts).
+   */
+  owner?: string;
 }
 
 export interface Alert extends AlertSpec {
@@ -153,6 +158,7 @@ interface AlertRow {
   in_episode: number;
   last_checked_day: number | null;
   created: string;
+  owner: string | null;
 }
 
 interface EventRow {
@@ -198,6 +204,9 @@ export class AlertStore {
     // Added after the first version: events found by a new alert's backtest.
     const cols = this.db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'backtest')) this.db.exec('ALTER TABLE events ADD COLUMN backtest INTEGER NOT NULL DEFAULT 0');
+    // Added with accounts: who made the alert (null: the operator).
+    const alertCols = this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[];
+    if (!alertCols.some((c) => c.name === 'owner')) this.db.exec('ALTER TABLE alerts ADD COLUMN owner TEXT');
   }
 
   private prep(name: string, sql: string): StatementSync {
@@ -205,8 +214,8 @@ export class AlertStore {
   }
 
   add(spec: AlertSpec, now = Date.now()): Alert {
-    const r = this.prep('add', 'INSERT INTO alerts(name, query, kind, value, webhook, secret, created) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
-      spec.name, spec.query, spec.kind, spec.value, spec.webhook ?? null, spec.secret ?? null, nowIso(now)) as { id: number };
+    const r = this.prep('add', 'INSERT INTO alerts(name, query, kind, value, webhook, secret, created, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
+      spec.name, spec.query, spec.kind, spec.value, spec.webhook ?? null, spec.secret ?? null, nowIso(now), spec.owner ?? null) as { id: number };
     return this.get(r.id)!;
   }
 
@@ -385,6 +394,7 @@ function toAlert(r: AlertRow): Alert {
     inEpisode: r.in_episode === 1,
     lastCheckedDay: r.last_checked_day,
     created: r.created,
+    ...(r.owner ? { owner: r.owner } : {}),
   };
 }
 

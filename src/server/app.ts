@@ -22,7 +22,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Backend } from './backend.ts';
-import type { ServerContext } from './context.ts';
+import type { PageAccount, ServerContext } from './context.ts';
 import { installErrorHandlers } from './errors.ts';
 import { installOps } from './plugins/ops.ts';
 import { assetRoutes } from './plugins/assets.ts';
@@ -40,6 +40,7 @@ import { observatoryApi } from './plugins/observatory-api.ts';
 import { createSocialContext, socialRoutes, type SocialOptions } from '../social/http.ts';
 import { connectFederation, type ConnectOptions, type SocialFederation } from '../social/bridge/index.ts';
 import { federationPlugin } from '../social/federation/fastify-adapter.ts';
+import { sessionOf, type PageSession } from '../social/pages/session.ts';
 
 export interface RateLimitSettings {
   /** Requests allowed per client (IP address) in each window; 0 turns the limit off. */
@@ -94,6 +95,11 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
 };
+
+/** What the pages outside the social layer know of a signed-in account (ServerContext.accountOf). */
+function pageAccount(s: PageSession | undefined): PageAccount | undefined {
+  return s && { id: s.account.id, username: s.account.username, admin: s.account.role === 'admin', csrf: s.csrf };
+}
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 1200, windowMs: 60_000 };
 
@@ -160,19 +166,23 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(articlePages, { ctx });
   await app.register(trendsPages, { ctx });
   await app.register(sourcePages, { ctx });
-  if (o.social && o.federation) {
-    // Federation shares the social layer's store: one context for both, closed here after both.
+  if (o.social) {
+    // One context for the social routes, federation and the observatory's alerts form, closed
+    // here after all of them (unless it was passed in: then its maker closes it).
     const own = !o.social.context;
     const social = o.social.context ?? createSocialContext(o.social, app.log);
-    const fed = connectFederation(social, { ...o.federation, dataDir: o.social.dataDir, origin: o.social.origin });
-    app.decorate('federation', fed);
-    await app.register(federationPlugin, fed.pluginOptions());
+    ctx.accountOf = (req) => pageAccount(sessionOf(social, req));
+    const fed = o.federation ? connectFederation(social, { ...o.federation, dataDir: o.social.dataDir, origin: o.social.origin }) : undefined;
+    if (fed) {
+      app.decorate('federation', fed);
+      await app.register(federationPlugin, fed.pluginOptions());
+    }
     await app.register(socialRoutes, { ...o.social, context: social });
     app.addHook('onClose', async () => {
-      await fed.close();
+      await fed?.close();
       if (own) social.store.close();
     });
-  } else if (o.social) await app.register(socialRoutes, o.social);
+  }
   await app.register(async (api) => {
     const origins = o.corsOrigins ?? [];
     if (origins.length > 0) {

@@ -10,11 +10,13 @@
  * articles that match it, and how much attention each source gave it. Days the collector missed
  * are shown as gaps, never as days without news.
  *
- * The saved searches (alerts) can be created, tried and removed from the page with the
- * operator's token (POST /quan-sat/canh-bao, see alertForms below).
+ * The saved searches (alerts) can be created, tried and removed from the page (POST
+ * /quan-sat/canh-bao): by a signed-in account, its own (at most MAX_ALERTS_PER_ACCOUNT), when the
+ * social layer is served; with the operator's token, any.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PluginOptions, ServerContext } from '../context.ts';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { PageAccount, PluginOptions, ServerContext } from '../context.ts';
 import type { AlertEvent } from '../../observe/index.ts';
 import type { AlertsService, AttentionAnswer, ObservatoryView, PublicAlert, QueryForecast } from '../backend.ts';
 import type { AlertCheckResult } from '../observe-worker.ts';
@@ -123,22 +125,54 @@ function fieldError(n: AlertNotice | undefined, field: AlertNotice['field'], id:
   return { attrs: html` aria-invalid="true" aria-describedby="${id}-error"`, message: html`<p class="field-error" id="${id}-error">${n.text}</p>` };
 }
 
+/** The most alerts one account may own (the operator, with the token, has no such bound). */
+export const MAX_ALERTS_PER_ACCOUNT = 20;
+
+/**
+ * Who is looking at the alerts section, and so what it offers: the operator (this request carried
+ * the operator's token and it was accepted), a signed-in account (the social layer), or a reader
+ * who is neither (`accounts`: the server has accounts, so the reader is asked to sign in).
+ */
+type Viewer = { kind: 'operator' } | { kind: 'account'; account: PageAccount } | { kind: 'reader'; accounts: boolean };
+
+function viewerOf(ctx: ServerContext, req: FastifyRequest): Viewer {
+  const account = ctx.accountOf?.(req);
+  return account ? { kind: 'account', account } : { kind: 'reader', accounts: ctx.accountOf !== undefined };
+}
+
+/** The alerts a viewer sees: an account its own (an admin account all of them); nobody's to a signed-out reader when there are accounts. */
+function visibleAlerts(all: PublicAlert[], v: Viewer): PublicAlert[] {
+  if (v.kind === 'account') return v.account.admin ? all : all.filter((a) => a.owner === v.account.id);
+  if (v.kind === 'reader' && v.accounts) return [];
+  return all;
+}
+
+/** Whether an account may try or remove this alert: its own, or any for an admin account. */
+const mayTouch = (a: PublicAlert, account: PageAccount): boolean => account.admin || a.owner === account.id;
+
+const SIGN_IN_BACK = '/quan-sat#canh-bao';
+
 /**
  * The saved searches, their latest events, and one form that creates, tries and removes them.
- * Every action needs the operator's token, typed into the form's password box (never kept).
+ * A signed-in account acts on its own alerts (its session's CSRF token in the form); otherwise
+ * every action needs the operator's token, typed into the form's password box (never kept). On a
+ * server with accounts a signed-out reader is asked to sign in, and the operator's box is folded.
  */
-function alertsSection(ctx: ServerContext, notice?: AlertNotice, draft: AlertDraft = EMPTY_DRAFT): SafeHtml | '' {
+function alertsSection(ctx: ServerContext, viewer: Viewer, notice?: AlertNotice, draft: AlertDraft = EMPTY_DRAFT): SafeHtml | '' {
   const svc = ctx.backend.alerts;
   if (!svc) return '';
-  let list: PublicAlert[];
+  let all: PublicAlert[];
   let recent: AlertEvent[];
   try {
-    list = svc.list();
+    all = svc.list();
     const last = svc.lastEventId();
-    recent = svc.eventsSince(Math.max(0, last - 50), 50).slice(-10).reverse();
+    recent = svc.eventsSince(Math.max(0, last - 50), 50).reverse();
   } catch {
     return html`<section aria-labelledby="al-title"><h2 id="al-title">Cảnh báo đã lưu</h2><p role="status">Chưa đọc được danh sách cảnh báo; hãy tải lại trang sau ít phút.</p></section>`;
   }
+  const list = visibleAlerts(all, viewer);
+  const shown = new Set(list.map((a) => a.id));
+  recent = recent.filter((e) => shown.has(e.alert)).slice(0, 10);
   const tok = fieldError(notice, 'token', 'al-token');
   const nm = fieldError(notice, 'name', 'al-name');
   const qr = fieldError(notice, 'query', 'al-query');
@@ -148,20 +182,15 @@ function alertsSection(ctx: ServerContext, notice?: AlertNotice, draft: AlertDra
   const general = notice && (notice.ok || !notice.field)
     ? html`<div class="${notice.ok ? 'notice' : 'form-errors'}" role="${notice.ok ? 'status' : 'alert'}"><p>${notice.text}</p>${notice.events?.length ? html`<ul>${notice.events.map(eventLine)}</ul>` : ''}</div>`
     : '';
-  return html`<section id="canh-bao" aria-labelledby="al-title">
-<h2 id="al-title">Cảnh báo đã lưu</h2>
-<p>Một cảnh báo theo dõi một truy vấn và báo khi số bài trong ngày vượt ngưỡng, hoặc khi truy vấn nổi lên so với mức thường của chính nó. Mỗi đợt được báo một lần, lúc bắt đầu và lúc kết thúc.</p>
-${general}
-<form id="alert-form" class="alert-form" action="/quan-sat/canh-bao" method="post">
-<div class="field token"><label for="al-token">Khoá quản trị</label><input id="al-token" name="token" type="password" autocomplete="off" required${tok.attrs}>${tok.message}
-<p class="hint">Cần để tạo, thử hay xoá cảnh báo. Khoá chỉ được dùng cho lần gửi này, không được lưu.</p></div>
-${list.length === 0
-    ? html`<p>Chưa có cảnh báo nào.</p>`
+  const tokenBox = html`<div class="field token"><label for="al-token">Khoá quản trị</label><input id="al-token" name="token" type="password" autocomplete="off" required${tok.attrs}>${tok.message}
+<p class="hint">Cần để tạo, thử hay xoá cảnh báo. Khoá chỉ được dùng cho lần gửi này, không được lưu.</p></div>`;
+  const table = list.length === 0
+    ? html`<p>${viewer.kind === 'account' && !viewer.account.admin ? 'Bạn chưa có cảnh báo nào.' : 'Chưa có cảnh báo nào.'}</p>`
     : html`<table class="alerts"><caption class="visually-hidden">Các cảnh báo đã lưu</caption>
 <thead><tr><th scope="col">Tên</th><th scope="col">Truy vấn</th><th scope="col">Điều kiện</th><th scope="col">Trạng thái</th><th scope="col">Thao tác</th></tr></thead>
 <tbody>${list.map((a) => html`<tr><td>${a.name}</td><td><a href="${link('/quan-sat', { q: a.query })}">${a.query}</a></td><td>${condition(a)}${a.webhook ? ' · webhook' : ''}</td><td>${a.inEpisode ? html`<strong>đang báo</strong>` : 'yên'}</td><td class="actions"><button type="submit" name="action" value="${`test-${a.id}`}" formnovalidate aria-label="${`Thử cảnh báo ${a.name}`}">Thử</button> <button type="submit" name="action" value="${`remove-${a.id}`}" formnovalidate class="danger" aria-label="${`Xoá cảnh báo ${a.name}`}">Xoá</button></td></tr>`)}</tbody>
-</table>`}
-<fieldset class="new-alert">
+</table>`;
+  const fields = html`<fieldset class="new-alert">
 <legend>Tạo cảnh báo mới</legend>
 <div class="field"><label for="al-name">Tên</label><input id="al-name" name="name" type="text" maxlength="200" value="${draft.name}" placeholder="ví dụ: Bão"${nm.attrs}>${nm.message}</div>
 <div class="field"><label for="al-query">Truy vấn</label><input id="al-query" name="query" type="search" maxlength="${MAX_QUERY}" value="${draft.query}" placeholder="ví dụ: bão số"${qr.attrs}>${qr.message}</div>
@@ -172,8 +201,40 @@ ${list.length === 0
 <div class="field"><label for="al-value">Ngưỡng (số bài mỗi ngày, hoặc điểm nổi lên; mặc định điểm 4)</label><input id="al-value" name="value" type="text" inputmode="decimal" maxlength="12" value="${draft.value}"${vl.attrs}>${vl.message}</div>
 <div class="field submit"><button type="submit" name="action" value="create">Tạo cảnh báo</button></div>
 <p class="hint">Cảnh báo mới được thử ngay trên dữ liệu đã có khi bấm “Thử”: các đợt tìm thấy trong quá khứ được ghi lại nhưng không gửi đi.</p>
-</fieldset>
+</fieldset>`;
+  let form: SafeHtml;
+  if (viewer.kind === 'account') {
+    const a = viewer.account;
+    const own = all.filter((x) => x.owner === a.id).length;
+    form = html`<form id="alert-form" class="alert-form" action="/quan-sat/canh-bao" method="post">
+<input type="hidden" name="csrf" value="${a.csrf}">
+<p class="note">Bạn đang đăng nhập là <strong>@${a.username}</strong> và có ${formatNumber(own)} trên tối đa ${formatNumber(MAX_ALERTS_PER_ACCOUNT)} cảnh báo.${a.admin ? ' Là quản trị viên, bạn thấy, thử và xoá được mọi cảnh báo.' : ''}</p>
+${table}
+${fields}
+</form>`;
+  } else if (viewer.kind === 'reader' && viewer.accounts) {
+    // Accounts own alerts: a signed-out reader is asked to sign in; the operator's box stays, folded.
+    const back = encodeURIComponent(SIGN_IN_BACK);
+    form = html`<p class="sign-in">Hãy <a href="${`/dang-nhap?tiep=${back}`}">đăng nhập</a> hoặc <a href="${`/dang-ky?tiep=${back}`}">tạo tài khoản</a> để tạo, thử và xoá cảnh báo của riêng bạn.</p>
+<details class="operator"${notice && !notice.ok ? html` open` : ''}><summary>Dành cho người vận hành máy chủ</summary>
+<form id="alert-form" class="alert-form" action="/quan-sat/canh-bao" method="post">
+${tokenBox}
+<div class="field submit"><button type="submit" name="action" value="list" formnovalidate>Xem mọi cảnh báo</button></div>
+${fields}
 </form>
+</details>`;
+  } else {
+    form = html`<form id="alert-form" class="alert-form" action="/quan-sat/canh-bao" method="post">
+${tokenBox}
+${table}
+${fields}
+</form>`;
+  }
+  return html`<section id="canh-bao" aria-labelledby="al-title">
+<h2 id="al-title">Cảnh báo đã lưu</h2>
+<p>Một cảnh báo theo dõi một truy vấn và báo khi số bài trong ngày vượt ngưỡng, hoặc khi truy vấn nổi lên so với mức thường của chính nó. Mỗi đợt được báo một lần, lúc bắt đầu và lúc kết thúc.</p>
+${general}
+${form}
 ${recent.length ? html`<h3>Sự kiện gần đây</h3><ul>${recent.map(eventLine)}</ul>` : ''}
 <p class="note">Máy chủ xét các cảnh báo định kỳ. Sự kiện cũng có qua webhook có chữ ký và luồng sự kiện của <a href="/api/docs">API</a>.</p>
 </section>`;
@@ -329,7 +390,7 @@ ${attentionSection(q, a)}
  * The page. An observatory worker that cannot start makes GET /quan-sat a 503 (`strict`, as the
  * API); after a form action the page is served anyway, with that said in one line.
  */
-async function observatoryPage(ctx: ServerContext, date: string | undefined, q: string, status: { notice?: AlertNotice; draft?: AlertDraft; qError?: string } = {}, strict = true): Promise<string> {
+async function observatoryPage(ctx: ServerContext, viewer: Viewer, date: string | undefined, q: string, status: { notice?: AlertNotice; draft?: AlertDraft; qError?: string } = {}, strict = true): Promise<string> {
   let o: ObservatoryView | undefined;
   let down: string | undefined;
   try {
@@ -347,7 +408,7 @@ async function observatoryPage(ctx: ServerContext, date: string | undefined, q: 
 <p>Đo sự chú ý của báo chí: những vấn đề đang nổi lên so với mức thường ngày của chúng, và câu chuyện lan từ báo nào sang báo nào.</p>
 <section class="subject" aria-label="Theo dõi một chủ đề">${subject.body}</section>
 ${content}
-${alertsSection(ctx, status.notice, status.draft)}`,
+${alertsSection(ctx, viewer, status.notice, status.draft)}`,
     nav: 'observatory',
     styles: subject.chart ? ['/static/uplot.min.css'] : [],
     scripts: subject.chart ? ['/static/uplot.min.js', '/static/trends.js'] : [],
@@ -364,6 +425,23 @@ async function viaApi(app: FastifyInstance, token: string, method: 'POST' | 'DEL
     parsed = {};
   }
   return { status: r.statusCode, body: parsed };
+}
+
+/** The outcome of "Thử": the alert's latest events after a check. */
+function tested(svc: AlertsService, alert: PublicAlert, check: AlertCheckResult): AlertNotice {
+  const events = eventsOf(svc, alert.id);
+  const fresh = check.events.filter((e) => e.alert === alert.id).length;
+  const until = check.date ? ` đến ngày ${formatDay(check.date)}` : '';
+  const text = events.length === 0
+    ? `Đã xét cảnh báo “${alert.name}” trên dữ liệu${until}: chưa có đợt nào đạt điều kiện (${condition(alert)}).`
+    : `Đã xét cảnh báo “${alert.name}” trên dữ liệu${until}: ${fresh ? `${formatNumber(fresh)} sự kiện mới; ` : ''}các sự kiện gần nhất của nó:`;
+  return { ok: true, text, events: events.slice().reverse() };
+}
+
+/** A form's CSRF token against the session's, compared as digests in constant time. */
+function sameToken(given: string, want: string): boolean {
+  const digest = (x: string) => createHash('sha256').update(x).digest();
+  return given !== '' && timingSafeEqual(digest(given), digest(want));
 }
 
 /** The page's words for a refused token (the API's own mention headers, which a reader never sees). */
@@ -385,7 +463,10 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     if (date) boundDay(date, 'date', 'page');
     const q = (rawQ ?? '').trim();
     const qError = q && !/[\p{L}\p{N}]/u.test(q) ? `Chủ đề “${q}” không có từ nào để đếm.` : undefined;
-    return reply.code(qError ? 400 : 200).type('text/html; charset=utf-8').send(await observatoryPage(ctx, date || undefined, q, { qError }));
+    const viewer = viewerOf(ctx, req);
+    // A signed-in reader's page carries the session's CSRF token: never kept by a cache.
+    if (viewer.kind === 'account') reply.header('cache-control', 'private, no-store');
+    return reply.code(qError ? 400 : 200).type('text/html; charset=utf-8').send(await observatoryPage(ctx, viewer, date || undefined, q, { qError }));
   });
 
   // Create, try or remove an alert from the page. The answer is the observatory page with the
@@ -394,13 +475,32 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const str = (k: string): string => (typeof form[k] === 'string' ? (form[k] as string) : '');
     const draft: AlertDraft = { name: str('name'), query: str('query'), kind: str('kind') === 'emerging' ? 'emerging' : 'threshold', value: str('value') };
-    const send = async (code: number, notice: AlertNotice, keep = true) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await observatoryPage(ctx, undefined, '', { notice, draft: keep ? draft : EMPTY_DRAFT }, false));
+    let viewer = viewerOf(ctx, req);
+    const send = async (code: number, notice: AlertNotice, keep = true) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await observatoryPage(ctx, viewer, undefined, '', { notice, draft: keep ? draft : EMPTY_DRAFT }, false));
     if (crossSite(req)) return send(403, { ok: false, text: 'Biểu mẫu này chỉ nhận yêu cầu gửi từ chính trang Đài quan sát; hãy mở lại trang rồi gửi lại.' });
     const svc = ctx.backend.alerts;
     if (!svc) return send(404, { ok: false, text: 'Máy chủ này không có cảnh báo.' });
     const token = str('token').trim();
-    if (!token) return send(401, { ok: false, field: 'token', text: 'Hãy nhập khoá quản trị.' });
     const action = str('action');
+    const m = /^(test|remove)-([1-9]\d{0,15})$/.exec(action);
+    if (!token && viewer.kind === 'account') return byAccount(viewer.account, svc);
+    if (!token && viewer.kind === 'reader' && viewer.accounts) return send(401, { ok: false, text: 'Hãy đăng nhập để tạo, thử hay xoá cảnh báo của riêng bạn.' });
+    if (!token) return send(401, { ok: false, field: 'token', text: 'Hãy nhập khoá quản trị.' });
+
+    // The operator's token: every action goes through the API itself, so the check is the API's.
+    // An accepted token shows the whole list in the answer (the token still is not kept).
+    const accepted = () => {
+      viewer = { kind: 'operator' };
+    };
+    if (action === 'list') {
+      // Nothing to do but prove the token: a removal of alert 0 is refused for its token first
+      // (401/403, admin-auth.ts runs before validation) and otherwise for its id (400), changing nothing.
+      const r = await viaApi(app, token, 'DELETE', '/api/alerts/0');
+      const refused = tokenRefusal(r.status);
+      if (refused) return send(r.status, refused);
+      accepted();
+      return send(200, { ok: true, text: 'Mọi cảnh báo đã lưu trên máy chủ:' });
+    }
     if (action === 'create') {
       const d = readDraft(draft);
       if ('error' in d) return send(400, d.error);
@@ -408,9 +508,9 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
       const refused = tokenRefusal(r.status);
       if (refused) return send(r.status, refused);
       if (r.status !== 201) return send(r.status, { ok: false, text: String(r.body.message ?? 'Không tạo được cảnh báo.') });
+      accepted();
       return send(200, { ok: true, text: `Đã tạo cảnh báo “${String(r.body.name)}” (#${String(r.body.id)}). Bấm “Thử” để xem nó đã báo những ngày nào trong dữ liệu đã có.` }, false);
     }
-    const m = /^(test|remove)-([1-9]\d{0,15})$/.exec(action);
     if (!m) return send(400, { ok: false, text: 'Không rõ thao tác: hãy bấm một trong các nút của biểu mẫu.' });
     const id = Number(m[2]);
     const alert = svc.list().find((a) => a.id === id);
@@ -418,6 +518,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
       const r = await viaApi(app, token, 'DELETE', `/api/alerts/${id}`);
       const refused = tokenRefusal(r.status);
       if (refused) return send(r.status, refused);
+      accepted();
       if (r.status === 404) return send(404, { ok: false, text: `Không có cảnh báo #${id} (có thể đã bị xoá).` });
       if (r.status !== 204) return send(r.status, { ok: false, text: String(r.body.message ?? 'Không xoá được cảnh báo.') });
       return send(200, { ok: true, text: `Đã xoá cảnh báo “${alert?.name ?? `#${id}`}”.` });
@@ -426,15 +527,40 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     const r = await viaApi(app, token, 'POST', '/api/alerts/check');
     const refused = tokenRefusal(r.status);
     if (refused) return send(r.status, refused);
+    accepted();
     if (r.status !== 200) return send(r.status, { ok: false, text: String(r.body.message ?? 'Không xét được cảnh báo lúc này; hãy thử lại sau ít phút.') });
-    const check = r.body as unknown as AlertCheckResult;
-    const events = eventsOf(svc, id);
-    const fresh = check.events.filter((e) => e.alert === id).length;
-    const until = check.date ? ` đến ngày ${formatDay(check.date)}` : '';
-    const text = events.length === 0
-      ? `Đã xét cảnh báo “${alert.name}” trên dữ liệu${until}: chưa có đợt nào đạt điều kiện (${condition(alert)}).`
-      : `Đã xét cảnh báo “${alert.name}” trên dữ liệu${until}: ${fresh ? `${formatNumber(fresh)} sự kiện mới; ` : ''}các sự kiện gần nhất của nó:`;
-    return send(200, { ok: true, text, events: events.slice().reverse() });
+    return send(200, tested(svc, alert, r.body as unknown as AlertCheckResult));
+
+    /** A signed-in account acts on its own alerts (an admin account on any), with its session's CSRF token. */
+    async function byAccount(account: PageAccount, s: AlertsService) {
+      if (!sameToken(str('csrf'), account.csrf)) return send(403, { ok: false, text: 'Biểu mẫu đã hết hạn hoặc không gửi từ trang của Tra (thiếu mã chống giả mạo): hãy tải lại trang rồi gửi lại.' });
+      if (action === 'create') {
+        const d = readDraft(draft);
+        if ('error' in d) return send(400, d.error);
+        // Counted and added without awaiting in between: two posts at once cannot both pass.
+        if (s.list().filter((a) => a.owner === account.id).length >= MAX_ALERTS_PER_ACCOUNT) {
+          return send(403, { ok: false, text: `Mỗi tài khoản có tối đa ${formatNumber(MAX_ALERTS_PER_ACCOUNT)} cảnh báo: hãy xoá một cảnh báo cũ trước khi tạo cảnh báo mới.` });
+        }
+        const a = s.add({ ...d.body, value: d.body.value ?? 4, owner: account.id });
+        return send(200, { ok: true, text: `Đã tạo cảnh báo “${a.name}” (#${a.id}). Bấm “Thử” để xem nó đã báo những ngày nào trong dữ liệu đã có.` }, false);
+      }
+      if (!m) return send(400, { ok: false, text: 'Không rõ thao tác: hãy bấm một trong các nút của biểu mẫu.' });
+      const id = Number(m[2]);
+      const alert = s.list().find((a) => a.id === id);
+      // Another account's alert is answered as one that does not exist.
+      if (!alert || !mayTouch(alert, account)) return send(404, { ok: false, text: `Không có cảnh báo #${id} trong các cảnh báo của bạn (có thể đã bị xoá).` });
+      if (m[1] === 'remove') {
+        s.remove(id);
+        return send(200, { ok: true, text: `Đã xoá cảnh báo “${alert.name}”.` });
+      }
+      let check: AlertCheckResult;
+      try {
+        check = await s.check();
+      } catch {
+        return send(503, { ok: false, text: 'Không xét được cảnh báo lúc này; hãy thử lại sau ít phút.' });
+      }
+      return send(200, tested(s, alert, check));
+    }
   });
 
   app.get('/api/emerging', {
