@@ -47,8 +47,22 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyR
   return reply.code(status).type('application/json; charset=utf-8').send({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, field: 'authorization' });
 }
 
+/** How a token given on a page compares with the server's: 'unset' when the server has none. */
+export type TokenCheck = 'ok' | 'wrong' | 'unset';
+
+const checks = new WeakMap<object, (token: string) => TokenCheck>();
+
+/**
+ * The operator-token check of the server `app` belongs to (installed by `installAdminAuth` on the
+ * root instance; plugins share its server), for pages whose forms carry the token in their body.
+ */
+export function operatorTokenCheck(app: FastifyInstance): (token: string) => TokenCheck {
+  return checks.get(app.server) ?? (() => 'unset');
+}
+
 export function installAdminAuth(app: FastifyInstance, token: string | undefined): void {
   const want = token ? digest(token) : undefined;
+  checks.set(app.server, (t) => (!want ? 'unset' : timingSafeEqual(digest(t), want) ? 'ok' : 'wrong'));
   // After the body is read (so an oversized body still gets its 413) and before it is validated
   // (so a stranger learns nothing about a write's fields) or handled.
   app.addHook('preValidation', async (req, reply) => {
