@@ -42,17 +42,9 @@ import { fold } from '../src/vi/index.ts';
 export const DATA = fileURLToPath(new URL('../../shared/data/', import.meta.url)).replace(/\/$/, '');
 const NEWS = join(DATA, 'news-rss');
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32): the same seed gives the same run. */
+export { rng } from '../src/observe/test-fixtures.ts';
+import { rng } from '../src/observe/test-fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Learning

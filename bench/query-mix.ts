@@ -17,17 +17,9 @@ import { fold, tokenize } from '../src/vi/index.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DATA = path.resolve(ROOT, '..', 'shared', 'data');
 
-/** A small seeded generator (mulberry32), so every run sends the same queries. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32): the same seed gives the same run. */
+export { rng } from '../src/observe/test-fixtures.ts';
+import { rng } from '../src/observe/test-fixtures.ts';
 
 async function headlines(limit: number): Promise<string[]> {
   const dir = path.join(DATA, 'news-rss');
