@@ -5,7 +5,7 @@
  * /proc, percentiles, markdown tables and the results folder. Every wait is bounded.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -147,7 +147,11 @@ export async function postgres(url?: string): Promise<Postgres> {
     }
     return { url: given, dataDir, own: false, async stop() {} };
   }
-  const dir = join(mkdtempSync(join(os.tmpdir(), 'tra-bench-pg-')), 'pg');
+  // mkdtemp makes a 0700 directory: the postgres user (initdb runs as it under root) must be able
+  // to pass through it to its own cluster directory inside.
+  const parent = mkdtempSync(join(os.tmpdir(), 'tra-bench-pg-'));
+  chmodSync(parent, 0o755);
+  const dir = join(parent, 'pg');
   const script = join(REPO, 'test', 'cluster', 'postgres.sh');
   const r = spawnSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 120_000 });
   const m = (r.stdout ?? '').match(/TRA_TEST_PG_URL=(\S+)/);
