@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { UserError } from '../errors.ts';
 import { openEngine } from '../../engine/index.ts';
 import { SOCIAL_FILE } from '../../social/store/db.ts';
@@ -126,8 +127,18 @@ export async function serveDataDir(dataDir: string, f: ServeFlags): Promise<void
   }
 }
 
-/** `tra serve --coordinator URL`: the same site, answered by a cluster's coordinator (docs/SCALE.md). */
-async function serveCoordinator(url: string, f: ServeFlags): Promise<void> {
+/** Options of `tra serve --coordinator`: the cluster's PostgreSQL and blob storage, and a local cache directory. */
+interface CoordinatorFlags {
+  pg?: string;
+  blob?: string;
+  cache?: string;
+}
+
+/**
+ * `tra serve --coordinator URL [--pg URL [--blob PATH] [--cache DIR]]`: the same site, answered by a
+ * cluster's coordinator (docs/SCALE.md); with --pg, also the parts kept in PostgreSQL.
+ */
+async function serveCoordinator(url: string, f: ServeFlags & CoordinatorFlags): Promise<void> {
   let u: URL | undefined;
   try {
     u = new URL(url);
@@ -138,11 +149,29 @@ async function serveCoordinator(url: string, f: ServeFlags): Promise<void> {
   if (f.origin !== undefined) throw new UserError('--origin chỉ dùng với --data: mạng xã hội chưa chạy ở chế độ cụm');
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(f.logLevel)) throw new UserError(`--log-level phải là một trong: ${levels.join(', ')}`);
-  const { coordinatorBackend, installClusterNotices } = await import('../../cluster/coordinator/remote-backend.ts');
+  const { coordinatorBackend, installClusterNotices, partsOf } = await import('../../cluster/coordinator/remote-backend.ts');
+  let extras;
+  if (f.pg !== undefined) {
+    const { checkPgUrl, describePgError } = await import('../../cluster/pg/connect.ts');
+    const { describeClusterError } = await import('../../cluster/errors.ts');
+    const { openClusterExtras } = await import('../../cluster/coordinator/extras.ts');
+    try {
+      checkPgUrl(f.pg);
+      const cacheDir = path.resolve(f.cache ?? path.join(os.tmpdir(), `tra-serve-cache-${process.pid}`));
+      extras = await openClusterExtras({ pg: f.pg, blob: f.blob, coordinator: u.href, cacheDir, log: (line) => process.stderr.write(`tra serve: ${line}\n`) });
+    } catch (e) {
+      const msg = describeClusterError(e, (x) => describePgError(x, f.pg!));
+      throw msg ? new UserError(msg) : e;
+    }
+  } else if (f.blob !== undefined || f.cache !== undefined) {
+    throw new UserError('--blob và --cache đi cùng --pg URL (PostgreSQL của cụm)');
+  }
+  const backend = coordinatorBackend(u.href, { extras });
+  const has = partsOf(backend);
   try {
     const running = await runServer({
       dataDir: '',
-      coordinator: { backend: coordinatorBackend(u.href), install: installClusterNotices },
+      coordinator: { backend, install: (app) => installClusterNotices(app, has) },
       host: f.host,
       port: parsePort(f.port ?? process.env.PORT, 8080),
       corsOrigins: f.cors ? f.cors.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
@@ -164,13 +193,17 @@ export function register(program: Command): void {
       .command('serve')
       .description('chạy trang web và API JSON trên một thư mục dữ liệu, hoặc qua máy điều phối của một cụm (in ra địa chỉ đang nghe)')
       .option('--data <dir>', 'thư mục dữ liệu')
-      .option('--coordinator <url>', 'chế độ cụm: tìm kiếm và xu hướng qua máy điều phối này (tra coordinator), thay cho --data'),
-  ).action(async (o: ServeFlags & { data?: string; coordinator?: string }) => {
+      .option('--coordinator <url>', 'chế độ cụm: tìm kiếm và xu hướng qua máy điều phối này (tra coordinator), thay cho --data')
+      .option('--pg <url>', 'chế độ cụm: PostgreSQL của cụm, cho đài quan sát, các phiên bản đã lưu và danh sách nguồn')
+      .option('--blob <path>', 'chế độ cụm: nơi lưu blob của cụm (thư mục dùng chung hoặc s3://bucket/prefix), để đọc các phiên bản đã lưu')
+      .option('--cache <dir>', 'chế độ cụm: thư mục trên máy này cho bản sao số đếm của đài quan sát (mặc định: một thư mục tạm)'),
+  ).action(async (o: ServeFlags & CoordinatorFlags & { data?: string; coordinator?: string }) => {
     if (o.coordinator !== undefined) {
       if (o.data !== undefined) throw new UserError('chỉ dùng một trong hai: --data DIR (một máy) hoặc --coordinator URL (cụm)');
       await serveCoordinator(o.coordinator, o);
       return;
     }
+    if (o.pg !== undefined || o.blob !== undefined || o.cache !== undefined) throw new UserError('--pg, --blob và --cache chỉ dùng với --coordinator URL (chế độ cụm)');
     if (o.data === undefined) throw new UserError("thiếu --data DIR (thư mục dữ liệu) — hoặc --coordinator URL để phục vụ qua một cụm");
     parseOrigin(o.origin);
     // A directory made by `tra accounts add` has no documents yet: it gets an empty index.

@@ -20,8 +20,17 @@ export class CoordinatorUnreachable extends Error {
   }
 }
 
-/** A Backend whose answers come from the coordinator at `base` (its /api routes). */
-export function coordinatorBackend(base: string, opts: { timeoutMs?: number } = {}): Backend & { close(): void } {
+/**
+ * What the cluster's PostgreSQL (and blob storage) answer beside the coordinator, when `tra serve
+ * --coordinator URL` is also given `--pg URL` (and `--blob PATH`): the observatory
+ * (src/cluster/observe/), archived versions and the list of sources (src/cluster/archive/). Each
+ * is a Backend member; one left out stays a polite 501 (`installClusterNotices`).
+ */
+export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'health'> & { close?(): void | Promise<void> };
+
+/** A Backend whose answers come from the coordinator at `base` (its /api routes), plus `extras`. */
+export function coordinatorBackend(base: string, opts: { timeoutMs?: number; extras?: ClusterExtras } = {}): Backend & { close(): Promise<void> } {
+  const extras = opts.extras ?? {};
   const root = base.replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const get = async <T>(path: string, params: Record<string, string | string[] | number | boolean | undefined>): Promise<T | undefined> => {
@@ -73,35 +82,53 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number } = 
       const r = await get<{ documents: number }>('/api/stats', {});
       return { documents: r?.documents ?? 0, segments: 0, bytes: 0 } as Awaited<ReturnType<Backend['stats']>>;
     },
-    close() {},
+    ...(extras.observatory ? { observatory: extras.observatory } : {}),
+    ...(extras.versions ? { versions: extras.versions } : {}),
+    ...(extras.sources ? { sources: extras.sources } : {}),
+    ...(extras.health ? { health: extras.health } : {}),
+    async close() {
+      await extras.close?.();
+    },
   };
 }
 
-/** Pages and API routes that a cluster does not serve yet, and what to say about each. */
-const NOT_IN_CLUSTER: Array<[RegExp, string]> = [
-  [/^\/(quan-sat)(\/|$)/, 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
-  [/^\/api\/(emerging|clusters|attention|forecast)(\/|$)/, 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
-  [/^\/api\/alerts(\/|$)/, 'Cảnh báo đã lưu'],
-  [/^\/api\/versions(\/|$)/, 'Các phiên bản đã lưu của một bài'],
-  [/^\/(nguon)(\/|$)/, 'Danh sách nguồn tin'],
-  [/^\/api\/sources(\/|$)/, 'Danh sách nguồn tin'],
-  [/^\/api\/v[12]\/|^\/oauth\/|^\/\.well-known\/(webfinger|nodeinfo)|^\/nodeinfo\//, 'Mạng xã hội (Mastodon API, ActivityPub)'],
+/** Parts of the site a cluster may lack: the Backend member that provides each (none: always missing). */
+type Part = 'observatory' | 'versions' | 'sources';
+
+/** Pages and API routes that a cluster may not serve, the member that serves them, and what to say. */
+const NOT_IN_CLUSTER: Array<[RegExp, Part | undefined, string]> = [
+  [/^\/(quan-sat)(\/|$)/, 'observatory', 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
+  [/^\/api\/(emerging|clusters|attention|forecast)(\/|$)/, 'observatory', 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
+  [/^\/api\/alerts(\/|$)/, undefined, 'Cảnh báo đã lưu'],
+  [/^\/api\/versions(\/|$)/, 'versions', 'Các phiên bản đã lưu của một bài'],
+  [/^\/(nguon)(\/|$)/, 'sources', 'Danh sách nguồn tin'],
+  [/^\/api\/sources(\/|$)/, 'sources', 'Danh sách nguồn tin'],
+  [/^\/api\/v[12]\/|^\/oauth\/|^\/\.well-known\/(webfinger|nodeinfo)|^\/nodeinfo\//, undefined, 'Mạng xã hội (Mastodon API, ActivityPub)'],
 ];
 
-/** What `path` lacks in cluster mode, if anything. */
-export function missingInCluster(path: string): string | undefined {
-  for (const [re, what] of NOT_IN_CLUSTER) if (re.test(path)) return what;
+/** What `path` lacks in cluster mode, if anything, given the parts the backend has. */
+export function missingInCluster(path: string, has: ReadonlySet<Part> = new Set()): string | undefined {
+  for (const [re, part, what] of NOT_IN_CLUSTER) if (re.test(path) && !(part && has.has(part))) return what;
   return undefined;
+}
+
+/** The parts `backend` provides (for missingInCluster). */
+export function partsOf(backend: Pick<Backend, 'observatory' | 'versions' | 'sources'>): Set<Part> {
+  const has = new Set<Part>();
+  if (backend.observatory) has.add('observatory');
+  if (backend.versions) has.add('versions');
+  if (backend.sources) has.add('sources');
+  return has;
 }
 
 /**
  * Answer the routes a cluster does not serve with a polite 501: a page in the site's layout for
  * browsers, one JSON line for the API. Registered on the server of `tra serve --coordinator`.
  */
-export function installClusterNotices(app: FastifyInstance): void {
+export function installClusterNotices(app: FastifyInstance, has: ReadonlySet<Part> = new Set()): void {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0];
-    const what = missingInCluster(path);
+    const what = missingInCluster(path, has);
     if (!what) return;
     const text = `${what} chưa có ở chế độ cụm: máy chủ này tìm kiếm qua máy điều phối của cụm, còn phần này hiện chỉ chạy trên một máy (tra serve --data).`;
     if (path.startsWith('/api/') || path.startsWith('/oauth/') || path.startsWith('/.well-known/') || path.startsWith('/nodeinfo/')) {

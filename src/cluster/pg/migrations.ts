@@ -184,10 +184,66 @@ const fetching = `
 ALTER TABLE urls ADD COLUMN kind text NOT NULL DEFAULT 'article' CHECK (kind IN ('feed', 'article'));
 `;
 
+// Part 4 (the observatory): the daily counts of src/observe/counts.ts, kept in PostgreSQL by the
+// indexers' \`observe\` jobs (src/cluster/observe/). docs/SCALE.md ("The observatory in a cluster").
+const observing = `
+-- Every write to the observe_* tables takes the next number here; writers hold one advisory lock
+-- (src/cluster/observe/write.ts), so numbers follow commit order and a reader that copied up to n
+-- misses nothing by asking for change > n next time.
+CREATE SEQUENCE observe_change_seq;
+-- 'version': the counting rules' version (src/observe/counts.ts COUNTS_VERSION) the rows follow.
+CREATE TABLE observe_meta (key text PRIMARY KEY, value text NOT NULL);
+-- The term dictionary: ids dense from 0 in order of first sight (assigned under the lock, never
+-- from a sequence, so a rolled-back write leaves no gap), with each term's document frequency.
+CREATE TABLE observe_terms (
+  id integer PRIMARY KEY CHECK (id >= 0),
+  term text NOT NULL UNIQUE,
+  df integer NOT NULL DEFAULT 0 CHECK (df >= 0),
+  change bigint NOT NULL
+);
+CREATE INDEX observe_terms_change ON observe_terms (change);
+-- Per day (days since 1970-01-01, Vietnam time): documents counted, their (term id, documents)
+-- pairs and the document_versions.seq counted, both as src/observe/day-terms.ts encodes them.
+CREATE TABLE observe_days (
+  day integer PRIMARY KEY,
+  docs integer NOT NULL CHECK (docs >= 0),
+  terms bytea NOT NULL,
+  seqs bytea NOT NULL,
+  change bigint NOT NULL
+);
+CREATE INDEX observe_days_change ON observe_days (change);
+CREATE TABLE observe_source_days (
+  source text NOT NULL,
+  day integer NOT NULL,
+  docs integer NOT NULL CHECK (docs >= 0),
+  change bigint NOT NULL,
+  PRIMARY KEY (source, day)
+);
+CREATE INDEX observe_source_days_change ON observe_source_days (change);
+-- The version of each document the counts hold. day NULL: that version is not counted (no
+-- plausible date, deleted, or its article key already counted under another document).
+CREATE TABLE observe_docs (
+  doc_id text PRIMARY KEY REFERENCES documents (id),
+  seq bigint NOT NULL,
+  day integer,
+  key_hash bigint
+);
+-- Article keys counted (canonical URL, else the id; a 53-bit hash as in counts.ts) and the
+-- document holding each: one article under two ids is counted once.
+CREATE TABLE observe_keys (key_hash bigint PRIMARY KEY, doc_id text NOT NULL);
+-- Ingest batches counted: an observe job run twice (its first run's completion lost) adds nothing.
+CREATE TABLE observe_batches (batch bigint PRIMARY KEY, counted_at timestamptz NOT NULL DEFAULT now());
+-- Batches written before this migration are counted by jobs enqueued now.
+INSERT INTO jobs (kind, payload, dedupe_key, max_attempts)
+SELECT 'observe', jsonb_build_object('batch', batch), 'observe:' || batch, 20
+FROM (SELECT DISTINCT batch FROM document_versions) b;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
   { version: 3, name: 'cluster: kinds of frontier URLs', sql: fetching },
+  { version: 4, name: 'cluster: the observatory daily counts', sql: observing },
 ];
 
 /** The schema version this program needs. */
