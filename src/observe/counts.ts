@@ -99,7 +99,7 @@ export function observedTime(doc: ObservedDoc, now: number = Date.now()): number
 }
 
 /** A 53-bit hash of an article key (collisions: ~1 in 10^5 over a million articles). */
-function keyHash(key: string): number {
+export function keyHash(key: string): number {
   const b = createHash('sha1').update(key).digest();
   return b.readUIntBE(0, 6) * 32 + (b[6] >> 3);
 }
