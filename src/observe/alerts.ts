@@ -147,6 +147,98 @@ export function verifySignature(secret: string, timestamp: number, body: string,
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
+/**
+ * The days one check of alert `a` judges, and the series it reads: from the day after the last
+ * one it checked (a new alert: from the first day of normal collection, at most MAX_CATCHUP_DAYS
+ * back, its past recorded as backtest events that are never sent) up to `untilDay`, never after
+ * tomorrow. `from` is where the series starts (the burst model's window before `first`).
+ * Undefined: nothing to judge.
+ */
+export function alertWindow(a: Pick<Alert, 'lastCheckedDay'>, dataFirst: number | undefined, untilDay: number, now: number): { first: number; from: number; until: number; backtestUntil: number } | undefined {
+  // Never judge a day after tomorrow: no document can be dated there.
+  const until = Math.min(untilDay, latestDay(now));
+  // A last checked day after tomorrow came from an implausible date (counted before dates
+  // were bounded): start again from the last day, as a new alert does.
+  const checked = a.lastCheckedDay !== null && a.lastCheckedDay <= latestDay(now) ? a.lastCheckedDay : null;
+  const backtestUntil = checked === null ? until - 1 : -Infinity;
+  const first = checked === null ? Math.max(until - MAX_CATCHUP_DAYS + 1, dataFirst ?? until) : Math.max(checked + 1, until - MAX_CATCHUP_DAYS + 1);
+  if (first > until) return undefined;
+  return { first, from: first - DEFAULT_BURST.window, until, backtestUntil };
+}
+
+/** A trends answer's daily buckets as a dense series over [from, until]. */
+export function dailySeries(buckets: { start: string; count: number }[], from: number, until: number): Float64Array {
+  const series = new Float64Array(until - from + 1);
+  for (const b of buckets) {
+    const i = Math.round(Date.parse(b.start + 'T00:00:00Z') / 86_400_000 - from);
+    if (i >= 0 && i < series.length) series[i] = b.count;
+  }
+  return series;
+}
+
+/** One change of an alert's state found by `judgeDays`: the event to record. */
+export interface AlertTransition {
+  type: 'start' | 'end';
+  day: number;
+  count: number;
+  expected: number;
+  score?: number;
+  /** Found on a day before the alert existed. */
+  backtest: boolean;
+  /** To be sent by webhook (a start, of an alert with a webhook, not a backtest). */
+  sent: boolean;
+}
+
+/**
+ * Judge the days of `w` in order: the episodes that start and end (once per episode), and the
+ * state after the last day. `series` and `totals` cover [w.from, w.until]. The same rule for every
+ * store (this file's SQLite, the cluster's PostgreSQL: src/cluster/alerts/).
+ */
+export function judgeDays(a: Pick<Alert, 'kind' | 'value' | 'inEpisode' | 'webhook'>, series: Float64Array, totals: Float64Array, w: { first: number; from: number; until: number; backtestUntil: number }): { transitions: AlertTransition[]; inEpisode: boolean } {
+  const p = DEFAULT_BURST;
+  const out: AlertTransition[] = [];
+  let inEpisode = a.inEpisode;
+  for (let day = w.first; day <= w.until; day++) {
+    const t = day - w.from;
+    if (!(totals[t] > 0)) continue; // no documents that day: nothing to judge
+    let holds: boolean;
+    let expected: number;
+    let score: number | undefined;
+    if (a.kind === 'threshold') {
+      holds = series[t] >= a.value;
+      expected = a.value;
+    } else {
+      const s = burstScore(series, totals, t, (i) => weekday(w.from + i), p);
+      holds = s.score >= a.value && series[t] >= 3;
+      expected = s.expected;
+      score = Math.round(s.score * 100) / 100;
+    }
+    if (holds !== inEpisode) {
+      inEpisode = holds;
+      const past = day <= w.backtestUntil;
+      out.push({ type: holds ? 'start' : 'end', day, count: series[t], expected: Math.round(expected * 100) / 100, ...(score !== undefined ? { score } : {}), backtest: past, sent: Boolean(holds && a.webhook && !past) });
+    }
+  }
+  return { transitions: out, inEpisode };
+}
+
+/** POST one event to `webhook`; the error to record, or undefined when the receiver answered 2xx. */
+export async function postEvent(ev: AlertEvent, webhook: string, secret: string | null | undefined, now: number, guard: NetGuard, timeoutMs: number): Promise<string | undefined> {
+  const body = JSON.stringify({ id: ev.id, alert: ev.alert, name: ev.name, query: ev.query, type: ev.type, day: ev.day, count: ev.count, expected: ev.expected, ...(ev.score !== undefined ? { score: ev.score } : {}) });
+  const ts = Math.floor(now / 1000);
+  const headers: Array<[string, string]> = [
+    ['content-type', 'application/json'], ['content-length', String(Buffer.byteLength(body))], ['user-agent', 'Tra-alerts/0.1'],
+    ['x-tra-event', String(ev.id)], ['x-tra-timestamp', String(ts)],
+  ];
+  if (secret) headers.push(['x-tra-signature', signPayload(secret, ts, body)]);
+  try {
+    const res = await guardedRequest(webhook, guard, { method: 'POST', headers, body, timeoutMs, maxBytes: DELIVERY.maxAnswerBytes, overflow: 'truncate' });
+    return res.status >= 200 && res.status < 300 ? undefined : DELIVERY_FAILED;
+  } catch (e) {
+    return e instanceof AddressBlocked ? DELIVERY_REFUSED : DELIVERY_FAILED;
+  }
+}
+
 interface AlertRow {
   id: number;
   name: string;
@@ -236,56 +328,25 @@ export class AlertStore {
    * Evaluate every alert on each day after the last one it checked, up to `untilDay` (a day
    * number), in order. Returns the events recorded.
    */
-  check(engine: TrendsSource, counts: ObserveCounts, untilDay: number, now = Date.now()): AlertEvent[] {
-    // A new alert looks back over the data it can see (at most MAX_CATCHUP_DAYS, from the first
-    // day of normal collection): its history is recorded as backtest events, never sent.
+  check(engine: TrendsSource, counts: Pick<ObserveCounts, 'normalRange' | 'totals'>, untilDay: number, now = Date.now()): AlertEvent[] {
+    // A new alert looks back over the data it can see: see alertWindow.
     const dataFirst = counts.normalRange()?.first;
     const out: AlertEvent[] = [];
-    const p = DEFAULT_BURST;
-    // Never judge a day after tomorrow: no document can be dated there.
-    untilDay = Math.min(untilDay, latestDay(now));
     for (const a of this.list()) {
-      // A last checked day after tomorrow came from an implausible date (counted before dates
-      // were bounded): start again from the last day, as a new alert does.
-      const checked = a.lastCheckedDay !== null && a.lastCheckedDay <= latestDay(now) ? a.lastCheckedDay : null;
-      const backtestUntil = checked === null ? untilDay - 1 : -Infinity;
-      const first = checked === null ? Math.max(untilDay - MAX_CATCHUP_DAYS + 1, dataFirst ?? untilDay) : Math.max(checked + 1, untilDay - MAX_CATCHUP_DAYS + 1);
-      if (first > untilDay) continue;
-      const from = first - p.window;
-      const tr = engine.trends({ query: a.query, interval: 'day', from: isoOfDay(from), to: isoOfDay(untilDay) });
-      const series = new Float64Array(untilDay - from + 1);
-      for (const b of tr.buckets) {
-        const i = Math.round((Date.parse(b.start + 'T00:00:00Z') / 86_400_000) - from);
-        if (i >= 0 && i < series.length) series[i] = b.count;
-      }
-      const totals = counts.totals(from, untilDay);
-      let inEpisode = a.inEpisode;
+      const w = alertWindow(a, dataFirst, untilDay, now);
+      if (!w) continue;
+      const tr = engine.trends({ query: a.query, interval: 'day', from: isoOfDay(w.from), to: isoOfDay(w.until) });
+      const series = dailySeries(tr.buckets, w.from, w.until);
+      const totals = counts.totals(w.from, w.until);
+      const j = judgeDays(a, series, totals, w);
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        for (let day = first; day <= untilDay; day++) {
-          const t = day - from;
-          if (!(totals[t] > 0)) continue; // no documents that day: nothing to judge
-          let holds: boolean;
-          let expected: number;
-          let score: number | undefined;
-          if (a.kind === 'threshold') {
-            holds = series[t] >= a.value;
-            expected = a.value;
-          } else {
-            const s = burstScore(series, totals, t, (i) => weekday(from + i), p);
-            holds = s.score >= a.value && series[t] >= 3;
-            expected = s.expected;
-            score = Math.round(s.score * 100) / 100;
-          }
-          if (holds !== inEpisode) {
-            inEpisode = holds;
-            const past = day <= backtestUntil;
-            const r = this.prep('event', 'INSERT INTO events(alert, type, day, count, expected, score, created, delivered, backtest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
-              a.id, holds ? 'start' : 'end', day, series[t], Math.round(expected * 100) / 100, score ?? null, nowIso(now), holds && a.webhook && !past ? 0 : 1, past ? 1 : 0) as { id: number };
-            out.push(this.event(r.id)!);
-          }
+        for (const t of j.transitions) {
+          const r = this.prep('event', 'INSERT INTO events(alert, type, day, count, expected, score, created, delivered, backtest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id').get(
+            a.id, t.type, t.day, t.count, t.expected, t.score ?? null, nowIso(now), t.sent ? 0 : 1, t.backtest ? 1 : 0) as { id: number };
+          out.push(this.event(r.id)!);
         }
-        this.prep('state', 'UPDATE alerts SET in_episode=?, last_checked_day=? WHERE id=?').run(inEpisode ? 1 : 0, untilDay, a.id);
+        this.prep('state', 'UPDATE alerts SET in_episode=?, last_checked_day=? WHERE id=?').run(j.inEpisode ? 1 : 0, w.until, a.id);
         this.db.exec('COMMIT');
       } catch (e) {
         this.db.exec('ROLLBACK');
@@ -332,7 +393,7 @@ export class AlertStore {
         const left = deadline - performance.now();
         if (left <= 0) return;
         const r = due[next++];
-        const error = await this.post(r, now, guard, Math.min(timeoutMs, left));
+        const error = await postEvent(toEvent(r), r.webhook!, r.secret, now, guard, Math.min(timeoutMs, left));
         this.settle(r, error, now, report);
       }
     };
@@ -342,24 +403,6 @@ export class AlertStore {
       guard.close();
     }
     return report;
-  }
-
-  /** Send one event; the error to record, or undefined when the receiver answered 2xx. */
-  private async post(r: EventRow, now: number, guard: NetGuard, timeoutMs: number): Promise<string | undefined> {
-    const ev = toEvent(r);
-    const body = JSON.stringify({ id: ev.id, alert: ev.alert, name: ev.name, query: ev.query, type: ev.type, day: ev.day, count: ev.count, expected: ev.expected, ...(ev.score !== undefined ? { score: ev.score } : {}) });
-    const ts = Math.floor(now / 1000);
-    const headers: Array<[string, string]> = [
-      ['content-type', 'application/json'], ['content-length', String(Buffer.byteLength(body))], ['user-agent', 'Tra-alerts/0.1'],
-      ['x-tra-event', String(ev.id)], ['x-tra-timestamp', String(ts)],
-    ];
-    if (r.secret) headers.push(['x-tra-signature', signPayload(r.secret, ts, body)]);
-    try {
-      const res = await guardedRequest(r.webhook!, guard, { method: 'POST', headers, body, timeoutMs, maxBytes: DELIVERY.maxAnswerBytes, overflow: 'truncate' });
-      return res.status >= 200 && res.status < 300 ? undefined : DELIVERY_FAILED;
-    } catch (e) {
-      return e instanceof AddressBlocked ? DELIVERY_REFUSED : DELIVERY_FAILED;
-    }
   }
 
   private settle(r: EventRow, error: string | undefined, now: number, report: DeliveryReport): void {
