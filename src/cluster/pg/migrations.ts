@@ -9,6 +9,8 @@
  * SERIALIZABLE — rows are locked (`FOR UPDATE [SKIP LOCKED]`), unique keys refuse duplicates, and
  * fenced writes compare an epoch (compare-and-set).
  */
+import { ALERTS_SQL } from '../alerts/schema.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -244,6 +246,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
   { version: 3, name: 'cluster: kinds of frontier URLs', sql: fetching },
   { version: 4, name: 'cluster: the observatory daily counts', sql: observing },
+  { version: 5, name: 'cluster: saved searches (alerts) and their events', sql: ALERTS_SQL },
 ];
 
 /** The schema version this program needs. */
