@@ -162,6 +162,28 @@ export class TermDict {
     return nid;
   }
 
+  /**
+   * Add `term` as the next id, which must be `id` (a writer copying a dictionary whose ids were
+   * given elsewhere: the cluster's mirror, src/cluster/observe/mirror.ts). Throws when `id` is not
+   * the next one; the caller is trusted that `term` is new (its source's terms are unique).
+   */
+  append(id: number, term: string): void {
+    if (id !== this.count) throw new Error(`term-dict: expected id ${this.count}, got ${id}`);
+    if (this.all) this.all.set(term, id);
+    this.count++;
+    this.chunk(id >> SHIFT).terms.push(term);
+    const b = bucketOf(term);
+    this.bucket(b).set(term, id);
+    this.dirtyBuckets.add(b);
+    this.dirty.add(id >> SHIFT);
+  }
+
+  /** Set term `id`'s frequency (a writer copying frequencies counted elsewhere). */
+  setDf(id: number, df: number): void {
+    this.chunk(id >> SHIFT).df[id & (CHUNK - 1)] = df;
+    this.dirty.add(id >> SHIFT);
+  }
+
   /** Add `k` documents to term `id`'s frequency. */
   addDf(id: number, k: number): void {
     this.chunk(id >> SHIFT).df[id & (CHUNK - 1)] += k;
