@@ -74,7 +74,7 @@ test('a signed-out reader is asked to sign in, not for a token; no one\'s alerts
   const r = await post(undefined, SPEC);
   assert.equal(r.status, 401);
   assert.match(r.body, /<div class="form-errors" role="alert"><p>Hãy đăng nhập để tạo, thử hay xoá cảnh báo của riêng bạn\.<\/p>/);
-  assert.equal(alerts().length, 0);
+  assert.equal((await alerts()).length, 0);
 });
 
 test('signed in: create, try and remove one\'s own alert without the operator token; the CSRF token is required', async () => {
@@ -96,14 +96,14 @@ test('signed in: create, try and remove one\'s own alert without the operator to
   r = await post('lan', { ...SPEC, value: 'nhiều' });
   assert.equal(r.status, 400);
   assert.match(r.body, /id="al-value-error">Ngưỡng phải là một số dương/);
-  assert.equal(alerts().length, 0, 'nothing saved by a refusal');
+  assert.equal((await alerts()).length, 0, 'nothing saved by a refusal');
 
   // Create: the alert is Lan's; the public API shows it as before (no owner field).
   r = await post('lan', SPEC);
   assert.equal(r.status, 200);
   assert.match(r.body, /<div class="notice" role="status"><p>Đã tạo cảnh báo “Bão của Lan” \(#1\)/);
   assert.deepEqual(rows(r.body), ['Bão của Lan']);
-  assert.equal(alerts()[0].owner, ids.lan);
+  assert.equal((await alerts())[0].owner, ids.lan);
   const api = (await (await w.get('/api/alerts')).json()) as { alerts: Array<Record<string, unknown>> };
   assert.deepEqual(api.alerts.map((a) => [a.id, a.name, 'owner' in a]), [[1, 'Bão của Lan', false]]);
 
@@ -122,13 +122,13 @@ test('signed in: create, try and remove one\'s own alert without the operator to
     assert.equal(r.status, 404, action);
     assert.match(r.body, /Không có cảnh báo #1 trong các cảnh báo của bạn \(có thể đã bị xoá\)\./);
   }
-  assert.equal(alerts().length, 1, 'still there');
+  assert.equal((await alerts()).length, 1, 'still there');
 
   // Lan removes it.
   r = await post('lan', { action: 'remove-1' });
   assert.equal(r.status, 200);
   assert.match(r.body, /Đã xoá cảnh báo “Bão của Lan”\./);
-  assert.equal(alerts().length, 0);
+  assert.equal((await alerts()).length, 0);
   r = await post('lan', { action: 'remove-1' });
   assert.equal(r.status, 404);
 });
@@ -136,13 +136,13 @@ test('signed in: create, try and remove one\'s own alert without the operator to
 test('an admin account sees every alert and may remove any; the operator token still works and shows all', async () => {
   const mine = await post('lan', { ...SPEC, name: 'Lũ của Lan', query: 'lũ' });
   assert.equal(mine.status, 200);
-  const id = alerts().find((a) => a.name === 'Lũ của Lan')!.id;
+  const id = (await alerts()).find((a) => a.name === 'Lũ của Lan')!.id;
 
   // The operator, signed out, with the token: creates an alert of nobody's account, sees all.
   let r = await post(undefined, { name: 'Của người vận hành', query: 'mưa', kind: 'emerging', value: '', action: 'create', token: TOKEN });
   assert.equal(r.status, 200);
   assert.deepEqual(rows(r.body), ['Lũ của Lan', 'Của người vận hành']);
-  assert.equal(alerts().find((a) => a.name === 'Của người vận hành')!.owner, undefined);
+  assert.equal((await alerts()).find((a) => a.name === 'Của người vận hành')!.owner, undefined);
   r = await post(undefined, { action: 'list', token: 'sai-khoa-sai-khoa-sai-khoa' });
   assert.equal(r.status, 401);
   assert.match(r.body, /<details class="operator" open>/);
@@ -151,7 +151,7 @@ test('an admin account sees every alert and may remove any; the operator token s
   r = await post(undefined, { action: 'list', token: TOKEN });
   assert.equal(r.status, 200);
   assert.deepEqual(rows(r.body), ['Lũ của Lan', 'Của người vận hành']);
-  assert.equal(alerts().length, 2, 'listing changed nothing');
+  assert.equal((await alerts()).length, 2, 'listing changed nothing');
 
   // Lan sees her own only; the admin account sees both and removes Lan's.
   assert.deepEqual(rows((await view('lan')).body), ['Lũ của Lan']);
@@ -163,21 +163,21 @@ test('an admin account sees every alert and may remove any; the operator token s
   assert.match(r.body, /Đã xoá cảnh báo “Lũ của Lan”\./);
 
   // The operator removes theirs with the token.
-  const op = alerts().find((a) => a.name === 'Của người vận hành')!.id;
+  const op = (await alerts()).find((a) => a.name === 'Của người vận hành')!.id;
   r = await post(undefined, { action: `remove-${op}`, token: TOKEN });
   assert.equal(r.status, 200);
-  assert.equal(alerts().length, 0);
+  assert.equal((await alerts()).length, 0);
 });
 
 test(`an account owns at most ${MAX_ALERTS_PER_ACCOUNT} alerts: one line when it has them all`, async () => {
-  for (let i = alerts().filter((a) => a.owner === ids.minh).length; i < MAX_ALERTS_PER_ACCOUNT; i++) {
+  for (let i = (await alerts()).filter((a) => a.owner === ids.minh).length; i < MAX_ALERTS_PER_ACCOUNT; i++) {
     w.backend.alerts!.add({ name: `Minh ${i}`, query: 'bão', kind: 'threshold', value: 5, owner: ids.minh });
   }
   const r = await post('minh', { ...SPEC, name: 'Một cái nữa' });
   assert.equal(r.status, 403);
   assert.match(r.body, /<div class="form-errors" role="alert"><p>Mỗi tài khoản có tối đa 20 cảnh báo: hãy xoá một cảnh báo cũ trước khi tạo cảnh báo mới\.<\/p>/);
   assert.match(r.body, /value="Một cái nữa"/, 'what was typed is kept');
-  assert.equal(alerts().filter((a) => a.owner === ids.minh).length, MAX_ALERTS_PER_ACCOUNT);
+  assert.equal((await alerts()).filter((a) => a.owner === ids.minh).length, MAX_ALERTS_PER_ACCOUNT);
   // Another account is not held by Minh's count.
   assert.equal((await post('lan', { ...SPEC, name: 'Vẫn được' })).status, 200);
 });

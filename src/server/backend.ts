@@ -27,13 +27,13 @@ export type PublicAlert = Omit<Alert, 'secret'> & { signed: boolean };
 
 /** Saved searches (DIR/alerts.sqlite, src/observe/alerts.ts) and their checks. */
 export interface AlertsService {
-  list(): PublicAlert[];
-  add(spec: AlertSpec): PublicAlert;
-  remove(id: number): boolean;
+  list(): Promise<PublicAlert[]>;
+  add(spec: AlertSpec): Promise<PublicAlert>;
+  remove(id: number): Promise<boolean>;
   /** Events after `id`, oldest first (what the event stream resumes from). */
-  eventsSince(id: number, limit: number): AlertEvent[];
+  eventsSince(id: number, limit: number): Promise<AlertEvent[]>;
   /** The newest event's id (0 if none). */
-  lastEventId(): number;
+  lastEventId(): Promise<number>;
   /** Check now, off the request thread (queued after a check in flight). */
   check(): Promise<AlertCheckResult>;
   /** Be told when a check recorded events; returns the unsubscribe function. */

@@ -192,11 +192,11 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
   });
   scheduler.start();
   const alerts: AlertsService = {
-    list: () => (alertsExist() ? alertsDb().list().map(publicAlert) : []),
-    add: (spec) => publicAlert(alertsDb().add(spec)),
-    remove: (id) => alertsExist() && alertsDb().remove(id),
-    eventsSince: (id, limit) => (alertsExist() ? alertsDb().eventsSince(id, limit) : []),
-    lastEventId: () => (alertsExist() ? alertsDb().lastEventId() : 0),
+    list: async () => (alertsExist() ? alertsDb().list().map(publicAlert) : []),
+    add: async (spec) => publicAlert(alertsDb().add(spec)),
+    remove: async (id) => alertsExist() && alertsDb().remove(id),
+    eventsSince: async (id, limit) => (alertsExist() ? alertsDb().eventsSince(id, limit) : []),
+    lastEventId: async () => (alertsExist() ? alertsDb().lastEventId() : 0),
     check: () => scheduler.runNow(),
     onEvents: (l) => {
       listeners.add(l);

@@ -516,7 +516,7 @@ test('alerts from the page: create, test (backtest events), remove — with the 
     assert.match(r.body, /Đã xét cảnh báo “Bão” trên dữ liệu đến ngày 1\/1\/2026/);
     assert.match(r.body, /<li>\d{4}-\d{2}-\d{2}: bắt đầu “Bão” — \d+ bài \(tìm lại trong dữ liệu cũ, không gửi đi\)<\/li>/);
     // (Read from the store: the API's event schema does not carry `backtest` yet.)
-    const events = w.backend.alerts!.eventsSince(0, 100);
+    const events = await w.backend.alerts!.eventsSince(0, 100);
     assert.ok(events.length > 0 && events.every((e) => e.alert === 1 && e.backtest === true), JSON.stringify(events));
 
     // Remove: a wrong token keeps it, the right one removes it.

@@ -140,7 +140,7 @@ function need(svc: AlertsService | undefined): AlertsService {
   return svc;
 }
 
-function startFrom(req: FastifyRequest, svc: AlertsService): number {
+async function startFrom(req: FastifyRequest, svc: AlertsService): Promise<number> {
   const header = req.headers['last-event-id'];
   const { since } = req.query as { since?: number };
   const raw = Array.isArray(header) ? header[0] : header;
@@ -149,7 +149,7 @@ function startFrom(req: FastifyRequest, svc: AlertsService): number {
     if (!Number.isInteger(n) || n < 0) throw new BadRequest(`Header Last-Event-ID phải là số nguyên không âm (số của sự kiện cuối đã nhận), không phải "${raw}".`, 'last-event-id');
     return n;
   }
-  return since ?? svc.lastEventId();
+  return since ?? (await svc.lastEventId());
 }
 
 export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddresses, streams }: AlertRouteOptions): Promise<void> {
@@ -161,15 +161,35 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
   let poll: NodeJS.Timeout | undefined;
   let ticks = 0;
 
-  const pump = (c: Client) => {
+  // One pump at a time per client (the store answers asynchronously): a pump asked for while one
+  // runs is done once more after it, so no event is written twice or out of order.
+  const pumping = new Map<Client, boolean>();
+  const pump = async (c: Client): Promise<void> => {
     if (!svc || c.res.writableEnded) return;
+    if (pumping.has(c)) {
+      pumping.set(c, true);
+      return;
+    }
+    pumping.set(c, false);
+    try {
+      do {
+        pumping.set(c, false);
+        await pumpOnce(c);
+      } while (pumping.get(c) && !c.res.writableEnded);
+    } finally {
+      pumping.delete(c);
+    }
+  };
+  const pumpOnce = async (c: Client): Promise<void> => {
+    if (!svc) return;
     for (;;) {
+      if (c.res.writableEnded) return;
       // A reader that stopped reading: drop it rather than buffer for it.
       if (c.res.writableLength > limits.maxBufferedBytes) {
         c.res.destroy();
         return;
       }
-      const events = svc.eventsSince(c.last, PAGE);
+      const events = await svc.eventsSince(c.last, PAGE);
       for (const e of events) {
         c.res.write(toServerSentEvent(e));
         c.last = e.id;
@@ -178,13 +198,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     }
   };
   const pumpAll = () => {
-    for (const c of clients) {
-      try {
-        pump(c);
-      } catch (err) {
-        app.log.error({ err }, 'alert stream');
-      }
-    }
+    for (const c of clients) pump(c).catch((err: unknown) => app.log.error({ err }, 'alert stream'));
   };
   const unsubscribe = svc?.onEvents(pumpAll);
   const drop = (c: Client) => {
@@ -221,7 +235,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
   }, async (req) => {
     const owner = isOperator(req);
     // Webhook URLs often carry a token of their own: only the operator sees them.
-    return { alerts: need(svc).list().map(({ webhook, ...a }) => ({ ...a, hasWebhook: Boolean(webhook), ...(owner && webhook ? { webhook } : {}) })) };
+    return { alerts: (await need(svc).list()).map(({ webhook, ...a }) => ({ ...a, hasWebhook: Boolean(webhook), ...(owner && webhook ? { webhook } : {}) })) };
   });
 
   app.post('/api/alerts', {
@@ -262,7 +276,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
       }
     }
     if (b.secret !== undefined && b.webhook === undefined) throw new BadRequest('"secret" chỉ dùng để ký webhook: hãy cho cả "webhook".', 'secret');
-    const a = s.add({ name, query, kind: b.kind, value, webhook: b.webhook, secret: b.secret });
+    const a = await s.add({ name, query, kind: b.kind, value, webhook: b.webhook, secret: b.secret });
     reply.code(201).header('Location', `/api/alerts/${a.id}`);
     return a;
   });
@@ -277,7 +291,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     },
   }, async (req, reply) => {
     const { id } = req.params as { id: number };
-    if (!need(svc).remove(id)) throw new NotFound(`Không có cảnh báo #${id}; xem GET /api/alerts.`);
+    if (!(await need(svc).remove(id))) throw new NotFound(`Không có cảnh báo #${id}; xem GET /api/alerts.`);
     return reply.code(204).send();
   });
 
@@ -296,7 +310,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     },
   }, async (req) => {
     const { since, limit } = req.query as { since: number; limit: number };
-    const events = need(svc).eventsSince(since, limit);
+    const events = await need(svc).eventsSince(since, limit);
     return { events: isOperator(req) ? events : events.map(({ lastError: _e, ...e }) => e) };
   });
 
@@ -346,7 +360,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     if (clients.size >= limits.total) {
       throw new TooMany(503, `Máy chủ đang phục vụ ${limits.total} luồng sự kiện, mức tối đa; hãy thử lại sau ít phút.`);
     }
-    const c: Client = { res: reply.raw, last: startFrom(req, s), ip };
+    const c: Client = { res: reply.raw, last: await startFrom(req, s), ip };
     reply.hijack();
     c.res.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
@@ -365,7 +379,7 @@ export async function alertRoutes(app: FastifyInstance, { ctx, allowPrivateAddre
     req.raw.socket.setTimeout(0);
     req.raw.on('close', () => drop(c));
     c.res.on('close', () => drop(c));
-    pump(c);
+    pump(c).catch((err: unknown) => app.log.error({ err }, 'alert stream'));
     poll ??= setInterval(() => {
       pumpAll();
       if (++ticks % Math.round(HEARTBEAT_MS / POLL_MS) === 0) {

@@ -159,15 +159,15 @@ const SIGN_IN_BACK = '/quan-sat#canh-bao';
  * every action needs the operator's token, typed into the form's password box (never kept). On a
  * server with accounts a signed-out reader is asked to sign in, and the operator's box is folded.
  */
-function alertsSection(ctx: ServerContext, viewer: Viewer, notice?: AlertNotice, draft: AlertDraft = EMPTY_DRAFT): SafeHtml | '' {
+async function alertsSection(ctx: ServerContext, viewer: Viewer, notice?: AlertNotice, draft: AlertDraft = EMPTY_DRAFT): Promise<SafeHtml | ''> {
   const svc = ctx.backend.alerts;
   if (!svc) return '';
   let all: PublicAlert[];
   let recent: AlertEvent[];
   try {
-    all = svc.list();
-    const last = svc.lastEventId();
-    recent = svc.eventsSince(Math.max(0, last - 50), 50).reverse();
+    all = await svc.list();
+    const last = await svc.lastEventId();
+    recent = (await svc.eventsSince(Math.max(0, last - 50), 50)).reverse();
   } catch {
     return html`<section aria-labelledby="al-title"><h2 id="al-title">Cảnh báo đã lưu</h2><p role="status">Chưa đọc được danh sách cảnh báo; hãy tải lại trang sau ít phút.</p></section>`;
   }
@@ -283,12 +283,12 @@ function crossSite(req: FastifyRequest): boolean {
 }
 
 /** The newest events of one alert (the last few thousand events are looked at), oldest first. */
-function eventsOf(svc: AlertsService, alert: number): AlertEvent[] {
-  const last = svc.lastEventId();
+async function eventsOf(svc: AlertsService, alert: number): Promise<AlertEvent[]> {
+  const last = await svc.lastEventId();
   const out: AlertEvent[] = [];
   let since = Math.max(0, last - 2000);
   for (let i = 0; i < 10; i++) {
-    const page = svc.eventsSince(since, 500);
+    const page = await svc.eventsSince(since, 500);
     for (const e of page) if (e.alert === alert) out.push(e);
     if (page.length < 500) break;
     since = page[page.length - 1].id;
@@ -409,11 +409,24 @@ async function observatoryPage(ctx: ServerContext, viewer: Viewer, date: string 
 <p>Đo sự chú ý của báo chí: những vấn đề đang nổi lên so với mức thường ngày của chúng, và câu chuyện lan từ báo nào sang báo nào.</p>
 <section class="subject" aria-label="Theo dõi một chủ đề">${subject.body}</section>
 ${content}
-${alertsSection(ctx, viewer, status.notice, status.draft)}`,
+${await alertsSection(ctx, viewer, status.notice, status.draft)}`,
     nav: 'observatory',
     styles: subject.chart ? ['/static/uplot.min.css'] : [],
     scripts: subject.chart ? ['/static/uplot.min.js', '/static/trends.js'] : [],
   });
+}
+
+/** Work queued per key (an account): each runs after the previous one for that key finished. */
+const queues = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return run;
 }
 
 /** A token the API accepts, and the action done through the API itself (so the check is the API's). */
@@ -429,8 +442,8 @@ async function viaApi(app: FastifyInstance, token: string, method: 'POST' | 'DEL
 }
 
 /** The outcome of "Thử": the alert's latest events after a check. */
-function tested(svc: AlertsService, alert: PublicAlert, check: AlertCheckResult): AlertNotice {
-  const events = eventsOf(svc, alert.id);
+async function tested(svc: AlertsService, alert: PublicAlert, check: AlertCheckResult): Promise<AlertNotice> {
+  const events = await eventsOf(svc, alert.id);
   const fresh = check.events.filter((e) => e.alert === alert.id).length;
   const until = check.date ? ` đến ngày ${formatDay(check.date)}` : '';
   const text = events.length === 0
@@ -515,7 +528,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     }
     if (!m) return send(400, { ok: false, text: 'Không rõ thao tác: hãy bấm một trong các nút của biểu mẫu.' });
     const id = Number(m[2]);
-    const alert = svc.list().find((a) => a.id === id);
+    const alert = (await svc.list()).find((a) => a.id === id);
     if (m[1] === 'remove') {
       const r = await viaApi(app, token, 'DELETE', `/api/alerts/${id}`);
       const refused = tokenRefusal(r.status);
@@ -531,7 +544,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
     if (refused) return send(r.status, refused);
     accepted();
     if (r.status !== 200) return send(r.status, { ok: false, text: String(r.body.message ?? 'Không xét được cảnh báo lúc này; hãy thử lại sau ít phút.') });
-    return send(200, tested(svc, alert, r.body as unknown as AlertCheckResult));
+    return send(200, await tested(svc, alert, r.body as unknown as AlertCheckResult));
 
     /** A signed-in account acts on its own alerts (an admin account on any), with its session's CSRF token. */
     async function byAccount(account: PageAccount, s: AlertsService) {
@@ -539,20 +552,21 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
       if (action === 'create') {
         const d = readDraft(draft);
         if ('error' in d) return send(400, d.error);
-        // Counted and added without awaiting in between: two posts at once cannot both pass.
-        if (s.list().filter((a) => a.owner === account.id).length >= MAX_ALERTS_PER_ACCOUNT) {
-          return send(403, { ok: false, text: `Mỗi tài khoản có tối đa ${formatNumber(MAX_ALERTS_PER_ACCOUNT)} cảnh báo: hãy xoá một cảnh báo cũ trước khi tạo cảnh báo mới.` });
-        }
-        const a = s.add({ ...d.body, value: d.body.value ?? 4, owner: account.id });
+        // Counted and added one post at a time per account: two posts at once cannot both pass.
+        const a = await oneAtATime(account.id, async () => {
+          if ((await s.list()).filter((x) => x.owner === account.id).length >= MAX_ALERTS_PER_ACCOUNT) return undefined;
+          return s.add({ ...d.body, value: d.body.value ?? 4, owner: account.id });
+        });
+        if (!a) return send(403, { ok: false, text: `Mỗi tài khoản có tối đa ${formatNumber(MAX_ALERTS_PER_ACCOUNT)} cảnh báo: hãy xoá một cảnh báo cũ trước khi tạo cảnh báo mới.` });
         return send(200, { ok: true, text: `Đã tạo cảnh báo “${a.name}” (#${a.id}). Bấm “Thử” để xem nó đã báo những ngày nào trong dữ liệu đã có.` }, false);
       }
       if (!m) return send(400, { ok: false, text: 'Không rõ thao tác: hãy bấm một trong các nút của biểu mẫu.' });
       const id = Number(m[2]);
-      const alert = s.list().find((a) => a.id === id);
+      const alert = (await s.list()).find((a) => a.id === id);
       // Another account's alert is answered as one that does not exist.
       if (!alert || !mayTouch(alert, account)) return send(404, { ok: false, text: `Không có cảnh báo #${id} trong các cảnh báo của bạn (có thể đã bị xoá).` });
       if (m[1] === 'remove') {
-        s.remove(id);
+        await s.remove(id);
         return send(200, { ok: true, text: `Đã xoá cảnh báo “${alert.name}”.` });
       }
       let check: AlertCheckResult;
@@ -561,7 +575,7 @@ export async function observatoryPages(app: FastifyInstance, { ctx }: PluginOpti
       } catch {
         return send(503, { ok: false, text: 'Không xét được cảnh báo lúc này; hãy thử lại sau ít phút.' });
       }
-      return send(200, tested(s, alert, check));
+      return send(200, await tested(s, alert, check));
     }
   });
 
