@@ -158,7 +158,8 @@ async function serveCoordinator(url: string, f: ServeFlags & CoordinatorFlags): 
     try {
       checkPgUrl(f.pg);
       const cacheDir = path.resolve(f.cache ?? path.join(os.tmpdir(), `tra-serve-cache-${process.pid}`));
-      extras = await openClusterExtras({ pg: f.pg, blob: f.blob, coordinator: u.href, cacheDir, log: (line) => process.stderr.write(`tra serve: ${line}\n`) });
+      const interval = parseAlertInterval(f.alertInterval);
+      extras = await openClusterExtras({ pg: f.pg, blob: f.blob, coordinator: u.href, cacheDir, alertIntervalMs: interval === undefined ? undefined : interval * 1000, allowPrivate: f.allowPrivateAddresses === true, log: (line) => process.stderr.write(`tra serve: ${line}\n`) });
     } catch (e) {
       const msg = describeClusterError(e, (x) => describePgError(x, f.pg!));
       throw msg ? new UserError(msg) : e;

@@ -30,6 +30,8 @@ import { NetGuard, policyFromEnv } from '../../net/guarded-fetch.ts';
 
 /** The advisory lock writers of alert events hold (ids in commit order). */
 const EVENTS_LOCK = 0x7472_6101;
+/** The channel a check that recorded events notifies (event streams of every server listen: ./service.ts). */
+export const ALERTS_CHANNEL = 'tra_alert_events';
 /** How long a claimed event is held by the server sending it before another may. */
 export const LEASE_MS = 60_000;
 
@@ -131,6 +133,7 @@ export class PgAlertStore {
           made.push(Number(r.rows[0].id));
         }
         await c.query('UPDATE alerts SET in_episode = $1, last_checked_day = $2 WHERE id = $3', [j.inEpisode, w.until, a.id]);
+        if (made.length) await c.query(`NOTIFY ${ALERTS_CHANNEL}`);
         return made;
       });
       for (const id of ids) out.push((await this.event(id))!);

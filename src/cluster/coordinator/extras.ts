@@ -8,7 +8,8 @@ import { openPool, type Pool } from '../pg/connect.ts';
 import { requireSchema } from '../pg/migrate.ts';
 import { openBlobStore } from '../blob/open.ts';
 import type { BlobStore } from '../blob/store.ts';
-import type { ClusterExtras } from './remote-backend.ts';
+import { coordinatorBackend, type ClusterExtras } from './remote-backend.ts';
+import { clusterAlertsService } from '../alerts/service.ts';
 
 export interface ExtrasOptions {
   /** PostgreSQL URL of the cluster. */
@@ -19,6 +20,10 @@ export interface ExtrasOptions {
   coordinator: string;
   /** A directory of this machine for derived copies (the observatory's mirror of the counts). */
   cacheDir: string;
+  /** Alert checks every this many ms (0: only on demand; default 300 s as `tra serve`). */
+  alertIntervalMs?: number;
+  /** Webhooks may reach private addresses (`--allow-private-addresses`). */
+  allowPrivate?: boolean;
   log?: (line: string) => void;
 }
 
@@ -32,6 +37,19 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   const extras: ClusterExtras = {};
   const closers: Array<() => void | Promise<void>> = [() => pool.end()];
   void blob;
+  // Saved searches: judged against the observatory's mirror of the counts, which lives in cacheDir.
+  const trendsOf = coordinatorBackend(o.coordinator);
+  const alerts = clusterAlertsService({
+    pool,
+    pgUrl: o.pg,
+    trends: (req) => Promise.resolve(trendsOf.trends(req)),
+    countsDir: o.cacheDir,
+    intervalMs: o.alertIntervalMs ?? 300_000,
+    allowPrivate: o.allowPrivate,
+    log: o.log,
+  });
+  extras.alerts = alerts;
+  closers.push(() => alerts.close());
   extras.close = async () => {
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
   };

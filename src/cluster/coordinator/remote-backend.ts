@@ -26,7 +26,7 @@ export class CoordinatorUnreachable extends Error {
  * (src/cluster/observe/), archived versions and the list of sources (src/cluster/archive/). Each
  * is a Backend member; one left out stays a polite 501 (`installClusterNotices`).
  */
-export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'health'> & { close?(): void | Promise<void> };
+export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'health' | 'alerts'> & { close?(): void | Promise<void> };
 
 /** A Backend whose answers come from the coordinator at `base` (its /api routes), plus `extras`. */
 export function coordinatorBackend(base: string, opts: { timeoutMs?: number; extras?: ClusterExtras } = {}): Backend & { close(): Promise<void> } {
@@ -86,6 +86,7 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
     ...(extras.versions ? { versions: extras.versions } : {}),
     ...(extras.sources ? { sources: extras.sources } : {}),
     ...(extras.health ? { health: extras.health } : {}),
+    ...(extras.alerts ? { alerts: extras.alerts } : {}),
     async close() {
       await extras.close?.();
     },
@@ -93,13 +94,13 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
 }
 
 /** Parts of the site a cluster may lack: the Backend member that provides each (none: always missing). */
-type Part = 'observatory' | 'versions' | 'sources';
+type Part = 'observatory' | 'versions' | 'sources' | 'alerts';
 
 /** Pages and API routes that a cluster may not serve, the member that serves them, and what to say. */
 const NOT_IN_CLUSTER: Array<[RegExp, Part | undefined, string]> = [
   [/^\/(quan-sat)(\/|$)/, 'observatory', 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
   [/^\/api\/(emerging|clusters|attention|forecast)(\/|$)/, 'observatory', 'Đài quan sát (vấn đề nổi lên, cụm tin, dự báo)'],
-  [/^\/api\/alerts(\/|$)/, undefined, 'Cảnh báo đã lưu'],
+  [/^\/api\/alerts(\/|$)/, 'alerts', 'Cảnh báo đã lưu'],
   [/^\/api\/versions(\/|$)/, 'versions', 'Các phiên bản đã lưu của một bài'],
   [/^\/(nguon)(\/|$)/, 'sources', 'Danh sách nguồn tin'],
   [/^\/api\/sources(\/|$)/, 'sources', 'Danh sách nguồn tin'],
@@ -113,11 +114,12 @@ export function missingInCluster(path: string, has: ReadonlySet<Part> = new Set(
 }
 
 /** The parts `backend` provides (for missingInCluster). */
-export function partsOf(backend: Pick<Backend, 'observatory' | 'versions' | 'sources'>): Set<Part> {
+export function partsOf(backend: Pick<Backend, 'observatory' | 'versions' | 'sources' | 'alerts'>): Set<Part> {
   const has = new Set<Part>();
   if (backend.observatory) has.add('observatory');
   if (backend.versions) has.add('versions');
   if (backend.sources) has.add('sources');
+  if (backend.alerts) has.add('alerts');
   return has;
 }
 
