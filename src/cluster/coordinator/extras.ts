@@ -10,6 +10,7 @@ import { openBlobStore } from '../blob/open.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { coordinatorBackend, type ClusterExtras } from './remote-backend.ts';
 import { clusterAlertsService } from '../alerts/service.ts';
+import { openClusterObservatory, mirrorDirOf } from '../observe/view.ts';
 
 export interface ExtrasOptions {
   /** PostgreSQL URL of the cluster. */
@@ -37,13 +38,20 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   const extras: ClusterExtras = {};
   const closers: Array<() => void | Promise<void>> = [() => pool.end()];
   void blob;
+  // The observatory: a worker thread over a local mirror of the cluster's daily counts
+  // (src/cluster/observe/view.ts). It opens in the background: until its first copy is done the
+  // pages say it is counting, and a start that fails is said (503) and retried.
+  const observatory = openClusterObservatory({ pg: o.pg, coordinator: o.coordinator, cacheDir: o.cacheDir, log: o.log });
+  extras.observatory = () => observatory.view();
+  extras.health = () => observatory.health();
+  closers.push(() => observatory.close());
   // Saved searches: judged against the observatory's mirror of the counts, which lives in cacheDir.
   const trendsOf = coordinatorBackend(o.coordinator);
   const alerts = clusterAlertsService({
     pool,
     pgUrl: o.pg,
     trends: (req) => Promise.resolve(trendsOf.trends(req)),
-    countsDir: o.cacheDir,
+    countsDir: mirrorDirOf(o.cacheDir),
     intervalMs: o.alertIntervalMs ?? 300_000,
     allowPrivate: o.allowPrivate,
     log: o.log,
