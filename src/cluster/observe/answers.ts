@@ -227,9 +227,9 @@ export class ClusterAnswers {
 
   /** Hold the documents of `days` as the current counts name them. */
   private async fetchDays(days: Iterable<number>, keep: ReadonlySet<number>): Promise<void> {
-    const counts = this.o.current().counts;
     for (const d of days) {
-      const seqs = counts.seqsOn(d);
+      // The handle may be replaced while a day is fetched: ask the current one each time.
+      const seqs = this.o.current().counts.seqsOn(d);
       if (!this.docs.get(d, seqs)) await this.docs.fetch(d, seqs, keep);
     }
   }
