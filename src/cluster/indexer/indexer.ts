@@ -8,6 +8,10 @@
  * same key; a blob left by the dead attempt is reused or collected by the janitor); the publish
  * commits only under the live lease of the claim, and only if none of the batch's versions is
  * published yet.
+ *
+ * It also runs the `observe` jobs (src/cluster/observe/write.ts: a batch into the observatory's
+ * daily counts, exactly once), enqueued beside each index job at a lower priority: claimed when no
+ * index or merge job is due, so search freshness comes first and the counts follow.
  */
 import os from 'node:os';
 import { randomBytes, createHash } from 'node:crypto';
@@ -16,7 +20,8 @@ import { withTransaction, type Pool } from '../pg/connect.ts';
 import { claim, complete, extend, fail, type ClaimedJob } from '../queue/queue.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { contentKey } from '../blob/store.ts';
-import { INDEX_JOB, type IndexJobPayload } from '../ingest/write.ts';
+import { INDEX_JOB, OBSERVE_JOB, type IndexJobPayload } from '../ingest/write.ts';
+import { ensureCountsVersion, observeBatch, type ObserveResult } from '../observe/write.ts';
 import { SegmentBuilder } from '../../engine/builder.ts';
 import { Segment } from '../../engine/segment.ts';
 import { ClusterError, LeaseLost } from '../errors.ts';
@@ -131,16 +136,33 @@ export async function indexJob(o: IndexerOptions, job: ClaimedJob): Promise<{ ve
   return { versions: rows.length, segments: built.length, deleted: r.deleted };
 }
 
+/** One log line for an observe job. */
+export function describeObserve(r: ObserveResult): string {
+  if (r.already) return `observe batch ${r.batch}: counted already, nothing added${r.rebuilt ? ' (counts rebuilt for this version)' : ''}, ${r.ms} ms`;
+  return (
+    `observe batch ${r.batch}: ${r.versions} versions, ${r.added} counted, ${r.removed} taken out, ${r.stale} stale, ` +
+    `${r.duplicates} duplicates, ${r.undated} undated, ${r.deleted} deleted, ${r.newTerms} new terms, ${r.days} days` +
+    `${r.rebuilt ? ' (counts rebuilt for this version: every batch enqueued again)' : ''}, ${r.ms} ms (lock: waited ${r.waitMs} ms, held ${r.heldMs} ms)`
+  );
+}
+
 /** Claim and index jobs until `signal` aborts. Errors are logged and retried; nothing throws. */
 export async function runIndexer(o: IndexerOptions): Promise<void> {
   const owner = o.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const leaseMs = o.leaseMs ?? 120_000;
   const idleMs = o.idleMs ?? 500;
+  const kinds = (o.mergeAt ?? DEFAULT_MERGE_AT) > 1 ? [INDEX_JOB, MERGE_JOB, OBSERVE_JOB] : [INDEX_JOB, OBSERVE_JOB];
+  // Counts made by an older version of the counting rules are rebuilt now, not at the next batch.
+  try {
+    if (await ensureCountsVersion(o.pool)) o.log?.('observe: counts of another version of the counting rules: emptied, every batch enqueued again');
+  } catch (e) {
+    o.log?.(`observe: không kiểm tra được phiên bản số đếm (cannot check the counts' version): ${(e as Error).message}`);
+  }
   let backoff = idleMs;
   while (!o.signal?.aborted) {
     let job: ClaimedJob | undefined;
     try {
-      [job] = await claim(o.pool, { owner, kinds: (o.mergeAt ?? DEFAULT_MERGE_AT) > 1 ? [INDEX_JOB, MERGE_JOB] : [INDEX_JOB], leaseMs });
+      [job] = await claim(o.pool, { owner, kinds, leaseMs });
       backoff = idleMs;
     } catch (e) {
       o.log?.(`không nhận được việc (cannot claim): ${(e as Error).message}`);
@@ -157,6 +179,8 @@ export async function runIndexer(o: IndexerOptions): Promise<void> {
       const t0 = Date.now();
       if (job.kind === MERGE_JOB) {
         o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
+      } else if (job.kind === OBSERVE_JOB) {
+        o.log?.(`job ${job.id}: ${describeObserve(await observeBatch(o.pool, job))}`);
       } else {
         const r = await indexJob(o, job);
         o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);

@@ -4,18 +4,37 @@
  *   (`content_hash`, SHA-256 of the body as stored); an unchanged document writes nothing, so
  *   re-running an interrupted `tra index` adds nothing twice;
  * - each new version is a row of `document_versions` (every version kept) carrying the batch id;
- * - one `index` job names the batch and its seq range: the indexers build segments from it.
+ * - one `index` job names the batch and its seq range: the indexers build segments from it;
+ * - one `observe` job names it too: an indexer adds it to the observatory's daily counts
+ *   (src/cluster/observe/write.ts), after the index jobs waiting (lower priority).
  * The batch commits whole, or nothing of it (and no job) does. Rows are written in id order, so
  * two ingests of overlapping documents lock them in the same order and cannot deadlock.
  */
 import { createHash } from 'node:crypto';
 import { withTransaction, type Pool, type Queryable } from '../pg/connect.ts';
-import { enqueue } from '../queue/queue.ts';
+import { enqueue, type JobSpec } from '../queue/queue.ts';
 import { parseTime } from '../../ingest/timestamps.ts';
 import type { DocInput } from '../../store/document.ts';
 
 /** The job kind that asks an indexer to index one ingest batch. */
 export const INDEX_JOB = 'index';
+
+/** The job kind that asks an indexer to add one ingest batch to the observatory's counts. */
+export const OBSERVE_JOB = 'observe';
+/** Below index and merge jobs (priority 0): search freshness first; claimed whenever none is due. */
+export const OBSERVE_PRIORITY = -1;
+
+export interface ObserveJobPayload {
+  batch: number;
+  /** The batch's seq range (absent on the jobs migration 4 enqueued for earlier batches). */
+  first_seq?: number;
+  last_seq?: number;
+}
+
+/** The `observe` job of a batch: one pending per batch (dedupe key), so enqueueing twice is harmless. */
+export function observeJob(p: ObserveJobPayload): JobSpec {
+  return { kind: OBSERVE_JOB, payload: p, dedupeKey: `observe:${p.batch}`, maxAttempts: 20, priority: OBSERVE_PRIORITY };
+}
 
 export interface IndexJobPayload {
   batch: number;
@@ -119,6 +138,7 @@ export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: 
     const seqs = rows.map((r) => Number(r.seq));
     const job: IndexJobPayload = { batch, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), versions: written };
     await enqueue(c, { kind: INDEX_JOB, payload: job, maxAttempts: 20 });
+    await enqueue(c, observeJob({ batch, first_seq: job.first_seq, last_seq: job.last_seq }));
     return { written, unchanged: sorted.length - written, job };
   }
 }

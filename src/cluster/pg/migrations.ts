@@ -223,13 +223,18 @@ CREATE TABLE observe_source_days (
 );
 CREATE INDEX observe_source_days_change ON observe_source_days (change);
 -- The version of each document the counts hold. day NULL: that version is not counted (no
--- plausible date, deleted, or its article key already counted under another document).
+-- plausible date, deleted, or its article key already counted under another document). dated:
+-- the day the version is dated to (NULL: no plausible date, or deleted); key_hash: its article
+-- key when dated. Of the dated versions sharing a key, the one with the smallest seq is counted
+-- (as one machine counting the documents in write order), the others wait here with day NULL.
 CREATE TABLE observe_docs (
   doc_id text PRIMARY KEY REFERENCES documents (id),
   seq bigint NOT NULL,
   day integer,
-  key_hash bigint
+  key_hash bigint,
+  dated integer
 );
+CREATE INDEX observe_docs_key ON observe_docs (key_hash, seq) WHERE key_hash IS NOT NULL;
 -- Article keys counted (canonical URL, else the id; a 53-bit hash as in counts.ts) and the
 -- document holding each: one article under two ids is counted once.
 CREATE TABLE observe_keys (key_hash bigint PRIMARY KEY, doc_id text NOT NULL);
