@@ -428,6 +428,40 @@ test('counts of an older version of the rules are rebuilt under a new epoch; a n
   }
 });
 
+test('term ids read before the lock are not used when the counts were rebuilt meanwhile', opts, async () => {
+  const s = await testSchema();
+  const dirs: string[] = [];
+  try {
+    const docs = syntheticNews('2025-06-02', 4, 6) as Doc[];
+    const other: Doc = { id: 'other', title: 'Hội thảo khoa học về trí tuệ nhân tạo và dữ liệu lớn', published: '2025-06-03T09:00:00+07:00', source: 'Báo K' };
+    const half = Math.ceil(docs.length / 2);
+    const a = await writeBatch(s.pool, docs.slice(0, half));
+    await countBatch(s.pool, { batch: a.job!.batch }, undefined);
+    // The second batch shares most terms with the first; while it counts without the lock, an
+    // indexer of this version rebuilds counts another made (fresh ids from 0, in another order).
+    const b = await writeBatch(s.pool, docs.slice(half));
+    const r = await countBatch(s.pool, { batch: b.job!.batch }, undefined, {
+      beforeLock: async () => {
+        await s.pool.query("UPDATE observe_meta SET value = $1 WHERE key = 'version'", [String(COUNTS_VERSION - 1)]);
+        assert.equal(await ensureCountsVersion(s.pool), true);
+        await s.pool.query("DELETE FROM jobs WHERE payload->>'batch' = $1", [String(b.job!.batch)]);
+        // Other terms first, so the first batch's terms get other ids than before.
+        const c = await writeBatch(s.pool, [other]);
+        await countBatch(s.pool, { batch: c.job!.batch }, undefined);
+        await countBatch(s.pool, { batch: a.job!.batch }, undefined);
+      },
+    });
+    assert.equal(r.added, docs.length - half);
+    const fresh = freshMachine([...docs.slice(0, half), other, ...docs.slice(half)]);
+    dirs.push(fresh.dir);
+    assert.deepEqual(await clusterFigures(s.pool), fresh.figures);
+    await checkConsistency(s.pool);
+  } finally {
+    await s.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('a batch without a job (a tool) is counted once too', opts, async () => {
   const s = await testSchema();
   try {

@@ -76,7 +76,8 @@ export interface ObserveResult {
 export interface ObserveOptions {
   /** The clock the plausible window is judged by (ms; default now). */
   now?: number;
-  /** Test hook: called under the lock, before the work is written. */
+  /** Test hooks: called after the part done without a lock, and under the lock before committing. */
+  beforeLock?: () => Promise<void>;
   underLock?: () => Promise<void>;
 }
 
@@ -151,20 +152,29 @@ export async function countBatch(pool: Pool, p: ObserveJobPayload, job: ClaimedJ
     const held = await pool.query<{ seq: string }>('SELECT seq FROM observe_docs WHERE doc_id = ANY($1::text[]) AND day IS NOT NULL', [ids]);
     await contentsOf(pool, held.rows.map((r) => num(r.seq)).filter((s) => !contents.has(s)), contents);
   }
+  // The ids of the terms already interned, read ahead too: an id never changes within an epoch
+  // (terms are only added), so they hold under the lock unless the epoch changed meanwhile.
+  const epochBefore = await readEpoch(pool);
+  const terms = new Set<string>();
+  for (const c of contents.values()) for (const t of c.terms) terms.add(t);
+  const known = await lookupTerms(pool, [...terms]);
 
   // 2. Under the lock, one transaction.
   const out: ObserveResult = {
     batch, versions: rows.length, already: false, rebuilt: false, stale: 0, added: 0, removed: 0,
     duplicates: 0, undated: 0, deleted: 0, newTerms: 0, days: 0, waitMs: 0, heldMs: 0, ms: 0,
   };
+  await opts.beforeLock?.();
   await withTransaction(pool, async (c) => {
     const tw = performance.now();
     await c.query(LOCK);
     const tl = performance.now();
     out.waitMs = Math.round(tl - tw);
-    out.rebuilt = await checkVersion(c);
+    const { rebuilt, epoch } = await checkVersion(c);
+    out.rebuilt = rebuilt;
+    if (rebuilt || epoch !== epochBefore) known.clear();
     const ins = await c.query('INSERT INTO observe_batches (batch) VALUES ($1) ON CONFLICT DO NOTHING', [batch]);
-    if (ins.rowCount === 1) await apply(c, byDoc, contents, out);
+    if (ins.rowCount === 1) await apply(c, byDoc, contents, known, out);
     else out.already = true;
     await opts.underLock?.();
     if (job) await complete(c, job);
@@ -174,11 +184,25 @@ export async function countBatch(pool: Pool, p: ObserveJobPayload, job: ClaimedJ
   return out;
 }
 
+async function readEpoch(q: Queryable): Promise<string | undefined> {
+  return (await q.query<{ value: string }>("SELECT value FROM observe_meta WHERE key = 'epoch'")).rows[0]?.value;
+}
+
+/** The ids of those of `terms` already interned. */
+async function lookupTerms(q: Queryable, terms: string[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (let i = 0; i < terms.length; i += CHUNK) {
+    const { rows } = await q.query<{ id: number; term: string }>('SELECT id, term FROM observe_terms WHERE term = ANY($1::text[])', [terms.slice(i, i + CHUNK)]);
+    for (const r of rows) ids.set(r.term, r.id);
+  }
+  return ids;
+}
+
 /**
  * Under the lock: make observe_meta's version this program's COUNTS_VERSION. First writer: set
- * it (epoch 1). An older version: rebuild (returns true). A newer one: refuse.
+ * it (epoch 1). An older version: rebuild. A newer one: refuse. Returns the epoch after it.
  */
-async function checkVersion(c: Queryable): Promise<boolean> {
+async function checkVersion(c: Queryable): Promise<{ rebuilt: boolean; epoch: string }> {
   const meta = new Map<string, string>();
   for (const r of (await c.query<{ key: string; value: string }>('SELECT key, value FROM observe_meta')).rows) meta.set(r.key, r.value);
   const version = meta.get('version');
@@ -187,10 +211,10 @@ async function checkVersion(c: Queryable): Promise<boolean> {
   if (version === undefined) {
     await set('version', COUNTS_VERSION);
     if (!meta.has('epoch')) await set('epoch', 1);
-    return false;
+    return { rebuilt: false, epoch: meta.get('epoch') ?? '1' };
   }
   const v = Number(version);
-  if (v === COUNTS_VERSION) return false;
+  if (v === COUNTS_VERSION) return { rebuilt: false, epoch: meta.get('epoch') ?? '' };
   if (v > COUNTS_VERSION) {
     throw new ClusterError(
       `số đếm của đài quan sát trong PostgreSQL theo quy tắc đếm ${version}, mới hơn quy tắc ${COUNTS_VERSION} của tra indexer này — hãy nâng cấp tra indexer này (nó không đếm lại theo quy tắc cũ)`,
@@ -198,8 +222,9 @@ async function checkVersion(c: Queryable): Promise<boolean> {
   }
   // Rows of another version of the rules: count everything again under these.
   for (const t of ['observe_terms', 'observe_days', 'observe_source_days', 'observe_keys', 'observe_docs', 'observe_batches']) await c.query(`DELETE FROM ${t}`);
+  const epoch = String((Number(meta.get('epoch')) || 0) + 1);
   await set('version', COUNTS_VERSION);
-  await set('epoch', (Number(meta.get('epoch')) || 0) + 1);
+  await set('epoch', epoch);
   await c.query(
     `INSERT INTO jobs (kind, payload, dedupe_key, max_attempts, priority)
      SELECT $1, jsonb_build_object('batch', batch, 'first_seq', min(seq), 'last_seq', max(seq)), $1 || ':' || batch, 20, $2
@@ -207,7 +232,7 @@ async function checkVersion(c: Queryable): Promise<boolean> {
      ON CONFLICT (dedupe_key) WHERE state IN ('ready', 'running') DO NOTHING`,
     [OBSERVE_JOB, OBSERVE_PRIORITY],
   );
-  return true;
+  return { rebuilt: true, epoch };
 }
 
 /**
@@ -220,12 +245,12 @@ export async function ensureCountsVersion(pool: Pool): Promise<boolean> {
     const { rows } = await c.query<{ value: string }>("SELECT value FROM observe_meta WHERE key = 'version'");
     // Nothing counted yet: the first batch sets the version.
     if (!rows.length || Number(rows[0].value) === COUNTS_VERSION) return false;
-    return checkVersion(c);
+    return (await checkVersion(c)).rebuilt;
   });
 }
 
 /** Under the lock: the batch's fresh versions into the counts. */
-async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: Map<number, Content>, out: ObserveResult): Promise<void> {
+async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: Map<number, Content>, known: Map<string, number>, out: ObserveResult): Promise<void> {
   if (!byDoc.size) return;
   const ids = [...byDoc.keys()];
   type Raw = { doc_id: string; seq: string; day: number | null; dated: number | null; key_hash: string | null };
@@ -318,7 +343,7 @@ async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: 
   for (const r of adds) take(r, 1);
   for (const r of subs) take(r, -1);
 
-  const termIds = await internTerms(c, df, out);
+  const termIds = await internTerms(c, df, known, out);
   await writeDays(c, days, termIds, out);
   await writeSourceDays(c, sources);
   await writeDocs(c, changed);
@@ -341,14 +366,13 @@ async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: 
   if (free.length) await c.query('DELETE FROM observe_keys WHERE key_hash = ANY($1::bigint[])', [free]);
 }
 
-/** Ids of every term in `df` (new ones interned, dense after the largest); frequencies updated. */
-async function internTerms(c: Queryable, df: Map<string, number>, out: ObserveResult): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  const all = [...df.keys()];
-  for (let i = 0; i < all.length; i += CHUNK) {
-    const { rows } = await c.query<{ id: number; term: string }>('SELECT id, term FROM observe_terms WHERE term = ANY($1::text[])', [all.slice(i, i + CHUNK)]);
-    for (const r of rows) ids.set(r.term, r.id);
-  }
+/**
+ * Ids of every term in `df` (`known`: ids read ahead, valid in this epoch; the others looked up
+ * now, and those still missing interned, dense after the largest id); frequencies updated.
+ */
+async function internTerms(c: Queryable, df: Map<string, number>, known: Map<string, number>, out: ObserveResult): Promise<Map<string, number>> {
+  const ids = known;
+  for (const [t, id] of await lookupTerms(c, [...df.keys()].filter((t) => !ids.has(t)))) ids.set(t, id);
   const fresh: string[] = [];
   for (const [t, n] of df) {
     if (ids.has(t)) continue;
@@ -368,20 +392,20 @@ async function internTerms(c: Queryable, df: Map<string, number>, out: ObserveRe
     }
     out.newTerms = fresh.length;
   }
-  const known: number[] = [];
+  const upd: number[] = [];
   const delta: number[] = [];
   const isNew = new Set(fresh);
   for (const [t, n] of df) {
     if (n !== 0 && !isNew.has(t)) {
-      known.push(ids.get(t)!);
+      upd.push(ids.get(t)!);
       delta.push(n);
     }
   }
-  for (let i = 0; i < known.length; i += CHUNK) {
+  for (let i = 0; i < upd.length; i += CHUNK) {
     await c.query(
       `UPDATE observe_terms t SET df = t.df + d.delta, change = nextval('observe_change_seq')
        FROM unnest($1::int[], $2::int[]) AS d(id, delta) WHERE t.id = d.id`,
-      [known.slice(i, i + CHUNK), delta.slice(i, i + CHUNK)],
+      [upd.slice(i, i + CHUNK), delta.slice(i, i + CHUNK)],
     );
   }
   return ids;
