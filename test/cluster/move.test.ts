@@ -221,6 +221,9 @@ test('the archive into a cluster and back: every capture, its WARC records, ever
     const e2 = await exportToDataDir(s.pool, d2, undefined, { blob, onBad: (l) => bad.push(l) });
     assert.deepEqual([e2.written, e2.captures, e2.captures_unchanged], [0, 0, captures], 'a second export moves nothing');
     for (let i = 0; i < urls.length; i++) assert.deepEqual(versionsIn(d2, urls[i]), expected[i], `after a second export: ${urls[i]}`);
+    // The directory made from the cluster, imported again, adds nothing (other blobs, same captures).
+    const back = await importDataDir(s.pool, d2, undefined, { blob, onBad: (l) => bad.push(l) });
+    assert.deepEqual([back.written, back.captures, back.captures_unchanged, bad], [0, 0, captures, []]);
     // The documents came from the cluster: nothing left for a crawl to index over them.
     const db2 = new DatabaseSync(join(d2, 'archive.sqlite'), { readOnly: true });
     assert.equal((db2.prepare('SELECT count(*) AS n FROM articles WHERE indexed_version < latest_version').get() as { n: number }).n, 0);

@@ -16,6 +16,7 @@ import { addSources } from '../frontier/sources.ts';
 import { importWarcFiles } from '../../archive/import.ts';
 import { versionsOf } from '../../archive/index.ts';
 import { clusterVersions } from './versions.ts';
+import { exportToDataDir } from '../move/move.ts';
 
 const PARA = 'Giá vàng miếng trong nước sáng nay tăng mạnh khi nhà đầu tư đổ xô mua vào, trong lúc đồng đô la suy yếu trên thị trường thế giới.';
 
@@ -121,6 +122,18 @@ test('versions from captures and WARC blobs equal one machine\'s for the same re
     assert.deepEqual(await versions(`http://${host}/cu/gia-vang.html`), expected);
     assert.deepEqual(await versions(`http://${host}/khong-co.html`), []);
     assert.deepEqual(await versions('không phải địa chỉ'), []);
+
+    // tra cluster export makes a directory that answers the same (its own WARC files, imported).
+    const exported = join(dir, 'exported');
+    const moved = await exportToDataDir(s.pool, exported, undefined, { blob, onBad: (l) => assert.fail(l) });
+    assert.equal(moved.captures, rows.length);
+    assert.deepEqual(versionsOf(exported, url, { diff: false })?.versions.map((v) => ({ captured: v.captured, title: v.title, text: v.text })), expected);
+
+    // Records over the size limit are skipped, as the archive's reader skips them, and said.
+    const big: string[] = [];
+    assert.deepEqual(await clusterVersions(s.pool, blob, { maxBlobBytes: 100, log: (l) => big.push(l) })(url), []);
+    assert.equal(big.length, 5);
+    assert.match(big[0], /lớn hơn 100 byte/);
 
     // A capture whose blob is gone: said once, the other versions still shown.
     const lines: string[] = [];

@@ -105,7 +105,8 @@ export function clusterVersions(pool: Pool, blob: BlobStore, opts: ClusterVersio
       try {
         bytes = await blob.get(c.blob_key, maxBlobBytes);
       } catch (e) {
-        if ((e as Error).name === 'ClusterError' && /quá giới hạn/.test((e as Error).message)) {
+        // Refused for its size (the archive skips a record over its limit too), or the store failed.
+        if (await tooLarge(blob, c.blob_key, maxBlobBytes)) {
           tell(`${c.url}: bản lưu ${c.blob_key} lớn hơn ${maxBlobBytes} byte, bỏ qua khi dựng các phiên bản`);
           return { kind: 'none' };
         }
@@ -233,6 +234,12 @@ export class BlobUnreadable extends Error {
     super(`Không đọc được bản lưu của ${url} từ kho blob (${key}: ${cause.message}); hãy thử lại sau ít phút.`, { cause });
     this.name = 'BlobUnreadable';
   }
+}
+
+/** Whether `get` refused the blob at `key` for being over `max` bytes. */
+export async function tooLarge(blob: BlobStore, key: string, max: number): Promise<boolean> {
+  const info = await blob.stat(key).catch(() => undefined);
+  return info !== undefined && info.bytes > max;
 }
 
 function isHtml(contentType: string | undefined, payload: Uint8Array): boolean {

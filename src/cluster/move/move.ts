@@ -44,6 +44,7 @@ import type { DocInput } from '../../store/document.ts';
 import { surt } from '../../archive/canonical.ts';
 import { openArchiveDb } from '../../archive/db.ts';
 import { importWarcFiles } from '../../archive/import.ts';
+import { tooLarge } from '../archive/versions.ts';
 
 export interface MoveReport {
   /** Documents read from the source. */
@@ -360,6 +361,8 @@ interface OutFile {
  */
 export async function exportArchive(pool: Pool, blob: BlobStore, dataDir: string, bad: (line: string) => void): Promise<CaptureCounts> {
   const counts: CaptureCounts = { captures: 0, captures_unchanged: 0, captures_skipped: 0 };
+  // A cluster without captures leaves the directory without an archive, as it found it.
+  if (!(await pool.query('SELECT 1 FROM captures LIMIT 1')).rowCount) return counts;
   const warcDir = path.join(dataDir, 'warc');
   // Files of an export that was interrupted before they were imported: made again below.
   const staging = path.join(warcDir, '.cluster-export');
@@ -421,7 +424,7 @@ export async function exportArchive(pool: Pool, blob: BlobStore, dataDir: string
         try {
           bytes = await blob.get(r.blob_key, MAX_CAPTURE_BLOB_BYTES);
         } catch (e) {
-          if (!/quá giới hạn/.test((e as Error).message)) throw e;
+          if (!(await tooLarge(blob, r.blob_key, MAX_CAPTURE_BLOB_BYTES))) throw e;
           counts.captures_skipped++;
           bad(`${r.url}: blob ${r.blob_key} của bản lưu lúc ${r.captured_at.toISOString()} lớn hơn ${MAX_CAPTURE_BLOB_BYTES} byte; không chép bản lưu này`);
           continue;
