@@ -18,6 +18,7 @@ import { syntheticNews } from '../../observe/test-fixtures.ts';
 import { DocStore } from '../../store/store.ts';
 import { syncFromStore, STORE_FILE } from '../../observe/sync.ts';
 import type { DocInput } from '../../store/document.ts';
+import { clusterStatistics } from '../roles/stats.ts';
 import { countBatch, ensureCountsVersion, observeBatch, type ObserveResult } from './write.ts';
 
 const opts = { skip: PG_SKIP, timeout: 120_000 };
@@ -492,12 +493,16 @@ test('tra index --pg then tra indexer: every batch observed, the same counts as 
     ]);
     assert.equal(one.code, 0, one.stderr);
     assert.equal(cluster.code, 0, cluster.stderr);
-    assert.equal(await pendingObserveJobs(s.pool), 3);
+    const waiting = await clusterStatistics(s.pool);
+    assert.equal(waiting.observe_jobs_pending, 3);
+    assert.ok(waiting.observe_lag_seconds > 0);
     indexer = start(['indexer', '--pg', s.url, '--blob', join(dir, 'blob')]);
     await until('no observe job left', async () => (await pendingObserveJobs(s!.pool)) === 0, 180_000, 500);
     const batches = (await s.pool.query('SELECT DISTINCT batch FROM document_versions ORDER BY batch')).rows.map((r) => Number(r.batch));
     const observed = (await s.pool.query('SELECT batch FROM observe_batches ORDER BY batch')).rows.map((r) => Number(r.batch));
     assert.deepEqual(observed, batches);
+    const done = await clusterStatistics(s.pool);
+    assert.deepEqual([done.observe_jobs_pending, done.observe_jobs_failed, done.observe_lag_seconds], [0, 0, 0]);
     assert.deepEqual(await clusterFigures(s.pool), machineFigures(join(dir, 'one')));
     await checkConsistency(s.pool);
     await until('a log line per observe job', async () => (indexer!.out + indexer!.err).split('\n').filter((l) => /observe batch \d+: 1000 versions|observe batch \d+: 500 versions/.test(l)).length === 3, 10_000);
