@@ -206,7 +206,7 @@ export async function importArchive(pool: Pool, blob: BlobStore, dataDir: string
     const file = path.join(dataDir, 'warc', name);
     const offsets = (db.prepare(`SELECT offset FROM captures WHERE warc = ? AND type IN ${CAPTURE_TYPES} ORDER BY offset`).all(name) as { offset: number }[]).map((r) => r.offset);
     const committed = (db.prepare('SELECT bytes FROM warc_files WHERE name = ?').get(name) as { bytes: number } | undefined)?.bytes;
-    let size = -1;
+    let size: number;
     try {
       size = fs.statSync(file).size;
     } catch {
