@@ -75,7 +75,7 @@ export function register(program: Command): void {
 
   cluster
     .command('import')
-    .description('chuyển tài liệu của một thư mục dữ liệu (một máy) vào cụm; chạy lại an toàn (tài liệu đã có, nội dung như cũ, được bỏ qua)')
+    .description('chuyển tài liệu và kho lưu chiểu (bản lưu, tệp WARC) của một thư mục dữ liệu (một máy) vào cụm; chạy lại an toàn (những gì đã có, nội dung như cũ, được bỏ qua)')
     .requiredOption('--data <dir>', 'thư mục dữ liệu nguồn')
     .requiredOption('--pg <url>', 'địa chỉ PostgreSQL')
     .requiredOption('--blob <path>', 'kho blob của cụm (thư mục dùng chung hoặc s3://bucket/prefix)')
@@ -85,7 +85,7 @@ export function register(program: Command): void {
       const role = await openOrExplain(o.pg, o.blob, 'cluster import');
       const progress = createProgress('chuyển vào cụm');
       try {
-        const r = await importDataDir(role.pool, o.data, (n, total) => progress.update(n, total));
+        const r = await importDataDir(role.pool, o.data, (n, total) => progress.update(n, total), { blob: role.blob });
         progress.done();
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {
@@ -97,7 +97,7 @@ export function register(program: Command): void {
     });
   cluster
     .command('export')
-    .description('chép tài liệu của cụm ra một thư mục dữ liệu (một máy) để tìm kiếm bằng tra search/serve --data; chạy lại an toàn')
+    .description('chép tài liệu và kho lưu chiểu (bản lưu, tệp WARC) của cụm ra một thư mục dữ liệu (một máy) để dùng bằng tra search/serve --data; chạy lại an toàn')
     .requiredOption('--pg <url>', 'địa chỉ PostgreSQL')
     .requiredOption('--blob <path>', 'kho blob của cụm')
     .requiredOption('--data <dir>', 'thư mục dữ liệu đích (tạo nếu chưa có)')
@@ -107,7 +107,7 @@ export function register(program: Command): void {
       const role = await openOrExplain(o.pg, o.blob, 'cluster export');
       const progress = createProgress('chép ra thư mục');
       try {
-        const r = await exportToDataDir(role.pool, o.data, (n, total) => progress.update(n, total));
+        const r = await exportToDataDir(role.pool, o.data, (n, total) => progress.update(n, total), { blob: role.blob });
         progress.done();
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {

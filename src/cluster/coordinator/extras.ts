@@ -10,6 +10,8 @@ import { openBlobStore } from '../blob/open.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { coordinatorBackend, type ClusterExtras } from './remote-backend.ts';
 import { clusterAlertsService } from '../alerts/service.ts';
+import { clusterVersions } from '../archive/versions.ts';
+import { clusterSources } from '../archive/sources.ts';
 import { openClusterObservatory, mirrorDirOf } from '../observe/view.ts';
 
 export interface ExtrasOptions {
@@ -37,7 +39,9 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   const blob: BlobStore | undefined = o.blob !== undefined ? await openBlobStore(o.blob) : undefined;
   const extras: ClusterExtras = {};
   const closers: Array<() => void | Promise<void>> = [() => pool.end()];
-  void blob;
+  // The list of sources (counted at start, kept 5 minutes) and archived versions (needs --blob).
+  extras.sources = clusterSources(pool, { log: o.log });
+  if (blob) extras.versions = clusterVersions(pool, blob, { log: o.log });
   // The observatory: a worker thread over a local mirror of the cluster's daily counts
   // (src/cluster/observe/view.ts). It opens in the background: until its first copy is done the
   // pages say it is counting, and a start that fails is said (503) and retried.
