@@ -18,7 +18,6 @@
  * log through a BroadcastChannel named in workerData.
  */
 import { parentPort, workerData, BroadcastChannel } from 'node:worker_threads';
-import { join } from 'node:path';
 import { openObservatory, type Observatory } from '../../observe/observatory.ts';
 import { openPool } from '../pg/connect.ts';
 import { errorReply, misbehave, type WorkerReply } from '../../server/search-pool.ts';
