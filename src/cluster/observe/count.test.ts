@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObserveCounts, dayOfIso, keyHash } from '../../observe/counts.ts';
+import { termsOf } from '../../observe/terms.ts';
 import { articleKey, countVersion } from './count.ts';
 
 test('a version is dated, keyed and split into terms as one machine counts it', () => {
@@ -45,4 +46,12 @@ test('the article key is the canonical url, else the link, else the id', () => {
   const v = countVersion({ seq: 5, doc_id: 'x', body: { title: 'Không có địa chỉ', published: '2025-06-05' } });
   assert.equal(v.keyHash, keyHash('id:x'));
   assert.equal(v.source, null);
+});
+
+test('text with NUL and lone surrogates gives the terms one machine counts, all storable in PostgreSQL', () => {
+  const title = 'nội\ud800dung bão\u0000lũ quả\ud83d ngọt x\udc00y';
+  const v = countVersion({ seq: 6, doc_id: 'n', body: { title, published: '2025-06-05' } });
+  assert.deepEqual(v.terms, [...termsOf(title)]);
+  assert.ok(v.terms.length >= 4);
+  for (const t of v.terms) assert.ok(t.isWellFormed() && !t.includes('\u0000'), JSON.stringify(t));
 });

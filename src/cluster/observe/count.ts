@@ -10,7 +10,8 @@
  *   outside the plausible window);
  * - the article key is the canonical article URL (`url`, else `link`), else `id:` + the id, and
  *   is kept as counts.ts's 53-bit `keyHash`: one article under two ids is counted once;
- * - the source is `source` when it is a non-empty string;
+ * - the source is `source` when it is a non-empty string (a NUL or lone surrogate in it, which
+ *   PostgreSQL cannot store, left out);
  * - the terms are those of `termsOf(observedText(doc))`, each counted once per document.
  */
 import { canonicalArticleKey, parseTime } from '../../ingest/timestamps.ts';
@@ -42,6 +43,28 @@ export interface VersionCount {
   terms: string[];
 }
 
+/**
+ * The terms of a text as PostgreSQL can store them: the tokeniser never makes a term with a NUL
+ * or a lone surrogate (it splits there), but such a term would be stored altered (or refused) and
+ * then never found again by its text, so it is left out rather than wedging the writer.
+ */
+function storableTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const t of termsOf(text)) if (t.isWellFormed() && !t.includes('\u0000')) out.push(t);
+  return out;
+}
+
+/**
+ * A document's source as PostgreSQL can store it (null: none). PostgreSQL text holds no NUL and
+ * no lone surrogate; a source carrying them (bad input, kept as given in the body) is stored
+ * without them instead of failing its batch at every attempt.
+ */
+function storableSource(doc: ObservedDoc): string | null {
+  if (typeof doc.source !== 'string' || !doc.source) return null;
+  const s = doc.source.includes('\u0000') ? doc.source.replaceAll('\u0000', '') : doc.source;
+  return s ? s.toWellFormed() : null;
+}
+
 /** The article key of a document, exactly as `ObserveCounts.add` makes it ('' when none). */
 export function articleKey(doc: ObservedDoc): string {
   const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
@@ -66,8 +89,8 @@ export function countVersion(row: VersionRow, now: number = Date.now()): Version
     day: dayNumber(ms),
     // The id is always a non-empty string here, so every dated version has a key.
     keyHash: key ? keyHash(key) : null,
-    source: typeof doc.source === 'string' && doc.source ? doc.source : null,
-    terms: [...termsOf(observedText(doc))],
+    source: storableSource(doc),
+    terms: storableTerms(observedText(doc)),
   };
 }
 
@@ -80,7 +103,7 @@ export function contentOf(body: Record<string, unknown> | null): { source: strin
   if (!body) return { source: null, terms: [] };
   const doc = body as ObservedDoc;
   return {
-    source: typeof doc.source === 'string' && doc.source ? doc.source : null,
-    terms: [...termsOf(observedText(doc))],
+    source: storableSource(doc),
+    terms: storableTerms(observedText(doc)),
   };
 }

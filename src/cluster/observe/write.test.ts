@@ -463,6 +463,23 @@ test('term ids read before the lock are not used when the counts were rebuilt me
   }
 });
 
+test('a source with a NUL and a text with lone surrogates are counted, not a batch failing forever', opts, async () => {
+  const s = await testSchema();
+  try {
+    const r = await writeBatch(s.pool, [
+      { id: 'x', title: 'Mưa\ud800 lớn ở Huế', source: 'Báo\u0000 Huế', published: '2025-10-27T08:00:00+07:00' },
+      { id: 'y', title: 'Mưa lớn ở Huế, nước lên nhanh', source: 'Báo Huế', published: '2025-10-27T09:00:00+07:00' },
+    ] as Doc[]);
+    const c = await countBatch(s.pool, { batch: r.job!.batch }, undefined);
+    assert.equal(c.added, 2);
+    const src = (await s.pool.query('SELECT source, docs FROM observe_source_days ORDER BY source')).rows;
+    assert.deepEqual(src.map((x) => [x.source, x.docs]), [['Báo Huế', 2]]);
+    assert.equal(Number((await s.pool.query("SELECT df FROM observe_terms WHERE term = 'huế'")).rows[0].df), 2);
+  } finally {
+    await s.drop();
+  }
+});
+
 test('a batch without a job (a tool) is counted once too', opts, async () => {
   const s = await testSchema();
   try {
