@@ -6,7 +6,7 @@
  */
 import { ObserveCounts, dayOfIso, isoOfDay, observedTime } from './counts.ts';
 import { syncFromStore, type OnProgress, type SyncResult } from './sync.ts';
-import { openDayDocs, type DayDocs } from './day-docs.ts';
+import { openDayDocs, type DayDoc, type DayDocs } from './day-docs.ts';
 import { emergingOn, type EmergingOptions, type EmergingResult } from './emerging.ts';
 import { attention, keyTerms, type AttentionRequest, type AttentionResult, type KeyTerm, type TrendsSource } from './attention.ts';
 import { forecastSeries } from './forecast.ts';
@@ -68,6 +68,36 @@ export interface KeyTermSource {
 }
 
 export { outletOf } from './outlets.ts';
+
+/**
+ * Stories told by several outlets on `date` and the days before it (at most two weeks: a story is
+ * told within days, and the loop stays short), from the documents `docsOn` gives for a day — a
+ * data directory's store here, the cluster's PostgreSQL in src/cluster/observe/answers.ts.
+ */
+export function clustersOn(
+  counts: Pick<ObserveCounts, 'documentFrequency' | 'documents'>,
+  date: string,
+  docsOn: (day: number) => DayDoc[],
+  o: { days?: number; minSources?: number; limit?: number } = {},
+): ClustersResult {
+  const days = Math.min(14, Math.max(1, Math.floor(o.days ?? 1)));
+  const day = parseDay(date, 'date');
+  const docs: ClusterDoc[] = [];
+  for (let d = day - days + 1; d <= day; d++) {
+    for (const x of docsOn(d)) {
+      const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
+      // Counted documents have a plausible time; one that is not (counted by an older rule) is left out.
+      const time = observedTime(x);
+      if (time !== undefined) docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time });
+    }
+  }
+  const dfCache = new Map<string, number>();
+  const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
+  const clusters = clusterStories(docs, { df, documents: counts.documents() })
+    .filter((c) => new Set(c.sources.map(outletOf)).size >= (o.minSources ?? 2))
+    .slice(0, o.limit ?? 20);
+  return { date, days, documents: docs.length, clusters };
+}
 
 /** Open `dir`'s observatory, counting whatever the store holds that was not counted yet. */
 export function openObservatory(dir: string, opts: { onProgress?: OnProgress } = {}): Observatory {
@@ -133,25 +163,8 @@ export function openObservatory(dir: string, opts: { onProgress?: OnProgress } =
       };
     },
     clusters(date, o = {}) {
-      // At most two weeks of documents: a story is told within days, and the loop stays short.
-      const days = Math.min(14, Math.max(1, Math.floor(o.days ?? 1)));
-      const day = parseDay(date, 'date');
-      const docs: ClusterDoc[] = [];
       const dd = docsOf();
-      for (let d = day - days + 1; d <= day; d++) {
-        for (const x of dd?.docsOn(d) ?? []) {
-          const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
-          // Counted documents have a plausible time; one that is not (counted by an older rule) is left out.
-          const time = observedTime(x);
-          if (time !== undefined) docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time });
-        }
-      }
-      const dfCache = new Map<string, number>();
-      const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
-      const clusters = clusterStories(docs, { df, documents: counts.documents() })
-        .filter((c) => new Set(c.sources.map(outletOf)).size >= (o.minSources ?? 2))
-        .slice(0, o.limit ?? 20);
-      return { date, days, documents: docs.length, clusters };
+      return clustersOn(counts, date, (d) => dd?.docsOn(d) ?? [], o);
     },
     close() {
       if (dayDocs) dayDocs.close();

@@ -123,6 +123,15 @@ test('GET /api/trends matches `tra trends --json`; compare lines series up and e
   assert.equal(lines.length, t.starts.length + 1);
 });
 
+test('GET /api/trends filters by source as /api/search does (one series per outlet)', async () => {
+  const q = 'Hà Nội';
+  const all = (await json(`/api/trends?q=${encodeURIComponent(q)}&interval=month`)).body as { total: number };
+  const one = (await json(`/api/trends?q=${encodeURIComponent(q)}&interval=month&source=${encodeURIComponent('Tin Nhanh')}`)).body as { total: number; buckets: { count: number }[] };
+  const hits = (await json(`/api/search?q=${encodeURIComponent(q)}&source=${encodeURIComponent('Tin Nhanh')}&limit=1`)).body as { total: number };
+  assert.equal(one.total, hits.total, 'the same documents as the search with that filter');
+  assert.ok(one.total > 0 && one.total < all.total, `${one.total} of ${all.total}`);
+});
+
 test('suggestions complete a prefix typed without marks, with the accented phrase', async () => {
   const { body } = await json('/api/suggest?q=ha%20n');
   const texts = (body.suggestions as Array<{ text: string }>).map((x) => x.text);

@@ -5,7 +5,7 @@
  * --alert-interval seconds on the observatory's worker thread.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { UserError } from '../errors.ts';
@@ -151,13 +151,17 @@ async function serveCoordinator(url: string, f: ServeFlags & CoordinatorFlags): 
   if (!levels.includes(f.logLevel)) throw new UserError(`--log-level phải là một trong: ${levels.join(', ')}`);
   const { coordinatorBackend, installClusterNotices, partsOf } = await import('../../cluster/coordinator/remote-backend.ts');
   let extras;
+  // Without --cache, the observatory's mirror goes in a temporary directory removed at exit (the
+  // next start copies the counts again: a news year in ~2 s); --cache keeps it across restarts.
+  let scratch: string | undefined;
   if (f.pg !== undefined) {
     const { checkPgUrl, describePgError } = await import('../../cluster/pg/connect.ts');
     const { describeClusterError } = await import('../../cluster/errors.ts');
     const { openClusterExtras } = await import('../../cluster/coordinator/extras.ts');
     try {
       checkPgUrl(f.pg);
-      const cacheDir = path.resolve(f.cache ?? path.join(os.tmpdir(), `tra-serve-cache-${process.pid}`));
+      if (f.cache === undefined) scratch = mkdtempSync(path.join(os.tmpdir(), 'tra-serve-cache-'));
+      const cacheDir = path.resolve(f.cache ?? scratch!);
       const interval = parseAlertInterval(f.alertInterval);
       extras = await openClusterExtras({ pg: f.pg, blob: f.blob, coordinator: u.href, cacheDir, alertIntervalMs: interval === undefined ? undefined : interval * 1000, allowPrivate: f.allowPrivateAddresses === true, log: (line) => process.stderr.write(`tra serve: ${line}\n`) });
     } catch (e) {
@@ -185,6 +189,8 @@ async function serveCoordinator(url: string, f: ServeFlags & CoordinatorFlags): 
   } catch (err) {
     if (err instanceof ListenError || err instanceof SettingError) throw new UserError(err.message);
     throw err;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 

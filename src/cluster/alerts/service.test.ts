@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ObserveCounts, dayOfIso } from '../../observe/counts.ts';
+import { ObserveCounts } from '../../observe/counts.ts';
 import { syntheticNews, fakeEngine } from '../../observe/test-fixtures.ts';
 import { PG_SKIP, testSchema } from '../../../test/cluster/pg.ts';
 import { openPool } from '../pg/connect.ts';

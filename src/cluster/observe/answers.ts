@@ -23,12 +23,9 @@
  *   re-running attention, forecasts or key terms costs milliseconds.
  * A round limit (MAX_ROUNDS) bounds an answer whose inputs keep changing.
  */
-import type { Observatory, ClustersResult, QueryForecast, KeyTermSource } from '../../observe/observatory.ts';
+import { clustersOn, type Observatory, type ClustersResult, type QueryForecast, type KeyTermSource } from '../../observe/observatory.ts';
 import { emergingOn, type EmergingResult } from '../../observe/emerging.ts';
 import { parseDay } from '../../observe/bounds.ts';
-import { observedTime } from '../../observe/counts.ts';
-import { clusterStories, type ClusterDoc } from '../../observe/clusters.ts';
-import { outletOf } from '../../observe/outlets.ts';
 import type { TrendsSource } from '../../observe/attention.ts';
 import type { DayDoc } from '../../observe/day-docs.ts';
 import type { TextDoc } from '../../observe/terms.ts';
@@ -122,31 +119,12 @@ export class ClusterAnswers {
     return this.run((r) => emergingOn(r.obs.counts, date, day, { limit, dayDocs: (d) => r.docsOn(d) }), [day]);
   }
 
-  /**
-   * Stories told by several outlets on `date` and the days before it (src/observe/observatory.ts
-   * `clusters`, whose steps these are: that one reads its documents from a data directory's store).
-   */
+  /** Stories told by several outlets on `date` and the days before it (src/observe/observatory.ts `clustersOn`). */
   clusters(date: string, opts: { days?: number; minSources?: number; limit?: number } = {}): Promise<ClustersResult> {
     const days = Math.min(14, Math.max(1, Math.floor(opts.days ?? 1)));
     const day = parseDay(date, 'date');
     const window = Array.from({ length: days }, (_, i) => day - days + 1 + i);
-    return this.run((r) => {
-      const docs: ClusterDoc[] = [];
-      for (const d of window) {
-        for (const x of r.docsOn(d)) {
-          const url = typeof x.url === 'string' ? x.url : typeof x.link === 'string' ? x.link : undefined;
-          const time = observedTime(x);
-          if (time !== undefined) docs.push({ id: x.id, title: x.title, summary: x.summary, source: x.source, url, time });
-        }
-      }
-      const counts = r.obs.counts;
-      const dfCache = new Map<string, number>();
-      const df = (t: string) => dfCache.get(t) ?? dfCache.set(t, counts.documentFrequency(t)).get(t)!;
-      const clusters = clusterStories(docs, { df, documents: counts.documents() })
-        .filter((c) => new Set(c.sources.map(outletOf)).size >= (opts.minSources ?? 2))
-        .slice(0, opts.limit ?? 20);
-      return { date, days, documents: docs.length, clusters };
-    }, window);
+    return this.run((r) => clustersOn(r.obs.counts, date, (d) => r.docsOn(d), opts), window);
   }
 
   /** `tra attention --json` (as src/server/observe-worker.ts computes it on one machine). */

@@ -23,8 +23,10 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
   const dir = mkdtempSync(join(tmpdir(), 'tra-cobs-e2e-'));
   const s = await testSchema();
   const procs: Proc[] = [];
+  // The operator's token: saved searches are made through the API on both servers.
+  const TOKEN = 'e2e-operator-token-0123456789';
   const run = (args: string[]) => {
-    const p = start(args);
+    const p = start(args, { TRA_ADMIN_TOKEN: TOKEN });
     procs.push(p);
     return p;
   };
@@ -62,6 +64,8 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
       `/api/forecast?q=${q}&days=7`,
       `/api/forecast?q=${encodeURIComponent('giá vàng')}`,
       `/api/attention?q=${q}&interval=week&top=10`,
+      `/api/attention?q=${q}&interval=week&by_source=1`,
+      '/api/sources',
       `/api/attention?q=${encodeURIComponent('giao thông')}&from=2025-07-01&to=2025-08-10`,
     ]) {
       const [cl, me] = [await getJson(wu + path), await getJson(su + path)];
@@ -77,6 +81,24 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
     assert.match(await page.text(), /Kon Tum/);
     const subject = await fetch(`${wu}/quan-sat?q=${q}`);
     assert.equal(subject.status, 200);
+
+    // Saved searches: the same alert on both servers, checked now, records the same events.
+    const post = async (base: string, path: string, body?: unknown) => {
+      const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const spec = { name: 'động đất', query: 'động đất', kind: 'threshold', value: 5 };
+    const events: Array<Array<string | number>>[] = [];
+    for (const base of [wu, su]) {
+      const made = await post(base, '/api/alerts', spec);
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const checked = await post(base, '/api/alerts/check');
+      assert.equal(checked.status, 200, JSON.stringify(checked.body));
+      events.push((checked.body.events as { type: string; day: string; count: number; expected: number }[]).map((e) => [e.type, e.day, e.count, e.expected]));
+    }
+    assert.ok(events[1].some((e) => e[0] === 'start' && e[1] === STORY_DAY), JSON.stringify(events[1]));
+    assert.deepEqual(events[0], events[1], 'the cluster records the events one machine records');
+    assert.equal((await getJson(`${wu}/api/alerts`)).status, 200);
     assert.match(web.err, /bản sao số đếm của đài quan sát: chép lại từ đầu, \d+ dòng ngày/, 'the first copy is logged with its cost');
   } finally {
     await Promise.all(procs.map((p) => p.kill()));

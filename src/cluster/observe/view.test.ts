@@ -154,12 +154,13 @@ test('the cluster observatory answers exactly as one machine on the same documen
   }
 });
 
-test('a coordinator that does not filter trends by source: attention without per-source series, said once', { skip: PG_SKIP, timeout: 120_000 }, async () => {
+test('a coordinator that does not filter trends by source (an older version): attention without per-source series, said once', { skip: PG_SKIP, timeout: 120_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'tra-cobs-'));
   const s = await testSchema();
   const dir = join(root, 'one');
   let one: TestServer | undefined;
   let obs: ClusterObservatory | undefined;
+  let old: Server | undefined;
   const logs: string[] = [];
   try {
     const engine = await openEngine(dir);
@@ -167,9 +168,20 @@ test('a coordinator that does not filter trends by source: attention without per
     engine.close();
     syncFromStore(dir);
     await copyCountsToPg(s.pool, dir);
-    // One machine's own /api/trends takes no `source`: it answers for every source.
+    // A coordinator of an older version, whose /api/trends took no `source`: a proxy that drops it.
     one = await startTestServer({}, dir);
-    obs = openClusterObservatory({ pg: s.url, coordinator: one.base, cacheDir: join(root, 'cache'), log: (l) => logs.push(l) });
+    const base = one.base;
+    old = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', base);
+      u.searchParams.delete('source');
+      fetch(u).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      }, () => res.writeHead(502).end());
+    });
+    await new Promise<void>((r) => old!.listen(0, '127.0.0.1', r));
+    const oldBase = `http://127.0.0.1:${(old.address() as { port: number }).port}`;
+    obs = openClusterObservatory({ pg: s.url, coordinator: oldBase, cacheDir: join(root, 'cache'), log: (l) => logs.push(l) });
     const view = await until('ready', () => obs!.view());
     const a = await view.attention({ query: 'giá vàng', interval: 'week', bySource: true, top: 0 });
     assert.ok(a.total > 0);
@@ -179,6 +191,7 @@ test('a coordinator that does not filter trends by source: attention without per
     assert.equal(logs.filter((l) => /không lọc \/api\/trends theo nguồn/.test(l)).length, 1, logs.join(' | '));
   } finally {
     await obs?.close();
+    await new Promise<void>((r) => (old ? old.close(() => r()) : r()));
     await one?.close();
     await s.drop();
     rmSync(root, { recursive: true, force: true });

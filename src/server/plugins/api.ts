@@ -108,15 +108,16 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: PluginOptions): P
       querystring: {
         type: 'object',
         required: ['q'],
-        properties: { q: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, interval: trendsQuerystring.properties.interval, from: filterProps.from, to: filterProps.to },
+        properties: { q: { type: 'string', minLength: 1, maxLength: MAX_QUERY }, interval: trendsQuerystring.properties.interval, from: filterProps.from, to: filterProps.to, source: filterProps.source, category: filterProps.category },
       },
       response: { 200: { ...trendsSeries, properties: { ...trendsSeries.properties, took_ms: { type: 'number' } } }, ...errors },
     },
   }, async (req) => {
-    const qs = req.query as { q: string; interval: Interval; from?: string; to?: string };
+    const qs = req.query as { q: string; interval: Interval; from?: string; to?: string; source?: string[]; category?: string[] };
     const range = requestRange(qs);
     const t0 = performance.now();
-    const res = await backend.trends({ query: qs.q, interval: qs.interval, from: range.from, to: range.to });
+    // Filters as /api/search takes them (the observatory's attention by source asks one series per source).
+    const res = await backend.trends({ query: qs.q, interval: qs.interval, from: range.from, to: range.to, ...(qs.source?.length ? { sources: qs.source } : {}), ...(qs.category?.length ? { categories: qs.category } : {}) });
     // An open range spans the data: refused, not sent, if that is more buckets than an answer holds.
     checkBuckets(res.buckets.length, qs.interval);
     return { ...res, took_ms: Math.round((performance.now() - t0) * 1000) / 1000 };
