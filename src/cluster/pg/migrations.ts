@@ -246,12 +246,24 @@ SELECT 'observe', jsonb_build_object('batch', batch), 'observe:' || batch, 20
 FROM (SELECT DISTINCT batch FROM document_versions) b;
 `;
 
+// Pruning retired segments (src/cluster/blob/prune.ts): when a segment left the manifest, and
+// when its blob was deleted once no searcher could still need it.
+const pruning = `
+-- retired_at: when the segment was retired — the start of the transaction that retired it, or
+-- later (the pruner stamps rows retired without it); NULL while live. pruned_at: when its blob was
+-- deleted; the row stays (deleted versions still name it) and its key names no stored blob.
+ALTER TABLE segments ADD COLUMN retired_at timestamptz;
+ALTER TABLE segments ADD COLUMN pruned_at timestamptz;
+CREATE INDEX segments_retired ON segments (shard, retired_generation) WHERE state = 'retired' AND pruned_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
   { version: 3, name: 'cluster: kinds of frontier URLs', sql: fetching },
   { version: 4, name: 'cluster: the observatory daily counts', sql: observing },
   { version: 5, name: 'cluster: saved searches (alerts) and their events', sql: ALERTS_SQL },
+  { version: 6, name: 'cluster: pruning retired segments', sql: pruning },
 ];
 
 /** The schema version this program needs. */
