@@ -32,11 +32,11 @@
  *    - the job is completed in the same transaction: under a lost lease everything rolls back.
  */
 import { withTransaction, type Pool, type PoolClient, type Queryable } from '../pg/connect.ts';
-import { complete, enqueue, type ClaimedJob } from '../queue/queue.ts';
+import { complete, type ClaimedJob } from '../queue/queue.ts';
 import { COUNTS_VERSION } from '../../observe/counts.ts';
 import { decodeDay, decodeSorted, encodeDay, encodeSorted } from '../../observe/day-terms.ts';
 import { ClusterError } from '../errors.ts';
-import { OBSERVE_JOB, OBSERVE_PRIORITY, observeJob, type ObserveJobPayload } from '../ingest/write.ts';
+import { OBSERVE_JOB, OBSERVE_PRIORITY, type ObserveJobPayload } from '../ingest/write.ts';
 import { contentOf, countVersion, type VersionCount, type VersionRow } from './count.ts';
 
 export { OBSERVE_JOB, type ObserveJobPayload };
@@ -522,18 +522,10 @@ async function writeSourceDays(c: Queryable, sources: Map<string, number>): Prom
  */
 async function writeDocs(c: Queryable, rows: DocRow[]): Promise<void> {
   if (!rows.length) return;
-  {
-    const part = rows;
-    await c.query(
-      `INSERT INTO observe_docs (doc_id, seq, day, key_hash, dated)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::int[]) AS t(doc_id, seq, day, key_hash, dated) ORDER BY doc_id
-       ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, day = excluded.day, key_hash = excluded.key_hash, dated = excluded.dated`,
-      [part.map((r) => r.docId), part.map((r) => r.seq), part.map((r) => r.day), part.map((r) => r.keyHash), part.map((r) => r.dated)],
-    );
-  }
-}
-
-/** Enqueue the observe job of `batch` (harmless when one is pending: dedupe key). */
-export async function enqueueObserve(q: Queryable, p: ObserveJobPayload): Promise<number | undefined> {
-  return enqueue(q, observeJob(p));
+  await c.query(
+    `INSERT INTO observe_docs (doc_id, seq, day, key_hash, dated)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::int[]) AS t(doc_id, seq, day, key_hash, dated) ORDER BY doc_id
+     ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, day = excluded.day, key_hash = excluded.key_hash, dated = excluded.dated`,
+    [rows.map((r) => r.docId), rows.map((r) => r.seq), rows.map((r) => r.day), rows.map((r) => r.keyHash), rows.map((r) => r.dated)],
+  );
 }
