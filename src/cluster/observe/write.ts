@@ -7,7 +7,9 @@
  * A job runs in two parts:
  * 1. Without any lock: the batch's versions are read and counted (./count.ts: day, article key,
  *    source, terms), and so are the versions now counted for the same documents (to take them
- *    back out). This is the CPU; indexers do it in parallel.
+ *    back out); the ids of the terms already interned are read too (an id never changes within
+ *    an epoch; they are read again under the lock if the epoch changed). This is the CPU and most
+ *    of the reading; indexers do it in parallel.
  * 2. One transaction, under one advisory lock per schema (writers take turns):
  *    - another COUNTS_VERSION in observe_meta (an older one) rebuilds: the tables are emptied
  *      (TRUNCATE), 'version' set, 'epoch' raised (a reader of another epoch starts over) and an
