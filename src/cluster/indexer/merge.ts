@@ -4,11 +4,11 @@
  * replaces them in one compare-and-set transaction on the shard's manifest generation.
  *
  * 1. A `merge` job names a shard. It is enqueued (deduplicated per shard) in the transaction of
- *    the publish that brought the shard to `mergeAt` live segments (publish.ts), and again by a
+ *    the publish that gave a size class of the shard `mergeAt` live segments (publish.ts), and again by a
  *    merge that leaves the shard at or above it.
  * 2. The merger reads, in one REPEATABLE READ snapshot, the shard's generation g, its live
- *    segments and their deleted versions; takes the `mergeAt` smallest (at most 64, the engine's
- *    limit); copies and checks them; merges; uploads the result under its content-addressed key.
+ *    segments and their deleted versions; takes the `mergeAt` smallest of the smallest size class
+ *    holding that many (`pickMerge`; at most 64, the engine's limit); copies and checks them; merges; uploads the result under its content-addressed key.
  * 3. Publish, one transaction: lock the shard's checkpoint, now at generation h ≥ g; retire the
  *    inputs (`retired_generation` = h + 1), all of which must still be live (another merge in
  *    between took some: nothing is written and the merge is redone from step 2); insert the new
@@ -37,6 +37,42 @@ export const MERGE_JOB = 'merge';
 export const DEFAULT_MERGE_AT = 10;
 /** The engine merges at most this many segments at once (merge.ts numbers parts in 6 bits). */
 const MAX_PARTS = 64;
+/** Segments of up to this many documents are all of the smallest size class (one ingest batch is ~1,000). */
+export const MERGE_FLOOR_DOCS = 1000;
+/** A merge never makes a segment of more documents than this: larger segments stay as they are. */
+export const MAX_MERGED_DOCS = 2_000_000;
+
+/**
+ * Which live segments of a shard to merge now, if any: segments are put in size classes by the
+ * powers of `mergeAt` (with mergeAt 10: under 10,000 documents, under 100,000, under a million…),
+ * and the `mergeAt` smallest of the smallest class holding `mergeAt` of them are merged, unless
+ * the result would pass MAX_MERGED_DOCS. So a document is rewritten about once per size class
+ * (log of the shard's size), never once per batch: merging the smallest segments whatever their
+ * size — the rule before — took the shard's one large segment into nearly every merge, rewrote
+ * the whole shard each time and held all of it in memory. A shard keeps fewer than `mergeAt`
+ * segments per class (below MAX_MERGED_DOCS), ~mergeAt × log(size) in all.
+ */
+export function pickMerge<T extends { doc_count: number; id: string }>(live: T[], mergeAt: number): T[] | undefined {
+  if (!(mergeAt > 1) || live.length < mergeAt) return undefined;
+  const k = Math.min(MAX_PARTS, Math.max(mergeAt, 2));
+  const classOf = (n: number) => Math.floor(Math.log(Math.max(n, MERGE_FLOOR_DOCS) / MERGE_FLOOR_DOCS) / Math.log(mergeAt) + 1e-9);
+  const byClass = new Map<number, T[]>();
+  for (const s of live) {
+    const c = classOf(s.doc_count);
+    let l = byClass.get(c);
+    if (!l) byClass.set(c, (l = []));
+    l.push(s);
+  }
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const l = byClass.get(c)!;
+    if (l.length < mergeAt) continue;
+    l.sort((a, b) => a.doc_count - b.doc_count || Number(a.id) - Number(b.id));
+    const pick = l.slice(0, k);
+    if (pick.reduce((n, s) => n + s.doc_count, 0) > MAX_MERGED_DOCS) continue;
+    return pick;
+  }
+  return undefined;
+}
 
 export interface MergeJobPayload {
   shard: string;
@@ -52,13 +88,14 @@ export class StaleMerge extends ClusterError {
 }
 
 /**
- * Inside a publishing transaction: enqueue a merge of `shard` when it has `mergeAt` live segments
- * or more (at most one pending merge per shard). `mergeAt` 0 or less: never.
+ * Inside a publishing transaction: enqueue a merge of `shard` when `pickMerge` finds one to do (a
+ * size class with `mergeAt` live segments; at most one pending merge per shard). `mergeAt` 0 or
+ * less: never.
  */
 export async function enqueueMergeIfDue(c: Pick<Pool, 'query'>, shard: string, mergeAt: number): Promise<boolean> {
   if (!(mergeAt > 1)) return false;
-  const { rows } = await c.query<{ n: string }>("SELECT count(*) AS n FROM segments WHERE shard = $1 AND state = 'live'", [shard]);
-  if (Number(rows[0].n) < mergeAt) return false;
+  const { rows } = await c.query<{ id: string; doc_count: number }>("SELECT id, doc_count FROM segments WHERE shard = $1 AND state = 'live'", [shard]);
+  if (!pickMerge(rows, mergeAt)) return false;
   const payload: MergeJobPayload = { shard, merge_at: mergeAt };
   return (await enqueue(c, { kind: MERGE_JOB, payload, dedupeKey: `merge:${shard}`, maxAttempts: 20 })) !== undefined;
 }
@@ -125,11 +162,12 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
       "SELECT id, segment_key AS key, checksum, bytes, doc_count FROM segments WHERE shard = $1 AND state = 'live' ORDER BY doc_count, id",
       [shard],
     )).rows;
-    if (live.length < Math.max(2, mergeAt)) {
+    const pick = pickMerge(live, Math.max(2, mergeAt));
+    if (!pick) {
       await client.query('COMMIT');
       return undefined;
     }
-    inputs = live.slice(0, Math.min(MAX_PARTS, Math.max(mergeAt, 2)));
+    inputs = pick;
     const del = (await client.query<{ segment_id: string; seq: string }>(
       'SELECT segment_id, seq FROM document_versions WHERE segment_id = ANY($1::bigint[]) AND deleted_generation IS NOT NULL',
       [inputs.map((s) => s.id)],
