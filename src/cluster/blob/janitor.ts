@@ -14,11 +14,16 @@
  *    janitor deletes a key only while holding that key's exclusive lock, after seeing no
  *    reference: either the writer's row is committed first (the janitor sees it and keeps the
  *    blob) or the janitor deleted first (the writer finds it missing and uploads it again).
+ *
+ * Each pass first prunes retired segments (prune.ts): their rows stay, so the orphan rule alone
+ * would keep their blobs for ever; pruning deletes a retired segment's blob once no searcher can
+ * still need it.
  */
 import type { Pool, Queryable } from '../pg/connect.ts';
 import { withTransaction } from '../pg/connect.ts';
 import { ClusterError } from '../errors.ts';
 import type { BlobStore } from './store.ts';
+import { pruneRetired, type PruneResult } from './prune.ts';
 
 export interface JanitorOptions {
   pool: Pool;
@@ -29,8 +34,14 @@ export interface JanitorOptions {
   prefix?: string;
   /** Keys looked up per query (default 500). */
   batch?: number;
-  /** The current time, for tests. */
+  /** The current time, for tests (orphans only: pruning uses the database's clock). */
   now?: () => number;
+  /** Prune retired segments first (default true). */
+  prune?: boolean;
+  /** Keep a retired segment's blob this long after its retirement, ms (prune.ts; default 10 min). */
+  retiredGraceMs?: number;
+  /** A searcher whose last heartbeat is older than this holds no retired segment, ms (prune.ts; default 2 min). */
+  searcherStaleMs?: number;
 }
 
 export interface JanitorResult {
@@ -42,6 +53,8 @@ export interface JanitorResult {
   held: number;
   /** Temporary files of dead uploads removed (directory backend). */
   temp: number;
+  /** Retired segments pruned and kept (absent when pruning was off). */
+  pruned?: PruneResult;
 }
 
 export const DEFAULT_GRACE_MS = 24 * 3_600_000;
@@ -78,6 +91,9 @@ export async function collectOrphans(o: JanitorOptions): Promise<JanitorResult> 
   const now = o.now ?? Date.now;
   const batchSize = o.batch ?? 500;
   const out: JanitorResult = { scanned: 0, referenced: 0, young: 0, deleted: 0, held: 0, temp: 0 };
+  if (o.prune !== false) {
+    out.pruned = await pruneRetired({ pool: o.pool, blob: o.blob, graceMs: o.retiredGraceMs, searcherStaleMs: o.searcherStaleMs, prefix: o.prefix, batch: o.batch });
+  }
   let batch: string[] = [];
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
