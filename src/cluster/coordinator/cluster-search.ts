@@ -5,14 +5,20 @@
  *
  * 1. Plan with global statistics. The query is planned from a memo of answers (searcher/
  *    protocol.ts `planFromMemo`); what the plan asks and the memo lacks — document frequencies,
- *    prefix expansions, side-by-side shares — is asked of every shard at once and summed, and the
- *    query is planned again, until nothing is missing (a few rounds at most). Accent restoration
- *    is answered here, by a restorer trained on the counts of every shard. Every shard is asked,
- *    even those the date filter prunes: N and df are the whole collection's, as on one machine.
- *    Each shard's generation is pinned by its first answer.
+ *    prefix expansions, side-by-side shares — is summed over every shard, and the query is
+ *    planned again, until nothing is missing. Accent restoration is answered here, by a restorer
+ *    trained on the counts of every shard. Every shard counts, even those the date filter
+ *    prunes: N and df are the whole collection's, as on one machine.
+ *    A shard's statistics are fixed by its generation (the live segments and deletions it was
+ *    published with), so they are kept here (`StatsCache`, keyed by shard and generation, LRU
+ *    within a byte budget) and a shard is asked (`POST /shard/stats`, one call carrying
+ *    everything it lacks) only for what the cache does not hold at the generation its replicas
+ *    advertise. A publish or merge gives that shard a new generation, hence new keys: only it is
+ *    asked again; old shards, which no longer change, stay answered from memory.
  * 2. Search the shards the date filter keeps, sending the memo and the global N and average
  *    lengths: each plans the same plan and scores with the same idfs, so a document's score does
  *    not depend on which shard holds it. Top k, totals, facets and day histograms merge exactly.
+ *    Trends score nothing: a keyword query's list dfs are not gathered for them.
  * 3. Load the page's documents from PostgreSQL (their versions, by seq) and make snippets and
  *    highlights from the plan, as the engine does.
  * A shard no replica answered is listed in `missing_shards` with `partial: true`.
@@ -28,7 +34,7 @@ import { isImplausiblePublished } from '../../ingest/plausible.ts';
 import { DEFAULT_WEIGHTS, type Plan } from '../../engine/query/plan.ts';
 import { shardMayMatch } from '../indexer/shard-key.ts';
 import { adjacencyKey, emptyMemo, planFromMemo, type PlanMemo, type ShardSearchRequest, type ShardSearchResponse, type StatsRequest, type StatsResponse } from '../searcher/protocol.ts';
-import { callShard, type Replica } from './fanout.ts';
+import { callShard, type CallResult, type Replica } from './fanout.ts';
 
 export interface ClusterSearchOptions {
   pool: Pool;
@@ -41,6 +47,12 @@ export interface ClusterSearchOptions {
   /** Topology refresh (default 1 s). */
   refreshMs?: number;
   onShardCall?: (outcome: string) => void;
+  /** Called once per shard request (hedged copies not counted): which endpoint, which shard. */
+  onShardRequest?: (kind: 'stats' | 'search', shard: string) => void;
+  /** Statistics cache: per shard and key needed by a query, answered from memory (hit) or asked (miss). */
+  onStatsCache?: (outcome: 'hit' | 'miss', n: number) => void;
+  /** Byte budget of the statistics cache (default 32 MiB; 0: no cache, every query asks). */
+  statsCacheBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -49,6 +61,8 @@ export type ClusterTrendsResponse = TrendsResponse & { partial?: boolean; missin
 
 interface Topology {
   shards: string[];
+  /** Published generation of each shard (its checkpoint). */
+  published: Map<string, number>;
   replicas: Map<string, Replica[]>;
   /** Documents in live segments (deleted included): when the restorer is rebuilt. */
   docs: number;
@@ -56,7 +70,134 @@ interface Topology {
 }
 
 const MAX_ROUNDS = 6;
+/** Plannings of one query (each either learns a statistic or follows a round of calls): a guard. */
+const MAX_STEPS = 64;
 const UNDATED_KEY = -8.64e15;
+
+/** A shard's collection-wide numbers at one generation. */
+export interface ShardBase {
+  docs: number;
+  sumLen: number[];
+  span: [number, number] | null;
+}
+
+/** What one shard is asked in one statistics call. */
+interface StatsAsk {
+  df: string[];
+  expand: string[];
+  adjacency: [string, string, string][];
+}
+
+/** Kinds of cached statistics: base numbers, document frequency, prefix expansion, side-by-side counts. */
+type StatKind = 'b' | 'd' | 'x' | 'a';
+
+/**
+ * Statistics of shards at given generations, least recently used first out, within a byte budget.
+ * A generation fixes a shard's live segments and deletions, so its statistics never change and
+ * an entry is never stale: a new generation simply has other keys, and entries of generations no
+ * longer served are not read again and are the first to go. The only way a (shard, generation)
+ * could name other statistics is a database replaced under a running coordinator (generations
+ * start again); the coordinator clears the cache when a shard's published generation goes back,
+ * and forgets a shard whose base numbers disagree with the cache at the same generation.
+ */
+export class StatsCache {
+  private readonly max: number;
+  private readonly map = new Map<string, { v: unknown; bytes: number }>();
+  private readonly epochs = new Map<string, number>();
+  private epoch = 0;
+  bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.max = Math.max(0, maxBytes);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private key(shard: string, gen: number, kind: StatKind, key: string): string {
+    return `${shard}\u0001${this.epochs.get(shard) ?? 0}\u0001${gen}\u0001${kind}${key}`;
+  }
+
+  get<T>(shard: string, gen: number, kind: StatKind, key: string): T | undefined {
+    const k = this.key(shard, gen, kind, key);
+    const e = this.map.get(k);
+    if (!e) return undefined;
+    this.map.delete(k);
+    this.map.set(k, e);
+    return e.v as T;
+  }
+
+  set(shard: string, gen: number, kind: StatKind, key: string, v: unknown): void {
+    if (this.max === 0) return;
+    if (kind === 'b') {
+      const had = this.get<ShardBase>(shard, gen, 'b', '');
+      const b = v as ShardBase;
+      if (had && (had.docs !== b.docs || had.sumLen.some((x, f) => x !== b.sumLen[f]))) this.forget(shard);
+    }
+    const k = this.key(shard, gen, kind, key);
+    const bytes = 2 * k.length + 64 + sizeOf(v);
+    if (bytes > this.max) return;
+    const old = this.map.get(k);
+    if (old) {
+      this.bytes -= old.bytes;
+      this.map.delete(k);
+    }
+    this.map.set(k, { v, bytes });
+    this.bytes += bytes;
+    for (const [ok, e] of this.map) {
+      if (this.bytes <= this.max) break;
+      this.map.delete(ok);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  /** Make every entry of `shard` unreachable (they age out). */
+  forget(shard: string): void {
+    this.epochs.set(shard, ++this.epoch);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.epochs.clear();
+    this.bytes = 0;
+  }
+}
+
+/** Rough bytes held by a cached value (V8 strings and arrays). */
+function sizeOf(v: unknown): number {
+  if (typeof v === 'number') return 16;
+  if (Array.isArray(v)) {
+    let n = 32;
+    for (const x of v) n += Array.isArray(x) ? 48 + (typeof x[0] === 'string' ? 2 * x[0].length : 0) : 16;
+    return n;
+  }
+  const b = v as ShardBase;
+  return 96 + (b.span ? 48 : 0);
+}
+
+/** The global expansions of a prefix from each shard's [term, df] found: most frequent first, ties by term, cut to the plan's limit. */
+function mergeExpansions(perShard: [string, number][][]): string[] {
+  const found = new Map<string, number>();
+  for (const l of perShard) for (const [term, n] of l) found.set(term, (found.get(term) ?? 0) + n);
+  return [...found.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).slice(0, DEFAULT_WEIGHTS.prefixExpansions).map((e) => e[0]);
+}
+
+/** A search had to use a generation no replica holds any more (the topology was behind): redo it. */
+class StalePin extends Error {}
+
+/** What planning gives the search phase. */
+interface Global {
+  plan: Plan;
+  memo: PlanMemo;
+  N: number;
+  avgLen: number[];
+  gens: Map<string, number>;
+  spans: [number, number][];
+  missing: Set<string>;
+  /** Generations were pinned by asking (no retry left). */
+  fresh: boolean;
+}
 
 export class ClusterSearch {
   private readonly o: ClusterSearchOptions;
@@ -65,9 +206,11 @@ export class ClusterSearch {
   private restorer: { model: AccentRestorer | undefined; docs: number } | undefined;
   private restoring: Promise<void> | undefined;
   private rr = 0;
+  readonly cache: StatsCache;
 
   constructor(o: ClusterSearchOptions) {
     this.o = o;
+    this.cache = new StatsCache(o.statsCacheBytes ?? 32 << 20);
   }
 
   async topology(): Promise<Topology> {
@@ -79,7 +222,13 @@ export class ClusterSearch {
 
   private async loadTopology(): Promise<Topology> {
     const { pool } = this.o;
-    const shards = (await pool.query<{ shard: string }>('SELECT shard FROM shard_checkpoints WHERE generation > 0 ORDER BY shard')).rows.map((r) => r.shard);
+    const cps = (await pool.query<{ shard: string; generation: string }>('SELECT shard, generation FROM shard_checkpoints WHERE generation > 0 ORDER BY shard')).rows;
+    const shards = cps.map((r) => r.shard);
+    const published = new Map(cps.map((r) => [r.shard, Number(r.generation)]));
+    // Generations only grow in one database: one that went back means another database (or a
+    // rebuilt one), whose generations name other statistics.
+    const before = this.topo?.published;
+    if (before && [...before].some(([sh, g]) => (published.get(sh) ?? g) < g)) this.cache.clear();
     const { rows } = await pool.query<{ id: string; url: string; generations: Record<string, number> }>(
       'SELECT id, url, generations FROM searchers WHERE heartbeat_at > now() - $1 * interval \'1 millisecond\' ORDER BY id',
       [this.o.staleMs ?? 10_000],
@@ -88,7 +237,7 @@ export class ClusterSearch {
     const replicas = new Map<string, Replica[]>();
     for (const s of shards) replicas.set(s, []);
     for (const r of rows) for (const s of Object.keys(r.generations)) replicas.get(s)?.push({ id: r.id, url: r.url, generations: r.generations });
-    this.topo = { shards, replicas, docs, at: Date.now() };
+    this.topo = { shards, published, replicas, docs, at: Date.now() };
     return this.topo;
   }
 
@@ -141,89 +290,195 @@ export class ClusterSearch {
     this.restorer = { model: AccentRestorer.fromCounts(unigrams, bigrams), docs: t.docs };
   }
 
-  /** Phase 1: the plan of the whole collection and the statistics it scores with. */
-  private async planGlobally(query: string, t: Topology): Promise<{ plan: Plan; memo: PlanMemo; N: number; avgLen: number[]; gens: Map<string, number>; spans: [number, number][]; missing: Set<string> }> {
-    const memo = emptyMemo();
+  /**
+   * Phase 1: the plan of the whole collection and the statistics it scores with.
+   *
+   * Each shard is pinned to the newest generation its live replicas advertise (`fresh`: to the
+   * generation of its first answer, as after a stale pin). The query is planned from the memo;
+   * every statistic the plan lacks is looked up for each shard at its generation, in this query's
+   * answers and then in the cache, and summed into the memo when every shard has it. Planning
+   * again (answers can change what the plan asks) costs no call; only when the plan still lacks
+   * something does each shard that misses part of it get one statistics call carrying all of it.
+   * A shard that answers at another generation than pinned is re-pinned and the memo rebuilt
+   * (a generation's statistics are never mixed with another's). `scores: false` (trends): a
+   * keyword query's list dfs are not needed.
+   */
+  private async planGlobally(query: string, t: Topology, o: { scores: boolean; fresh: boolean }): Promise<Global> {
     const gens = new Map<string, number>();
     const missing = new Set<string>();
-    let base: StatsResponse[] | undefined;
-    for (let round = 0; ; round++) {
-      let { plan, misses } = planFromMemo(query, memo);
+    for (const sh of t.shards) {
+      const reps = t.replicas.get(sh) ?? [];
+      if (reps.length === 0) missing.add(sh);
+      else if (!o.fresh) gens.set(sh, Math.max(...reps.map((r) => r.generations[sh])));
+    }
+    /** This query's answers (the cache may be off or evict them). */
+    const local = new Map<string, unknown>();
+    const seen = new Set<string>();
+    const lookup = <T>(sh: string, kind: StatKind, key: string): T | undefined => {
+      const g = gens.get(sh);
+      if (g === undefined) return undefined;
+      const lk = `${sh}\u0001${g}\u0001${kind}${key}`;
+      if (local.has(lk)) return local.get(lk) as T;
+      const v = this.cache.get<T>(sh, g, kind, key);
+      if (!seen.has(lk)) {
+        seen.add(lk);
+        if (v !== undefined) this.o.onStatsCache?.('hit', 1);
+      }
+      return v;
+    };
+    const keep = (sh: string, g: number, kind: StatKind, key: string, v: unknown) => {
+      local.set(`${sh}\u0001${g}\u0001${kind}${key}`, v);
+      this.cache.set(sh, g, kind, key, v);
+    };
+    const restore: Record<string, string | null> = {};
+    const newMemo = (): PlanMemo => ({ ...emptyMemo(), restore });
+    let memo = newMemo();
+    let rounds = 0;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      let { plan, misses } = planFromMemo(query, memo, { scores: o.scores });
       if (misses?.restore.length) {
         const model = await this.restorerFor(t);
-        for (const text of misses.restore) memo.restore[text] = model ? model.restore(text) : null;
-        ({ plan, misses } = planFromMemo(query, memo));
+        for (const text of misses.restore) restore[text] = model ? model.restore(text) : null;
+        ({ plan, misses } = planFromMemo(query, memo, { scores: o.scores }));
       }
-      if (base && !misses) {
+      const live = t.shards.filter((sh) => !missing.has(sh));
+      const asks = new Map<string, StatsAsk>();
+      const ask = (sh: string): StatsAsk => {
+        let a = asks.get(sh);
+        if (!a) asks.set(sh, (a = { df: [], expand: [], adjacency: [] }));
+        return a;
+      };
+      for (const sh of live) if (lookup<ShardBase>(sh, 'b', '') === undefined) ask(sh);
+      let learned = false;
+      if (misses) {
+        for (const key of new Set(misses.df)) {
+          const got = live.map((sh) => lookup<number>(sh, 'd', key));
+          if (got.every((v) => v !== undefined)) {
+            memo.df[key] = got.reduce((n: number, v) => n + v!, 0);
+            learned = true;
+          } else live.forEach((sh, i) => got[i] === undefined && ask(sh).df.push(key));
+        }
+        for (const p of new Set(misses.expand)) {
+          const got = live.map((sh) => lookup<[string, number][]>(sh, 'x', p));
+          if (got.every((v) => v !== undefined)) {
+            memo.expand[p] = mergeExpansions(got as [string, number][][]);
+            learned = true;
+          } else live.forEach((sh, i) => got[i] === undefined && ask(sh).expand.push(p));
+        }
+        const pairs = new Map(misses.adjacency.map((x) => [adjacencyKey(...x), x]));
+        for (const [k, x] of pairs) {
+          const got = live.map((sh) => lookup<[number, number]>(sh, 'a', k));
+          if (got.every((v) => v !== undefined)) {
+            let both = 0;
+            let side = 0;
+            for (const v of got) {
+              both += v![0];
+              side += v![1];
+            }
+            memo.adjacency[k] = both === 0 ? 1 : side / both;
+            learned = true;
+          } else live.forEach((sh, i) => got[i] === undefined && ask(sh).adjacency.push(x));
+        }
+      }
+      if (!misses && asks.size === 0) {
         let docs = 0;
         const sum = [0, 0, 0];
-        for (const s of base) {
-          docs += s.docs;
-          for (let f = 0; f < 3; f++) sum[f] += s.sumLen[f];
+        const spans: [number, number][] = [];
+        for (const sh of live) {
+          const b = lookup<ShardBase>(sh, 'b', '')!;
+          docs += b.docs;
+          for (let f = 0; f < 3; f++) sum[f] += b.sumLen[f];
+          if (b.span) spans.push(b.span);
         }
-        const spans = base.flatMap((s) => (s.span ? [s.span] : []));
-        return { plan, memo, N: Math.max(1, docs), avgLen: sum.map((x) => (docs ? x / docs : 1)), gens, spans, missing };
+        return { plan, memo, N: Math.max(1, docs), avgLen: sum.map((x) => (docs ? x / docs : 1)), gens, spans, missing, fresh: o.fresh };
       }
-      if (round >= MAX_ROUNDS) throw new Error(`query planning did not settle after ${MAX_ROUNDS} rounds`);
-      const ask = misses ?? { restore: [], expand: [], adjacency: [], df: [] };
-      const df = [...new Set(ask.df)];
-      const expand = [...new Set(ask.expand)];
-      const adjacency = ask.adjacency;
-      const answers = await Promise.all(t.shards.map(async (shard) => {
-        if (missing.has(shard)) return undefined;
-        const req: StatsRequest = { shard, generation: gens.get(shard), df, expand, adjacency };
-        const got = await callShard<StatsResponse>(this.replicasOf(t, shard, gens.get(shard)), '/shard/stats', req, this.callOpts());
-        if (!got) {
-          missing.add(shard);
-          return undefined;
+      // What was just learnt may change what the plan asks: plan again before calling anyone.
+      if (learned) continue;
+      if (asks.size === 0) throw new Error('query planning found questions no shard can answer');
+      if (++rounds > MAX_ROUNDS) throw new Error(`query planning did not settle after ${MAX_ROUNDS} rounds`);
+      let reset = false;
+      await Promise.all([...asks].map(async ([sh, a]) => {
+        this.o.onStatsCache?.('miss', a.df.length + a.expand.length + a.adjacency.length);
+        const pinned = gens.get(sh);
+        const call = (generation: number | undefined) => {
+          this.o.onShardRequest?.('stats', sh);
+          const req: StatsRequest = { shard: sh, generation, ...a };
+          return callShard<StatsResponse>(this.replicasOf(t, sh, generation), '/shard/stats', req, this.callOpts());
+        };
+        let got: CallResult<StatsResponse> = await call(pinned);
+        // The advertised generation is no longer held (its replicas moved on, or restarted with
+        // a newer one): take whatever generation a replica serves now.
+        if (got.answer === undefined && got.notHeld && pinned !== undefined) got = await call(undefined);
+        if (got.answer === undefined) {
+          missing.add(sh);
+          reset = true;
+          return;
         }
-        gens.set(shard, got.answer.generation);
-        return got.answer;
+        const r = got.answer;
+        if (r.generation !== pinned) {
+          gens.set(sh, r.generation);
+          reset = true;
+        }
+        const g = r.generation;
+        keep(sh, g, 'b', '', { docs: r.docs, sumLen: r.sumLen, span: r.span } satisfies ShardBase);
+        a.df.forEach((key, i) => keep(sh, g, 'd', key, r.df[i]));
+        a.expand.forEach((p, i) => keep(sh, g, 'x', p, r.expand[i]));
+        a.adjacency.forEach((x, i) => keep(sh, g, 'a', adjacencyKey(...x), r.adjacency[i]));
       }));
-      const ok = answers.filter((a): a is StatsResponse => a !== undefined);
-      if (!base) base = ok;
-      else base = base.filter((b) => !missing.has(b.shard));
-      df.forEach((key, i) => (memo.df[key] = ok.reduce((n, a) => n + a.df[i], 0)));
-      expand.forEach((p, i) => {
-        const found = new Map<string, number>();
-        for (const a of ok) for (const [term, n] of a.expand[i]) found.set(term, (found.get(term) ?? 0) + n);
-        memo.expand[p] = [...found.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).slice(0, DEFAULT_WEIGHTS.prefixExpansions).map((e) => e[0]);
-      });
-      adjacency.forEach(([a, b, pair], i) => {
-        let both = 0;
-        let side = 0;
-        for (const x of ok) {
-          both += x.adjacency[i][0];
-          side += x.adjacency[i][1];
-        }
-        memo.adjacency[adjacencyKey(a, b, pair)] = both === 0 ? 1 : side / both;
-      });
+      // A shard lost or at another generation: every sum in the memo may hold its old part.
+      if (reset) memo = newMemo();
     }
+    throw new Error(`query planning did not settle after ${MAX_STEPS} steps`);
   }
 
   private callOpts() {
     return { timeoutMs: this.o.timeoutMs ?? 10_000, hedgeMs: this.o.hedgeMs ?? 300, onOutcome: this.o.onShardCall };
   }
 
-  /** Phase 2 on the shards the date filter keeps. */
-  private async searchShards(t: Topology, g: Awaited<ReturnType<ClusterSearch['planGlobally']>>, query: string, req: { from?: string; to?: string; sources?: string[]; categories?: string[] }, mode: ShardSearchRequest['mode'], k: number, facets: boolean): Promise<ShardSearchResponse[]> {
+  /**
+   * Phase 2 on the shards the date filter keeps (pruned shards get no call). A shard whose
+   * replicas all refuse the pinned generation (it came from the topology, and they no longer
+   * hold it) makes the whole query start again with generations pinned by asking (`StalePin`):
+   * global statistics must be those of the generations searched.
+   */
+  private async searchShards(t: Topology, g: Global, query: string, req: { from?: string; to?: string; sources?: string[]; categories?: string[] }, mode: ShardSearchRequest['mode'], k: number, facets: boolean): Promise<ShardSearchResponse[]> {
     const fromDay = req.from ? dayOfDate(req.from) : undefined;
     const toDay = req.to ? dayOfDate(req.to) : undefined;
     const kept = t.shards.filter((s) => !g.missing.has(s) && shardMayMatch(s, fromDay, toDay));
+    let stale = false;
     const answers = await Promise.all(kept.map(async (shard) => {
       const generation = g.gens.get(shard)!;
       const body: ShardSearchRequest = { shard, generation, query, memo: g.memo, N: g.N, avgLen: g.avgLen, filters: { from: req.from, to: req.to, sources: req.sources, categories: req.categories }, mode, k, facets };
+      this.o.onShardRequest?.('search', shard);
       const got = await callShard<ShardSearchResponse>(this.replicasOf(t, shard, generation), '/shard/search', body, this.callOpts());
-      if (!got) g.missing.add(shard);
-      return got?.answer;
+      if (got.answer === undefined) {
+        if (got.notHeld && !g.fresh) stale = true;
+        g.missing.add(shard);
+      }
+      return got.answer;
     }));
+    if (stale) throw new StalePin();
     return answers.filter((a): a is ShardSearchResponse => a !== undefined);
+  }
+
+  /** Run `fn` on the topology; once more, with a reloaded topology and generations pinned by asking, after a stale pin. */
+  private async pinned<T>(fn: (t: Topology, fresh: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.topology(), false);
+    } catch (e) {
+      if (!(e instanceof StalePin)) throw e;
+      if (this.topo) this.topo.at = 0;
+      return fn(await this.topology(), true);
+    }
   }
 
   async search(req: SearchRequest & { stored?: boolean }): Promise<ClusterSearchResponse> {
     const t0 = performance.now();
-    const t = await this.topology();
-    const g = await this.planGlobally(req.query, t);
+    return this.pinned((t, fresh) => this.searchOn(t, fresh, req, t0));
+  }
+
+  private async searchOn(t: Topology, fresh: boolean, req: SearchRequest & { stored?: boolean }, t0: number): Promise<ClusterSearchResponse> {
+    const g = await this.planGlobally(req.query, t, { scores: true, fresh });
     const { plan } = g;
     const limit = Math.max(0, req.limit ?? 10);
     const offset = Math.max(0, req.offset ?? 0);
@@ -303,8 +558,11 @@ export class ClusterSearch {
   }
 
   async trends(req: TrendsRequest): Promise<ClusterTrendsResponse> {
-    const t = await this.topology();
-    const g = await this.planGlobally(req.query, t);
+    return this.pinned((t, fresh) => this.trendsOn(t, fresh, req));
+  }
+
+  private async trendsOn(t: Topology, fresh: boolean, req: TrendsRequest): Promise<ClusterTrendsResponse> {
+    const g = await this.planGlobally(req.query, t, { scores: false, fresh });
     const days = new Map<number, number>();
     let undated = 0;
     if (g.plan.must || g.plan.should > 0) {

@@ -3,7 +3,9 @@
  * hedging — when the first replica has not answered after `hedgeMs`, the same request goes to
  * the next one too, and the first answer wins (the other is abandoned). A replica that refuses
  * the connection or answers an error is skipped at once. No answer from any replica within the
- * deadline: undefined, and the caller marks the shard missing (never silently).
+ * deadline: no answer, and the caller marks the shard missing (never silently). A failed call
+ * says whether some replica refused because it does not hold the generation asked (HTTP 409):
+ * that replica is alive, so the coordinator may ask again for whatever generation it serves.
  */
 export interface Replica {
   id: string;
@@ -19,15 +21,26 @@ export interface CallOptions {
   onOutcome?: (outcome: 'ok' | 'error' | 'timeout' | 'hedged') => void;
 }
 
+/** The answer of one replica, or no answer; `notHeld`: some replica refused the generation asked. */
+export type CallResult<T> = { answer: T; replica: Replica } | { answer: undefined; notHeld: boolean };
+
+class HttpStatus extends Error {
+  readonly status: number;
+  constructor(url: string, status: number, text: string) {
+    super(`${url}: HTTP ${status} ${text.slice(0, 200)}`);
+    this.status = status;
+  }
+}
+
 async function post(url: string, body: string, signal: AbortSignal): Promise<unknown> {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== 200) throw new HttpStatus(url, res.status, text);
   return JSON.parse(text);
 }
 
-export async function callShard<T>(replicas: Replica[], path: string, payload: unknown, o: CallOptions): Promise<{ answer: T; replica: Replica } | undefined> {
-  if (replicas.length === 0) return undefined;
+export async function callShard<T>(replicas: Replica[], path: string, payload: unknown, o: CallOptions): Promise<CallResult<T>> {
+  if (replicas.length === 0) return { answer: undefined, notHeld: false };
   const body = JSON.stringify(payload);
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const controllers: AbortController[] = [];
@@ -35,8 +48,9 @@ export async function callShard<T>(replicas: Replica[], path: string, payload: u
     let next = 0;
     let pending = 0;
     let done = false;
+    let notHeld = false;
     let hedge: NodeJS.Timeout | undefined;
-    const finish = (v: { answer: T; replica: Replica } | undefined) => {
+    const finish = (v: CallResult<T>) => {
       if (done) return;
       done = true;
       clearTimeout(hedge);
@@ -46,12 +60,12 @@ export async function callShard<T>(replicas: Replica[], path: string, payload: u
     };
     const onDeadline = () => {
       o.onOutcome?.('timeout');
-      finish(undefined);
+      finish({ answer: undefined, notHeld });
     };
     deadline.addEventListener('abort', onDeadline);
     const launch = () => {
       if (done || next >= replicas.length) {
-        if (!done && pending === 0) finish(undefined);
+        if (!done && pending === 0) finish({ answer: undefined, notHeld });
         return;
       }
       const r = replicas[next++];
@@ -71,9 +85,10 @@ export async function callShard<T>(replicas: Replica[], path: string, payload: u
           o.onOutcome?.('ok');
           finish({ answer: answer as T, replica: r });
         })
-        .catch(() => {
+        .catch((e: unknown) => {
           pending--;
           if (done) return;
+          if (e instanceof HttpStatus && e.status === 409) notHeld = true;
           o.onOutcome?.('error');
           launch();
         });

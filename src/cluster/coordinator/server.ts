@@ -27,7 +27,18 @@ export async function buildCoordinator(o: CoordinatorOptions): Promise<{ app: Fa
   const latency = registry.add(new Histogram('tra_coordinator_request_duration_seconds', 'Time to answer, by route.', LATENCY));
   const shardCalls = registry.add(new Counter('tra_coordinator_shard_calls_total', 'Calls to searchers, by outcome (ok, error, timeout, hedged).'));
   const partial = registry.add(new Counter('tra_coordinator_partial_answers_total', 'Answers marked partial (a shard did not answer).'));
-  const search = new ClusterSearch({ pool: o.pool, timeoutMs: o.timeoutMs, hedgeMs: o.hedgeMs, onShardCall: (outcome) => shardCalls.inc({ outcome }) });
+  const shardRequests = registry.add(new Counter('tra_coordinator_shard_requests_total', 'Requests to shards (hedged copies not counted), by kind (stats, search) and shard.'));
+  const statsCache = registry.add(new Counter('tra_coordinator_stats_cache_total', 'Shard statistics a query needed, answered from the cache (hit) or asked of the shard (miss).'));
+  const search = new ClusterSearch({
+    pool: o.pool,
+    timeoutMs: o.timeoutMs,
+    hedgeMs: o.hedgeMs,
+    onShardCall: (outcome) => shardCalls.inc({ outcome }),
+    onShardRequest: (kind, shard) => shardRequests.inc({ kind, shard }),
+    onStatsCache: (outcome, n) => statsCache.inc({ outcome }, n),
+  });
+  registry.add(new Gauge('tra_coordinator_stats_cache_bytes', 'Bytes held by the statistics cache (estimated).', () => search.cache.bytes));
+  registry.add(new Gauge('tra_coordinator_stats_cache_entries', 'Entries in the statistics cache.', () => search.cache.size));
   let shards = 0;
   let unserved = 0;
   registry.add(new Gauge('tra_coordinator_shards', 'Shards with published segments.', () => shards));

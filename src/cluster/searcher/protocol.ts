@@ -42,9 +42,12 @@ export interface Misses {
  * Plan `query` from `memo`. Questions the memo cannot answer are recorded in the returned misses
  * (answered provisionally: nothing restored, no expansion, side by side, df 0); a plan made with
  * no misses is the plan of the whole collection. The plan's list keys are misses too when their
- * df is unknown (the executor needs them).
+ * df is unknown and the executor needs them: always when `scores` (the default), else only for a
+ * long query. A keyword query's matches are decided by its required terms alone (the lists only
+ * rank), so counting them — trends — needs no document frequency of its lists; a long query's
+ * matches depend on which words count (absent words, the 48-list cap), hence on those dfs.
  */
-export function planFromMemo(query: string, memo: PlanMemo): { plan: Plan; misses: Misses | undefined } {
+export function planFromMemo(query: string, memo: PlanMemo, o: { scores?: boolean } = {}): { plan: Plan; misses: Misses | undefined } {
   const m: Misses = { restore: [], expand: [], adjacency: [], df: [] };
   const plan = planQuery(query, {
     weights: { ...DEFAULT_WEIGHTS },
@@ -78,7 +81,7 @@ export function planFromMemo(query: string, memo: PlanMemo): { plan: Plan; misse
       return memo.df[key];
     },
   });
-  for (const l of plan.lists) if (!(l.key in memo.df)) m.df.push(l.key);
+  if (o.scores !== false || plan.long) for (const l of plan.lists) if (!(l.key in memo.df)) m.df.push(l.key);
   const any = m.restore.length + m.expand.length + m.adjacency.length + m.df.length > 0;
   return { plan, misses: any ? m : undefined };
 }

@@ -79,12 +79,14 @@ export function shardStats(segments: Segment[], generation: number, req: StatsRe
 }
 
 export function shardSearch(segments: Segment[], generation: number, req: ShardSearchRequest): ShardSearchResponse {
-  const { plan, misses } = planFromMemo(req.query, req.memo);
+  // Trends count matches and score nothing: the coordinator leaves out the dfs of a keyword
+  // query's lists (planFromMemo); they are then 0 here, which changes no match (only ranking).
+  const { plan, misses } = planFromMemo(req.query, req.memo, { scores: req.mode !== 'trends' });
   if (misses) throw new Error(`the plan memo misses ${JSON.stringify(misses).slice(0, 200)}`);
   const out: ShardSearchResponse = { shard: req.shard, generation, total: 0, exact: true, hits: [] };
   if (!plan.must && plan.should === 0) return out;
   const filters = filtersOf(req.filters);
-  const given = { stats: { N: req.N, avgLen: req.avgLen }, dfs: plan.lists.map((l) => req.memo.df[l.key]) };
+  const given = { stats: { N: req.N, avgLen: req.avgLen }, dfs: plan.lists.map((l) => req.memo.df[l.key] ?? 0) };
   const params = DEFAULT_PARAMS;
   if (req.mode === 'trends') {
     const hist = new DayHistogramCollector();
