@@ -71,6 +71,32 @@ export interface FetcherCounters {
   leaseLost: number;
   errors: number;
   versions: number;
+  /** Requests by `"<kind> <outcome>"`: kind robots, feed or article; outcome the status class (2xx…) or blocked, timeout, too_big, error. */
+  requests: Record<string, number>;
+  /** Bytes of response bodies as received (content-encoding kept), by kind. */
+  bytes: Record<string, number>;
+  /** Host leases claimed. */
+  claims: number;
+  /** Waits for a host's delay before a request, and their total, ms. */
+  politenessWaits: number;
+  politenessWaitMs: number;
+  /** URLs recorded as disallowed by robots.txt, never requested. */
+  disallowed: number;
+}
+
+/** A held host lease, for health reports. */
+export interface HeldLease {
+  host: string;
+  epoch: number;
+  since: number;
+  lease: HostLease;
+}
+
+/** The outcome label of a request: its status class, or why it failed. */
+function outcomeOf(ex: unknown): string {
+  if (ex && typeof (ex as Exchange).status === 'number' && !(ex instanceof Error)) return `${Math.floor((ex as Exchange).status / 100)}xx`;
+  const code = (ex as FetchError | undefined)?.code;
+  return code === 'EADDRBLOCKED' ? 'blocked' : code === 'ETIMEDOUT' ? 'timeout' : code === 'ETOOBIG' ? 'too_big' : 'error';
 }
 
 /** Spare time a lease must have beyond a request's deadline before the request starts, ms. */
@@ -81,7 +107,9 @@ const MAX_RETRY_AFTER_MS = 86_400_000;
 
 export class Fetcher {
   readonly owner: string;
-  readonly counters: FetcherCounters = { fetched: 0, committed: 0, leaseLost: 0, errors: 0, versions: 0 };
+  readonly counters: FetcherCounters = { fetched: 0, committed: 0, leaseLost: 0, errors: 0, versions: 0, requests: {}, bytes: {}, claims: 0, politenessWaits: 0, politenessWaitMs: 0, disallowed: 0 };
+  /** The host leases this fetcher holds now, by host. */
+  readonly held = new Map<string, HeldLease>();
   private readonly o: FetcherOptions;
   private readonly guard: NetGuard;
   private readonly said = new Set<string>();
@@ -116,6 +144,8 @@ export class Fetcher {
         await sleep(idle * (0.5 + Math.random()), undefined, { signal: this.o.signal }).catch(() => undefined);
         continue;
       }
+      this.counters.claims++;
+      this.held.set(lease.host, { host: lease.host, epoch: lease.epoch, since: Date.now(), lease });
       try {
         await this.work(lease, Date.now());
       } catch (e) {
@@ -127,6 +157,8 @@ export class Fetcher {
           this.o.log?.(`${lease.host}: ${(e as Error).message}`);
           await releaseHost(this.o.pool, lease).catch(() => undefined);
         }
+      } finally {
+        this.held.delete(lease.host);
       }
     }
   }
@@ -142,18 +174,30 @@ export class Fetcher {
     /** Before a request: the host's gap since the last one, and a lease that outlives the deadline. */
     const ready = async () => {
       const wait = lastEnd + delay - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) {
+        this.counters.politenessWaits++;
+        this.counters.politenessWaitMs += wait;
+        await sleep(wait);
+      }
       const left = () => lease.leaseExpiresAt.getTime() - (Date.now() + skew);
       if (left() < timeoutMs + LEASE_MARGIN_MS) await extendHostLease(this.o.pool, lease, Math.max(leaseMs, timeoutMs + 2 * LEASE_MARGIN_MS));
       // Checked again after the renewal, with nothing awaited before the request starts: a process
       // stalled while renewing (its answer waiting in a socket) finds its lease gone by its own clock.
       if (left() < timeoutMs + LEASE_MARGIN_MS) throw new LeaseLost(`host ${lease.host}`);
     };
-    const request = async (url: string, headers?: Record<string, string>): Promise<Exchange | Error> => {
+    const request = async (url: string, kind: string, headers?: Record<string, string>): Promise<Exchange | Error> => {
       await ready();
+      const count = (outcome: string, bytes: number) => {
+        const k = `${kind} ${outcome}`;
+        this.counters.requests[k] = (this.counters.requests[k] ?? 0) + 1;
+        this.counters.bytes[kind] = (this.counters.bytes[kind] ?? 0) + bytes;
+      };
       try {
-        return await fetchOnce(url, { userAgent: ua, timeoutMs, guard: this.guard, headers });
+        const ex = await fetchOnce(url, { userAgent: ua, timeoutMs, guard: this.guard, headers });
+        count(outcomeOf(ex), ex.body.length);
+        return ex;
       } catch (e) {
+        count(outcomeOf(e), 0);
         return e as Error;
       } finally {
         lastEnd = Date.now();
@@ -167,7 +211,7 @@ export class Fetcher {
     if (lease.robots && lease.robots.expiresAt.getTime() > Date.now() + skew) {
       rules = rulesFrom(rurl, lease.robots.status, lease.robots.txt ?? '', ua);
     } else {
-      const ex = await request(rurl);
+      const ex = await request(rurl, 'robots');
       let status: number;
       let txt = '';
       const commit: FetchCommit = {};
@@ -193,9 +237,10 @@ export class Fetcher {
       if (this.o.signal?.aborted) break;
       if (!rules.allowed(row.url)) {
         await this.commit(lease, { urls: [{ url: row.url, state: 'disallowed' }] }, row.url);
+        this.counters.disallowed++;
         continue;
       }
-      const ex = await request(row.url);
+      const ex = await request(row.url, row.kind);
       const c = await this.handle(row, ex);
       await this.commit(lease, c, row.url);
       if (c.retryAfterMs !== undefined) break;
