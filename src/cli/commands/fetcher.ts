@@ -3,6 +3,8 @@
  * ../shared/CONTRACT.md, "Cluster mode"; protocol: docs/SCALE.md, "Fetchers"). Any number run
  * together on any machines; host leases in PostgreSQL keep them polite together. `--source URL`
  * adds feeds or sitemaps to the cluster's sources before it starts (as `tra cluster sources add`).
+ * With `--port`, it also answers GET /healthz and GET /metrics there (src/cluster/roles/http.ts)
+ * and prints that URL on stdout first; the summary line it prints when stopped stays the last.
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
@@ -18,6 +20,8 @@ interface Opts {
   delayMs?: number;
   feedIntervalMs?: number;
   userAgent?: string;
+  port?: number;
+  host: string;
 }
 
 export function register(program: Command): void {
@@ -34,8 +38,10 @@ export function register(program: Command): void {
     .option('--delay-ms <n>', 'khoảng nghỉ tối thiểu giữa hai yêu cầu tới một máy chủ, mili giây (mặc định 1000; Crawl-delay dài hơn thì theo Crawl-delay)', (v) => nonNegative(v, '--delay-ms'))
     .option('--feed-interval-ms <n>', 'đọc lại mỗi nguồn tin sau bấy nhiêu mili giây (mặc định 900000)', (v) => positive(v, '--feed-interval-ms'))
     .option('--user-agent <ua>', 'User-Agent gửi đi (mặc định TraBot, kèm TRA_CONTACT)')
+    .option('--port <n>', 'mở cổng HTTP cho /healthz và /metrics (0: một cổng còn trống; mặc định: không mở)', (v) => port(v))
+    .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
     .action(async (o: Opts) => {
-      const { openRole, untilStopped, logLine, RoleError, roleError } = await import('../../cluster/roles/role.ts');
+      const { openRole, untilStopped, logLine, serveHealth, RoleError, roleError } = await import('../../cluster/roles/role.ts');
       const { Fetcher } = await import('../../cluster/fetcher/fetcher.ts');
       const { addSources } = await import('../../cluster/frontier/sources.ts');
       const { hostOf } = await import('../../cluster/frontier/hosts.ts');
@@ -77,15 +83,36 @@ export function register(program: Command): void {
         signal: ctl.signal,
         pauseBeforeCommit: pauseMs > 0 && pauseUrl ? { url: pauseUrl, ms: pauseMs } : undefined,
       });
+      let health: { close(): Promise<void> } | undefined;
+      if (o.port !== undefined) {
+        const { PgProbe, fetcherEndpoints } = await import('../../cluster/roles/http.ts');
+        const probe = new PgProbe(o.pg, 'fetcher');
+        try {
+          const http = await serveHealth({ host: o.host, port: o.port, ...fetcherEndpoints(f, probe, { slots: o.hosts ?? 8 }) });
+          health = { close: async () => (await http.close(), await probe.close()) };
+          process.stdout.write(`${http.url}\n`);
+        } catch (e) {
+          await probe.close();
+          await role.pool.end();
+          throw e instanceof RoleError ? new UserError(e.message) : e;
+        }
+      }
       const running = f.run();
       process.stderr.write(`tra fetcher: đang chạy (pid ${process.pid}, ${f.owner}); Ctrl+C để dừng\n`);
       await untilStopped();
       ctl.abort();
       await running;
+      await health?.close();
       await role.pool.end();
       const c = f.counters;
       process.stdout.write(JSON.stringify({ fetched: c.fetched, committed: c.committed, versions: c.versions, lease_lost: c.leaseLost, errors: c.errors }) + '\n');
     });
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port phải là số từ 0 đến 65535 (nhận được "${v}")`);
+  return n;
 }
 
 function positive(v: string, name: string): number {

@@ -1,6 +1,8 @@
 /**
  * `tra indexer --pg URL --blob PATH`: a long-running worker that turns ingested document versions
  * into published segments (contract: ../shared/CONTRACT.md, "Cluster mode"; docs/SCALE.md).
+ * With `--port`, it also answers GET /healthz and GET /metrics there (src/cluster/roles/http.ts:
+ * its jobs are watched from outside the indexer) and prints that URL on stdout.
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
@@ -13,8 +15,10 @@ export function register(program: Command): void {
     .requiredOption('--blob <path>', 'kho blob dùng chung: thư mục, hoặc s3://bucket/prefix')
     .option('--lease-ms <n>', 'thời hạn nhận một việc, mili giây (mặc định 120000)', (v) => positive(v, '--lease-ms'))
     .option('--merge-at <n>', 'gộp các phân đoạn nhỏ nhất của một shard khi shard có từng ấy phân đoạn (mặc định 10; 0: không gộp)', (v) => nonNegative(v, '--merge-at'))
-    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number }) => {
-      const { openRole, untilStopped, logLine, RoleError } = await import('../../cluster/roles/role.ts');
+    .option('--port <n>', 'mở cổng HTTP cho /healthz và /metrics (0: một cổng còn trống; mặc định: không mở)', (v) => port(v))
+    .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
+    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; port?: number; host: string }) => {
+      const { openRole, untilStopped, logLine, serveHealth, RoleError } = await import('../../cluster/roles/role.ts');
       const { runIndexer } = await import('../../cluster/indexer/indexer.ts');
       let role;
       try {
@@ -24,14 +28,43 @@ export function register(program: Command): void {
       }
       const ctl = new AbortController();
       const pause = Number(process.env.TRA_TEST_INDEXER_PAUSE_BEFORE_PUBLISH_MS ?? 0);
-      const log = logLine('indexer');
-      const running = runIndexer({ pool: role.pool, blob: role.blob!, leaseMs: o.leaseMs, mergeAt: o.mergeAt, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
+      let log = logLine('indexer');
+      let pool = role.pool;
+      let owner: string | undefined;
+      let health: { close(): Promise<void> } | undefined;
+      if (o.port !== undefined) {
+        const { PgProbe, IndexerWatch, queueCounts } = await import('../../cluster/roles/http.ts');
+        const os = await import('node:os');
+        const { randomBytes } = await import('node:crypto');
+        owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+        const watch = new IndexerWatch(owner);
+        const probe = new PgProbe(o.pg, 'indexer', { extra: queueCounts });
+        try {
+          const http = await serveHealth({ host: o.host, port: o.port, ...watch.endpoints(probe) });
+          health = { close: async () => (await http.close(), await probe.close()) };
+          process.stdout.write(`${http.url}\n`);
+        } catch (e) {
+          await probe.close();
+          await role.pool.end();
+          throw e instanceof RoleError ? new UserError(e.message) : e;
+        }
+        pool = watch.wrap(role.pool);
+        log = watch.log(log);
+      }
+      const running = runIndexer({ pool, blob: role.blob!, owner, leaseMs: o.leaseMs, mergeAt: o.mergeAt, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
       process.stderr.write(`tra indexer: đang chạy (pid ${process.pid}); Ctrl+C để dừng\n`);
       await untilStopped();
       ctl.abort();
       await running;
+      await health?.close();
       await role.pool.end();
     });
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port phải là số từ 0 đến 65535 (nhận được "${v}")`);
+  return n;
 }
 
 function positive(v: string, name: string): number {

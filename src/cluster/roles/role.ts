@@ -1,14 +1,16 @@
 /**
- * What every long-running role (`tra indexer`, `tra searcher`, `tra coordinator`) does around its
- * work: open PostgreSQL and blob storage, check the schema, turn operator errors into one line,
- * print one line when ready, and stop cleanly on SIGINT/SIGTERM (a second signal, or a stop that
- * takes longer than `stopMs`, exits at once).
+ * What every long-running role (`tra indexer`, `tra searcher`, `tra coordinator`, `tra fetcher`)
+ * does around its work: open PostgreSQL and blob storage, check the schema, turn operator errors
+ * into one line, print one line when ready, and stop cleanly on SIGINT/SIGTERM (a second signal,
+ * or a stop that takes longer than `stopMs`, exits at once). Roles without an HTTP server of
+ * their own (fetcher, indexer) open one for /healthz and /metrics when given a port (./http.ts).
  */
 import { openPool, describePgError, type Pool } from '../pg/connect.ts';
 import { requireSchema } from '../pg/migrate.ts';
 import { openBlobStore } from '../blob/open.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { describeClusterError } from '../errors.ts';
+import { startRoleHttp, type RoleHttp, type RoleHttpOptions } from './http.ts';
 
 export interface RoleContext {
   pool: Pool;
@@ -53,4 +55,18 @@ export function untilStopped(stopMs = 10_000): Promise<string> {
 
 export function logLine(role: string): (line: string) => void {
   return (line) => process.stderr.write(`tra ${role}: ${line}\n`);
+}
+
+/** Start a role's health and metrics server (./http.ts); RoleError (one line) when it cannot listen. */
+export async function serveHealth(o: RoleHttpOptions): Promise<RoleHttp> {
+  try {
+    return await startRoleHttp(o);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new RoleError(`cổng ${o.port} trên ${o.host} đang bận — chọn cổng khác bằng --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EACCES') {
+      throw new RoleError(`không mở được cổng ${o.port} trên ${o.host} (${code}) — kiểm tra --host và --port`);
+    }
+    throw e;
+  }
 }
