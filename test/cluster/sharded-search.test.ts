@@ -1,8 +1,11 @@
 // A sharded answer equals the single-node answer: the same documents indexed with `tra index
 // --data` on one machine (served by `tra serve`) and through the cluster (`tra index --pg`, an
-// indexer, two searchers holding both quarter shards, a coordinator). Then a searcher is killed
-// during queries: every answer is complete or says `partial`; after its restart, answers equal
-// the oracle again. Real processes on loopback, real PostgreSQL.
+// indexer, two searchers holding both quarter shards, a coordinator). Asked again, the answers
+// come from the coordinator's statistics cache (no statistics call) and are the same. New
+// documents published into one quarter: only that shard is asked for statistics again, and the
+// answers equal one machine's with the same documents. Then a searcher is killed during queries:
+// every answer is complete or says `partial`; after its restart, answers equal the oracle again.
+// Real processes on loopback, real PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,7 +86,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
     const s1 = run(searcherArgs('0'));
     const s2 = run(searcherArgs('0'));
     const u1 = (await s1.waitFor(/^http:/)).trim();
-    await s2.waitFor(/^http:/);
+    const u2 = (await s2.waitFor(/^http:/)).trim();
     const coord = run(['coordinator', '--pg', s.url, '--port', '0', '--host', '127.0.0.1', '--hedge-ms', '200', '--timeout-ms', '5000']);
     const cu = (await coord.waitFor(/^http:/)).trim();
     const su = (await serve.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 30_000)).match(/http:\/\/127\.0\.0\.1:\d+/)![0];
@@ -105,6 +108,55 @@ test('sharded search equals the single-node answer; a searcher killed during que
     const m = await (await fetch(`${cu}/metrics`)).text();
     assert.match(m, /tra_coordinator_shard_calls_total\{outcome="ok"\} \d+/);
     assert.match(await (await fetch(`${u1}/metrics`)).text(), /tra_searcher_segments \d+/);
+
+    /** Statistics calls the searchers answered so far. */
+    const statsCalls = async (urls: string[]) => {
+      let n = 0;
+      for (const u of urls) for (const x of (await (await fetch(`${u}/metrics`)).text()).matchAll(/tra_searcher_requests_total\{route="\/shard\/stats",status="\d+"\} (\d+)/g)) n += Number(x[1]);
+      return n;
+    };
+    /** Requests of the coordinator to each shard, of one kind. */
+    const shardRequests = async (kind: string) => {
+      const out: Record<string, number> = {};
+      for (const x of (await (await fetch(`${cu}/metrics`)).text()).matchAll(/tra_coordinator_shard_requests_total\{kind="(\w+)",shard="([^"]+)"\} (\d+)/g)) if (x[1] === kind) out[x[2]] = Number(x[3]);
+      return out;
+    };
+
+    // The same queries again: statistics from the coordinator's cache, the same answers.
+    const before = await statsCalls([u1, u2]);
+    for (const q of QUERIES) same((await getJson(cu + q)).body, oracle.get(q)!, `cached: ${q}`);
+    assert.equal(await statsCalls([u1, u2]), before, 'no statistics call for queries already asked');
+    assert.match(await (await fetch(`${cu}/metrics`)).text(), /tra_coordinator_stats_cache_total\{outcome="hit"\} [1-9]/);
+
+    // New documents in the third quarter, on both sides: its generation changes, its statistics
+    // too (N, df, lengths); the other shards' do not.
+    const more = join(dir, 'moi.jsonl');
+    const added = corpus(80, 13).filter((d) => d.published && String(d.published) >= '2025-07-01').map((d) => ({ ...d, id: `moi-${d.id as string}`, title: `Côn Đảo ${d.title as string}` }));
+    assert.ok(added.length >= 20 && added.length <= 60, `${added.length} new documents`);
+    writeFileSync(more, added.map((d) => JSON.stringify(d)).join('\n') + '\n');
+    const [one2, cl2] = await Promise.all([
+      tra(['index', '--data', join(dir, 'data'), more], {}, 60_000),
+      tra(['index', '--pg', s.url, '--blob', blob, more], {}, 60_000),
+    ]);
+    assert.equal(one2.code, 0, one2.stderr);
+    assert.equal(cl2.code, 0, cl2.stderr);
+    const probe = '/api/search?q=C%C3%B4n%20%C4%90%E1%BA%A3o&limit=5';
+    await until('one machine and the coordinator serve the new documents', async () => {
+      const [a, b] = await Promise.all([getJson(cu + probe), getJson(su + probe)]);
+      return a.body.total === added.length && b.body.total === added.length;
+    }, 45_000);
+    const stats0 = await shardRequests('stats');
+    for (const q of QUERIES) {
+      const [a, b] = await Promise.all([getJson(cu + q), getJson(su + q)]);
+      assert.equal(a.status, 200, `${q}: ${JSON.stringify(a.body)}`);
+      same(a.body, b.body, `after a publish: ${q}`);
+      oracle.set(q, b.body);
+    }
+    const stats1 = await shardRequests('stats');
+    const asked = (shard: string) => (stats1[shard] ?? 0) - (stats0[shard] ?? 0);
+    assert.equal(asked('2025-Q2'), 0, 'an unchanged shard is not asked again');
+    assert.equal(asked('undated'), 0, 'an unchanged shard is not asked again');
+    assert.ok(asked('2025-Q3') >= 1 && asked('2025-Q3') <= QUERIES.length, `the changed shard is asked (${asked('2025-Q3')})`);
 
     // Kill one searcher (SIGKILL) while queries run: complete answers or `partial`, never a wrong one.
     let partial = 0;
