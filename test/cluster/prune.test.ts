@@ -61,7 +61,9 @@ test('retired segments are pruned only once no live searcher serves an older gen
   try {
     await batch(s);
     await batch(s);
-    run(['indexer', '--pg', s.url, '--blob', blobDir, '--merge-at', '3', '--lease-ms', '20000']);
+    // With --port the indexer's pool and log are watched (src/cluster/roles/http.ts): merges too.
+    const ix = run(['indexer', '--pg', s.url, '--blob', blobDir, '--merge-at', '3', '--lease-ms', '20000', '--port', '0']);
+    const ixUrl = (await ix.waitFor(/^http:/, 60_000)).trim();
     await settled(s);
     assert.equal((await retired(s)).length, 0, 'two segments: no merge yet');
     const a = await searcher('a');
@@ -110,6 +112,10 @@ test('retired segments are pruned only once no live searcher serves an older gen
     a.p.child.kill('SIGCONT');
     await serving(a.url, await generation(s));
     assert.equal((await getJson(`${a.url}/healthz`)).body.documents, 15, 'the searcher that came back syncs to the current generation');
+    const metrics = await (await fetch(`${ixUrl}/metrics`)).text();
+    const merges = Number(/^tra_indexer_jobs_total\{kind="merge",outcome="done"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(merges >= 2, `merges seen done: ${merges}`);
+    assert.match(metrics, /^tra_indexer_jobs_total\{kind="index",outcome="done"\} 5$/m, 'five batches indexed');
   } catch (e) {
     for (const p of procs) process.stderr.write(`--- ${p.child.spawnargs.slice(2, 3)} ${p.child.pid}\n${p.err.slice(-2000)}\n`);
     throw e;
