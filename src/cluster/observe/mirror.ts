@@ -14,14 +14,22 @@
  *   nothing committed later can carry a smaller one), in pages of bounded size, keyset on
  *   (change, key);
  * - terms keep PostgreSQL's ids: new terms (ids at or above the local count) are read in id order
- *   and appended, each id checked to be the next one; terms already there get their document
- *   frequency set (and their text checked: a different text means the copy diverged, and the
- *   copy starts over); day rows and source days are replaced, and removed when their count fell
- *   to 0 (as one machine removes a day whose documents are all gone);
+ *   and appended, each id checked to be the next one, before the days that name them; a term's
+ *   row never changes after its insert, so nothing else is read of the terms (but the text of the
+ *   last term already copied, compared to see that PostgreSQL still holds the dictionary copied:
+ *   a different text means the copy diverged, and it starts over);
+ * - document frequencies are derived here, not copied: PostgreSQL does not keep them (its
+ *   observe_terms.df is not maintained, src/cluster/observe/write.ts). A term's frequency is the
+ *   sum of its counts over the day rows, so when a day row is copied the difference between its
+ *   new pairs and the local row's old ones is added to each term's frequency; a day whose count
+ *   fell to 0 has its old pairs taken out and is removed (as one machine removes a day whose
+ *   documents are all gone). Starting over starts every frequency from 0. Source days are
+ *   replaced, and removed at 0, likewise;
  * - starts over (empties the tables in the same transaction, then copies everything) when the
  *   cluster's epoch differs from the one copied (the writer rebuilt its tables), when the local
- *   file has never been copied into, or when PostgreSQL holds less than was copied; a local file
- *   of another COUNTS_VERSION is deleted first.
+ *   file has never been copied into, when PostgreSQL holds less than was copied, or when the copy
+ *   diverged (a term's text differs, a frequency would fall below 0); a local file of another
+ *   COUNTS_VERSION is deleted first.
  * PostgreSQL's counts made by another COUNTS_VERSION are refused with one line: upgrade the
  * indexers or this server.
  *
@@ -33,6 +41,7 @@ import { join } from 'node:path';
 import type { Pool, PoolClient } from '../pg/connect.ts';
 import { ObserveCounts, OBSERVE_FILE, COUNTS_VERSION, dropObserveCounts } from '../../observe/counts.ts';
 import { TermDict } from '../../observe/term-dict.ts';
+import { decodeDay, EMPTY_DAY, type DayTerms } from '../../observe/day-terms.ts';
 import { ClusterError } from '../errors.ts';
 
 /** Rows read per query: terms, day rows (each up to a few hundred KB), source days. */
@@ -55,8 +64,7 @@ export interface MirrorRound {
   /** The last change number copied, and the cluster's epoch. */
   change: number;
   epoch: string;
-  /** Rows copied in this round. */
-  terms: number;
+  /** Rows copied in this round (a term's row is only ever copied as new). */
   newTerms: number;
   days: number;
   sourceDays: number;
@@ -68,7 +76,7 @@ export interface MirrorRound {
 /** The cluster's counts were made by another version of the counting rules. */
 export class CountsVersionMismatch extends ClusterError {}
 
-/** The local copy no longer matches PostgreSQL (a term's text differs): start over. */
+/** The local copy no longer matches PostgreSQL (a term's text differs, a frequency would fall below 0): start over. */
 class Diverged extends Error {}
 
 const num = (v: unknown): number => Number(v);
@@ -140,15 +148,15 @@ async function round(pool: Pool, dir: string, opts: MirrorOptions, forceRestart:
     const localEpoch = getMeta.get('mirror_epoch') as { value: string } | undefined;
     const restarted = forceRestart || localChange === undefined || String(localEpoch?.value) !== epoch || upto < num(localChange.value);
     const last = restarted ? 0 : num(localChange!.value);
-    const out: MirrorRound = { changed: restarted, restarted, change: upto, epoch, terms: 0, newTerms: 0, days: 0, sourceDays: 0, totalTerms: 0, ms: 0 };
+    const out: MirrorRound = { changed: restarted, restarted, change: upto, epoch, newTerms: 0, days: 0, sourceDays: 0, totalTerms: 0, ms: 0 };
     if (restarted) {
       for (const t of ['days', 'source_days', 'seen', 'dict', 'dict_lookup']) db.exec(`DELETE FROM ${t}`);
     }
     const dict = new TermDict(db, true);
     if (restarted || upto > last) {
       out.changed = true;
-      await copyTerms(client, dict, last, opts, out);
-      await copyDays(client, db, last, opts, out);
+      await copyTerms(client, dict, opts, out);
+      await copyDays(client, db, dict, last, opts, out);
       await copySourceDays(client, db, last, opts, out);
       dict.flush();
       setMeta.run('mirror_change', upto);
@@ -180,43 +188,62 @@ async function round(pool: Pool, dir: string, opts: MirrorOptions, forceRestart:
   }
 }
 
-async function copyTerms(client: PoolClient, dict: TermDict, last: number, opts: MirrorOptions, out: MirrorRound): Promise<void> {
+async function copyTerms(client: PoolClient, dict: TermDict, opts: MirrorOptions, out: MirrorRound): Promise<void> {
   const page = opts.pageSize?.terms ?? TERM_PAGE;
-  const known = dict.size;
-  // Terms already copied whose frequency (or anything) changed since: by change.
-  let after: { change: number; id: number } | undefined;
-  for (;;) {
-    const { rows } = await client.query<{ id: number; term: string; df: number; change: string }>(
-      `SELECT id, term, df, change FROM observe_terms WHERE ${after ? 'change >= $1 AND (change > $1 OR id > $4)' : 'change > $1'} AND id < $2 ORDER BY change, id LIMIT $3`,
-      after ? [after.change, known, page, after.id] : [last, known, page],
-    );
-    for (const r of rows) {
-      if (dict.text(r.id) !== r.term) throw new Diverged(`term ${r.id}`);
-      dict.setDf(r.id, r.df);
-    }
-    out.terms += rows.length;
-    opts.afterPage?.('terms', rows.length);
-    if (rows.length < page) break;
-    const z = rows[rows.length - 1];
-    after = { change: num(z.change), id: z.id };
+  // Terms are only ever inserted (their frequency is not kept in PostgreSQL), so those copied
+  // cannot have changed: the last one is only checked to be still there, with the same text.
+  if (dict.size > 0) {
+    const last = dict.size - 1;
+    const { rows } = await client.query<{ term: string }>('SELECT term FROM observe_terms WHERE id = $1', [last]);
+    if (rows[0]?.term !== dict.text(last)) throw new Diverged(`term ${last}`);
   }
   // New terms, in id order: ids are dense from 0, so each must be the next one.
   for (;;) {
-    const { rows } = await client.query<{ id: number; term: string; df: number }>('SELECT id, term, df FROM observe_terms WHERE id >= $1 ORDER BY id LIMIT $2', [dict.size, page]);
+    const { rows } = await client.query<{ id: number; term: string }>('SELECT id, term FROM observe_terms WHERE id >= $1 ORDER BY id LIMIT $2', [dict.size, page]);
     for (const r of rows) {
       if (r.id !== dict.size) throw new ClusterError(`bản sao số đếm của đài quan sát: từ điển trong PostgreSQL thiếu mã ${dict.size} (gặp mã ${r.id}); các mã phải liền nhau từ 0 — hãy kiểm tra bộ đếm của tra indexer`);
       dict.append(r.id, r.term);
-      dict.setDf(r.id, r.df);
     }
-    out.terms += rows.length;
     out.newTerms += rows.length;
     opts.afterPage?.('terms', rows.length);
     if (rows.length < page) break;
   }
 }
 
-async function copyDays(client: PoolClient, db: DatabaseSync, last: number, opts: MirrorOptions, out: MirrorRound): Promise<void> {
+/**
+ * Add to the terms' frequencies what a day row's pairs gained from `old` to `now` (both sorted
+ * by id). Every id must be in the dictionary (terms are copied before days), and no frequency
+ * may fall below 0: either means the copy no longer matches PostgreSQL.
+ */
+function addDayDf(dict: TermDict, day: number, old: DayTerms, now: DayTerms): void {
+  const add = (id: number, k: number) => {
+    if (k === 0) return;
+    if (id >= dict.size) {
+      throw new ClusterError(`bản sao số đếm của đài quan sát: ngày ${day} trong PostgreSQL đếm từ mã ${id} nhưng từ điển chỉ có ${dict.size} từ — hãy kiểm tra bộ đếm của tra indexer`);
+    }
+    if (dict.df(id) + k < 0) throw new Diverged(`df of term ${id} below 0 at day ${day}`);
+    dict.addDf(id, k);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < old.ids.length || j < now.ids.length) {
+    if (j >= now.ids.length || (i < old.ids.length && old.ids[i] < now.ids[j])) {
+      add(old.ids[i], -old.n[i]);
+      i++;
+    } else if (i >= old.ids.length || now.ids[j] < old.ids[i]) {
+      add(now.ids[j], now.n[j]);
+      j++;
+    } else {
+      add(now.ids[j], now.n[j] - old.n[i]);
+      i++;
+      j++;
+    }
+  }
+}
+
+async function copyDays(client: PoolClient, db: DatabaseSync, dict: TermDict, last: number, opts: MirrorOptions, out: MirrorRound): Promise<void> {
   const page = opts.pageSize?.days ?? DAY_PAGE;
+  const get: StatementSync = db.prepare('SELECT terms FROM days WHERE day=?');
   const put: StatementSync = db.prepare('INSERT OR REPLACE INTO days(day, docs, terms, seqs) VALUES (?, ?, ?, ?)');
   const del: StatementSync = db.prepare('DELETE FROM days WHERE day=?');
   let after: { change: number; day: number } | undefined;
@@ -226,6 +253,9 @@ async function copyDays(client: PoolClient, db: DatabaseSync, last: number, opts
       after ? [after.change, page, after.day] : [last, page],
     );
     for (const r of rows) {
+      const old = decodeDay((get.get(r.day) as { terms: Uint8Array | null } | undefined)?.terms);
+      // A day at 0 has no pairs left (whatever its row holds): its old ones are all taken out.
+      addDayDf(dict, r.day, old, r.docs > 0 ? decodeDay(r.terms) : EMPTY_DAY);
       if (r.docs > 0) put.run(r.day, r.docs, r.terms, r.seqs);
       else del.run(r.day);
     }
@@ -262,5 +292,5 @@ async function copySourceDays(client: PoolClient, db: DatabaseSync, last: number
 /** One line for the log: what a round copied and what it cost. */
 export function describeRound(r: MirrorRound): string {
   if (!r.changed) return `bản sao số đếm của đài quan sát: không có gì mới (thay đổi ${r.change}, ${r.ms} ms)`;
-  return `bản sao số đếm của đài quan sát: ${r.restarted ? 'chép lại từ đầu, ' : ''}${r.days} dòng ngày, ${r.terms} từ (${r.newTerms} từ mới, tổng ${r.totalTerms}), ${r.sourceDays} dòng nguồn-ngày trong ${r.ms} ms (đến thay đổi ${r.change}, epoch ${r.epoch})`;
+  return `bản sao số đếm của đài quan sát: ${r.restarted ? 'chép lại từ đầu, ' : ''}${r.days} dòng ngày, ${r.newTerms} từ mới (tổng ${r.totalTerms}), ${r.sourceDays} dòng nguồn-ngày trong ${r.ms} ms (đến thay đổi ${r.change}, epoch ${r.epoch})`;
 }

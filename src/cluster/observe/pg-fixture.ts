@@ -4,13 +4,17 @@
  * mirror and the view can be tested without indexers. `copyCountsToPg` copies what one machine
  * counted (a data directory's observe.sqlite) into PostgreSQL: the cluster's tables then hold
  * exactly one machine's counts, and the cluster's answers can be compared with one machine's.
+ * Terms are written as the writer writes them: once, with `df` left at 0 (document frequencies
+ * are not kept in PostgreSQL; readers sum the day rows).
  */
 import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
-import type { Pool } from '../pg/connect.ts';
+import { withTransaction, type Pool } from '../pg/connect.ts';
+import { enqueue } from '../queue/queue.ts';
+import { observeJob } from '../ingest/write.ts';
 import { OBSERVE_FILE, COUNTS_VERSION, ObserveCounts } from '../../observe/counts.ts';
-import { decodeSorted, encodeDay, encodeSorted } from '../../observe/day-terms.ts';
+import { decodeDay, decodeSorted, encodeDay, encodeSorted } from '../../observe/day-terms.ts';
 
 export async function setObserveMeta(pool: Pool, meta: { version?: number | string; epoch?: number | string }): Promise<void> {
   for (const [k, v] of Object.entries(meta)) {
@@ -19,13 +23,10 @@ export async function setObserveMeta(pool: Pool, meta: { version?: number | stri
   }
 }
 
-/** Insert or update terms (id, text, df), each row taking the next change number. */
-export async function putTerms(pool: Pool, rows: { id: number; term: string; df: number }[]): Promise<void> {
+/** Insert new terms (id, text; df left at 0), each row taking the next change number. */
+export async function putTerms(pool: Pool, rows: { id: number; term: string }[]): Promise<void> {
   for (const r of rows) {
-    await pool.query(
-      "INSERT INTO observe_terms(id, term, df, change) VALUES ($1, $2, $3, nextval('observe_change_seq')) ON CONFLICT (id) DO UPDATE SET term = excluded.term, df = excluded.df, change = excluded.change",
-      [r.id, r.term, r.df],
-    );
+    await pool.query("INSERT INTO observe_terms(id, term, change) VALUES ($1, $2, nextval('observe_change_seq'))", [r.id, r.term]);
   }
 }
 
@@ -71,12 +72,11 @@ export async function copyCountsToPg(pool: Pool, dir: string, seqOf: (storeSeq: 
   const counts = new ObserveCounts(dir, { readOnly: true });
   const terms = counts.topTerms(Number.MAX_SAFE_INTEGER).sort((a, b) => a.id - b.id);
   counts.close();
-  const values = terms.map((t) => [t.id, t.term, t.df]);
-  for (let i = 0; i < values.length; i += 2000) {
-    const part = values.slice(i, i + 2000);
+  for (let i = 0; i < terms.length; i += 2000) {
+    const part = terms.slice(i, i + 2000);
     await pool.query(
-      "INSERT INTO observe_terms(id, term, df, change) SELECT id, term, df, nextval('observe_change_seq') FROM unnest($1::int[], $2::text[], $3::int[]) AS t(id, term, df) ORDER BY id",
-      [part.map((v) => v[0]), part.map((v) => v[1]), part.map((v) => v[2])],
+      "INSERT INTO observe_terms(id, term, change) SELECT id, term, nextval('observe_change_seq') FROM unnest($1::int[], $2::text[]) AS t(id, term) ORDER BY id",
+      [part.map((t) => t.id), part.map((t) => t.term)],
     );
   }
   const db = new DatabaseSync(join(dir, OBSERVE_FILE), { readOnly: true });
@@ -107,4 +107,32 @@ export async function putDocuments(pool: Pool, docs: { seq: number; doc: Record<
       [seqs, ids, hashes, bodies],
     );
   }
+}
+
+/**
+ * Each term's document frequency as readers derive it: the sum of its counts over PostgreSQL's
+ * day rows (rows at 0 included: their pairs are empty), by term id.
+ */
+export async function dayRowFrequencies(pool: Pool): Promise<Map<number, number>> {
+  const df = new Map<number, number>();
+  for (const r of (await pool.query<{ terms: Buffer }>('SELECT terms FROM observe_days')).rows) {
+    const d = decodeDay(r.terms);
+    for (let i = 0; i < d.ids.length; i++) df.set(d.ids[i], (df.get(d.ids[i]) ?? 0) + d.n[i]);
+  }
+  return df;
+}
+
+/** Delete documents in the cluster: a version with body NULL in a batch of its own, with its observe job. */
+export async function deleteInCluster(pool: Pool, ids: string[]): Promise<number> {
+  return withTransaction(pool, async (c) => {
+    const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
+    for (const id of [...ids].sort()) {
+      const seq = Number((await c.query<{ s: string }>("SELECT nextval('document_version_seq') AS s")).rows[0].s);
+      const hash = createHash('sha256').update('').digest();
+      await c.query('INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch) VALUES ($1, $2, $3, NULL, NULL, $4)', [seq, id, hash, batch]);
+      await c.query('UPDATE documents SET current_seq = $2, content_hash = $3, deleted = true, updated_at = now() WHERE id = $1', [id, seq, hash]);
+    }
+    await enqueue(c, observeJob({ batch }));
+    return batch;
+  });
 }

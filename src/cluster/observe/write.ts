@@ -24,10 +24,15 @@
  *      which is what one machine counts when it counts the documents in write order; the others
  *      wait in observe_docs (day NULL) and take the key over when its holder goes (replaced by an
  *      undated or differently keyed version, or deleted);
- *    - the differences are applied: term ids interned densely (max + 1, under the lock), document
- *      frequencies, day rows (read FOR UPDATE, decoded, merged, zero counts dropped, encoded) with
- *      their seqs, source days; a day or source day whose count falls to 0 is kept with docs 0 so
- *      a reader copying by change number sees it go;
+ *    - the differences are applied: new terms interned densely (max + 1, under the lock), day rows
+ *      (read FOR UPDATE, decoded, merged, zero counts dropped, encoded) with their seqs, source
+ *      days; a day or source day whose count falls to 0 is kept with docs 0 so a reader copying
+ *      by change number sees it go;
+ *    - document frequencies are not kept here: observe_terms.df stays 0 (the column is migration
+ *      4's). A term's frequency is the sum of its counts over the day rows (each counted version
+ *      is on one day, and a day's pair counts its versions mentioning the term), so readers derive
+ *      it from the day rows they copy (./mirror.ts). A term's row is written once, when it is new:
+ *      updating ~90 rows of frequencies per long article was most of the time under the lock;
  *    - every row written takes `nextval('observe_change_seq')`; numbers are only taken under the
  *      lock, so they follow commit order and a reader that copied up to n misses nothing by asking
  *      for change > n (src/cluster/observe/mirror.ts);
@@ -323,11 +328,12 @@ async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: 
   const missing = [...adds, ...subs].map((r) => r.seq).filter((s) => !contents.has(s));
   if (missing.length) await contentsOf(c, missing, contents);
 
-  // Differences per day, per source and day, per term. Added versions first, in seq order, so
-  // new terms get their ids in the order they were first seen.
+  // Differences per day, per source and day, per term (the last only to find the new terms and
+  // check those taken out exist). Added versions first, in seq order, so new terms get their ids
+  // in the order they were first seen.
   const days = new Map<number, DayDelta>();
   const sources = new Map<string, number>();
-  const df = new Map<string, number>();
+  const net = new Map<string, number>();
   const take = (r: DocRow, sign: 1 | -1) => {
     const content = contents.get(r.seq);
     if (!content) throw new ClusterError(`đếm lô quan sát: không đọc được phiên bản ${r.seq} của "${r.docId}" trong document_versions — số đếm không nhất quán, cần dựng lại`);
@@ -341,14 +347,14 @@ async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: 
     }
     for (const t of content.terms) {
       d.terms.set(t, (d.terms.get(t) ?? 0) + sign);
-      df.set(t, (df.get(t) ?? 0) + sign);
+      net.set(t, (net.get(t) ?? 0) + sign);
     }
   };
   adds.sort((a, b) => a.seq - b.seq);
   for (const r of adds) take(r, 1);
   for (const r of subs) take(r, -1);
 
-  const termIds = await internTerms(c, df, known, out);
+  const termIds = await internTerms(c, net, known, out);
   await writeDays(c, days, termIds, out);
   await writeSourceDays(c, sources);
   await writeDocs(c, changed);
@@ -372,15 +378,18 @@ async function apply(c: PoolClient, byDoc: Map<string, VersionCount>, contents: 
 }
 
 /**
- * Ids of every term in `df` (`known`: ids read ahead, valid in this epoch; the others looked up
- * now, and those still missing interned, dense after the largest id); frequencies updated.
+ * Ids of every term in `net` (term → documents added minus taken out; `known`: ids read ahead,
+ * valid in this epoch; the others looked up now, and those still missing interned, dense after
+ * the largest id). A new term's row is its only write: its `df` column is left at 0, since
+ * frequencies are not kept in PostgreSQL (the header), so a term already there is not touched.
  */
-async function internTerms(c: Queryable, df: Map<string, number>, known: Map<string, number>, out: ObserveResult): Promise<Map<string, number>> {
+async function internTerms(c: Queryable, net: Map<string, number>, known: Map<string, number>, out: ObserveResult): Promise<Map<string, number>> {
   const ids = known;
-  for (const [t, id] of await lookupTerms(c, [...df.keys()].filter((t) => !ids.has(t)))) ids.set(t, id);
+  for (const [t, id] of await lookupTerms(c, [...net.keys()].filter((t) => !ids.has(t)))) ids.set(t, id);
   const fresh: string[] = [];
-  for (const [t, n] of df) {
+  for (const [t, n] of net) {
     if (ids.has(t)) continue;
+    // Taken out of the counts (as much as or more than added) yet never interned.
     if (n <= 0) throw new ClusterError(`đếm lô quan sát: từ "${t}" bị trừ nhưng không có trong từ điển — số đếm không nhất quán, cần dựng lại`);
     fresh.push(t);
   }
@@ -389,29 +398,14 @@ async function internTerms(c: Queryable, df: Map<string, number>, known: Map<str
     for (const t of fresh) ids.set(t, next++);
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const part = fresh.slice(i, i + CHUNK);
+      // df: its default 0, never maintained (readers sum the day rows).
       await c.query(
-        `INSERT INTO observe_terms (id, term, df, change)
-         SELECT id, term, df, nextval('observe_change_seq') FROM unnest($1::int[], $2::text[], $3::int[]) AS t(id, term, df) ORDER BY id`,
-        [part.map((t) => ids.get(t)!), part, part.map((t) => df.get(t)!)],
+        `INSERT INTO observe_terms (id, term, change)
+         SELECT id, term, nextval('observe_change_seq') FROM unnest($1::int[], $2::text[]) AS t(id, term) ORDER BY id`,
+        [part.map((t) => ids.get(t)!), part],
       );
     }
     out.newTerms = fresh.length;
-  }
-  const upd: number[] = [];
-  const delta: number[] = [];
-  const isNew = new Set(fresh);
-  for (const [t, n] of df) {
-    if (n !== 0 && !isNew.has(t)) {
-      upd.push(ids.get(t)!);
-      delta.push(n);
-    }
-  }
-  for (let i = 0; i < upd.length; i += CHUNK) {
-    await c.query(
-      `UPDATE observe_terms t SET df = t.df + d.delta, change = nextval('observe_change_seq')
-       FROM unnest($1::int[], $2::int[]) AS d(id, delta) WHERE t.id = d.id`,
-      [upd.slice(i, i + CHUNK), delta.slice(i, i + CHUNK)],
-    );
   }
   return ids;
 }
