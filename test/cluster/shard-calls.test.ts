@@ -11,7 +11,9 @@
 // - a publish to one shard makes only that shard be asked again, and answers follow it;
 // - a merge that drops replaced versions changes N and df: answers follow the new statistics;
 // - a coordinator whose topology is behind (it pins a generation the searcher no longer holds)
-//   starts the query again with generations pinned by asking, and still answers in full.
+//   starts the query again with generations pinned by asking, and still answers in full;
+// - one whose topology is behind while the old generation is still held answers from the newer
+//   generation all the same (each answer says what its searcher serves now).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -242,6 +244,23 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       assert.ok(got[Q3].notHeld >= 1, 'Q3 refused the old generation');
       assert.ok(got[Q3].stats >= 1 && got[Q2].stats >= 1, 'then every shard was asked');
       assert.deepEqual(await calls(() => ask(behind, probe)), both(0, 1), 'and its topology is current again');
+    });
+
+    await t.test('a searcher serving a newer generation than the topology says: the answer comes from the newer one', async () => {
+      const lagging = new ClusterSearch({ pool: s.pool, refreshMs: 3_600_000 });
+      same(await ask(lagging, probe), oracle(one, probe), 'the coordinator that will lag');
+      // New documents in Q2, whose searcher keeps the view it replaced (keepMs 60 s): the old
+      // generation is still answerable, but no longer what one machine would answer from.
+      const d = docs(120, 23, 'd').filter((x) => String(x.published) < '2025-07-01');
+      assert.ok(d.length > 20);
+      await publish(d);
+      await one.add(d as never);
+      await served();
+      const got = await calls(async () => same(await ask(lagging, probe), oracle(one, probe), 'lagging, after a publish to Q2'));
+      // Searched at the generation it pinned, Q2 said it serves a newer one: asked for its
+      // statistics there and searched again, with Q3 (whose statistics did not change).
+      assert.deepEqual(got, { [Q2]: { stats: 1, search: 2, notHeld: 0 }, [Q3]: { stats: 0, search: 2, notHeld: 0 } });
+      assert.deepEqual(await calls(() => ask(lagging, probe)), both(0, 1), 'the newer generation is pinned from then on');
     });
   } finally {
     for (const x of searchers) await x.stop();

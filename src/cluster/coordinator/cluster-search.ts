@@ -186,6 +186,15 @@ function mergeExpansions(perShard: [string, number][][]): string[] {
 /** A search had to use a generation no replica holds any more (the topology was behind): redo it. */
 class StalePin extends Error {}
 
+/** A shard answered at the pinned generation but serves a newer one now: redo the query on it. */
+class NewerGeneration extends Error {}
+
+/** How a query pins generations: from the topology, or (`fresh`) by asking; `last`: no retry left. */
+interface Attempt {
+  fresh: boolean;
+  last: boolean;
+}
+
 /** What planning gives the search phase. */
 interface Global {
   plan: Plan;
@@ -195,8 +204,7 @@ interface Global {
   gens: Map<string, number>;
   spans: [number, number][];
   missing: Set<string>;
-  /** Generations were pinned by asking (no retry left). */
-  fresh: boolean;
+  attempt: Attempt;
 }
 
 export class ClusterSearch {
@@ -236,9 +244,22 @@ export class ClusterSearch {
     const docs = Number((await pool.query<{ n: string | null }>("SELECT sum(doc_count) AS n FROM segments WHERE state = 'live'")).rows[0].n ?? 0);
     const replicas = new Map<string, Replica[]>();
     for (const s of shards) replicas.set(s, []);
-    for (const r of rows) for (const s of Object.keys(r.generations)) replicas.get(s)?.push({ id: r.id, url: r.url, generations: r.generations });
+    // A generation learnt from an answer (`learn`) may be newer than the replica's last heartbeat.
+    const known = new Map<string, Replica>();
+    for (const l of this.topo?.replicas.values() ?? []) for (const r of l) known.set(r.id, r);
+    for (const r of rows) {
+      const gens = { ...r.generations };
+      for (const [sh, g] of Object.entries(known.get(r.id)?.generations ?? {})) if (sh in gens && g > gens[sh]) gens[sh] = g;
+      const rep: Replica = { id: r.id, url: r.url, generations: gens };
+      for (const s of Object.keys(gens)) replicas.get(s)?.push(rep);
+    }
     this.topo = { shards, published, replicas, docs, at: Date.now() };
     return this.topo;
+  }
+
+  /** An answer says `replica` serves `current` of `shard`: queries from now on pin it. */
+  private learn(replica: Replica, shard: string, current: number | undefined): void {
+    if (current !== undefined && current > (replica.generations[shard] ?? -1)) replica.generations[shard] = current;
   }
 
   /** Replicas of a shard, freshest generation first, the starting one rotated (load spread). */
@@ -303,13 +324,13 @@ export class ClusterSearch {
    * (a generation's statistics are never mixed with another's). `scores: false` (trends): a
    * keyword query's list dfs are not needed.
    */
-  private async planGlobally(query: string, t: Topology, o: { scores: boolean; fresh: boolean }): Promise<Global> {
+  private async planGlobally(query: string, t: Topology, o: { scores: boolean; attempt: Attempt }): Promise<Global> {
     const gens = new Map<string, number>();
     const missing = new Set<string>();
     for (const sh of t.shards) {
       const reps = t.replicas.get(sh) ?? [];
       if (reps.length === 0) missing.add(sh);
-      else if (!o.fresh) gens.set(sh, Math.max(...reps.map((r) => r.generations[sh])));
+      else if (!o.attempt.fresh) gens.set(sh, Math.max(...reps.map((r) => r.generations[sh])));
     }
     /** This query's answers (the cache may be off or evict them). */
     const local = new Map<string, unknown>();
@@ -390,7 +411,7 @@ export class ClusterSearch {
           for (let f = 0; f < 3; f++) sum[f] += b.sumLen[f];
           if (b.span) spans.push(b.span);
         }
-        return { plan, memo, N: Math.max(1, docs), avgLen: sum.map((x) => (docs ? x / docs : 1)), gens, spans, missing, fresh: o.fresh };
+        return { plan, memo, N: Math.max(1, docs), avgLen: sum.map((x) => (docs ? x / docs : 1)), gens, spans, missing, attempt: o.attempt };
       }
       // What was just learnt may change what the plan asks: plan again before calling anyone.
       if (learned) continue;
@@ -415,11 +436,15 @@ export class ClusterSearch {
           return;
         }
         const r = got.answer;
-        if (r.generation !== pinned) {
-          gens.set(sh, r.generation);
+        const g = r.generation;
+        // The replica has moved on since the topology was read: plan on what it serves now (as
+        // fresh as asking without a generation), learnt for the next queries too.
+        this.learn(got.replica, sh, r.current);
+        const now = r.current !== undefined && r.current > g ? r.current : g;
+        if (now !== pinned) {
+          gens.set(sh, now);
           reset = true;
         }
-        const g = r.generation;
         keep(sh, g, 'b', '', { docs: r.docs, sumLen: r.sumLen, span: r.span } satisfies ShardBase);
         a.df.forEach((key, i) => keep(sh, g, 'd', key, r.df[i]));
         a.expand.forEach((p, i) => keep(sh, g, 'x', p, r.expand[i]));
@@ -446,39 +471,56 @@ export class ClusterSearch {
     const toDay = req.to ? dayOfDate(req.to) : undefined;
     const kept = t.shards.filter((s) => !g.missing.has(s) && shardMayMatch(s, fromDay, toDay));
     let stale = false;
+    let newer = false;
     const answers = await Promise.all(kept.map(async (shard) => {
       const generation = g.gens.get(shard)!;
       const body: ShardSearchRequest = { shard, generation, query, memo: g.memo, N: g.N, avgLen: g.avgLen, filters: { from: req.from, to: req.to, sources: req.sources, categories: req.categories }, mode, k, facets };
       this.o.onShardRequest?.('search', shard);
       const got = await callShard<ShardSearchResponse>(this.replicasOf(t, shard, generation), '/shard/search', body, this.callOpts());
       if (got.answer === undefined) {
-        if (got.notHeld && !g.fresh) stale = true;
+        if (got.notHeld) stale = true;
         g.missing.add(shard);
+      } else {
+        this.learn(got.replica, shard, got.answer.current);
+        if (got.answer.current !== undefined && got.answer.current > generation) newer = true;
       }
       return got.answer;
     }));
-    if (stale) throw new StalePin();
+    if (!g.attempt.last) {
+      if (stale) throw new StalePin();
+      // Asking without a generation would have seen the newer one (as one machine sees a commit
+      // at once): answer from it rather than from the generation the topology still advertised.
+      if (newer) throw new NewerGeneration();
+    }
     return answers.filter((a): a is ShardSearchResponse => a !== undefined);
   }
 
-  /** Run `fn` on the topology; once more, with a reloaded topology and generations pinned by asking, after a stale pin. */
-  private async pinned<T>(fn: (t: Topology, fresh: boolean) => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` on the topology; once more after a stale pin (with a reloaded topology and
+   * generations pinned by asking) or after an answer showed a newer generation (pinned from the
+   * topology, which has learnt it). Never more than twice: a query racing publishes answers from
+   * the generations of its second attempt.
+   */
+  private async pinned<T>(fn: (t: Topology, attempt: Attempt) => Promise<T>): Promise<T> {
     try {
-      return await fn(await this.topology(), false);
+      return await fn(await this.topology(), { fresh: false, last: false });
     } catch (e) {
-      if (!(e instanceof StalePin)) throw e;
-      if (this.topo) this.topo.at = 0;
-      return fn(await this.topology(), true);
+      if (e instanceof StalePin) {
+        if (this.topo) this.topo.at = 0;
+        return fn(await this.topology(), { fresh: true, last: true });
+      }
+      if (e instanceof NewerGeneration) return fn(await this.topology(), { fresh: false, last: true });
+      throw e;
     }
   }
 
   async search(req: SearchRequest & { stored?: boolean }): Promise<ClusterSearchResponse> {
     const t0 = performance.now();
-    return this.pinned((t, fresh) => this.searchOn(t, fresh, req, t0));
+    return this.pinned((t, attempt) => this.searchOn(t, attempt, req, t0));
   }
 
-  private async searchOn(t: Topology, fresh: boolean, req: SearchRequest & { stored?: boolean }, t0: number): Promise<ClusterSearchResponse> {
-    const g = await this.planGlobally(req.query, t, { scores: true, fresh });
+  private async searchOn(t: Topology, attempt: Attempt, req: SearchRequest & { stored?: boolean }, t0: number): Promise<ClusterSearchResponse> {
+    const g = await this.planGlobally(req.query, t, { scores: true, attempt });
     const { plan } = g;
     const limit = Math.max(0, req.limit ?? 10);
     const offset = Math.max(0, req.offset ?? 0);
@@ -558,11 +600,11 @@ export class ClusterSearch {
   }
 
   async trends(req: TrendsRequest): Promise<ClusterTrendsResponse> {
-    return this.pinned((t, fresh) => this.trendsOn(t, fresh, req));
+    return this.pinned((t, attempt) => this.trendsOn(t, attempt, req));
   }
 
-  private async trendsOn(t: Topology, fresh: boolean, req: TrendsRequest): Promise<ClusterTrendsResponse> {
-    const g = await this.planGlobally(req.query, t, { scores: false, fresh });
+  private async trendsOn(t: Topology, attempt: Attempt, req: TrendsRequest): Promise<ClusterTrendsResponse> {
+    const g = await this.planGlobally(req.query, t, { scores: false, attempt });
     const days = new Map<number, number>();
     let undated = 0;
     if (g.plan.must || g.plan.should > 0) {

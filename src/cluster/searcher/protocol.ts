@@ -99,6 +99,8 @@ export interface StatsRequest {
 export interface StatsResponse {
   shard: string;
   generation: number;
+  /** The generation the searcher serves now (newer than `generation` when it moved on since the coordinator pinned it). */
+  current?: number;
   /** Documents in its segments, deleted ones included (as `globalStats` counts them). */
   docs: number;
   sumLen: number[];
@@ -144,6 +146,8 @@ export interface ShardHit {
 export interface ShardSearchResponse {
   shard: string;
   generation: number;
+  /** The generation the searcher serves now (see StatsResponse). */
+  current?: number;
   total: number;
   exact: boolean;
   hits: ShardHit[];

@@ -296,12 +296,12 @@ export class Searcher {
         const r = (await readJson(req, this.o.bodyLimit)) as StatsRequest;
         const v = this.viewOf(r.shard, r.generation);
         if (!v) [status, body] = [409, { error: `shard ${r.shard} generation ${r.generation ?? 'current'} not held` }];
-        else body = shardStats(v.segments, v.generation, r);
+        else body = { ...shardStats(v.segments, v.generation, r), current: this.views.get(r.shard)?.generation };
       } else if (req.method === 'POST' && route === '/shard/search') {
         const r = (await readJson(req, this.o.bodyLimit)) as ShardSearchRequest;
         const v = this.viewOf(r.shard, r.generation);
         if (!v) [status, body] = [409, { error: `shard ${r.shard} generation ${r.generation} not held` }];
-        else body = shardSearch(v.segments, v.generation, r);
+        else body = { ...shardSearch(v.segments, v.generation, r), current: this.views.get(r.shard)?.generation };
       } else if (req.method === 'GET' && route === '/shard/restore-counts') {
         const shard = url.searchParams.get('shard') ?? '';
         const v = this.viewOf(shard, url.searchParams.has('generation') ? Number(url.searchParams.get('generation')) : undefined);
