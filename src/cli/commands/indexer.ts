@@ -17,7 +17,8 @@ export function register(program: Command): void {
     .option('--merge-at <n>', 'gộp các phân đoạn nhỏ nhất của một shard khi shard có từng ấy phân đoạn (mặc định 10; 0: không gộp)', (v) => nonNegative(v, '--merge-at'))
     .option('--port <n>', 'mở cổng HTTP cho /healthz và /metrics (0: một cổng còn trống; mặc định: không mở)', (v) => port(v))
     .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
-    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; port?: number; host: string }) => {
+    .option('--janitor-interval <s>', 'dọn kho blob mỗi bấy nhiêu giây: xoá blob mồ côi và blob của phân đoạn đã gộp mà không searcher nào còn cần (mặc định 600; 0: không dọn; cả cụm chỉ một indexer dọn một lúc)', (v) => nonNegative(v, '--janitor-interval'), 600)
+    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; port?: number; host: string; janitorInterval: number }) => {
       const { openRole, untilStopped, logLine, serveHealth, RoleError } = await import('../../cluster/roles/role.ts');
       const { runIndexer } = await import('../../cluster/indexer/indexer.ts');
       let role;
@@ -53,9 +54,12 @@ export function register(program: Command): void {
       }
       const running = runIndexer({ pool, blob: role.blob!, owner, leaseMs: o.leaseMs, mergeAt: o.mergeAt, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
       process.stderr.write(`tra indexer: đang chạy (pid ${process.pid}); Ctrl+C để dừng\n`);
+      const { runJanitorEvery } = await import('../../cluster/blob/janitor-loop.ts');
+      const janitor = runJanitorEvery({ pool: role.pool, blob: role.blob!, everyMs: o.janitorInterval * 1000, log, signal: ctl.signal });
       await untilStopped();
       ctl.abort();
       await running;
+      await janitor;
       await health?.close();
       await role.pool.end();
     });

@@ -224,7 +224,7 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
     const next = Number(rows[0].generation) + 1;
     const ids = inputs.map((s) => s.id);
     const retired = await c.query(
-      "UPDATE segments SET state = 'retired', retired_generation = $2 WHERE id = ANY($1::bigint[]) AND state = 'live'",
+      "UPDATE segments SET state = 'retired', retired_generation = $2, retired_at = now() WHERE id = ANY($1::bigint[]) AND state = 'live'",
       [ids, next],
     );
     if (retired.rowCount !== ids.length) throw new StaleMerge(shard);
