@@ -1,8 +1,12 @@
 /**
  * What `tra serve --coordinator URL --pg URL [--blob PATH]` adds to the coordinator's answers:
  * the parts of the site kept in the cluster's PostgreSQL and blob storage rather than in the
- * searchers' segments. Opened once at start; each part that cannot be opened is left out (its
- * pages stay a polite 501, remote-backend.ts) and said in one line on stderr.
+ * searchers' segments: the observatory and saved searches (src/cluster/observe/, alerts/), the
+ * list of sources and, with a blob store, archived versions (src/cluster/archive/). PostgreSQL
+ * must answer at start with the schema this program needs (else one line, and the server does not
+ * start); the observatory then opens in the background (its pages say it is counting until its
+ * first copy is done). Without --pg none of these is here and their pages stay a polite 501
+ * (remote-backend.ts).
  */
 import { openPool, type Pool } from '../pg/connect.ts';
 import { requireSchema } from '../pg/migrate.ts';
