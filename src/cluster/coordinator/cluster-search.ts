@@ -355,6 +355,8 @@ export class ClusterSearch {
     const newMemo = (): PlanMemo => ({ ...emptyMemo(), restore });
     let memo = newMemo();
     let rounds = 0;
+    /** Shards re-pinned to a newer generation already (once each: a query racing publishes settles). */
+    const repinned = new Set<string>();
     for (let step = 0; step < MAX_STEPS; step++) {
       let { plan, misses } = planFromMemo(query, memo, { scores: o.scores });
       if (misses?.restore.length) {
@@ -440,7 +442,8 @@ export class ClusterSearch {
         // The replica has moved on since the topology was read: plan on what it serves now (as
         // fresh as asking without a generation), learnt for the next queries too.
         this.learn(got.replica, sh, r.current);
-        const now = r.current !== undefined && r.current > g ? r.current : g;
+        const now = r.current !== undefined && r.current > g && !repinned.has(sh) ? r.current : g;
+        if (now !== g) repinned.add(sh);
         if (now !== pinned) {
           gens.set(sh, now);
           reset = true;
