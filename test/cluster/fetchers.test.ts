@@ -77,7 +77,7 @@ test('four fetchers: politeness across processes, a fetcher killed and one stall
       return rows.length === 1 && rows[0].blob_key !== staleKey;
     }, 45_000, 100);
     stalled.child.kill('SIGCONT');
-    await stalled.waitFor(/mất quyền thuê/, 20_000);
+    await stalled.waitFor(/mất quyền thuê/, 60_000);
 
     await until('every article fetched and stored', async () => {
       const docs = Number((await s.pool.query('SELECT count(*) AS n FROM documents')).rows[0].n);
