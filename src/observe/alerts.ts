@@ -239,23 +239,25 @@ export async function postEvent(ev: AlertEvent, webhook: string, secret: string 
   }
 }
 
-interface AlertRow {
-  id: number;
+/** An alert as a store's row holds it (SQLite numbers and 0/1 flags; PostgreSQL bigint strings and booleans). */
+export interface AlertRow {
+  id: number | string;
   name: string;
   query: string;
   kind: AlertKind;
   value: number;
   webhook: string | null;
   secret: string | null;
-  in_episode: number;
+  in_episode: number | boolean;
   last_checked_day: number | null;
   created: string;
   owner: string | null;
 }
 
-interface EventRow {
-  id: number;
-  alert: number;
+/** An event row joined with its alert's name, query, webhook and secret (either store). */
+export interface EventRow {
+  id: number | string;
+  alert: number | string;
   name: string;
   query: string;
   type: 'start' | 'end';
@@ -268,7 +270,7 @@ interface EventRow {
   attempts: number;
   next_attempt: number;
   last_error: string | null;
-  backtest: number;
+  backtest: number | boolean;
   webhook: string | null;
   secret: string | null;
 }
@@ -406,18 +408,8 @@ export class AlertStore {
   }
 
   private settle(r: EventRow, error: string | undefined, now: number, report: DeliveryReport): void {
-    const attempts = r.attempts + 1;
-    if (!error) {
-      this.prep('ok', 'UPDATE events SET delivered=1, attempts=?, last_error=NULL WHERE id=?').run(attempts, r.id);
-      report.delivered++;
-    } else if (attempts >= MAX_ATTEMPTS) {
-      // Given up: kept, visible with its error, never retried again.
-      this.prep('dead', 'UPDATE events SET delivered=-1, attempts=?, last_error=? WHERE id=?').run(attempts, error, r.id);
-      report.gaveUp++;
-    } else {
-      this.prep('retry', 'UPDATE events SET attempts=?, next_attempt=?, last_error=? WHERE id=?').run(attempts, now + backoffMs(attempts), error, r.id);
-      report.failed++;
-    }
+    const o = settlement(r, error, now, report);
+    this.prep('settle', 'UPDATE events SET delivered=?, attempts=?, next_attempt=?, last_error=? WHERE id=?').run(o.delivered, o.attempts, o.nextAttempt, o.lastError, r.id);
   }
 
   close(): void {
@@ -425,26 +417,50 @@ export class AlertStore {
   }
 }
 
-function toAlert(r: AlertRow): Alert {
+/**
+ * What one delivery attempt leaves on its event (both stores write these columns): delivered on a
+ * 2xx; given up, kept with its error and never retried, after MAX_ATTEMPTS; else retried after
+ * `backoffMs`. Counts the outcome in `report`.
+ */
+export function settlement(r: Pick<EventRow, 'attempts' | 'next_attempt'>, error: string | undefined, now: number, report: DeliveryReport): { delivered: -1 | 0 | 1; attempts: number; nextAttempt: number; lastError: string | null } {
+  const attempts = r.attempts + 1;
+  if (!error) {
+    report.delivered++;
+    return { delivered: 1, attempts, nextAttempt: Number(r.next_attempt), lastError: null };
+  }
+  if (attempts >= MAX_ATTEMPTS) {
+    report.gaveUp++;
+    return { delivered: -1, attempts, nextAttempt: Number(r.next_attempt), lastError: error };
+  }
+  report.failed++;
+  return { delivered: 0, attempts, nextAttempt: now + backoffMs(attempts), lastError: error };
+}
+
+/** An alert as the API shows it: never its webhook secret, only whether it signs. */
+export function publicAlert({ secret, ...a }: Alert): Omit<Alert, 'secret'> & { signed: boolean } {
+  return { ...a, signed: Boolean(secret) };
+}
+
+export function toAlert(r: AlertRow): Alert {
   return {
-    id: r.id,
+    id: Number(r.id),
     name: r.name,
     query: r.query,
     kind: r.kind,
     value: r.value,
     ...(r.webhook ? { webhook: r.webhook } : {}),
     ...(r.secret ? { secret: r.secret } : {}),
-    inEpisode: r.in_episode === 1,
+    inEpisode: r.in_episode === 1 || r.in_episode === true,
     lastCheckedDay: r.last_checked_day,
     created: r.created,
     ...(r.owner ? { owner: r.owner } : {}),
   };
 }
 
-function toEvent(r: EventRow): AlertEvent {
+export function toEvent(r: EventRow): AlertEvent {
   return {
-    id: r.id,
-    alert: r.alert,
+    id: Number(r.id),
+    alert: Number(r.alert),
     name: r.name,
     query: r.query,
     type: r.type,

@@ -13,5 +13,5 @@ export { attention, keyTerms, logLikelihood, bucketStart, type TrendsSource, typ
 export { groupStories, type Story, type StoryTerm } from './stories.ts';
 export { openDayDocs, type DayDocs, type DayDoc } from './day-docs.ts';
 export { clusterStories, type Cluster, type ClusterMember, type ClusterDoc, type ClusterOptions } from './clusters.ts';
-export { AlertStore, ALERTS_FILE, MAX_ATTEMPTS, backoffMs, signPayload, verifySignature, toServerSentEvent, type Alert, type AlertSpec, type AlertKind, type AlertEvent, type DeliveryReport } from './alerts.ts';
+export { AlertStore, ALERTS_FILE, publicAlert, MAX_ATTEMPTS, backoffMs, signPayload, verifySignature, toServerSentEvent, type Alert, type AlertSpec, type AlertKind, type AlertEvent, type DeliveryReport } from './alerts.ts';
 export { openObservatory, outletOf, type Observatory, type QueryForecast, type ClustersResult } from './observatory.ts';

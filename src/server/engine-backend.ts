@@ -16,9 +16,9 @@ import { SourceCatalog } from './source-catalog.ts';
 import { CompletionIndex } from './completions.ts';
 import { CANNOT_START, SearchPool, SupervisedWorker, WorkerUnavailable, envNumber, poolHealth } from './search-pool.ts';
 import { availableParallelism } from 'node:os';
-import type { AlertsService, ObservatoryView, PublicAlert } from './backend.ts';
+import type { AlertsService, ObservatoryView } from './backend.ts';
 import type { AlertCheckResult, ObserveRequest } from './observe-worker.ts';
-import { AlertStore, ALERTS_FILE, type Alert } from '../observe/index.ts';
+import { AlertStore, ALERTS_FILE, publicAlert } from '../observe/index.ts';
 import { existsSync } from 'node:fs';
 import { AlertScheduler } from './alert-scheduler.ts';
 import { versionsOf } from '../archive/index.ts';
@@ -62,10 +62,6 @@ export const OBSERVE_DEADLINE_MS = 60_000;
 export const ALERT_CHECK_DEADLINE_MS = 15 * 60_000;
 /** Heap ceiling of the observatory's worker, MB (TRA_OBSERVE_HEAP_MB): its first count of a large store needs room. */
 export const OBSERVE_HEAP_MB = 2048;
-
-function publicAlert({ secret, ...a }: Alert): PublicAlert {
-  return { ...a, signed: Boolean(secret) };
-}
 
 /** Documents read between two pauses that let requests through. */
 const SLICE = 500;

@@ -18,8 +18,8 @@ import pg from 'pg';
 import type { Pool } from '../pg/connect.ts';
 import { PgAlertStore, ALERTS_CHANNEL, type AsyncTrendsSource } from './store.ts';
 import { ObserveCounts, OBSERVE_FILE, isoOfDay } from '../../observe/counts.ts';
-import type { Alert } from '../../observe/alerts.ts';
-import type { AlertsService, PublicAlert } from '../../server/backend.ts';
+import { publicAlert } from '../../observe/alerts.ts';
+import type { AlertsService } from '../../server/backend.ts';
 import type { AlertCheckResult } from '../../server/observe-worker.ts';
 import { AlertScheduler } from '../../server/alert-scheduler.ts';
 
@@ -36,10 +36,6 @@ export interface ClusterAlertsOptions {
   log?: (line: string) => void;
   /** Whether webhooks may reach private addresses (the operator's --allow-private-addresses). */
   allowPrivate?: boolean;
-}
-
-function publicAlert({ secret, ...a }: Alert): PublicAlert {
-  return { ...a, signed: Boolean(secret) };
 }
 
 export function clusterAlertsService(o: ClusterAlertsOptions): AlertsService & { close(): Promise<void> } {

@@ -19,10 +19,10 @@
  * Times the caller passes (`now`, milliseconds) are used as on one machine, so one suite of tests
  * runs against both stores (./store.test.ts).
  */
-import { withTransaction, type Pool, type Queryable } from '../pg/connect.ts';
+import { withTransaction, type Pool } from '../pg/connect.ts';
 import {
-  alertWindow, dailySeries, judgeDays, postEvent, backoffMs, MAX_ATTEMPTS, DELIVERY,
-  type Alert, type AlertEvent, type AlertSpec, type DeliverOptions, type DeliveryReport,
+  alertWindow, dailySeries, judgeDays, postEvent, settlement, toAlert, toEvent, DELIVERY,
+  type Alert, type AlertEvent, type AlertSpec, type AlertRow, type EventRow, type DeliverOptions, type DeliveryReport,
 } from '../../observe/alerts.ts';
 import { isoOfDay } from '../../observe/counts.ts';
 import type { ObserveCounts } from '../../observe/counts.ts';
@@ -38,39 +38,6 @@ export const LEASE_MS = 60_000;
 /** What a check needs of the engine: daily trends of a query (one machine's engine, or the coordinator). */
 export interface AsyncTrendsSource {
   trends(req: { query: string; interval: 'day'; from: string; to: string }): { buckets: { start: string; count: number }[] } | Promise<{ buckets: { start: string; count: number }[] }>;
-}
-
-interface AlertRow {
-  id: string;
-  name: string;
-  query: string;
-  kind: Alert['kind'];
-  value: number;
-  webhook: string | null;
-  secret: string | null;
-  in_episode: boolean;
-  last_checked_day: number | null;
-  created: string;
-  owner: string | null;
-}
-
-interface EventRow {
-  id: string;
-  alert: string;
-  name: string;
-  query: string;
-  type: 'start' | 'end';
-  day: number;
-  count: number;
-  expected: number;
-  score: number | null;
-  created: string;
-  delivered: number;
-  attempts: number;
-  last_error: string | null;
-  backtest: boolean;
-  webhook: string | null;
-  secret: string | null;
 }
 
 const EVENT_COLUMNS = 'e.*, a.name, a.query, a.webhook, a.secret';
@@ -197,7 +164,8 @@ export class PgAlertStore {
           continue;
         }
         const error = await postEvent(toEvent(r), r.webhook!, r.secret, now, guard, Math.min(timeoutMs, left));
-        await settle(this.pool, r, error, now, report);
+        const o = settlement(r, error, now, report);
+        await this.pool.query('UPDATE alert_events SET delivered = $1, attempts = $2, next_attempt = $3, last_error = $4 WHERE id = $5', [o.delivered, o.attempts, o.nextAttempt, o.lastError, r.id]);
       }
     };
     try {
@@ -213,55 +181,4 @@ export class PgAlertStore {
   close(): void {
     // The pool belongs to the caller.
   }
-}
-
-async function settle(q: Queryable, r: EventRow, error: string | undefined, now: number, report: DeliveryReport): Promise<void> {
-  const attempts = r.attempts + 1;
-  if (!error) {
-    await q.query('UPDATE alert_events SET delivered = 1, attempts = $1, last_error = NULL WHERE id = $2', [attempts, r.id]);
-    report.delivered++;
-  } else if (attempts >= MAX_ATTEMPTS) {
-    // Given up: kept, visible with its error, never retried again.
-    await q.query('UPDATE alert_events SET delivered = -1, attempts = $1, last_error = $2 WHERE id = $3', [attempts, error, r.id]);
-    report.gaveUp++;
-  } else {
-    await q.query('UPDATE alert_events SET attempts = $1, next_attempt = $2, last_error = $3 WHERE id = $4', [attempts, now + backoffMs(attempts), error, r.id]);
-    report.failed++;
-  }
-}
-
-function toAlert(r: AlertRow): Alert {
-  return {
-    id: Number(r.id),
-    name: r.name,
-    query: r.query,
-    kind: r.kind,
-    value: r.value,
-    ...(r.webhook ? { webhook: r.webhook } : {}),
-    ...(r.secret ? { secret: r.secret } : {}),
-    inEpisode: r.in_episode,
-    lastCheckedDay: r.last_checked_day,
-    created: r.created,
-    ...(r.owner ? { owner: r.owner } : {}),
-  };
-}
-
-function toEvent(r: EventRow): AlertEvent {
-  return {
-    id: Number(r.id),
-    alert: Number(r.alert),
-    name: r.name,
-    query: r.query,
-    type: r.type,
-    day: isoOfDay(r.day),
-    count: r.count,
-    expected: r.expected,
-    ...(r.score !== null ? { score: r.score } : {}),
-    created: r.created,
-    viaWebhook: r.type === 'start' && Boolean(r.webhook),
-    delivered: r.delivered === 1,
-    attempts: r.attempts,
-    ...(r.last_error ? { lastError: r.last_error } : {}),
-    ...(r.backtest ? { backtest: true } : {}),
-  };
 }
