@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { AddressInfo } from 'node:net';
 import { ObserveCounts, dayOfIso } from './counts.ts';
 import { AlertStore, verifySignature, backoffMs, MAX_ATTEMPTS, toServerSentEvent, DELIVERY_FAILED } from './alerts.ts';
-import { syntheticNews, fakeEngine } from './test-fixtures.ts';
+import { syntheticNews, fakeEngine, webhookReceiver } from './test-fixtures.ts';
 
 const START = '2025-06-02';
 const day = (offset: number) => dayOfIso(START) + offset;
@@ -16,31 +14,9 @@ const FLOOD = 'Lũ quét ở Lào Cai cuốn trôi nhiều nhà dân';
 /** The receivers below listen on loopback: these tests run as an operator who allowed it. */
 const LOOPBACK = { allowPrivate: true };
 
-interface Received {
-  body: string;
-  headers: IncomingMessage['headers'];
-}
-
-/** A real HTTP receiver on the loopback interface; answers with the statuses given, then 200. */
-async function receiver(statuses: number[]) {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ body, headers: req.headers });
-      res.statusCode = statuses.shift() ?? 200;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 test('threshold alert: once per episode, signed webhook, retried after a failure, survives a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-'));
-  const hook = await receiver([500]);
+  const hook = await webhookReceiver([500]);
   try {
     const docs = syntheticNews(START, 40, 30, [
       { day: 30, docs: 12, title: FLOOD },
@@ -112,7 +88,7 @@ test('threshold alert: once per episode, signed webhook, retried after a failure
 
 test('a webhook that never answers 2xx is given up after MAX_ATTEMPTS, and kept with its error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-'));
-  const hook = await receiver(new Array(MAX_ATTEMPTS).fill(503));
+  const hook = await webhookReceiver(new Array(MAX_ATTEMPTS).fill(503));
   try {
     const docs = syntheticNews(START, 12, 20, [{ day: 11, docs: 9, title: FLOOD }]);
     const counts = new ObserveCounts(dir);
@@ -144,7 +120,7 @@ test('a webhook that never answers 2xx is given up after MAX_ATTEMPTS, and kept 
 
 test('a new alert backtests over the data it can see (history, never sent); later checks cover every day since', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-bt-'));
-  const hook = await receiver([]);
+  const hook = await webhookReceiver([]);
   try {
     const docs = syntheticNews(START, 70, 30, [
       { day: 20, docs: 12, title: FLOOD },

@@ -3,6 +3,8 @@
  * on recurring topics with a weekday rhythm, plus stories injected on chosen days. Written for
  * the tests (no real data is copied here).
  */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dayOfIso, isoOfDay } from './counts.ts';
 import { bucketStart, type TrendsSource } from './attention.ts';
 import { parseTime, vietnamDay } from '../ingest/timestamps.ts';
@@ -114,3 +116,25 @@ export function fakeEngine(docs: FixtureDoc[]): TrendsSource {
   };
 }
 
+/** A request a webhook receiver got. */
+export interface Received {
+  body: string;
+  headers: IncomingMessage['headers'];
+}
+
+/** A real HTTP webhook receiver on the loopback interface; answers with the statuses given, then 200. */
+export async function webhookReceiver(statuses: number[]): Promise<{ got: Received[]; url: string; close(): Promise<void> }> {
+  const got: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ body, headers: req.headers });
+      res.statusCode = statuses.shift() ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

@@ -6,14 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { ObserveCounts, dayOfIso } from '../../observe/counts.ts';
 import { AlertStore, MAX_ATTEMPTS, DELIVERY_FAILED, verifySignature, backoffMs, type Alert, type AlertEvent, type AlertSpec, type DeliverOptions, type DeliveryReport } from '../../observe/alerts.ts';
-import { syntheticNews, fakeEngine } from '../../observe/test-fixtures.ts';
+import { syntheticNews, fakeEngine, webhookReceiver } from '../../observe/test-fixtures.ts';
 import { PG_SKIP, testSchema, type TestSchema } from '../../../test/cluster/pg.ts';
 import { PgAlertStore, type AsyncTrendsSource } from './store.ts';
 import { openPool } from '../pg/connect.ts';
@@ -89,22 +87,6 @@ const BACKENDS: Backend[] = [
   },
 ];
 
-async function receiver(statuses: number[]) {
-  const got: { body: string; headers: IncomingMessage['headers'] }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ body, headers: req.headers });
-      res.statusCode = statuses.shift() ?? 200;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 /** Counts of `docs` in a temp directory (the check's day totals). */
 function countsOf(docs: ReturnType<typeof syntheticNews>): { counts: ObserveCounts; done(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'tra-alerts-counts-'));
@@ -127,7 +109,7 @@ for (const b of BACKENDS) {
     ]);
     const c = countsOf(docs);
     const engine = fakeEngine(docs);
-    const hook = await receiver([500]);
+    const hook = await webhookReceiver([500]);
     const h = await b.open();
     try {
       const store = h.store;
@@ -175,7 +157,7 @@ for (const b of BACKENDS) {
   test(`${b.name}: a webhook that never answers 2xx is given up after MAX_ATTEMPTS and kept with its error`, { skip: b.skip }, async () => {
     const docs = syntheticNews(START, 12, 20, [{ day: 11, docs: 9, title: FLOOD }]);
     const c = countsOf(docs);
-    const hook = await receiver(new Array(MAX_ATTEMPTS).fill(503));
+    const hook = await webhookReceiver(new Array(MAX_ATTEMPTS).fill(503));
     const h = await b.open();
     try {
       const store = h.store;
@@ -208,7 +190,7 @@ for (const b of BACKENDS) {
       { day: 60, docs: 11, title: FLOOD },
     ]);
     const c = countsOf(docs);
-    const hook = await receiver([]);
+    const hook = await webhookReceiver([]);
     const h = await b.open();
     try {
       const store = h.store;
@@ -244,7 +226,7 @@ test('PostgreSQL: two servers checking and delivering at once record each episod
     { day: 37, docs: 8, title: FLOOD },
   ]);
   const c = countsOf(docs);
-  const hook = await receiver([]);
+  const hook = await webhookReceiver([]);
   const h = await BACKENDS[1].open();
   try {
     const one = h.store;
