@@ -29,6 +29,7 @@ import { mergeShard } from '../../src/cluster/indexer/merge.ts';
 import { Searcher } from '../../src/cluster/searcher/searcher.ts';
 import { ClusterSearch } from '../../src/cluster/coordinator/cluster-search.ts';
 import { openEngine, type Engine } from '../../src/engine/index.ts';
+import { sameAnswer } from './same-answer.ts';
 
 const Q2 = '2025-Q2';
 const Q3 = '2025-Q3';
@@ -41,22 +42,6 @@ function docs(n: number, seed: number, prefix: string, from?: string): Doc[] {
     .map((d) => ({ ...d, id: `${prefix}-${d.id as string}` }));
 }
 
-function same(a: object, b: object, what: string): void {
-  const strip = (x: object) => {
-    const { took_ms: _t, hits, ...rest } = x as Record<string, unknown>;
-    return { rest, hits: (hits as { score: number }[] | undefined) ?? [] };
-  };
-  const x = strip(a);
-  const y = strip(b);
-  assert.deepEqual(x.rest, y.rest, `${what}: everything but hits`);
-  assert.equal(x.hits.length, y.hits.length, `${what}: number of hits`);
-  x.hits.forEach((h, i) => {
-    const { score: s1, ...r1 } = h;
-    const { score: s2, ...r2 } = y.hits[i];
-    assert.deepEqual(r1, r2, `${what}: hit ${i}`);
-    assert.ok(Math.abs(s1 - s2) <= 1e-9, `${what}: hit ${i} score ${s1} vs ${s2}`);
-  });
-}
 
 type Req = { kind: 'search'; query: string; limit?: number; offset?: number; sort?: 'date'; from?: string; to?: string; facets?: boolean } | { kind: 'trends'; query: string; interval?: 'day' | 'week' | 'month'; from?: string; to?: string };
 
@@ -165,7 +150,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
 
     await t.test('every query class equals one machine, cold and then from the cache', async () => {
       for (const pass of ['cold', 'cached']) {
-        for (const r of [...MARKED, ...UNMARKED]) same(await ask(cs, r), oracle(one, r), `${pass}: ${label(r)}`);
+        for (const r of [...MARKED, ...UNMARKED]) sameAnswer(await ask(cs, r), oracle(one, r), `${pass}: ${label(r)}`);
       }
       assert.ok(cs.cache.size > 0);
     });
@@ -180,13 +165,13 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       // A filter inside one quarter: the other quarter's searcher gets no call at all.
       const may = { ...q, from: '2025-05-01', to: '2025-05-31' };
       assert.deepEqual(await calls(() => ask(cs, may)), { [Q2]: { stats: 0, search: 1, notHeld: 0 }, [Q3]: { stats: 0, search: 0, notHeld: 0 } });
-      for (const r of [q, { ...q, sort: 'date' as const }, may]) same(await ask(cs, r), oracle(one, r), label(r));
+      for (const r of [q, { ...q, sort: 'date' as const }, may]) sameAnswer(await ask(cs, r), oracle(one, r), label(r));
     });
 
     await t.test('trends of a new one-word query ask no statistics', async () => {
       const r = { kind: 'trends', query: 'lúa', interval: 'week' } as const;
       assert.deepEqual(await calls(() => ask(cs, r)), both(0, 1));
-      same(await ask(cs, r), oracle(one, r), label(r));
+      sameAnswer(await ask(cs, r), oracle(one, r), label(r));
       // Searching the same word still needs its dfs (scores): asked once.
       assert.deepEqual(await calls(() => ask(cs, { kind: 'search', query: 'lúa', limit: 5 })), both(1, 1));
     });
@@ -194,7 +179,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
     // A coordinator that keeps the topology it read now, to fall behind later.
     const behind = new ClusterSearch({ pool: s.pool, refreshMs: 3_600_000 });
     const probe = MARKED[0];
-    same(await ask(behind, probe), oracle(one, probe), 'the coordinator that will fall behind');
+    sameAnswer(await ask(behind, probe), oracle(one, probe), 'the coordinator that will fall behind');
 
     await t.test('a publish to one shard: only that shard is asked again, answers follow it', async () => {
       const b = docs(80, 22, 'b', '2025-07-01');
@@ -203,7 +188,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       await one.add(b as never);
       await served();
       const got = await calls(async () => {
-        for (const r of MARKED) same(await ask(cs, r), oracle(one, r), `after a publish: ${label(r)}`);
+        for (const r of MARKED) sameAnswer(await ask(cs, r), oracle(one, r), `after a publish: ${label(r)}`);
       });
       assert.equal(got[Q2].stats, 0, 'the shard that did not change is answered from the cache');
       assert.ok(got[Q3].stats >= 1 && got[Q3].stats <= MARKED.length, `the changed shard is asked (${got[Q3].stats})`);
@@ -227,7 +212,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       // One machine without those versions: the live documents, written in the same order.
       const b = docs(80, 22, 'b', '2025-07-01');
       one = await engineOf('merged', a.filter((d) => !replaced.has(d.id)), b, r);
-      for (const q of MARKED) same(await ask(cs, q), oracle(one, q), `after the merge: ${label(q)}`);
+      for (const q of MARKED) sameAnswer(await ask(cs, q), oracle(one, q), `after the merge: ${label(q)}`);
       // The statistics did change: the cached ones of the old generation would score otherwise.
       const now = oracle(one, { kind: 'search', query: 'giá vàng', limit: 10 }) as { hits: { score: number }[] };
       assert.notDeepEqual(beforeMerge.hits.map((h) => h.score), now.hits.map((h) => h.score));
@@ -239,7 +224,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       const got = await calls(async () => {
         const ans = await ask(behind, probe);
         assert.equal((ans as { partial?: boolean }).partial, undefined);
-        same(ans, oracle(one, probe), 'behind, after the retry');
+        sameAnswer(ans, oracle(one, probe), 'behind, after the retry');
       });
       assert.ok(got[Q3].notHeld >= 1, 'Q3 refused the old generation');
       assert.ok(got[Q3].stats >= 1 && got[Q2].stats >= 1, 'then every shard was asked');
@@ -248,7 +233,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
 
     await t.test('a searcher serving a newer generation than the topology says: the answer comes from the newer one', async () => {
       const lagging = new ClusterSearch({ pool: s.pool, refreshMs: 3_600_000 });
-      same(await ask(lagging, probe), oracle(one, probe), 'the coordinator that will lag');
+      sameAnswer(await ask(lagging, probe), oracle(one, probe), 'the coordinator that will lag');
       // New documents in Q2, whose searcher keeps the view it replaced (keepMs 60 s): the old
       // generation is still answerable, but no longer what one machine would answer from.
       const d = docs(120, 23, 'd').filter((x) => String(x.published) < '2025-07-01');
@@ -256,7 +241,7 @@ test('the coordinator asks shards for statistics only when it lacks them, and an
       await publish(d);
       await one.add(d as never);
       await served();
-      const got = await calls(async () => same(await ask(lagging, probe), oracle(one, probe), 'lagging, after a publish to Q2'));
+      const got = await calls(async () => sameAnswer(await ask(lagging, probe), oracle(one, probe), 'lagging, after a publish to Q2'));
       // Searched at the generation it pinned, Q2 said it serves a newer one: asked for its
       // statistics there and searched again, with Q3 (whose statistics did not change).
       assert.deepEqual(got, { [Q2]: { stats: 1, search: 2, notHeld: 0 }, [Q3]: { stats: 0, search: 2, notHeld: 0 } });

@@ -15,6 +15,7 @@ import { tra } from '../hostile/run.ts';
 import { PG_SKIP, testSchema } from './pg.ts';
 import { corpus, getJson, start, until, type Proc } from './procs.ts';
 import { clusterStatistics } from '../../src/cluster/roles/stats.ts';
+import { sameAnswer } from './same-answer.ts';
 
 const QUERIES = [
   '/api/search?q=H%C3%A0%20N%E1%BB%99i&limit=20',
@@ -34,22 +35,6 @@ const QUERIES = [
   '/api/trends?q=b%C3%A3o&interval=month&from=2025-01-01&to=2025-12-31',
 ];
 
-function same(a: Record<string, unknown>, b: Record<string, unknown>, what: string): void {
-  const strip = (x: Record<string, unknown>) => {
-    const { took_ms: _t, hits, ...rest } = x;
-    return { rest, hits: (hits as { score: number }[] | undefined) ?? [] };
-  };
-  const x = strip(a);
-  const y = strip(b);
-  assert.deepEqual(x.rest, y.rest, `${what}: everything but hits`);
-  assert.equal(x.hits.length, y.hits.length, `${what}: number of hits`);
-  x.hits.forEach((h, i) => {
-    const { score: s1, ...r1 } = h;
-    const { score: s2, ...r2 } = y.hits[i];
-    assert.deepEqual(r1, r2, `${what}: hit ${i}`);
-    assert.ok(Math.abs(s1 - s2) <= 1e-9, `${what}: hit ${i} score ${s1} vs ${s2}`);
-  });
-}
 
 test('sharded search equals the single-node answer; a searcher killed during queries', { skip: PG_SKIP, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tra-sharded-'));
@@ -102,7 +87,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
       assert.equal(a.status, 200, `${q}: ${JSON.stringify(a.body)}`);
       assert.equal(b.status, 200);
       assert.ok((b.body.total as number) > 0 || q.includes('trends'), `${q} matches something`);
-      same(a.body, b.body, q);
+      sameAnswer(a.body, b.body, q);
       oracle.set(q, b.body);
     }
     const m = await (await fetch(`${cu}/metrics`)).text();
@@ -124,7 +109,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
 
     // The same queries again: statistics from the coordinator's cache, the same answers.
     const before = await statsCalls([u1, u2]);
-    for (const q of QUERIES) same((await getJson(cu + q)).body, oracle.get(q)!, `cached: ${q}`);
+    for (const q of QUERIES) sameAnswer((await getJson(cu + q)).body, oracle.get(q)!, `cached: ${q}`);
     assert.equal(await statsCalls([u1, u2]), before, 'no statistics call for queries already asked');
     assert.match(await (await fetch(`${cu}/metrics`)).text(), /tra_coordinator_stats_cache_total\{outcome="hit"\} [1-9]/);
 
@@ -149,7 +134,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
     for (const q of QUERIES) {
       const [a, b] = await Promise.all([getJson(cu + q), getJson(su + q)]);
       assert.equal(a.status, 200, `${q}: ${JSON.stringify(a.body)}`);
-      same(a.body, b.body, `after a publish: ${q}`);
+      sameAnswer(a.body, b.body, `after a publish: ${q}`);
       oracle.set(q, b.body);
     }
     const stats1 = await shardRequests('stats');
@@ -171,7 +156,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
           assert.ok(Array.isArray(a.body.missing_shards) && (a.body.missing_shards as string[]).length > 0);
         } else {
           complete++;
-          same(a.body, oracle.get(q)!, `during the kill: ${q}`);
+          sameAnswer(a.body, oracle.get(q)!, `during the kill: ${q}`);
         }
       }
     })();
@@ -198,7 +183,7 @@ test('sharded search equals the single-node answer; a searcher killed during que
         const r = await getJson(cu + q);
         return !r.body.partial && r;
       }, 20_000);
-      same(a.body, oracle.get(q)!, `after restart: ${q}`);
+      sameAnswer(a.body, oracle.get(q)!, `after restart: ${q}`);
     }
     // No replica left: the answer says which shards are missing instead of pretending.
     await s3.kill('SIGKILL');
