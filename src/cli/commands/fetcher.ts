@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'mở cổng HTTP cho /healthz và /metrics (0: một cổng còn trống; mặc định: không mở)', (v) => port(v))
     .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
     .action(async (o: Opts) => {
-      const { openRole, untilStopped, logLine, serveHealth, RoleError, roleError } = await import('../../cluster/roles/role.ts');
+      const { openRole, untilStopped, logLine, serveRoleHealth, RoleError, roleError } = await import('../../cluster/roles/role.ts');
       const { Fetcher } = await import('../../cluster/fetcher/fetcher.ts');
       const { addSources } = await import('../../cluster/frontier/sources.ts');
       const { hostOf } = await import('../../cluster/frontier/hosts.ts');
@@ -88,11 +88,8 @@ export function register(program: Command): void {
         const { PgProbe, fetcherEndpoints } = await import('../../cluster/roles/http.ts');
         const probe = new PgProbe(o.pg, 'fetcher');
         try {
-          const http = await serveHealth({ host: o.host, port: o.port, ...fetcherEndpoints(f, probe, { slots: o.hosts ?? 8 }) });
-          health = { close: async () => (await http.close(), await probe.close()) };
-          process.stdout.write(`${http.url}\n`);
+          health = await serveRoleHealth({ host: o.host, port: o.port, ...fetcherEndpoints(f, probe, { slots: o.hosts ?? 8 }) }, probe);
         } catch (e) {
-          await probe.close();
           await role.pool.end();
           throw e instanceof RoleError ? new UserError(e.message) : e;
         }

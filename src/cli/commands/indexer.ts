@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
     .option('--janitor-interval <s>', 'dọn kho blob mỗi bấy nhiêu giây: xoá blob mồ côi và blob của phân đoạn đã gộp mà không searcher nào còn cần (mặc định 600; 0: không dọn; cả cụm chỉ một indexer dọn một lúc)', (v) => nonNegative(v, '--janitor-interval'), 600)
     .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; port?: number; host: string; janitorInterval: number }) => {
-      const { openRole, untilStopped, logLine, serveHealth, RoleError } = await import('../../cluster/roles/role.ts');
+      const { openRole, untilStopped, logLine, serveRoleHealth, RoleError } = await import('../../cluster/roles/role.ts');
       const { runIndexer } = await import('../../cluster/indexer/indexer.ts');
       let role;
       try {
@@ -41,11 +41,8 @@ export function register(program: Command): void {
         const watch = new IndexerWatch(owner);
         const probe = new PgProbe(o.pg, 'indexer', { extra: queueCounts });
         try {
-          const http = await serveHealth({ host: o.host, port: o.port, ...watch.endpoints(probe) });
-          health = { close: async () => (await http.close(), await probe.close()) };
-          process.stdout.write(`${http.url}\n`);
+          health = await serveRoleHealth({ host: o.host, port: o.port, ...watch.endpoints(probe) }, probe);
         } catch (e) {
-          await probe.close();
           await role.pool.end();
           throw e instanceof RoleError ? new UserError(e.message) : e;
         }

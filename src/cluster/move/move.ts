@@ -42,6 +42,7 @@ import { holdBlobs } from '../blob/janitor.ts';
 import { DocStore } from '../../store/store.ts';
 import type { DocInput } from '../../store/document.ts';
 import { surt } from '../../archive/canonical.ts';
+import type { CdxjRow } from '../../archive/cdxj.ts';
 import { openArchiveDb } from '../../archive/db.ts';
 import { importWarcFiles } from '../../archive/import.ts';
 import { tooLarge } from '../archive/versions.ts';
@@ -151,19 +152,8 @@ export async function exportToDataDir(pool: Pool, dataDir: string, onProgress?: 
 
 type CaptureCounts = Required<Pick<MoveReport, 'captures' | 'captures_unchanged' | 'captures_skipped'>>;
 
-/** A row of the one-machine archive's `captures` (src/archive/db.ts). */
-interface ArchiveCapture {
-  id: number;
-  url: string;
-  captured: string;
-  type: string;
-  status: number | null;
-  mime: string | null;
-  digest: string | null;
-  warc: string;
-  offset: number;
-  length: number;
-}
+/** A row of the one-machine archive's `captures` (src/archive/db.ts): its CDXJ fields and id. */
+type ArchiveCapture = CdxjRow & { id: number };
 
 /** Where a WARC file's captures start, and where its committed bytes end. */
 interface FileLayout {

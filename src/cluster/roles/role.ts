@@ -57,6 +57,22 @@ export function logLine(role: string): (line: string) => void {
   return (line) => process.stderr.write(`tra ${role}: ${line}\n`);
 }
 
+/**
+ * A worker role's `--port`: start its health and metrics server over `probe`, print its URL on
+ * stdout, and give back what closes both. When it cannot listen, the probe is closed and the
+ * RoleError (one line) thrown.
+ */
+export async function serveRoleHealth(o: RoleHttpOptions, probe: { close(): Promise<void> }): Promise<{ close(): Promise<void> }> {
+  try {
+    const http = await serveHealth(o);
+    process.stdout.write(`${http.url}\n`);
+    return { close: async () => (await http.close(), await probe.close()) };
+  } catch (e) {
+    await probe.close();
+    throw e;
+  }
+}
+
 /** Start a role's health and metrics server (./http.ts); RoleError (one line) when it cannot listen. */
 export async function serveHealth(o: RoleHttpOptions): Promise<RoleHttp> {
   try {
