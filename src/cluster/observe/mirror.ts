@@ -38,7 +38,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pool, PoolClient } from '../pg/connect.ts';
+import { withTransaction, type Pool, type PoolClient } from '../pg/connect.ts';
 import { ObserveCounts, OBSERVE_FILE, COUNTS_VERSION, dropObserveCounts } from '../../observe/counts.ts';
 import { TermDict } from '../../observe/term-dict.ts';
 import { decodeDay, EMPTY_DAY, type DayTerms } from '../../observe/day-terms.ts';
@@ -117,57 +117,55 @@ export async function syncMirror(pool: Pool, dir: string, opts: MirrorOptions = 
 
 async function round(pool: Pool, dir: string, opts: MirrorOptions, forceRestart: boolean): Promise<MirrorRound> {
   const t0 = performance.now();
-  const client: PoolClient = await pool.connect();
-  let broken: Error | undefined;
   const db = new DatabaseSync(join(dir, OBSERVE_FILE));
   let inSqlite = false;
   try {
     db.exec('PRAGMA busy_timeout=30000');
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const meta = new Map<string, string>();
-    for (const r of (await client.query<{ key: string; value: string }>('SELECT key, value FROM observe_meta')).rows) meta.set(r.key, r.value);
-    const version = meta.get('version');
-    if (version !== undefined && Number(version) !== COUNTS_VERSION) {
-      throw new CountsVersionMismatch(
-        `số đếm của đài quan sát trong cụm được tính bởi một phiên bản tra khác (quy tắc đếm ${version}, máy chủ này dùng ${COUNTS_VERSION}): hãy nâng cấp các tra indexer hoặc máy chủ này cho cùng phiên bản`,
+    return await withTransaction(pool, async (client) => {
+      const meta = new Map<string, string>();
+      for (const r of (await client.query<{ key: string; value: string }>('SELECT key, value FROM observe_meta')).rows) meta.set(r.key, r.value);
+      const version = meta.get('version');
+      if (version !== undefined && Number(version) !== COUNTS_VERSION) {
+        throw new CountsVersionMismatch(
+          `số đếm của đài quan sát trong cụm được tính bởi một phiên bản tra khác (quy tắc đếm ${version}, máy chủ này dùng ${COUNTS_VERSION}): hãy nâng cấp các tra indexer hoặc máy chủ này cho cùng phiên bản`,
+        );
+      }
+      const epoch = meta.get('epoch') ?? '0';
+      const upto = num(
+        (
+          await client.query<{ c: string }>(
+            'SELECT greatest((SELECT max(change) FROM observe_terms), (SELECT max(change) FROM observe_days), (SELECT max(change) FROM observe_source_days), 0) AS c',
+          )
+        ).rows[0].c,
       );
-    }
-    const epoch = meta.get('epoch') ?? '0';
-    const upto = num(
-      (
-        await client.query<{ c: string }>(
-          'SELECT greatest((SELECT max(change) FROM observe_terms), (SELECT max(change) FROM observe_days), (SELECT max(change) FROM observe_source_days), 0) AS c',
-        )
-      ).rows[0].c,
-    );
-    const getMeta = db.prepare('SELECT value FROM meta WHERE key=?');
-    const setMeta = db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)');
-    db.exec('BEGIN IMMEDIATE');
-    inSqlite = true;
-    const localChange = getMeta.get('mirror_change') as { value: number } | undefined;
-    const localEpoch = getMeta.get('mirror_epoch') as { value: string } | undefined;
-    const restarted = forceRestart || localChange === undefined || String(localEpoch?.value) !== epoch || upto < num(localChange.value);
-    const last = restarted ? 0 : num(localChange!.value);
-    const out: MirrorRound = { changed: restarted, restarted, change: upto, epoch, newTerms: 0, days: 0, sourceDays: 0, totalTerms: 0, ms: 0 };
-    if (restarted) {
-      for (const t of ['days', 'source_days', 'seen', 'dict', 'dict_lookup']) db.exec(`DELETE FROM ${t}`);
-    }
-    const dict = new TermDict(db, true);
-    if (restarted || upto > last) {
-      out.changed = true;
-      await copyTerms(client, dict, opts, out);
-      await copyDays(client, db, dict, last, opts, out);
-      await copySourceDays(client, db, last, opts, out);
-      dict.flush();
-      setMeta.run('mirror_change', upto);
-      setMeta.run('mirror_epoch', epoch);
-    }
-    out.totalTerms = dict.size;
-    db.exec('COMMIT');
-    inSqlite = false;
-    await client.query('COMMIT');
-    out.ms = Math.round(performance.now() - t0);
-    return out;
+      const getMeta = db.prepare('SELECT value FROM meta WHERE key=?');
+      const setMeta = db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)');
+      db.exec('BEGIN IMMEDIATE');
+      inSqlite = true;
+      const localChange = getMeta.get('mirror_change') as { value: number } | undefined;
+      const localEpoch = getMeta.get('mirror_epoch') as { value: string } | undefined;
+      const restarted = forceRestart || localChange === undefined || String(localEpoch?.value) !== epoch || upto < num(localChange.value);
+      const last = restarted ? 0 : num(localChange!.value);
+      const out: MirrorRound = { changed: restarted, restarted, change: upto, epoch, newTerms: 0, days: 0, sourceDays: 0, totalTerms: 0, ms: 0 };
+      if (restarted) {
+        for (const t of ['days', 'source_days', 'seen', 'dict', 'dict_lookup']) db.exec(`DELETE FROM ${t}`);
+      }
+      const dict = new TermDict(db, true);
+      if (restarted || upto > last) {
+        out.changed = true;
+        await copyTerms(client, dict, opts, out);
+        await copyDays(client, db, dict, last, opts, out);
+        await copySourceDays(client, db, last, opts, out);
+        dict.flush();
+        setMeta.run('mirror_change', upto);
+        setMeta.run('mirror_epoch', epoch);
+      }
+      out.totalTerms = dict.size;
+      db.exec('COMMIT');
+      inSqlite = false;
+      out.ms = Math.round(performance.now() - t0);
+      return out;
+    }, { snapshot: true });
   } catch (e) {
     if (inSqlite) {
       try {
@@ -176,15 +174,9 @@ async function round(pool: Pool, dir: string, opts: MirrorOptions, forceRestart:
         // the transaction is gone with the error
       }
     }
-    try {
-      await client.query('ROLLBACK');
-    } catch (e2) {
-      broken = e2 as Error;
-    }
     throw e;
   } finally {
     db.close();
-    client.release(broken);
   }
 }
 

@@ -77,11 +77,12 @@ export function openPool(url: string, opts: PoolOptions = {}): Pool {
  * committed when it returns, rolled back when it throws. A client whose connection broke is
  * released as broken so the pool does not hand it out again.
  */
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    // snapshot: one consistent read-only view of the database for the whole of `fn`.
+    await client.query(opts.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     try {
       const out = await fn(client);
       await client.query('COMMIT');
