@@ -66,7 +66,22 @@ export function decodeDay(b: Uint8Array | null | undefined): DayTerms {
   return { ids, n };
 }
 
-/** `base` plus the counts of `add` (id → documents), as a new sorted day. */
+/** A day's count would fall below 0 (a subtraction of documents it never counted). */
+export class NegativeCount extends RangeError {
+  readonly id: number;
+  readonly count: number;
+  constructor(id: number, count: number) {
+    super(`term ${id}: ${count} documents`);
+    this.id = id;
+    this.count = count;
+  }
+}
+
+/**
+ * `base` plus the counts of `add` (id → ± documents), as a new sorted day: pairs that reach 0
+ * are dropped, one that would fall below 0 throws NegativeCount. One machine only adds; the
+ * cluster's writer (src/cluster/observe/write.ts) adds and takes out.
+ */
 export function mergeDay(base: DayTerms, add: ReadonlyMap<number, number>): DayTerms {
   const extra = [...add.keys()].sort((a, b) => a - b);
   const ids = new Int32Array(base.ids.length + extra.length);
@@ -74,17 +89,22 @@ export function mergeDay(base: DayTerms, add: ReadonlyMap<number, number>): DayT
   let i = 0;
   let j = 0;
   let k = 0;
+  const put = (id: number, v: number) => {
+    if (v < 0) throw new NegativeCount(id, v);
+    if (v === 0) return;
+    ids[k] = id;
+    n[k++] = v;
+  };
   while (i < base.ids.length || j < extra.length) {
     if (j >= extra.length || (i < base.ids.length && base.ids[i] < extra[j])) {
-      ids[k] = base.ids[i];
-      n[k++] = base.n[i++];
+      put(base.ids[i], base.n[i]);
+      i++;
     } else if (i >= base.ids.length || extra[j] < base.ids[i]) {
-      ids[k] = extra[j];
-      n[k++] = add.get(extra[j])!;
+      put(extra[j], add.get(extra[j])!);
       j++;
     } else {
-      ids[k] = base.ids[i];
-      n[k++] = base.n[i++] + add.get(extra[j])!;
+      put(base.ids[i], base.n[i] + add.get(extra[j])!);
+      i++;
       j++;
     }
   }

@@ -41,7 +41,7 @@
 import { withTransaction, type Pool, type PoolClient, type Queryable } from '../pg/connect.ts';
 import { complete, type ClaimedJob } from '../queue/queue.ts';
 import { COUNTS_VERSION } from '../../observe/counts.ts';
-import { decodeDay, decodeSorted, encodeDay, encodeSorted } from '../../observe/day-terms.ts';
+import { decodeDay, decodeSorted, encodeDay, encodeSorted, mergeDay, NegativeCount, type DayTerms } from '../../observe/day-terms.ts';
 import { ClusterError } from '../errors.ts';
 import { OBSERVE_JOB, OBSERVE_PRIORITY, type ObserveJobPayload } from '../ingest/write.ts';
 import { contentOf, countVersion, type VersionCount, type VersionRow } from './count.ts';
@@ -447,34 +447,14 @@ async function writeDays(c: Queryable, days: Map<number, DayDelta>, termIds: Map
   }
 }
 
-/** A day's pairs plus `delta` (id → ±documents), pairs at 0 dropped; a count below 0 is an error. */
-function mergeCounts(base: { ids: Int32Array; n: Int32Array }, delta: Map<number, number>, day: number): { ids: Int32Array; n: Int32Array } {
-  const extra = [...delta.keys()].sort((a, b) => a - b);
-  const ids = new Int32Array(base.ids.length + extra.length);
-  const n = new Int32Array(ids.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  const put = (id: number, v: number) => {
-    if (v < 0) throw new ClusterError(`đếm lô quan sát: từ mã ${id} sẽ có ${v} tài liệu ở ngày ${day} — số đếm không nhất quán, cần dựng lại`);
-    if (v === 0) return;
-    ids[k] = id;
-    n[k++] = v;
-  };
-  while (i < base.ids.length || j < extra.length) {
-    if (j >= extra.length || (i < base.ids.length && base.ids[i] < extra[j])) {
-      put(base.ids[i], base.n[i]);
-      i++;
-    } else if (i >= base.ids.length || extra[j] < base.ids[i]) {
-      put(extra[j], delta.get(extra[j])!);
-      j++;
-    } else {
-      put(base.ids[i], base.n[i] + delta.get(extra[j])!);
-      i++;
-      j++;
-    }
+/** A day's pairs plus `delta` (id → ± documents): day-terms.ts `mergeDay`, its refusal said for the operator. */
+function mergeCounts(base: DayTerms, delta: Map<number, number>, day: number): DayTerms {
+  try {
+    return mergeDay(base, delta);
+  } catch (e) {
+    if (!(e instanceof NegativeCount)) throw e;
+    throw new ClusterError(`đếm lô quan sát: từ mã ${e.id} sẽ có ${e.count} tài liệu ở ngày ${day} — số đếm không nhất quán, cần dựng lại`);
   }
-  return { ids: ids.subarray(0, k), n: n.subarray(0, k) };
 }
 
 async function writeSourceDays(c: Queryable, sources: Map<string, number>): Promise<void> {
