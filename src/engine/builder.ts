@@ -86,15 +86,20 @@ export class SegmentBuilder {
   private prevFold = -1;
   private prevExact = -1;
   private count = 0;
+  /** Identifies this builder on the tokenizer's forms objects (see `sink`). */
+  private readonly memo: object = {};
   private readonly sink = (norm: string, folded: string, _s: number, _e: number, _type: string, gap: boolean, forms?: Forms): void => {
     // The tokenizer hands out one forms object per distinct raw token: the exact term id is
-    // memoised on it (owner = this builder), so most tokens need no hash lookup at all.
+    // memoised on it (owner = this builder's memo token), so most tokens need no hash lookup at
+    // all. The token is an empty object, never the builder itself: the tokenizer's cache is
+    // global and outlives the builder, and a builder held by a cached forms object would keep
+    // its tables (tens of MB) alive — one per batch a long-running indexer ever built.
     let e: number;
-    if (forms !== undefined && forms.owner === this) e = forms.id;
+    if (forms !== undefined && forms.owner === this.memo) e = forms.id;
     else {
       e = this.exactOf(norm, folded);
       if (forms !== undefined) {
-        forms.owner = this;
+        forms.owner = this.memo;
         forms.id = e;
       }
     }

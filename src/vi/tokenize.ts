@@ -54,7 +54,9 @@ const S = CharClass.Space;
  * The normalised and folded forms of one raw token. The same object is handed out for every
  * occurrence of the same raw text (while it stays cached), so a consumer may memoise per-object:
  * `owner`/`id` are free for one consumer at a time to store its own id for these forms (the
- * indexer keeps its term id there; see src/engine/builder.ts).
+ * indexer keeps its term id there; see src/engine/builder.ts). The cache is global and long-lived:
+ * `owner` must be a small token (an empty object), never the consumer itself, or every consumer
+ * that ever memoised a still-cached token stays in memory.
  */
 export interface Forms {
   norm: string;
