@@ -526,7 +526,9 @@ async function main(argv: string[]): Promise<number> {
         const dir = join(scratch, `single-${n}`);
         const idx = await mustRun(['index', '--data', dir, corpus.file]);
         const stats = (await mustRun(['stats', '--data', dir, '--json'])).last;
-        const serve = startTra(['serve', '--data', dir, '--port', '0', '--host', '127.0.0.1', '--alert-interval', '0', '--log-level', 'error', '--rate-limit', '0']);
+        // The answer cache off (TRA_ANSWER_CACHE=0): the mix repeats query strings, and the
+        // coordinator has no answer cache, so with it one machine would be timed on lookups.
+        const serve = startTra(['serve', '--data', dir, '--port', '0', '--host', '127.0.0.1', '--alert-interval', '0', '--log-level', 'error', '--rate-limit', '0'], { TRA_ANSWER_CACHE: '0' });
         try {
           const base = (await serve.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 600_000)).replace(/\/$/, '');
           await settle([serve.pid], 600_000);

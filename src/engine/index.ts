@@ -35,6 +35,7 @@ import { makeSnippet, matcherFor, highlightsIn } from './highlight.ts';
 import { trends as trendsOf, type TrendsRequest, type TrendsResponse } from './trends.ts';
 import { isImplausiblePublished } from '../ingest/plausible.ts';
 import { mergeSegments } from './merge.ts';
+import { readSegmentFile } from './segment-files.ts';
 import { EngineError } from './errors.ts';
 export { EngineError } from './errors.ts';
 import { RestoreModel } from './restore-model.ts';
@@ -216,7 +217,7 @@ class EngineImpl implements Engine {
   }
 
   private loadSegment(e: SegmentEntry): Segment {
-    const seg = new Segment(e.name, readFileSync(path.join(this.indexDir, e.name)));
+    const seg = new Segment(e.name, readSegmentFile(path.join(this.indexDir, e.name)));
     if (e.del) {
       const bits = readFileSync(path.join(this.indexDir, e.del));
       seg.deleted = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
@@ -644,7 +645,7 @@ class EngineImpl implements Engine {
     const entries: SegmentEntry[] = [];
     for (const e of m.segments) {
       const have = byName.get(e.name);
-      const seg = have ? have.seg : new Segment(e.name, readFileSync(path.join(this.indexDir, e.name)));
+      const seg = have ? have.seg : new Segment(e.name, readSegmentFile(path.join(this.indexDir, e.name)));
       if (e.del && e.del !== have?.entry.del) {
         const bits = readFileSync(path.join(this.indexDir, e.del));
         seg.deleted = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);

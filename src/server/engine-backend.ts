@@ -22,6 +22,7 @@ import { AlertStore, ALERTS_FILE, publicAlert } from '../observe/index.ts';
 import { existsSync } from 'node:fs';
 import { AlertScheduler } from './alert-scheduler.ts';
 import { versionsOf } from '../archive/index.ts';
+import { processSharedFiles } from './shared-files.ts';
 
 export interface EngineBackend extends Backend {
   readonly engine: Engine;
@@ -84,10 +85,13 @@ async function scanStore(dataDir: string, each: (doc: StoredDoc) => void, stop: 
 }
 
 export async function openEngineBackend(dataDir: string, opts: BackendOptions = {}): Promise<EngineBackend> {
+  // Every thread's engine (this one, the search workers', the observatory's) reads the segments
+  // through one shared copy (shared-files.ts).
+  const sharedFiles = processSharedFiles();
   const engine = await openEngine(dataDir, { readOnly: true });
   const fresh = freshener(engine);
   const nWorkers = opts.workers ?? Math.min(4, availableParallelism());
-  const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers, { deadlineMs: opts.searchDeadlineMs, heapMb: opts.searchHeapMb, minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.maxBackoffMs, onDown: (why) => opts.onWorkerDown?.('search', why) }) : undefined;
+  const pool = nWorkers > 0 ? await SearchPool.open(dataDir, nWorkers, { deadlineMs: opts.searchDeadlineMs, heapMb: opts.searchHeapMb, minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.maxBackoffMs, onDown: (why) => opts.onWorkerDown?.('search', why), sharedFiles }) : undefined;
   const suggester = new Suggester((req) => engine.search(req));
   let catalog: SourceCatalog | undefined;
   let completions: CompletionIndex | undefined;
@@ -133,6 +137,7 @@ export async function openEngineBackend(dataDir: string, opts: BackendOptions = 
     minBackoffMs: opts.minBackoffMs,
     maxBackoffMs: opts.maxBackoffMs,
     unref: true,
+    sharedFiles,
     onReady: () => {
       observeReady = true;
       startFailure = undefined;

@@ -14,6 +14,7 @@
  * catches up with the store again before it says it is ready.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { useSharedFiles, type SharedFilesLink } from './shared-files.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openObservatory, syncFromStore, ObserveCounts, AlertStore, ALERTS_FILE, isoOfDay, type Observatory, type AlertEvent, type DeliveryReport, type AttentionResult, type KeyTerm, type Interval, type QueryForecast } from '../observe/index.ts';
@@ -54,6 +55,9 @@ export interface AlertCheckResult {
 }
 
 const dataDir = (workerData as { dataDir: string }).dataDir;
+// The engine opened for alerts and attention reads the server's shared segment bytes (shared-files.ts).
+const sharedLink = (workerData as { sharedFiles?: SharedFilesLink }).sharedFiles;
+if (sharedLink) useSharedFiles(sharedLink);
 const port = parentPort!;
 let obs: Observatory | undefined;
 try {

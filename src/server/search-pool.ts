@@ -30,6 +30,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SearchRequest, SearchResponse, TrendsRequest, TrendsResponse } from './backend.ts';
 import { keyHash, requestKey } from './answer-cache.ts';
+import type { SharedFiles } from './shared-files.ts';
 
 /** A search or trends call may run this long before it is stopped (TRA_SEARCH_DEADLINE_MS). */
 export const SEARCH_DEADLINE_MS = 20_000;
@@ -100,6 +101,11 @@ export interface SupervisedOptions {
   unref?: boolean;
   /** A first start that fails is final (firstStart rejects, no restart): a data directory the search workers cannot open. */
   failFirst?: boolean;
+  /**
+   * Segment files shared with this process's other threads: each start of the worker gets a
+   * link (`workerData.sharedFiles`, its port transferred) to read them through (shared-files.ts).
+   */
+  sharedFiles?: SharedFiles;
 }
 
 interface Pending {
@@ -158,8 +164,14 @@ export class SupervisedWorker {
   private start(): void {
     if (this._state === 'closed') return;
     this._state = 'starting';
-    const w = new Worker(this.o.script, { workerData: this.o.workerData, resourceLimits: { maxOldGenerationSizeMb: this.o.heapMb } });
+    const shared = this.o.sharedFiles?.link();
+    const w = new Worker(this.o.script, {
+      workerData: shared ? { ...(this.o.workerData as object), sharedFiles: shared.link } : this.o.workerData,
+      transferList: shared ? [shared.link.port] : [],
+      resourceLimits: { maxOldGenerationSizeMb: this.o.heapMb },
+    });
     this.worker = w;
+    if (shared) w.once('exit', shared.close);
     if (this.o.unref) w.unref();
     w.on('message', (m: WorkerReply) => {
       if (this.worker !== w) return;
@@ -307,6 +319,8 @@ export interface SearchPoolOptions {
   maxBackoffMs?: number;
   /** Told when a worker died and is being replaced, with why. */
   onDown?: (why: string) => void;
+  /** Segment files shared with the process's other threads (shared-files.ts). */
+  sharedFiles?: SharedFiles;
 }
 
 type Call = { method: 'search'; req: SearchRequest } | { method: 'trends'; req: TrendsRequest };
@@ -331,6 +345,7 @@ export class SearchPool {
         minBackoffMs: opts.minBackoffMs,
         maxBackoffMs: opts.maxBackoffMs,
         onDown: opts.onDown,
+        sharedFiles: opts.sharedFiles,
       }));
     }
     try {

@@ -13,6 +13,7 @@ import { openEngine } from '../engine/index.ts';
 import type { SearchRequest, TrendsRequest } from './backend.ts';
 import { freshener } from './fresh.ts';
 import { AnswerCache, requestKey } from './answer-cache.ts';
+import { useSharedFiles, type SharedFilesLink } from './shared-files.ts';
 import { resetListCache } from '../engine/list-cache.ts';
 import { errorReply, misbehave, type WorkerReply } from './search-pool.ts';
 
@@ -22,7 +23,10 @@ export type WorkerCall = { id: number; method: 'search'; req: SearchRequest } | 
 // 96 MB per worker (TRA_LIST_CACHE_MB to change), against 48 MB by default (measured on the
 // web mix in-process: 3.2 → 2.8 ms of CPU per search).
 resetListCache(Number(process.env.TRA_LIST_CACHE_MB ?? 96));
-const engine = await openEngine((workerData as { dataDir: string }).dataDir, { readOnly: true });
+const data = workerData as { dataDir: string; sharedFiles?: SharedFilesLink };
+// Segment bytes shared with the server's other threads (shared-files.ts), not a copy per worker.
+if (data.sharedFiles) useSharedFiles(data.sharedFiles);
+const engine = await openEngine(data.dataDir, { readOnly: true });
 const fresh = freshener(engine);
 const cache = new AnswerCache<object>();
 const port = parentPort!;
