@@ -182,3 +182,35 @@ test('a merge carries over the deletions published after it read its inputs', op
   assert.ok(inner!, 'the other merge published');
   await assertServes(t, want, 'after a refused merge');
 });
+
+test('a searcher deletes its local copies of merged-away segments once no view holds them', opts, async () => {
+  await using t = await setup();
+  const dir = path.join(t.dir, 's-keep0');
+  const s = new Searcher({ pool: t.s.pool, pgUrl: t.s.url, blob: t.blob, host: '127.0.0.1', port: 0, dir, pollMs: 3_600_000, heartbeatMs: 3_600_000, keepMs: 0 });
+  await s.start();
+  try {
+    for (let b = 0; b < 4; b++) await t.publish(await t.write([doc(2 * b, 0), doc(2 * b + 1, 0)]));
+    const live = async () => new Set((await t.s.pool.query<{ checksum: string }>("SELECT checksum FROM segments WHERE state = 'live'")).rows.map((r) => `${r.checksum}.tseg`));
+    const local = () => new Set(fs.readdirSync(dir).filter((n) => n.endsWith('.tseg')));
+    await s.requestSync();
+    assert.deepEqual(local(), await live(), 'four segments copied');
+    assert.equal(local().size, 4);
+    const r = await mergeShard(t.s.pool, t.blob, SHARD, 3);
+    assert.ok(r);
+    await s.requestSync();
+    // The replaced view is kept for keepMs (0 here): gone at the latest by the next sync.
+    await new Promise((res) => setTimeout(res, 5));
+    await s.requestSync();
+    assert.deepEqual(local(), await live(), 'only the live segments are kept: the merge and the one segment it left out');
+    assert.equal(local().size, 2);
+    // A file of another process in the same directory is left alone.
+    fs.writeFileSync(path.join(dir, `${'0'.repeat(64)}.tseg`), 'not mine');
+    await t.publish(await t.write([doc(20, 0)]));
+    await s.requestSync();
+    assert.ok(fs.existsSync(path.join(dir, `${'0'.repeat(64)}.tseg`)));
+    const h = (await (await fetch(`${s.url}/healthz`)).json()) as { documents: number };
+    assert.equal(h.documents, 9);
+  } finally {
+    await s.stop();
+  }
+});

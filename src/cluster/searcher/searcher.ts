@@ -20,7 +20,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import pg from 'pg';
 import type { Pool } from '../pg/connect.ts';
 import type { BlobStore } from '../blob/store.ts';
@@ -55,8 +55,8 @@ interface View {
   shard: string;
   generation: number;
   segments: Segment[];
-  /** Segment id → its object and the number of deleted versions it was made with. */
-  byId: Map<string, { seg: Segment; deleted: number }>;
+  /** Segment id → its object, the number of deleted versions it was made with, and its checksum (the local file's name). */
+  byId: Map<string, { seg: Segment; deleted: number; checksum: string }>;
 }
 
 const LATENCY = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -67,6 +67,8 @@ export class Searcher {
   private readonly dir: string;
   private views = new Map<string, View>();
   private old = new Map<string, { view: View; until: number }>();
+  /** Local segment files (names) this process copied or opened. */
+  private readonly mine = new Set<string>();
   private server: http.Server | undefined;
   private listener: pg.Client | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -79,6 +81,7 @@ export class Searcher {
   private readonly latency = this.registry.add(new Histogram('tra_searcher_request_duration_seconds', 'Time to answer a request, by endpoint.', LATENCY));
   private readonly syncs = this.registry.add(new Counter('tra_searcher_syncs_total', 'Manifest syncs, by outcome.'));
   private readonly copied = this.registry.add(new Counter('tra_searcher_segment_bytes_copied_total', 'Bytes of segments copied from blob storage.'));
+  private readonly removed = this.registry.add(new Counter('tra_searcher_segments_removed_total', 'Local copies of segments deleted once no view held them.'));
 
   constructor(o: SearcherOptions) {
     this.o = o;
@@ -211,7 +214,7 @@ export class Searcher {
     let refused: Error | undefined;
     for (const p of plans) {
       const prev = this.views.get(p.shard);
-      const byId = new Map<string, { seg: Segment; deleted: number }>();
+      const byId = new Map<string, { seg: Segment; deleted: number; checksum: string }>();
       const segments: Segment[] = [];
       for (const s of p.segs) {
         const dels = p.deleted.get(s.id) ?? [];
@@ -234,7 +237,7 @@ export class Searcher {
             seg.deletedCount = n;
           }
         }
-        byId.set(s.id, { seg, deleted: dels.length });
+        byId.set(s.id, { seg, deleted: dels.length, checksum: s.checksum });
         segments.push(seg);
       }
       // The view must hold exactly the versions the manifest says are live at this generation
@@ -254,12 +257,35 @@ export class Searcher {
     if (plans.length && this.url) void this.heartbeat().catch(() => undefined);
     const now = Date.now();
     for (const [k, v] of this.old) if (v.until < now) this.old.delete(k);
+    this.removeUnused();
     if (refused) throw refused;
+  }
+
+  /**
+   * Delete local copies of segments no view holds any more (merged away or retired, and past
+   * `keepMs`): the local directory holds what is served, not every segment ever copied. Only
+   * files this process copied or opened are deleted (`mine`): another searcher given the same
+   * directory keeps its own.
+   */
+  private removeUnused(): void {
+    const held = new Set<string>();
+    for (const v of [...this.views.values(), ...[...this.old.values()].map((o) => o.view)]) for (const e of v.byId.values()) held.add(`${e.checksum}.tseg`);
+    for (const n of this.mine) {
+      if (held.has(n)) continue;
+      this.mine.delete(n);
+      try {
+        unlinkSync(path.join(this.dir, n));
+        this.removed.inc();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log?.(`không xoá được bản sao cũ ${n} (cannot remove an unused local segment): ${(e as Error).message}`);
+      }
+    }
   }
 
   /** A segment's bytes: the local copy if its checksum is right, else copied from blob storage and checked. */
   private async segmentBytes(key: string, checksum: string, size: number): Promise<Uint8Array> {
     const file = path.join(this.dir, `${checksum}.tseg`);
+    this.mine.add(`${checksum}.tseg`);
     if (existsSync(file)) {
       const b = readFileSync(file);
       if (createHash('sha256').update(b).digest('hex') === checksum) return b;
