@@ -2,7 +2,8 @@
  * Many loopback web hosts for crawl tests: one HTTP server per host (a host is `127.0.0.1:PORT`,
  * as the frontier keys it), each with a robots.txt (Crawl-delay, a disallowed folder), an RSS
  * feed listing its articles, article pages, a latency per response, and one shared request log
- * (start and end of every request, as the server saw them).
+ * (start and end of every request, as the server saw them). Paths given validators answer
+ * conditional requests (ETag, Last-Modified, 304).
  */
 import http from 'node:http';
 
@@ -13,6 +14,12 @@ export interface HostSpec {
   articles: number;
   /** Paths answered only after this many ms, the first time they are asked. */
   slowFirst?: Record<string, number>;
+  /**
+   * Paths served with an ETag and a Last-Modified: a request naming the current ones gets a 304
+   * (If-None-Match when sent, else If-Modified-Since); `always304`: a 304 whatever was asked. An
+   * article's text names its ETag, so a test changing the ETag (mid-crawl) changes the page.
+   */
+  validators?: Record<string, { etag: string; lastModified: string; always304?: boolean }>;
 }
 
 export interface LoggedRequest {
@@ -20,6 +27,10 @@ export interface LoggedRequest {
   path: string;
   start: number;
   end: number;
+  /** The conditional headers of the request, and the status answered. */
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  status?: number;
 }
 
 export interface WebHosts {
@@ -34,12 +45,19 @@ export interface WebHosts {
 
 const WORDS = 'giá vàng hôm nay tăng mạnh trong phiên sáng nhà đầu tư đổ xô mua vào khi đồng đô la suy yếu ngân hàng nhà nước theo dõi sát thị trường'.split(' ');
 
-function article(host: number, i: number): string {
+function article(host: number, i: number, etag?: string): string {
   const para = (k: number) => Array.from({ length: 40 }, (_, j) => WORDS[(i * 7 + j * 3 + k + host) % WORDS.length]).join(' ') + '.';
+  const revision = etag === undefined ? '' : `<p>Bản cập nhật ${etag.replace(/[^\w-]/g, '')} của bài viết.</p>`;
   return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Tin ${host}-${i}: giá vàng</title>
 <meta property="og:type" content="article"><meta property="og:site_name" content="Báo Thử ${host}">
 <meta property="article:published_time" content="2025-08-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00+07:00"></head>
-<body><article><h1>Tin ${host}-${i}: giá vàng</h1><p>${para(1)}</p><p>${para(2)}</p><p>${para(3)}</p></article></body></html>`;
+<body><article><h1>Tin ${host}-${i}: giá vàng</h1><p>${para(1)}</p><p>${para(2)}</p><p>${para(3)}</p>${revision}</article></body></html>`;
+}
+
+/** Whether an If-None-Match value names `etag` (weak comparison, as RFC 9110 has it for GET). */
+function namesTag(ifNoneMatch: string, etag: string): boolean {
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 }
 
 export async function startWebHosts(specs: HostSpec[]): Promise<WebHosts> {
@@ -63,10 +81,15 @@ export async function startWebHosts(specs: HostSpec[]): Promise<WebHosts> {
       const host = w.hosts[hi];
       const path = (req.url ?? '/').split('?')[0];
       const entry: LoggedRequest = { host, path, start: Date.now(), end: 0 };
+      const inm = req.headers['if-none-match'];
+      const ims = req.headers['if-modified-since'];
+      if (inm !== undefined) entry.ifNoneMatch = inm;
+      if (ims !== undefined) entry.ifModifiedSince = ims;
       w.log.push(entry);
       w.onRequest?.(host, path);
       const done = () => {
         if (!entry.end) entry.end = Date.now();
+        entry.status ??= res.statusCode;
       };
       res.on('finish', done);
       res.on('close', done);
@@ -75,13 +98,18 @@ export async function startWebHosts(specs: HostSpec[]): Promise<WebHosts> {
       if (spec.slowFirst?.[path] && !asked.has(key)) wait = spec.slowFirst[path];
       asked.add(key);
       setTimeout(() => {
-        if (path === '/robots.txt') {
+        const v = spec.validators?.[path];
+        const validators = v ? { etag: v.etag, 'last-modified': v.lastModified } : {};
+        if (v && (v.always304 || (inm !== undefined ? namesTag(inm, v.etag) : ims === v.lastModified))) {
+          res.writeHead(304, validators);
+          res.end();
+        } else if (path === '/robots.txt') {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end(`User-agent: *\nDisallow: /rieng/\n${spec.crawlDelayS ? `Crawl-delay: ${spec.crawlDelayS}\n` : ''}`);
         } else if (path === '/rss.xml') {
           const items = [...w.articleUrls(hi), `http://${host}/rieng/bi-mat.html`]
             .map((u, k) => `<item><title>Tin ${k}</title><link>${u}</link><pubDate>Fri, 01 Aug 2025 08:00:00 +0700</pubDate></item>`).join('');
-          res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+          res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', ...validators });
           res.end(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Báo ${hi}</title>${items}</channel></rss>`);
         } else {
           const m = /^\/(?:tin|rieng)\/(\d+|bi-mat)\.html$/.exec(path);
@@ -90,8 +118,8 @@ export async function startWebHosts(specs: HostSpec[]): Promise<WebHosts> {
             res.end('không có');
             return;
           }
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-          res.end(article(hi, Number(m[1]) || 0));
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...validators });
+          res.end(article(hi, Number(m[1]) || 0, v?.etag));
         }
       }, wait);
     });

@@ -7,9 +7,11 @@
  * 3. for each due URL (at most `perLease`): refuse what robots.txt disallows; wait the host's
  *    delay since the end of the previous request; renew the lease unless it outlives the request's
  *    deadline (so one host never has two of our connections, even when a stalled fetcher's lease
- *    is taken over); fetch with the archive's guarded fetch (src/archive/http.ts); write the WARC
- *    records (request + response, or revisit) as one blob under its content-addressed key; read
- *    the page (feeds: the URLs they list; articles: the archive's extraction on worker threads);
+ *    is taken over); fetch with the archive's guarded fetch (src/archive/http.ts), conditionally
+ *    (If-None-Match / If-Modified-Since from the validators of the URL's last 200); write the WARC
+ *    records (request + response, or revisit: a 304, or a 200 with the last payload digest) as one
+ *    blob under its content-addressed key; read the page (feeds: the URLs they list; articles:
+ *    the archive's extraction on worker threads; a 304 or an unchanged article: nothing new);
  *    then commit it all — capture row, URL state, host politeness, links found, the article as a
  *    new document version with its index job — in one transaction fenced by the lease's epoch
  *    (frontier/commit.ts). A refused commit (LeaseLost) drops the host: its blob is an orphan
@@ -24,7 +26,7 @@ import type { BlobStore } from '../blob/store.ts';
 import { contentKey } from '../blob/store.ts';
 import { LeaseLost } from '../errors.ts';
 import { claimHost, dueUrlRows, extendHostLease, releaseHost, type DueUrl, type HostLease, type UrlKind } from '../frontier/hosts.ts';
-import { commitFetch, type CaptureRow, type FetchCommit, type UrlOutcome } from '../frontier/commit.ts';
+import { commitFetch, validatorOf, type CaptureRow, type FetchCommit, type UrlOutcome } from '../frontier/commit.ts';
 import { NetGuard } from '../../net/guarded-fetch.ts';
 import { DEFAULT_USER_AGENT, FetchError, decodedBody, fetchOnce, gunzipFile, header, retryAfterMs, type Exchange } from '../../archive/http.ts';
 import { exchangeRecords, payloadDigest, serialize } from '../../archive/warc.ts';
@@ -98,6 +100,23 @@ function outcomeOf(ex: unknown): string {
   const code = (ex as FetchError | undefined)?.code;
   return code === 'EADDRBLOCKED' ? 'blocked' : code === 'ETIMEDOUT' ? 'timeout' : code === 'ETOOBIG' ? 'too_big' : 'error';
 }
+
+/**
+ * The conditional headers of a re-fetch: the validators of the URL's last 200, sent only when
+ * there is a capture a 304 can be a revisit of (its digest and time).
+ */
+export function conditionalHeaders(row: Pick<DueUrl, 'digest' | 'fetched_at' | 'etag' | 'last_modified'>): Record<string, string> | undefined {
+  if (row.digest === null || row.fetched_at === null) return undefined;
+  const h: Record<string, string> = {};
+  const etag = validatorOf(row.etag);
+  const modified = validatorOf(row.last_modified);
+  if (etag) h['If-None-Match'] = etag;
+  if (modified) h['If-Modified-Since'] = modified;
+  return etag || modified ? h : undefined;
+}
+
+/** WARC 1.1's profile of a revisit record for a 304 (the identical-payload-digest one otherwise). */
+const SERVER_NOT_MODIFIED = 'http://netpreserve.org/warc/1.1/revisit/server-not-modified';
 
 /** Spare time a lease must have beyond a request's deadline before the request starts, ms. */
 const LEASE_MARGIN_MS = 2_000;
@@ -240,7 +259,7 @@ export class Fetcher {
         this.counters.disallowed++;
         continue;
       }
-      const ex = await request(row.url, row.kind);
+      const ex = await request(row.url, row.kind, conditionalHeaders(row));
       const c = await this.handle(row, ex);
       await this.commit(lease, c, row.url);
       if (c.retryAfterMs !== undefined) break;
@@ -261,8 +280,10 @@ export class Fetcher {
       if (blocked) this.notice(ex.message);
       return { urls: [{ url: row.url, state: 'failed', error: ex.message, nextFetchInMs: blocked ? null : undefined }], hostError: !blocked };
     }
-    const revisit = ex.status === 200 && row.digest !== null && payloadDigest(ex.body) === row.digest && row.fetched_at !== null;
-    const capture = await this.store(ex, revisit ? { url: row.url, date: row.fetched_at!.toISOString(), digest: row.digest! } : undefined);
+    // A revisit of the last capture: a 304 (not modified), or a 200 with the same payload digest.
+    const last = row.digest !== null && row.fetched_at !== null ? { url: row.url, date: row.fetched_at.toISOString(), digest: row.digest } : undefined;
+    const revisit = last !== undefined && (ex.status === 304 || (ex.status === 200 && payloadDigest(ex.body) === last.digest));
+    const capture = await this.store(ex, revisit ? last : undefined);
     const c: FetchCommit = { captures: [capture] };
     const outcome: UrlOutcome = { url: row.url, state: 'fetched', status: ex.status, digest: ex.status === 200 ? capture.digest : row.digest };
     c.urls = [outcome];
@@ -270,6 +291,14 @@ export class Fetcher {
       const after = Math.min(MAX_RETRY_AFTER_MS, retryAfterMs(header(ex.headers, 'retry-after')) ?? DEFAULT_BACKOFF_MS);
       c.retryAfterMs = after;
       Object.assign(outcome, { state: 'failed', error: `HTTP ${ex.status}`, nextFetchInMs: after });
+      return c;
+    }
+    if (ex.status === 304) {
+      // Not modified: the last capture stands (digest and validators kept), no document, and the
+      // next fetch comes as after an unchanged 200. A 304 with no capture to point to (the server
+      // answered one unasked) keeps nothing: the validators go, so the next request is plain.
+      outcome.nextFetchInMs = this.refetchIn(row);
+      if (!revisit) Object.assign(outcome, { etag: null, lastModified: null });
       return c;
     }
     if (ex.status >= 300 && ex.status < 400) {
@@ -290,15 +319,20 @@ export class Fetcher {
       outcome.nextFetchInMs = row.kind === 'feed' ? this.o.feedIntervalMs ?? 900_000 : null;
       return c;
     }
+    // A 200: its validators replace the stored ones (none sent, or too long: cleared). A body that
+    // cannot be read below clears them, so it is asked for whole next time.
+    outcome.etag = validatorOf(header(ex.headers, 'etag'));
+    outcome.lastModified = validatorOf(header(ex.headers, 'last-modified'));
+    const unread = { etag: null, lastModified: null };
     let body: Buffer;
     try {
       body = decodedBody(ex);
     } catch (e) {
-      return { ...c, urls: [{ ...outcome, state: 'failed', error: (e as Error).message, nextFetchInMs: null }] };
+      return { ...c, urls: [{ ...outcome, ...unread, state: 'failed', error: (e as Error).message, nextFetchInMs: null }] };
     }
     const ctype = header(ex.headers, 'content-type');
+    outcome.nextFetchInMs = this.refetchIn(row);
     if (row.kind === 'feed') {
-      outcome.nextFetchInMs = this.o.feedIntervalMs ?? 900_000;
       try {
         const parsed = parseFeed(decodeBody(gunzipFile(body, row.url), ctype).text, row.url);
         const found: { url: string; kind: UrlKind }[] = [];
@@ -306,14 +340,10 @@ export class Fetcher {
         for (const s of parsed.sitemaps.slice(0, 100)) if (/^https?:/.test(s)) found.push({ url: s, kind: 'feed' });
         c.discovered = found;
       } catch (e) {
-        Object.assign(outcome, { state: 'failed', error: `không đọc được nguồn tin: ${(e as Error).message}` });
+        Object.assign(outcome, { ...unread, state: 'failed', error: `không đọc được nguồn tin: ${(e as Error).message}` });
       }
       return c;
     }
-    // An article: re-checked less often the longer it has been known (docs/ARCHIVE.md schedule).
-    const age = Date.now() - row.discovered_at.getTime();
-    const next = recheckDelay(age);
-    outcome.nextFetchInMs = next >= Number.MAX_SAFE_INTEGER / 4 ? null : next;
     if (ctype && !/html|xml|text\/plain/i.test(ctype)) return c;
     if (revisit) return c;
     const html = decodeBody(body, ctype).text;
@@ -335,9 +365,20 @@ export class Fetcher {
     return c;
   }
 
+  /**
+   * When a URL fetched with nothing wrong is fetched again, ms (null: never): a feed or sitemap at
+   * its interval; an article less often the longer it has been known (docs/ARCHIVE.md schedule).
+   */
+  private refetchIn(row: DueUrl): number | null {
+    if (row.kind === 'feed') return this.o.feedIntervalMs ?? 900_000;
+    const next = recheckDelay(Date.now() - row.discovered_at.getTime());
+    return next >= Number.MAX_SAFE_INTEGER / 4 ? null : next;
+  }
+
   /** The exchange's WARC records as one blob under its content-addressed key; its capture row. */
   private async store(ex: Exchange, revisitOf: { url: string; date: string; digest: string } | undefined): Promise<CaptureRow> {
     const [response, request] = exchangeRecords(ex, revisitOf ? { revisitOf } : {});
+    if (revisitOf && ex.status === 304) response.warcHeaders.headers.set('WARC-Profile', SERVER_NOT_MODIFIED);
     const a = await serialize(response);
     const b = await serialize(request);
     const bytes = new Uint8Array(a.length + b.length);

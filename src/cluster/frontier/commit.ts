@@ -1,8 +1,9 @@
 /**
  * What a fetcher learned under a host lease, written back in one transaction fenced by the
  * lease's epoch: the capture rows (CDXJ data of the WARC records it put in blob storage), the
- * state of the URLs it fetched, the URLs it discovered, the host's robots.txt, Crawl-delay and
- * Retry-After, and the host's next allowed time. Either all of it commits or none of it.
+ * state of the URLs it fetched (with a 200's validators), the URLs it discovered, the host's
+ * robots.txt, Crawl-delay and Retry-After, and the host's next allowed time. Either all of it
+ * commits or none of it.
  *
  * The fence is the first statement: the host row is updated only if its epoch and owner are
  * still the lease's and the lease has not expired (database clock), which also locks the row
@@ -46,6 +47,23 @@ export interface UrlOutcome {
   error?: string | null;
   /** When to fetch it again (re-check, retry); default: never for fetched/disallowed, 1 h for failed. */
   nextFetchInMs?: number | null;
+  /**
+   * Validators of a 200 (its ETag and Last-Modified headers), sent back as If-None-Match and
+   * If-Modified-Since next time. Undefined keeps the stored ones (a 304 or an error leaves them);
+   * null clears them; a value `validatorOf` refuses (longer than MAX_VALIDATOR_CHARS, …) is null.
+   */
+  etag?: string | null;
+  lastModified?: string | null;
+}
+
+/** The longest ETag or Last-Modified kept on a URL row; a longer one is not kept. */
+export const MAX_VALIDATOR_CHARS = 256;
+
+/** A validator as kept and sent back: trimmed; null when empty, too long or not one header line. */
+export function validatorOf(v: string | null | undefined): string | null {
+  const t = v?.trim();
+  if (!t || t.length > MAX_VALIDATOR_CHARS || /[\x00-\x1f\x7f]/.test(t)) return null;
+  return t;
 }
 
 export interface FetchCommit {
@@ -148,8 +166,11 @@ export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit, 
     if (outcomes.length) {
       const r = await q.query(
         `UPDATE urls SET state = x.st, status = x.s, digest = x.d, error = x.e, attempts = urls.attempts + 1, fetched_at = clock_timestamp(),
-           next_fetch_at = CASE WHEN x.n IS NULL THEN 'infinity' ELSE clock_timestamp() + x.n * interval '1 millisecond' END
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[]) AS x(u, st, s, d, e, n)
+           next_fetch_at = CASE WHEN x.n IS NULL THEN 'infinity' ELSE clock_timestamp() + x.n * interval '1 millisecond' END,
+           etag = CASE WHEN x.se THEN x.et ELSE urls.etag END,
+           last_modified = CASE WHEN x.sl THEN x.lm ELSE urls.last_modified END
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $8::boolean[], $9::text[], $10::boolean[], $11::text[])
+           AS x(u, st, s, d, e, n, se, et, sl, lm)
          WHERE urls.url = x.u AND urls.host = $7`,
         [
           outcomes.map((o) => o.url),
@@ -159,6 +180,10 @@ export async function commitFetch(pool: Pool, lease: HostLease, c: FetchCommit, 
           outcomes.map((o) => o.error?.slice(0, MAX_ERROR_CHARS) ?? null),
           outcomes.map(nextFetchIn),
           lease.host,
+          outcomes.map((o) => o.etag !== undefined),
+          outcomes.map((o) => validatorOf(o.etag)),
+          outcomes.map((o) => o.lastModified !== undefined),
+          outcomes.map((o) => validatorOf(o.lastModified)),
         ],
       );
       if ((r.rowCount ?? 0) !== new Set(outcomes.map((o) => o.url)).size) {

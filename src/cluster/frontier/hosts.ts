@@ -142,15 +142,18 @@ export async function dueUrls(q: Queryable, lease: HostLease, limit: number): Pr
 export interface DueUrl {
   url: string;
   kind: UrlKind;
-  /** Payload digest of the last 200 (a same-digest answer is captured as a revisit). */
+  /** Payload digest of the last 200 (a same-digest answer, or a 304, is captured as a revisit). */
   digest: string | null;
   fetched_at: Date | null;
   discovered_at: Date;
+  /** Validators of the last 200 (its ETag and Last-Modified as sent), for a conditional GET. */
+  etag: string | null;
+  last_modified: string | null;
 }
 
 export async function dueUrlRows(q: Queryable, lease: HostLease, limit: number): Promise<DueUrl[]> {
   const { rows } = await q.query<DueUrl>(
-    `SELECT url, kind, digest, fetched_at, discovered_at FROM urls WHERE host = $1 AND next_fetch_at <> 'infinity' AND next_fetch_at <= now()
+    `SELECT url, kind, digest, fetched_at, discovered_at, etag, last_modified FROM urls WHERE host = $1 AND next_fetch_at <> 'infinity' AND next_fetch_at <= now()
      ORDER BY priority DESC, next_fetch_at, url LIMIT $2`,
     [lease.host, limit],
   );

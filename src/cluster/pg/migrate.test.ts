@@ -23,6 +23,9 @@ test('migrate creates every table once and a second run applies nothing', { skip
     for (const t of ['captures', 'document_versions', 'documents', 'hosts', 'jobs', 'searchers', 'segments', 'shard_checkpoints', 'shards', 'sources', 'tra_migrations', 'urls']) {
       assert.ok(rows.some((r) => r.table_name === t), `table ${t} exists`);
     }
+    // Migration 7: the validators of fetched URLs (conditional GETs).
+    const cols = await s.pool.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'urls'");
+    for (const c of ['etag', 'last_modified']) assert.ok(cols.rows.some((r) => r.column_name === c), `urls.${c} exists`);
   } finally {
     await s.drop();
   }

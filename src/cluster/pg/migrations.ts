@@ -257,6 +257,16 @@ ALTER TABLE segments ADD COLUMN pruned_at timestamptz;
 CREATE INDEX segments_retired ON segments (shard, retired_generation) WHERE state = 'retired' AND pruned_at IS NULL;
 `;
 
+// Conditional GETs in fetchers (src/cluster/fetcher/fetcher.ts): the validators of each URL's last
+// 200. No CHECK on their length: one would scan the whole frontier under an exclusive lock; the
+// fetchers' commit keeps at most 256 characters (frontier/commit.ts, MAX_VALIDATOR_CHARS).
+const validators = `
+-- etag, last_modified: the ETag and Last-Modified headers of the URL's last 200, as sent (NULL:
+-- none, or too long to keep). A fetcher asks again with If-None-Match / If-Modified-Since, and
+-- records a 304 as a revisit of the last capture (digest and validators kept).
+ALTER TABLE urls ADD COLUMN etag text, ADD COLUMN last_modified text;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
@@ -264,6 +274,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'cluster: the observatory daily counts', sql: observing },
   { version: 5, name: 'cluster: saved searches (alerts) and their events', sql: ALERTS_SQL },
   { version: 6, name: 'cluster: pruning retired segments', sql: pruning },
+  { version: 7, name: 'cluster: validators of fetched URLs', sql: validators },
 ];
 
 /** The schema version this program needs. */
