@@ -174,7 +174,9 @@ export class Fetcher {
         } else {
           this.counters.errors++;
           this.o.log?.(`${lease.host}: ${(e as Error).message}`);
-          await releaseHost(this.o.pool, lease).catch(() => undefined);
+          // Backed off like a 503 without Retry-After: a failure that repeats (blob storage or
+          // PostgreSQL refusing the commit) must not turn into requests at the host's crawl delay.
+          await releaseHost(this.o.pool, lease, DEFAULT_BACKOFF_MS).catch(() => undefined);
         }
       } finally {
         this.held.delete(lease.host);

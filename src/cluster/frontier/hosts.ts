@@ -174,13 +174,18 @@ export async function extendHostLease(q: Queryable, lease: HostLease, leaseMs: n
 }
 
 /**
- * Give the host back without writing anything (the fetcher stops). A lease already lost is not
- * an error here: there is nothing to give back.
+ * Give the host back without committing a fetch (the fetcher stops, or its work failed). A
+ * request may have gone out under this lease, so the host's politeness still holds: it is not
+ * claimable again before its crawl delay — or `holdMs`, if longer (an error backs the host off,
+ * else a fetcher whose commits fail would claim it again at once and ask it for robots.txt in a
+ * loop). A lease already lost is not an error here: there is nothing to give back.
  */
-export async function releaseHost(q: Queryable, lease: HostLease): Promise<boolean> {
+export async function releaseHost(q: Queryable, lease: HostLease, holdMs = 0): Promise<boolean> {
   const r = await q.query(
-    `UPDATE hosts SET lease_owner = NULL, lease_expires_at = NULL WHERE host = $1 AND lease_epoch = $2 AND lease_owner = $3`,
-    [lease.host, lease.epoch, lease.owner],
+    `UPDATE hosts SET lease_owner = NULL, lease_expires_at = NULL,
+       next_allowed_at = greatest(next_allowed_at, clock_timestamp() + greatest(crawl_delay_ms, $4::bigint) * interval '1 millisecond')
+     WHERE host = $1 AND lease_epoch = $2 AND lease_owner = $3`,
+    [lease.host, lease.epoch, lease.owner, Math.max(0, Math.round(holdMs))],
   );
   return r.rowCount === 1;
 }

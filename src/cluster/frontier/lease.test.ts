@@ -53,6 +53,15 @@ test("a stalled fetcher's late commit is refused after another fetcher took the 
     assert.equal(r.capturesAdded, 1);
     const { rows } = await s.pool.query('SELECT blob_key, lease_epoch, urlkey FROM captures');
     assert.deepEqual(rows, [{ blob_key: 'warc/bb/fresh', lease_epoch: String(second.epoch), urlkey: 'example,a)/1' }]);
+
+    // A lease given back after a failure keeps the host away for the hold asked (here 60 s).
+    await s.pool.query("UPDATE hosts SET next_allowed_at = now() WHERE host = 'a.example'");
+    const third = (await claimHost(s.pool, { owner: 'fetcher-3', leaseMs: 10_000 }))!;
+    assert.equal(third.host, 'a.example');
+    assert.equal(await releaseHost(s.pool, third, 60_000), true);
+    assert.equal(await claimHost(s.pool, { owner: 'fetcher-4', leaseMs: 10_000 }), undefined, 'not claimable during the hold');
+    const away = (await s.pool.query<{ s: number }>("SELECT extract(epoch FROM next_allowed_at - now())::float AS s FROM hosts WHERE host = 'a.example'")).rows[0].s;
+    assert.ok(away > 55 && away <= 61, `held about 60 s (${away})`);
   } finally {
     await s.drop();
   }
