@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { SharedFiles, processSharedFiles } from './shared-files.ts';
+import { SharedFiles, processSharedFiles, type SharedFilesLink } from './shared-files.ts';
 import { setSegmentFileReader } from '../engine/segment-files.ts';
 import { openEngine } from '../engine/index.ts';
 import { openEngineBackend } from './engine-backend.ts';
@@ -13,15 +13,16 @@ import { openEngineBackend } from './engine-backend.ts';
 const MODULE = new URL('./shared-files.ts', import.meta.url).href;
 const READER = new URL('../engine/segment-files.ts', import.meta.url).href;
 
-/** A worker that reads `files` through the link and posts what it got. */
-async function readInWorker(sf: SharedFiles, files: string[]): Promise<{ shared: boolean; text?: string; code?: string }[]> {
-  const { link, close } = sf.link();
+type Read = { shared: boolean; text?: string; code?: string };
+
+/** A worker that reads `files` through `link` (waiting `waitMs` for an answer) and posts what it got. */
+async function readInWorker(link: SharedFilesLink, files: string[], waitMs?: number): Promise<Read[]> {
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     (async () => {
       const { useSharedFiles } = await import(${JSON.stringify(MODULE)});
       const { readSegmentFile } = await import(${JSON.stringify(READER)});
-      useSharedFiles(workerData.link);
+      useSharedFiles(workerData.link, workerData.waitMs);
       const out = [];
       for (const f of workerData.files) {
         try {
@@ -33,25 +34,40 @@ async function readInWorker(sf: SharedFiles, files: string[]): Promise<{ shared:
       }
       parentPort.postMessage(out);
     })();`;
-  const w = new Worker(code, { eval: true, workerData: { link, files }, transferList: [link.port] });
+  const w = new Worker(code, { eval: true, workerData: { link, files, waitMs }, transferList: [link.port] });
   try {
-    const [out] = (await once(w, 'message')) as [{ shared: boolean; text?: string; code?: string }[]];
+    const [out] = (await once(w, 'message')) as [Read[]];
     return out;
   } finally {
     await w.terminate();
+  }
+}
+
+/** Through a new link of `sf`, closed afterwards. */
+async function readShared(sf: SharedFiles, files: string[]): Promise<Read[]> {
+  const { link, close } = sf.link();
+  try {
+    return await readInWorker(link, files);
+  } finally {
     close();
   }
 }
 
-test('shared segment files: read once, the same bytes to every worker, a removed file fails as ENOENT', async (t) => {
+/** A temporary directory (removed after the test) holding `a.tseg` with `text`. */
+function tempFile(t: { after: (fn: () => void) => void }, text: string): { dir: string; a: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tra-shared-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const a = path.join(dir, 'a.tseg');
-  writeFileSync(a, 'segment A');
+  writeFileSync(a, text);
+  return { dir, a };
+}
+
+test('shared segment files: read once, the same bytes to every worker, a removed file fails as ENOENT', async (t) => {
+  const { dir, a } = tempFile(t, 'segment A');
   const sf = new SharedFiles();
   t.after(() => sf.close());
-  const first = await readInWorker(sf, [a, a, path.join(dir, 'missing.tseg')]);
-  const second = await readInWorker(sf, [a]);
+  const first = await readShared(sf, [a, a, path.join(dir, 'missing.tseg')]);
+  const second = await readShared(sf, [a]);
   assert.deepEqual(first, [{ shared: true, text: 'segment A' }, { shared: true, text: 'segment A' }, { shared: false, code: 'ENOENT' }]);
   assert.deepEqual(second, [{ shared: true, text: 'segment A' }]);
   assert.equal(sf.reads, 1, 'one read for two workers and three requests');
@@ -66,25 +82,11 @@ test('shared segment files: read once, the same bytes to every worker, a removed
 });
 
 test('shared segment files: a worker whose main thread does not answer reads its own copy', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tra-shared-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const a = path.join(dir, 'a.tseg');
-  writeFileSync(a, 'own copy');
+  const { a } = tempFile(t, 'own copy');
   const sf = new SharedFiles();
   const { link, close } = sf.link();
   close(); // nobody answers on this link
-  const code = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    (async () => {
-      const { useSharedFiles } = await import(${JSON.stringify(MODULE)});
-      const { readSegmentFile } = await import(${JSON.stringify(READER)});
-      useSharedFiles(workerData.link, 200);
-      const b = readSegmentFile(workerData.file);
-      parentPort.postMessage({ shared: b.buffer instanceof SharedArrayBuffer, text: Buffer.from(b).toString() });
-    })();`;
-  const w = new Worker(code, { eval: true, workerData: { link, file: a }, transferList: [link.port] });
-  const [got] = await once(w, 'message');
-  await w.terminate();
+  const [got] = await readInWorker(link, [a], 200);
   assert.deepEqual(got, { shared: false, text: 'own copy' });
 });
 
