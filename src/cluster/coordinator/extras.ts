@@ -2,7 +2,7 @@
  * What `tra serve --coordinator URL --pg URL [--blob PATH]` adds to the coordinator's answers:
  * the parts of the site kept in the cluster's PostgreSQL and blob storage rather than in the
  * searchers' segments: the observatory and saved searches (src/cluster/observe/, alerts/), the
- * list of sources and, with a blob store, archived versions (src/cluster/archive/). PostgreSQL
+ * list of sources and each source's latest articles, and, with a blob store, archived versions (src/cluster/archive/). PostgreSQL
  * must answer at start with the schema this program needs (else one line, and the server does not
  * start); the observatory then opens in the background (its pages say it is counting until its
  * first copy is done). Without --pg none of these is here and their pages stay a polite 501
@@ -16,6 +16,7 @@ import { coordinatorBackend, type ClusterExtras } from './remote-backend.ts';
 import { clusterAlertsService } from '../alerts/service.ts';
 import { clusterVersions } from '../archive/versions.ts';
 import { clusterSources } from '../archive/sources.ts';
+import { clusterBrowse } from '../archive/browse.ts';
 import { openClusterObservatory, mirrorDirOf } from '../observe/view.ts';
 
 export interface ExtrasOptions {
@@ -44,7 +45,10 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   const extras: ClusterExtras = {};
   const closers: Array<() => void | Promise<void>> = [() => pool.end()];
   // The list of sources (counted at start, kept 5 minutes) and archived versions (needs --blob).
-  extras.sources = clusterSources(pool, { log: o.log });
+  const sources = clusterSources(pool, { log: o.log });
+  extras.sources = sources;
+  // A source's latest articles (`/nguon/:name`), with its count from that list.
+  extras.browse = clusterBrowse(pool, sources);
   if (blob) extras.versions = clusterVersions(pool, blob, { log: o.log });
   // The observatory: a worker thread over a local mirror of the cluster's daily counts
   // (src/cluster/observe/view.ts). It opens in the background: until its first copy is done the

@@ -26,7 +26,7 @@ export class CoordinatorUnreachable extends Error {
  * (src/cluster/observe/), archived versions and the list of sources (src/cluster/archive/). Each
  * is a Backend member; one left out stays a polite 501 (`installClusterNotices`).
  */
-export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'health' | 'alerts'> & { close?(): void | Promise<void> };
+export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'browse' | 'health' | 'alerts'> & { close?(): void | Promise<void> };
 
 /** A Backend whose answers come from the coordinator at `base` (its /api routes), plus `extras`. */
 export function coordinatorBackend(base: string, opts: { timeoutMs?: number; extras?: ClusterExtras } = {}): Backend & { close(): Promise<void> } {
@@ -85,6 +85,7 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
     ...(extras.observatory ? { observatory: extras.observatory } : {}),
     ...(extras.versions ? { versions: extras.versions } : {}),
     ...(extras.sources ? { sources: extras.sources } : {}),
+    ...(extras.browse ? { browse: extras.browse } : {}),
     ...(extras.health ? { health: extras.health } : {}),
     ...(extras.alerts ? { alerts: extras.alerts } : {}),
     async close() {

@@ -72,6 +72,16 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
       assert.equal(cl.status, 200, `${path}: ${JSON.stringify(cl.body)}`);
       assert.deepEqual(cl.body, me.body, `cluster = one machine: ${path}`);
     }
+    // A source's page lists the same articles, newest first (its latest articles come from PostgreSQL).
+    const top = ((await getJson(`${wu}/api/sources`)).body as { sources: { name: string }[] }).sources[0].name;
+    const listed = async (base: string) => {
+      const r = await fetch(`${base}/nguon/${encodeURIComponent(top)}`);
+      assert.equal(r.status, 200);
+      return [...(await r.text()).matchAll(/<li class="hit"><h3><a href="([^"]+)">/g)].map((m) => m[1]);
+    };
+    const [clList, meList] = [await listed(wu), await listed(su)];
+    assert.ok(clList.length > 0, `articles of ${top} listed`);
+    assert.deepEqual(clList, meList, `/nguon/${top}: cluster = one machine`);
     const em = (await getJson(`${wu}/api/emerging?date=${STORY_DAY}`)).body as { items: { label: string; count: number }[] };
     assert.match(em.items[0].label, /động đất|kon tum/i, 'the story leads its day');
     assert.equal(em.items[0].count, 15);

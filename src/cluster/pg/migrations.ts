@@ -267,6 +267,13 @@ const validators = `
 ALTER TABLE urls ADD COLUMN etag text, ADD COLUMN last_modified text;
 `;
 
+// A source's latest articles over a cluster (src/cluster/archive/browse.ts): its versions by
+// publication time, newest first, without reading every body. Built in the migration's
+// transaction (writes wait meanwhile: about a minute per few million versions).
+const browsing = `
+CREATE INDEX document_versions_source ON document_versions ((body ->> 'source'), published_at DESC NULLS LAST, doc_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
@@ -275,6 +282,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'cluster: saved searches (alerts) and their events', sql: ALERTS_SQL },
   { version: 6, name: 'cluster: pruning retired segments', sql: pruning },
   { version: 7, name: 'cluster: validators of fetched URLs', sql: validators },
+  { version: 8, name: "cluster: a source's latest articles", sql: browsing },
 ];
 
 /** The schema version this program needs. */
