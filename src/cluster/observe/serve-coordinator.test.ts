@@ -82,6 +82,14 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
     const [clList, meList] = [await listed(wu), await listed(su)];
     assert.ok(clList.length > 0, `articles of ${top} listed`);
     assert.deepEqual(clList, meList, `/nguon/${top}: cluster = one machine`);
+    // "Did you mean" for a query typed without marks: the same suggestion (the coordinator's
+    // answer carries the reading its restorer chose, as one machine's does).
+    const dym = async (base: string, q: string) => /<p class="didyoumean">[^]*?<\/p>/.exec(await (await fetch(`${base}/tim-kiem?q=${encodeURIComponent(q)}`)).text())?.[0];
+    for (const q of ['dong dat kon tum', 'gia vang']) {
+      const [c, m] = [await dym(wu, q), await dym(su, q)];
+      assert.ok(m, `one machine suggests marks for ${q}`);
+      assert.equal(c, m, `did you mean (${q}): cluster = one machine`);
+    }
     const em = (await getJson(`${wu}/api/emerging?date=${STORY_DAY}`)).body as { items: { label: string; count: number }[] };
     assert.match(em.items[0].label, /động đất|kon tum/i, 'the story leads its day');
     assert.equal(em.items[0].count, 15);
