@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openEngine, type DocInput } from '../engine/index.ts';
-import { Suggester } from './suggest.ts';
+import { AsyncSuggester, Suggester } from './suggest.ts';
 
 test('suggestions complete whole words: never a phrase the corpus always continues', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tra-suggest-'));
@@ -22,6 +22,25 @@ test('suggestions complete whole words: never a phrase the corpus always continu
     assert.ok(!more.includes('giá vàng thế') && !more.includes('giá vàng hôm'), more.join('|'));
     const hn = s.suggest('hà n', 10).map((x) => x.text);
     assert.ok(!hn.includes('hà nội dự'), hn.join('|'));
+    e.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('completions over a search that answers later (a cluster) are those over the engine', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tra-suggest-'));
+  try {
+    const e = await openEngine(dir, { parallel: false });
+    const titles = ['Động đất mạnh ở Kon Tum', 'Động đất mạnh ở Kon Tum', 'Động đất nhẹ ở Quảng Nam', 'Giá vàng hôm nay', 'Giá vàng thế giới tăng', 'Đồng đô la giảm'];
+    await e.add(titles.map((title, i) => ({ id: `t${i}`, title })));
+    const now = new Suggester((r) => e.search(r));
+    const later = new AsyncSuggester(async (r) => e.search(r));
+    for (const q of ['dong d', 'động đất ', 'gia', 'gia vang ', 'xyz', '']) {
+      assert.deepEqual(await later.suggest(q, 8), now.suggest(q, 8), q);
+      assert.deepEqual(await later.suggest(q, 8), now.suggest(q, 8), `${q} (cached)`);
+    }
+    assert.ok((await later.suggest('dong d', 8)).some((x) => x.text.startsWith('động đất')));
     e.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

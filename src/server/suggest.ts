@@ -37,73 +37,116 @@ function startsWith(typed: Tok, t: Tok): boolean {
   return typed.norm !== typed.folded ? t.norm.startsWith(typed.norm) : t.folded.startsWith(typed.folded);
 }
 
+/** Recent completions, least recently used out. */
+class CompletionCache {
+  private readonly map = new Map<string, Suggestion[]>();
+
+  get(input: string, limit: number): Suggestion[] | undefined {
+    const key = `${limit}\u0000${input}`;
+    const hit = this.map.get(key);
+    if (hit) {
+      // Refresh its place in the LRU order.
+      this.map.delete(key);
+      this.map.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(input: string, limit: number, out: Suggestion[]): Suggestion[] {
+    this.map.set(`${limit}\u0000${input}`, out);
+    if (this.map.size > CACHE_SIZE) this.map.delete(this.map.keys().next().value as string);
+    return out;
+  }
+}
+
+/** What was typed and the search that finds its completions (undefined: no word typed). */
+interface Ask {
+  typed: Tok[];
+  completing: boolean;
+  req: SearchRequest;
+}
+
+function askOf(input: string): Ask | undefined {
+  const typed = words(input).slice(-MAX_WORDS);
+  if (typed.length === 0) return undefined;
+  // A trailing space means the last word is finished: complete the next word instead.
+  const completing = !/\s$/u.test(input);
+  const query = typed.map((t) => (t.norm !== t.folded ? t.norm : t.folded)).join(' ') + (completing ? '*' : '');
+  return { typed, completing, req: { query, limit: TOP_DOCS, snippets: false } };
+}
+
+/** Completions over an engine that answers at once (one machine). */
 export class Suggester {
   private readonly search: (req: SearchRequest) => SearchResponse;
-  private readonly cache = new Map<string, Suggestion[]>();
+  private readonly cache = new CompletionCache();
 
   constructor(search: (req: SearchRequest) => SearchResponse) {
     this.search = search;
   }
 
   suggest(input: string, limit: number): Suggestion[] {
-    const key = `${limit}\u0000${input}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      // Refresh its place in the LRU order.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
-    const out = this.compute(input, limit);
-    this.cache.set(key, out);
-    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-    return out;
+    const hit = this.cache.get(input, limit);
+    if (hit) return hit;
+    const ask = askOf(input);
+    return this.cache.set(input, limit, ask ? completionsOf(ask, this.search(ask.req), limit) : []);
+  }
+}
+
+/** Completions over a search that answers later (a cluster's coordinator: remote-backend.ts). */
+export class AsyncSuggester {
+  private readonly search: (req: SearchRequest) => Promise<SearchResponse>;
+  private readonly cache = new CompletionCache();
+
+  constructor(search: (req: SearchRequest) => Promise<SearchResponse>) {
+    this.search = search;
   }
 
-  private compute(input: string, limit: number): Suggestion[] {
-    const typed = words(input).slice(-MAX_WORDS);
-    if (typed.length === 0) return [];
-    // A trailing space means the last word is finished: complete the next word instead.
-    const completing = !/\s$/u.test(input);
-    const query = typed.map((t) => (t.norm !== t.folded ? t.norm : t.folded)).join(' ') + (completing ? '*' : '');
-    const res = this.search({ query, limit: TOP_DOCS, snippets: false });
-    const counts = new Map<string, Candidate>();
-    const n = typed.length;
-    for (const hit of res.hits) {
-      if (!hit.title) continue;
-      const t = words(hit.title);
-      const seen = new Set<string>();
-      for (let i = 0; i + n <= t.length; i++) {
-        let ok = true;
-        for (let j = 0; j < n && ok; j++) {
-          if (j > 0 && t[i + j].gap) ok = false;
-          else if (j === n - 1 && completing) ok = startsWith(typed[j], t[i + j]);
-          else ok = same(typed[j], t[i + j]);
-        }
-        if (!ok) continue;
-        let phrase = t.slice(i, i + n).map((x) => x.norm).join(' ');
-        for (let extra = 0; extra <= MAX_EXTRA; extra++) {
-          if (extra > 0) {
-            const next = t[i + n + extra - 1];
-            if (!next || next.gap) break;
-            phrase += ' ' + next.norm;
-          }
-          if ((extra > 0 || completing) && !seen.has(phrase)) {
-            seen.add(phrase);
-            let c = counts.get(phrase);
-            if (c) c.count++;
-            else counts.set(phrase, (c = { text: phrase, count: 1, extra, next: new Map() }));
-            // What follows the phrase here (nothing: the end of the title or punctuation).
-            const after = t[i + n + extra];
-            const key = after && !after.gap ? after.norm : '';
-            c.next.set(key, (c.next.get(key) ?? 0) + 1);
-          }
-        }
-        break;
-      }
-    }
-    return rank(counts, limit);
+  async suggest(input: string, limit: number): Promise<Suggestion[]> {
+    const hit = this.cache.get(input, limit);
+    if (hit) return hit;
+    const ask = askOf(input);
+    return this.cache.set(input, limit, ask ? completionsOf(ask, await this.search(ask.req), limit) : []);
   }
+}
+
+/** The completions of what was typed, from the titles of the top documents for it. */
+function completionsOf({ typed, completing }: Ask, res: SearchResponse, limit: number): Suggestion[] {
+  const counts = new Map<string, Candidate>();
+  const n = typed.length;
+  for (const hit of res.hits) {
+    if (!hit.title) continue;
+    const t = words(hit.title);
+    const seen = new Set<string>();
+    for (let i = 0; i + n <= t.length; i++) {
+      let ok = true;
+      for (let j = 0; j < n && ok; j++) {
+        if (j > 0 && t[i + j].gap) ok = false;
+        else if (j === n - 1 && completing) ok = startsWith(typed[j], t[i + j]);
+        else ok = same(typed[j], t[i + j]);
+      }
+      if (!ok) continue;
+      let phrase = t.slice(i, i + n).map((x) => x.norm).join(' ');
+      for (let extra = 0; extra <= MAX_EXTRA; extra++) {
+        if (extra > 0) {
+          const next = t[i + n + extra - 1];
+          if (!next || next.gap) break;
+          phrase += ' ' + next.norm;
+        }
+        if ((extra > 0 || completing) && !seen.has(phrase)) {
+          seen.add(phrase);
+          let c = counts.get(phrase);
+          if (c) c.count++;
+          else counts.set(phrase, (c = { text: phrase, count: 1, extra, next: new Map() }));
+          // What follows the phrase here (nothing: the end of the title or punctuation).
+          const after = t[i + n + extra];
+          const key = after && !after.gap ? after.norm : '';
+          c.next.set(key, (c.next.get(key) ?? 0) + 1);
+        }
+      }
+      break;
+    }
+  }
+  return rank(counts, limit);
 }
 
 interface Candidate {

@@ -17,6 +17,7 @@ import { clusterAlertsService } from '../alerts/service.ts';
 import { clusterVersions } from '../archive/versions.ts';
 import { clusterSources } from '../archive/sources.ts';
 import { clusterBrowse } from '../archive/browse.ts';
+import { clusterCompletions } from './completions.ts';
 import { openClusterObservatory, mirrorDirOf } from '../observe/view.ts';
 
 export interface ExtrasOptions {
@@ -49,6 +50,12 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   extras.sources = sources;
   // A source's latest articles (`/nguon/:name`), with its count from that list.
   extras.browse = clusterBrowse(pool, sources);
+  // Search-as-you-type from the titles of every live document, built in the background (prefix
+  // searches through the coordinator meanwhile).
+  const remote = coordinatorBackend(o.coordinator);
+  const completions = clusterCompletions(pool, (req) => Promise.resolve(remote.search(req)), { log: o.log });
+  extras.suggest = completions.suggest;
+  closers.push(() => completions.close());
   if (blob) extras.versions = clusterVersions(pool, blob, { log: o.log });
   // The observatory: a worker thread over a local mirror of the cluster's daily counts
   // (src/cluster/observe/view.ts). It opens in the background: until its first copy is done the
@@ -58,11 +65,10 @@ export async function openClusterExtras(o: ExtrasOptions): Promise<ClusterExtras
   extras.health = () => observatory.health();
   closers.push(() => observatory.close());
   // Saved searches: judged against the observatory's mirror of the counts, which lives in cacheDir.
-  const trendsOf = coordinatorBackend(o.coordinator);
   const alerts = clusterAlertsService({
     pool,
     pgUrl: o.pg,
-    trends: (req) => Promise.resolve(trendsOf.trends(req)),
+    trends: (req) => Promise.resolve(remote.trends(req)),
     countsDir: mirrorDirOf(o.cacheDir),
     intervalMs: o.alertIntervalMs ?? 300_000,
     allowPrivate: o.allowPrivate,

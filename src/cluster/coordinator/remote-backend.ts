@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Backend, SearchRequest, SearchResponse, StoredDocument, TrendsRequest, TrendsResponse } from '../../server/backend.ts';
 import { page } from '../../server/layout.ts';
 import { html } from '../../server/html.ts';
+import { AsyncSuggester } from '../../server/suggest.ts';
 
 export class CoordinatorUnreachable extends Error {
   readonly statusCode = 503;
@@ -26,7 +27,7 @@ export class CoordinatorUnreachable extends Error {
  * (src/cluster/observe/), archived versions and the list of sources (src/cluster/archive/). Each
  * is a Backend member; one left out stays a polite 501 (`installClusterNotices`).
  */
-export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'browse' | 'health' | 'alerts'> & { close?(): void | Promise<void> };
+export type ClusterExtras = Pick<Backend, 'observatory' | 'versions' | 'sources' | 'browse' | 'suggest' | 'health' | 'alerts'> & { close?(): void | Promise<void> };
 
 /** A Backend whose answers come from the coordinator at `base` (its /api routes), plus `extras`. */
 export function coordinatorBackend(base: string, opts: { timeoutMs?: number; extras?: ClusterExtras } = {}): Backend & { close(): Promise<void> } {
@@ -55,7 +56,8 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
     }
     return body as T;
   };
-  return {
+  const suggester: AsyncSuggester = new AsyncSuggester((req) => Promise.resolve(backend.search(req)));
+  const backend: Backend & { close(): Promise<void> } = {
     async search(req: SearchRequest): Promise<SearchResponse> {
       const limit = Math.max(1, Math.min(100, req.limit ?? 10));
       const r = await get<SearchResponse>('/api/search', {
@@ -75,6 +77,9 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
       const r = await get<TrendsResponse>('/api/trends', { q: req.query, interval: req.interval, from: req.from, to: req.to, source: req.sources, category: req.categories });
       return r!;
     },
+    // Search-as-you-type: with --pg, the completion table of the titles (extras); else one
+    // machine's completer over the coordinator's prefix searches.
+    suggest: extras.suggest ?? ((prefix: string, limit: number) => suggester.suggest(prefix, limit)),
     async get(id: string): Promise<StoredDocument | undefined> {
       return get<StoredDocument>(`/api/documents/${encodeURIComponent(id)}`, {});
     },
@@ -92,6 +97,7 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
       await extras.close?.();
     },
   };
+  return backend;
 }
 
 /** Parts of the site a cluster may lack: the Backend member that provides each (none: always missing). */

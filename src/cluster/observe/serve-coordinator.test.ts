@@ -82,6 +82,18 @@ test('tra serve --coordinator --pg: the observatory answers as tra serve --data 
     const [clList, meList] = [await listed(wu), await listed(su)];
     assert.ok(clList.length > 0, `articles of ${top} listed`);
     assert.deepEqual(clList, meList, `/nguon/${top}: cluster = one machine`);
+    // Search-as-you-type: the same completions once both have read every title (one machine from
+    // its store, the cluster from PostgreSQL; both in the background after start).
+    const suggest = async (base: string, q: string) => JSON.stringify((await getJson(`${base}/api/suggest?q=${encodeURIComponent(q)}`)).body);
+    for (const q of ['dong d', 'động đất ', 'gia', 'kon']) {
+      let last = '';
+      await until(`/api/suggest?q=${q}: cluster = one machine`, async () => {
+        const [c, m] = [await suggest(wu, q), await suggest(su, q)];
+        last = `${c} ≠ ${m}`;
+        return c === m;
+      }, 30_000, 200).catch((e) => assert.fail(`${(e as Error).message}: ${last}`));
+    }
+    assert.ok(((await getJson(`${wu}/api/suggest?q=dong%20d`)).body as { suggestions: unknown[] }).suggestions.length > 0, 'completions offered');
     // "Did you mean" for a query typed without marks: the same suggestion (the coordinator's
     // answer carries the reading its restorer chose, as one machine's does).
     const dym = async (base: string, q: string) => /<p class="didyoumean">[^]*?<\/p>/.exec(await (await fetch(`${base}/tim-kiem?q=${encodeURIComponent(q)}`)).text())?.[0];
