@@ -3,7 +3,7 @@
  * as the frontier keys it), each with a robots.txt (Crawl-delay, a disallowed folder), an RSS
  * feed listing its articles, article pages, a latency per response, and one shared request log
  * (start and end of every request, as the server saw them). Paths given validators answer
- * conditional requests (ETag, Last-Modified, 304).
+ * conditional requests (ETag, Last-Modified, 304); paths given redirects answer 301.
  */
 import http from 'node:http';
 
@@ -20,6 +20,10 @@ export interface HostSpec {
    * article's text names its ETag, so a test changing the ETag (mid-crawl) changes the page.
    */
   validators?: Record<string, { etag: string; lastModified: string; always304?: boolean }>;
+  /** Paths answered with a 301 to this Location (absolute, or a path of the same host). */
+  redirects?: Record<string, string>;
+  /** Another path serving this host's robots.txt (the target of a redirect). */
+  robotsAlias?: string;
 }
 
 export interface LoggedRequest {
@@ -103,7 +107,10 @@ export async function startWebHosts(specs: HostSpec[]): Promise<WebHosts> {
         if (v && (v.always304 || (inm !== undefined ? namesTag(inm, v.etag) : ims === v.lastModified))) {
           res.writeHead(304, validators);
           res.end();
-        } else if (path === '/robots.txt') {
+        } else if (spec.redirects?.[path]) {
+          res.writeHead(301, { location: spec.redirects[path] });
+          res.end();
+        } else if (path === '/robots.txt' || (spec.robotsAlias !== undefined && path === spec.robotsAlias)) {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end(`User-agent: *\nDisallow: /rieng/\n${spec.crawlDelayS ? `Crawl-delay: ${spec.crawlDelayS}\n` : ''}`);
         } else if (path === '/rss.xml') {

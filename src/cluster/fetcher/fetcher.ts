@@ -25,7 +25,7 @@ import type { Pool } from '../pg/connect.ts';
 import type { BlobStore } from '../blob/store.ts';
 import { contentKey } from '../blob/store.ts';
 import { LeaseLost } from '../errors.ts';
-import { claimHost, dueUrlRows, extendHostLease, releaseHost, type DueUrl, type HostLease, type UrlKind } from '../frontier/hosts.ts';
+import { claimHost, dueUrlRows, extendHostLease, hostOf, releaseHost, type DueUrl, type HostLease, type UrlKind } from '../frontier/hosts.ts';
 import { commitFetch, validatorOf, type CaptureRow, type FetchCommit, type UrlOutcome } from '../frontier/commit.ts';
 import { NetGuard } from '../../net/guarded-fetch.ts';
 import { DEFAULT_USER_AGENT, FetchError, decodedBody, fetchOnce, gunzipFile, header, retryAfterMs, type Exchange } from '../../archive/http.ts';
@@ -117,6 +117,9 @@ export function conditionalHeaders(row: Pick<DueUrl, 'digest' | 'fetched_at' | '
 
 /** WARC 1.1's profile of a revisit record for a 304 (the identical-payload-digest one otherwise). */
 const SERVER_NOT_MODIFIED = 'http://netpreserve.org/warc/1.1/revisit/server-not-modified';
+
+/** Redirects of robots.txt followed (RFC 9309 asks for at least five). */
+const MAX_ROBOTS_REDIRECTS = 5;
 
 /** Spare time a lease must have beyond a request's deadline before the request starts, ms. */
 const LEASE_MARGIN_MS = 2_000;
@@ -232,18 +235,39 @@ export class Fetcher {
     if (lease.robots && lease.robots.expiresAt.getTime() > Date.now() + skew) {
       rules = rulesFrom(rurl, lease.robots.status, lease.robots.txt ?? '', ua);
     } else {
-      const ex = await request(rurl, 'robots');
+      // Redirects are followed (RFC 9309: at least five hops) while they stay on this host — the
+      // only one this lease lets us ask; one to another host leaves robots.txt unreachable
+      // (disallow all, asked again soon), as does a sixth hop. Every hop is captured.
+      let ex = await request(rurl, 'robots');
       let status: number;
       let txt = '';
-      const commit: FetchCommit = {};
+      const commit: FetchCommit = { captures: [] };
+      for (let hop = 0; !(ex instanceof Error); hop++) {
+        commit.captures!.push(await this.store(ex, undefined));
+        const loc = ex.status >= 300 && ex.status < 400 ? header(ex.headers, 'location') : undefined;
+        if (!loc || hop >= MAX_ROBOTS_REDIRECTS) break;
+        let next: string | undefined;
+        try {
+          const u = new URL(loc, ex.url);
+          if ((u.protocol === 'http:' || u.protocol === 'https:') && hostOf(u.href) === lease.host) next = u.href;
+        } catch {
+          next = undefined;
+        }
+        if (!next) {
+          this.notice(`${lease.host}: robots.txt chuyển hướng sang ${loc.slice(0, 200)} (máy chủ khác hoặc địa chỉ hỏng) — tạm coi như cấm hết`);
+          break;
+        }
+        ex = await request(next, 'robots');
+      }
+      if (!commit.captures!.length) delete commit.captures;
       if (ex instanceof Error) {
         status = 599;
         commit.hostError = true;
         this.notice(`${lease.host}: không tải được robots.txt (${ex.message}) — tạm coi như cấm hết`);
       } else {
-        status = ex.status;
+        // A redirect not followed counts as unreachable (a 3xx is neither found nor missing).
+        status = ex.status >= 300 && ex.status < 400 ? 599 : ex.status;
         txt = status >= 200 && status < 300 ? decodeBody(decodedBody(ex, 512 * 1024)).text.slice(0, 512 * 1024) : '';
-        commit.captures = [await this.store(ex, undefined)];
       }
       rules = rulesFrom(rurl, status, txt, ua);
       const crawlDelay = rules.crawlDelayMs();

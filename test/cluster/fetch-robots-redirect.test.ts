@@ -1,0 +1,66 @@
+// robots.txt behind a redirect, in a cluster's fetcher: followed while it stays on the host (every
+// hop captured, its rules obeyed); a redirect to another host is not followed — robots.txt counts
+// as unreachable and nothing of the host is fetched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PG_SKIP, testSchema } from './pg.ts';
+import { until } from './procs.ts';
+import { startWebHosts, type HostSpec } from './webhosts.ts';
+import { DirBlobStore } from '../../src/cluster/blob/dir.ts';
+import { addUrls } from '../../src/cluster/frontier/hosts.ts';
+import { Fetcher } from '../../src/cluster/fetcher/fetcher.ts';
+
+test('robots.txt redirects: followed on the same host, not to another one', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tra-robots-redirect-'));
+  const s = await testSchema();
+  const same: HostSpec = { crawlDelayS: 0, latencyMs: 0, articles: 2, redirects: { '/robots.txt': '/robots-moi.txt' }, robotsAlias: '/robots-moi.txt' };
+  const other: HostSpec = { crawlDelayS: 0, latencyMs: 0, articles: 2 };
+  const web = await startWebHosts([same, other]);
+  other.redirects = { '/robots.txt': `http://${web.hosts[0]}/robots-moi.txt` };
+  const blob = await new DirBlobStore(join(dir, 'blob')).open();
+  const ctl = new AbortController();
+  const lines: string[] = [];
+  const fetcher = new Fetcher({
+    pool: s.pool, blob, hosts: 2, leaseMs: 10_000, timeoutMs: 3_000, delayMs: 50, idleMs: 50,
+    feedIntervalMs: 3_600_000, allowPrivateAddresses: true, signal: ctl.signal, log: (l) => lines.push(l),
+  });
+  let running: Promise<void> | undefined;
+  const state = async (url: string) => (await s.pool.query<{ state: string }>('SELECT state FROM urls WHERE url = $1', [url])).rows[0]?.state;
+  const robots = async (host: string) => (await s.pool.query<{ robots_status: number | null }>('SELECT robots_status FROM hosts WHERE host = $1', [host])).rows[0]?.robots_status;
+  try {
+    await addUrls(s.pool, web.feeds, { kind: 'feed', crawlDelayMs: 50 });
+    running = fetcher.run();
+    const [a0, a1] = web.articleUrls(0);
+    const secret = `http://${web.hosts[0]}/rieng/bi-mat.html`;
+    await until('host A crawled', async () => (await state(a0)) === 'fetched' && (await state(a1)) === 'fetched' && (await state(secret)) === 'disallowed', 20_000, 50);
+    await until('host B judged', async () => (await robots(web.hosts[1])) !== null && (await robots(web.hosts[1])) !== undefined, 20_000, 50);
+
+    // Same host: both hops asked and captured, the rules of the target obeyed.
+    const aRobots = web.log.filter((r) => r.host === web.hosts[0] && r.path.startsWith('/robots')).map((r) => [r.path, r.status]);
+    assert.deepEqual(aRobots.slice(0, 2), [['/robots.txt', 301], ['/robots-moi.txt', 200]]);
+    assert.equal(await robots(web.hosts[0]), 200);
+    const caps = (await s.pool.query<{ url: string; status: number }>('SELECT url, status FROM captures WHERE url LIKE $1 ORDER BY id', [`http://${web.hosts[0]}/robots%`])).rows;
+    assert.deepEqual(caps.slice(0, 2).map((c) => [c.url.replace(`http://${web.hosts[0]}`, ''), c.status]), [['/robots.txt', 301], ['/robots-moi.txt', 200]]);
+    assert.ok(!web.log.some((r) => r.path === '/rieng/bi-mat.html'), 'the disallowed page was never asked for');
+
+    // Another host: not followed; unreachable, so nothing of B is fetched.
+    assert.equal(await robots(web.hosts[1]), 599);
+    const bAsked = web.log.filter((r) => r.host === web.hosts[1]).map((r) => r.path);
+    assert.deepEqual([...new Set(bAsked)], ['/robots.txt'], 'only its robots.txt was asked');
+    assert.equal(await state(web.feeds[1]), 'disallowed');
+    assert.ok(lines.some((l) => l.includes('chuyển hướng sang')), lines.join('\n'));
+    assert.equal(fetcher.counters.errors, 0, lines.join('\n'));
+  } catch (e) {
+    process.stderr.write(`--- fetcher log\n${lines.slice(-30).join('\n')}\n--- requests\n${web.log.slice(-30).map((r) => JSON.stringify(r)).join('\n')}\n`);
+    throw e;
+  } finally {
+    ctl.abort();
+    await running;
+    await web.close();
+    await s.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
