@@ -14,6 +14,8 @@ import { SourceCatalog } from '../../server/source-catalog.ts';
 import type { DocInput } from '../../store/document.ts';
 import { clusterSources } from './sources.ts';
 import { clusterBrowse } from './browse.ts';
+import { migrate } from '../pg/migrate.ts';
+import { MIGRATIONS } from '../pg/migrations.ts';
 
 function docs(): DocInput[] {
   const out: DocInput[] = [];
@@ -75,5 +77,37 @@ test("browse: a source's latest articles are one machine's, page by page", { ski
   } finally {
     await s.drop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sources and browse: a body PostgreSQL cannot read as text is ingested, counted and listed; migration 8 fills the column', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  try {
+    // Versions written before migration 8 (no source column): filled by it, except unreadable bodies.
+    await migrate(s.pool, MIGRATIONS.filter((m) => m.version < 8));
+    const old = [
+      ['a', { title: 'Cũ A', source: 'Báo Cũ', published: '2025-09-01T08:00:00+07:00' }],
+      ['b', { title: 'Cũ B', source: 'Báo Cũ', text: 'có \u0000 bên trong' }],
+      ['c', { title: 'Cũ C', source: 7 }],
+      ['d', { title: 'Cũ D', source: '' }],
+    ] as const;
+    for (const [i, [id, body]] of old.entries()) {
+      await s.pool.query('INSERT INTO documents (id, current_seq, content_hash) VALUES ($1, $2, $3)', [id, i + 1, Buffer.from([i])]);
+      await s.pool.query('INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch) VALUES ($1, $2, $3, $4::json, $5, 1)', [i + 1, id, Buffer.from([i]), JSON.stringify(body), 'published' in body ? body.published : null]);
+    }
+    await s.pool.query("SELECT setval('document_version_seq', 10)");
+    await migrate(s.pool);
+    const filled = (await s.pool.query<{ doc_id: string; source: string | null }>('SELECT doc_id, source FROM document_versions ORDER BY seq')).rows;
+    assert.deepEqual(filled.map((r) => [r.doc_id, r.source]), [['a', 'Báo Cũ'], ['b', null], ['c', null], ['d', null]]);
+
+    // Written now: NUL and a lone surrogate in the source and the text.
+    await writeBatch(s.pool, [{ id: 'e', title: 'Mới E', source: 'Báo\u0000 Mới\ud800', text: 'x\u0000y\udc00', published: '2025-09-02T08:00:00+07:00' }]);
+    const sources = clusterSources(s.pool, { warm: false });
+    assert.deepEqual(await sources(), [{ value: 'Báo Cũ', count: 1 }, { value: 'Báo Mới\ufffd', count: 1 }]);
+    const browse = clusterBrowse(s.pool, sources);
+    assert.deepEqual((await browse({ sources: ['Báo Mới\ufffd'], offset: 0, limit: 5 })).hits, [{ id: 'e', score: 0 }], 'listed by id, its fields unreadable');
+    assert.deepEqual((await browse({ sources: ['Báo Cũ'], offset: 0, limit: 5 })).hits, [{ id: 'a', score: 0, title: 'Cũ A', published: '2025-09-01T08:00:00+07:00' }]);
+  } finally {
+    await s.drop();
   }
 });

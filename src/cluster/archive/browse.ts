@@ -4,8 +4,9 @@
  * those sources, newest `published` first, ties by id; title, url and published when strings).
  *
  * Here they are read from PostgreSQL: the current versions of documents not deleted, through
- * migration 8's index on (source, published_at), so one source's first pages are an index scan
- * however large the cluster. `total` is the source's count from the cached list of sources
+ * migration 8's `source` column and its index on (source, published_at), so one source's first
+ * pages are an index scan however large the cluster. A body PostgreSQL cannot read as text (a
+ * \u0000 escape) lists its id only. `total` is the source's count from the cached list of sources
  * (./sources.ts), as one machine's catalogue gives it. The source pages ask once for every
  * article of an outlet (its weekly counts and calendar, src/server/plugins/source-pages.ts, kept
  * until the count changes): tens of thousands of short rows read in index order; the statement
@@ -14,13 +15,14 @@
 import type { Pool } from '../pg/connect.ts';
 import type { FacetValue, Hit, SearchResponse } from '../../server/backend.ts';
 
-const BROWSE_SQL = `SELECT v.doc_id AS id,
-  CASE WHEN json_typeof(v.body -> 'title') = 'string' THEN v.body ->> 'title' END AS title,
-  CASE WHEN json_typeof(v.body -> 'url') = 'string' THEN v.body ->> 'url' END AS url,
-  CASE WHEN json_typeof(v.body -> 'published') = 'string' THEN v.body ->> 'published' END AS published
+/** A body PostgreSQL cannot turn into text (a \\u0000 or lone surrogate escape): its fields are not read. */
+export const UNREADABLE_BODY = `v.body::text ~* '\\\\u(0000|d[89a-f])'`;
+
+const field = (name: string) => `CASE WHEN ${UNREADABLE_BODY} THEN NULL WHEN json_typeof(v.body -> '${name}') = 'string' THEN v.body ->> '${name}' END AS ${name}`;
+
+const BROWSE_SQL = `SELECT v.doc_id AS id, ${field('title')}, ${field('url')}, ${field('published')}
 FROM document_versions v JOIN documents d ON d.id = v.doc_id
-WHERE (v.body ->> 'source') = ANY($1::text[]) AND json_typeof(v.body -> 'source') = 'string'
-  AND d.current_seq = v.seq AND NOT d.deleted
+WHERE v.source = ANY($1::text[]) AND d.current_seq = v.seq AND NOT d.deleted
 ORDER BY v.published_at DESC NULLS LAST, v.doc_id
 LIMIT $2 OFFSET $3`;
 

@@ -62,6 +62,17 @@ export function publishedAt(doc: DocInput): string | null {
   return Number.isFinite(ms) && ms >= MIN_TIME && ms <= MAX_TIME ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * `source` as its own column (migration 8: a source's latest articles and the list of sources
+ * read it without parsing bodies): a non-empty string, with NUL and lone surrogates taken out,
+ * which a text column cannot hold; null otherwise.
+ */
+export function sourceOf(doc: DocInput): string | null {
+  if (typeof doc.source !== 'string') return null;
+  const s = doc.source.replace(/\0/g, '').toWellFormed();
+  return s === '' ? null : s;
+}
+
 /** The stored body (the document without "id", as JSON) and its hash. */
 export function bodyOf(doc: DocInput): { body: string; hash: string } {
   const { id: _id, ...rest } = doc;
@@ -80,43 +91,47 @@ export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchRes
   const hashes: string[] = [];
   const bodies: string[] = [];
   const published: Array<string | null> = [];
+  const sources: Array<string | null> = [];
   for (const d of sorted) {
     const { body, hash } = bodyOf(d);
     ids.push(d.id);
     hashes.push(hash);
     bodies.push(body);
     published.push(publishedAt(d));
+    sources.push(sourceOf(d));
   }
-  return withTransaction(pool, (c) => writeBatchIn(c, docs, { ids, hashes, bodies, published }));
+  return withTransaction(pool, (c) => writeBatchIn(c, docs, { ids, hashes, bodies, published, sources }));
 }
 
 /**
  * Write `docs` inside the caller's transaction (a fetcher's fenced commit writes the articles it
  * extracted together with their captures): new versions and their index job, or nothing.
  */
-export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: string[]; hashes: string[]; bodies: string[]; published: Array<string | null> }): Promise<BatchResult> {
+export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: string[]; hashes: string[]; bodies: string[]; published: Array<string | null>; sources: Array<string | null> }): Promise<BatchResult> {
   if (!docs.length) return { written: 0, unchanged: 0 };
   const sorted = docs;
-  let ids: string[], hashes: string[], bodies: string[], published: Array<string | null>;
-  if (pre) ({ ids, hashes, bodies, published } = pre);
+  let ids: string[], hashes: string[], bodies: string[], published: Array<string | null>, sources: Array<string | null>;
+  if (pre) ({ ids, hashes, bodies, published, sources } = pre);
   else {
     ids = [];
     hashes = [];
     bodies = [];
     published = [];
+    sources = [];
     for (const d of docs) {
       const { body, hash } = bodyOf(d);
       ids.push(d.id);
       hashes.push(hash);
       bodies.push(body);
       published.push(publishedAt(d));
+      sources.push(sourceOf(d));
     }
   }
   {
     const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
     const { rows } = await c.query<{ seq: string }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS t(id, hash, body, published, pos)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[]) WITH ORDINALITY AS t(id, hash, body, published, source, pos)
        ), numbered AS MATERIALIZED (
          SELECT i.id, i.hash, nextval('document_version_seq') AS seq FROM (SELECT * FROM input ORDER BY pos OFFSET 0) i
        ), changed AS (
@@ -127,11 +142,11 @@ export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: 
            WHERE d.content_hash <> EXCLUDED.content_hash OR d.deleted
          RETURNING d.id, d.current_seq
        )
-       INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch)
-       SELECT changed.current_seq, i.id, decode(i.hash, 'hex'), i.body::json, i.published, $5
+       INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch, source)
+       SELECT changed.current_seq, i.id, decode(i.hash, 'hex'), i.body::json, i.published, $5, i.source
        FROM changed JOIN input i USING (id)
        RETURNING seq`,
-      [ids, hashes, bodies, published, batch],
+      [ids, hashes, bodies, published, batch, sources],
     );
     const written = rows.length;
     if (!written) return { written: 0, unchanged: sorted.length };

@@ -267,11 +267,19 @@ const validators = `
 ALTER TABLE urls ADD COLUMN etag text, ADD COLUMN last_modified text;
 `;
 
-// A source's latest articles over a cluster (src/cluster/archive/browse.ts): its versions by
-// publication time, newest first, without reading every body. Built in the migration's
-// transaction (writes wait meanwhile: about a minute per few million versions).
+// A source's latest articles and the list of sources over a cluster (src/cluster/archive/):
+// each version's source in a column of its own, written at ingest (write.ts sourceOf), so neither
+// parses bodies — nor fails on one: PostgreSQL cannot turn a JSON body holding \u0000 or a lone
+// surrogate escape into text (an index on an expression of the body would refuse such a document).
+// Existing versions are filled here, except those whose body holds such an escape (left without a
+// source). Runs in the migration's transaction: minutes for millions of versions, writes waiting.
 const browsing = `
-CREATE INDEX document_versions_source ON document_versions ((body ->> 'source'), published_at DESC NULLS LAST, doc_id);
+ALTER TABLE document_versions ADD COLUMN source text;
+UPDATE document_versions SET source = CASE
+  WHEN body IS NULL OR body::text ~* '\\\\u(0000|d[89a-f])' THEN NULL
+  WHEN json_typeof(body -> 'source') = 'string' THEN nullif(body ->> 'source', '')
+END;
+CREATE INDEX document_versions_source ON document_versions (source, published_at DESC NULLS LAST, doc_id) WHERE source IS NOT NULL;
 `;
 
 export const MIGRATIONS: readonly Migration[] = [
