@@ -42,7 +42,8 @@
  * Writes bench/results/cluster-scale-<stamp>.md and .json; prints one JSON line last on stdout.
  * Progress on stderr only when it is a terminal.
  */
-import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { createReadStream, mkdtempSync, mkdirSync, rmSync, readFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { join } from 'node:path';
 import os from 'node:os';
 import http from 'node:http';
@@ -73,6 +74,8 @@ interface Options {
   parts: Set<string>;
   json: boolean;
   bodySentences?: [number, number];
+  /** Keep generated corpora here and reuse them (same size, seed and sentences) in later runs. */
+  corpusDir?: string;
 }
 
 const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
@@ -90,6 +93,7 @@ const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
   --seed S             corpus and mix seed (default 14)
   --pg URL             PostgreSQL (default TRA_TEST_PG_URL, else a private one)
   --parts LIST         single,cluster,indexers,searchers (default all)
+  --corpus-dir DIR     keep the generated corpora in DIR and reuse them in later runs
   --json               only the JSON line on stdout
 `;
 
@@ -128,6 +132,7 @@ function parse(argv: string[]): Options | undefined {
       const [x, y] = v().split('-').map(Number);
       o.bodySentences = [x, y ?? x];
     } else if (a === '--parts') o.parts = new Set(v().split(','));
+    else if (a === '--corpus-dir') o.corpusDir = v();
     else if (a === '--json') o.json = true;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(HELP);
@@ -141,6 +146,13 @@ function parse(argv: string[]): Options | undefined {
   if (o.warmup < 0) o.warmup = o.quick ? 60 : 200;
   if (o.replayS < 0) o.replayS = o.quick ? 8 : 30;
   return o;
+}
+
+/** Bytes of a gzip file once decompressed (a corpus kept without its sidecar). */
+async function gunzippedBytes(file: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(file).pipe(createGunzip())) n += (chunk as Buffer).length;
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,9 +527,22 @@ async function main(argv: string[]): Promise<number> {
       say(`== ${n.toLocaleString('en-US')} documents`);
       const res: SizeResult = { docs: n, corpus: { ms: 0, raw_bytes: 0, gz_bytes: 0, redrawn: 0 } };
       results.push(res);
-      const p = progressLine('  generating');
-      const corpus = await generateCorpus({ docs: n, seed: o.seed, from: spanFrom, to: spanTo, bodySentences: o.bodySentences, out: join(scratch, `corpus-${n}.jsonl.gz`), onProgress: p });
-      p.end();
+      // With --corpus-dir, a corpus made before (same size, seed and sentences) is read again.
+      const kept = o.corpusDir ? join(o.corpusDir, `corpus-${n}-seed${o.seed}-s${(o.bodySentences ?? [3, 10]).join('-')}.jsonl.gz`) : undefined;
+      let corpus: { file: string; ms: number; raw_bytes: number; bytes: number; redrawn: number };
+      if (kept && existsSync(kept)) {
+        say(`  corpus: ${kept} (made before)`);
+        const side = `${kept}.json`;
+        corpus = existsSync(side)
+          ? { ...(JSON.parse(readFileSync(side, 'utf8')) as typeof corpus), file: kept }
+          : { file: kept, ms: 0, raw_bytes: await gunzippedBytes(kept), bytes: statSync(kept).size, redrawn: 0 };
+      } else {
+        if (o.corpusDir) mkdirSync(o.corpusDir, { recursive: true });
+        const p = progressLine('  generating');
+        corpus = await generateCorpus({ docs: n, seed: o.seed, from: spanFrom, to: spanTo, bodySentences: o.bodySentences, out: kept ?? join(scratch, `corpus-${n}.jsonl.gz`), onProgress: p });
+        p.end();
+        if (kept) writeFileSync(`${kept}.json`, JSON.stringify({ ms: corpus.ms, raw_bytes: corpus.raw_bytes, bytes: corpus.bytes, redrawn: corpus.redrawn }));
+      }
       res.corpus = { ms: corpus.ms, raw_bytes: corpus.raw_bytes, gz_bytes: corpus.bytes, redrawn: corpus.redrawn };
       let singleTotals: Map<string, number> | undefined;
 
@@ -638,7 +663,7 @@ async function main(argv: string[]): Promise<number> {
           for (const d of readdirSync(scratch)) if (d.startsWith(`s-${schema.name}-`)) rmSync(join(scratch, d), { recursive: true, force: true });
         }
       }
-      rmSync(corpus.file, { force: true });
+      if (!kept) rmSync(corpus.file, { force: true });
     }
   } catch (e) {
     failed = (e as Error).stack ?? String(e);
