@@ -4,7 +4,7 @@
  * `tra serve` opens the index on its main thread (suggestions, completions), on each search
  * worker and on the observatory's worker. Read separately, the segments sat in memory once per
  * thread: at 300k documents a 650 MB index made a 4.4 GB process, and at 2M documents (6.5 GB of
- * segments) the server was killed for want of memory before answering a query.
+ * segments) three copies would need ~20 GB.
  *
  * Here the main thread owns a cache of segment files, each read once into a SharedArrayBuffer;
  * its own engine and every worker's get views of those same bytes (src/engine/segment-files.ts).
