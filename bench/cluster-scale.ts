@@ -218,6 +218,8 @@ interface Latency {
   cpu_split: [string, number][];
   wall_s: number;
   load1: number;
+  /** The first failure (status and the start of the body, or the error), when there were any. */
+  first_error?: string;
 }
 
 interface Served {
@@ -253,6 +255,7 @@ async function measureMix(s: Served, mix: MixItem[], warmup: number): Promise<{ 
   const totals = new Map<string, number>();
   let errors = 0;
   let partial = 0;
+  let firstError: string | undefined;
   const progress = progressLine('  queries');
   for (let i = 0; i < measured.length; i++) {
     const m = measured[i];
@@ -261,14 +264,16 @@ async function measureMix(s: Served, mix: MixItem[], warmup: number): Promise<{ 
       if (r.status !== 200) {
         // Not an answer (a refusal such as 429 is fast): counted, never timed.
         errors++;
+        firstError ??= `${urlOf(m)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
         progress(i + 1, measured.length);
         continue;
       }
       if (r.body.partial) partial++;
       times.push({ cls: m.cls, ms: r.ms });
       if (typeof r.body.total === 'number') totals.set(urlOf(m), r.body.total);
-    } catch {
+    } catch (e) {
       errors++;
+      firstError ??= `${urlOf(m)} → ${(e as Error).message.slice(0, 300)}`;
     }
     progress(i + 1, measured.length);
   }
@@ -292,6 +297,7 @@ async function measureMix(s: Served, mix: MixItem[], warmup: number): Promise<{ 
       idle_cpu_ms_per_s: +idle.toFixed(1),
       cpu_split: split.map(([l, v]) => [l, +v.toFixed(2)]),
       wall_s: +wall.toFixed(1), load1: load1(),
+      ...(firstError ? { first_error: firstError } : {}),
     },
     totals,
   };
@@ -560,6 +566,8 @@ async function main(argv: string[]): Promise<number> {
           say('  one machine: the query mix');
           const m = await measureMix({ base, pids: [['tra serve', serve.pid]] }, mix, o.warmup);
           singleTotals = m.totals;
+          // Failed queries: what the server answered and its last log lines, for the report.
+          if (m.lat.first_error) notes.push(`one machine, ${n.toLocaleString('en-US')} documents: ${m.lat.errors} queries failed; the first: ${m.lat.first_error}; the server's last log lines: ${JSON.stringify(serve.err().slice(-1500))}`);
           res.single = {
             // The command's own `ms` (reading, indexing, durable commit); the wall clock adds Node's start.
             index_ms: Number(idx.last.ms ?? idx.ms), wall_ms: Math.round(idx.ms), docs_per_s: Math.round(n / (Number(idx.last.ms ?? idx.ms) / 1000)),
@@ -600,6 +608,7 @@ async function main(argv: string[]): Promise<number> {
             const c = await startCluster(schema, blob, scratch, sets, Object.fromEntries(shards.map((s) => [s, 1])));
             try {
               const m = await measureMix({ base: c.base, pids: [['coordinator', c.coordinator.pid], ...c.searchers.map((s, i) => [`searcher ${i + 1}`, s.proc.pid] as [string, number])], postmaster }, mix, o.warmup);
+              if (m.lat.first_error) notes.push(`cluster, ${n.toLocaleString('en-US')} documents: ${m.lat.errors} queries failed; the first: ${m.lat.first_error}; the coordinator's last log lines: ${JSON.stringify(c.coordinator.err().slice(-1500))}`);
               latency = m.lat;
               if (singleTotals) {
                 for (const [u, t] of m.totals) {
