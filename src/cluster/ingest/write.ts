@@ -80,80 +80,71 @@ export function bodyOf(doc: DocInput): { body: string; hash: string } {
   return { body, hash: createHash('sha256').update(body).digest('hex') };
 }
 
+/** The columns of the versions of `docs`, in input order (what `writeBatchIn` inserts). */
+export interface VersionColumns {
+  ids: string[];
+  hashes: string[];
+  bodies: string[];
+  published: Array<string | null>;
+  sources: Array<string | null>;
+}
+
+export function versionColumns(docs: DocInput[]): VersionColumns {
+  const v: VersionColumns = { ids: [], hashes: [], bodies: [], published: [], sources: [] };
+  for (const d of docs) {
+    const { body, hash } = bodyOf(d);
+    v.ids.push(d.id);
+    v.hashes.push(hash);
+    v.bodies.push(body);
+    v.published.push(publishedAt(d));
+    v.sources.push(sourceOf(d));
+  }
+  return v;
+}
+
 /** Write `docs` (ids unique within the batch) in one transaction. */
 export async function writeBatch(pool: Pool, docs: DocInput[]): Promise<BatchResult> {
   if (!docs.length) return { written: 0, unchanged: 0 };
   // Arrays in input order: versions are numbered in the order the lines came (as on one
   // machine, where a later line gets a later seq; equal scores rank by it), rows are still
-  // written and locked in id order.
-  const sorted = docs;
-  const ids: string[] = [];
-  const hashes: string[] = [];
-  const bodies: string[] = [];
-  const published: Array<string | null> = [];
-  const sources: Array<string | null> = [];
-  for (const d of sorted) {
-    const { body, hash } = bodyOf(d);
-    ids.push(d.id);
-    hashes.push(hash);
-    bodies.push(body);
-    published.push(publishedAt(d));
-    sources.push(sourceOf(d));
-  }
-  return withTransaction(pool, (c) => writeBatchIn(c, docs, { ids, hashes, bodies, published, sources }));
+  // written and locked in id order. Hashed before the transaction, not while holding it.
+  const columns = versionColumns(docs);
+  return withTransaction(pool, (c) => writeBatchIn(c, docs, columns));
 }
 
 /**
  * Write `docs` inside the caller's transaction (a fetcher's fenced commit writes the articles it
  * extracted together with their captures): new versions and their index job, or nothing.
+ * `pre`: their columns, when already made (`versionColumns`).
  */
-export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: { ids: string[]; hashes: string[]; bodies: string[]; published: Array<string | null>; sources: Array<string | null> }): Promise<BatchResult> {
+export async function writeBatchIn(c: Queryable, docs: DocInput[], pre?: VersionColumns): Promise<BatchResult> {
   if (!docs.length) return { written: 0, unchanged: 0 };
-  const sorted = docs;
-  let ids: string[], hashes: string[], bodies: string[], published: Array<string | null>, sources: Array<string | null>;
-  if (pre) ({ ids, hashes, bodies, published, sources } = pre);
-  else {
-    ids = [];
-    hashes = [];
-    bodies = [];
-    published = [];
-    sources = [];
-    for (const d of docs) {
-      const { body, hash } = bodyOf(d);
-      ids.push(d.id);
-      hashes.push(hash);
-      bodies.push(body);
-      published.push(publishedAt(d));
-      sources.push(sourceOf(d));
-    }
-  }
-  {
-    const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
-    const { rows } = await c.query<{ seq: string }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[]) WITH ORDINALITY AS t(id, hash, body, published, source, pos)
-       ), numbered AS MATERIALIZED (
-         SELECT i.id, i.hash, nextval('document_version_seq') AS seq FROM (SELECT * FROM input ORDER BY pos OFFSET 0) i
-       ), changed AS (
-         INSERT INTO documents AS d (id, current_seq, content_hash)
-         SELECT id, seq, decode(hash, 'hex') FROM numbered ORDER BY id
-         ON CONFLICT (id) DO UPDATE SET current_seq = EXCLUDED.current_seq, content_hash = EXCLUDED.content_hash,
-           deleted = false, updated_at = now()
-           WHERE d.content_hash <> EXCLUDED.content_hash OR d.deleted
-         RETURNING d.id, d.current_seq
-       )
-       INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch, source)
-       SELECT changed.current_seq, i.id, decode(i.hash, 'hex'), i.body::json, i.published, $5, i.source
-       FROM changed JOIN input i USING (id)
-       RETURNING seq`,
-      [ids, hashes, bodies, published, batch, sources],
-    );
-    const written = rows.length;
-    if (!written) return { written: 0, unchanged: sorted.length };
-    const seqs = rows.map((r) => Number(r.seq));
-    const job: IndexJobPayload = { batch, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), versions: written };
-    await enqueue(c, { kind: INDEX_JOB, payload: job, maxAttempts: 20 });
-    await enqueue(c, observeJob({ batch, first_seq: job.first_seq, last_seq: job.last_seq }));
-    return { written, unchanged: sorted.length - written, job };
-  }
+  const { ids, hashes, bodies, published, sources } = pre ?? versionColumns(docs);
+  const batch = Number((await c.query<{ b: string }>("SELECT nextval('ingest_batch_seq') AS b")).rows[0].b);
+  const { rows } = await c.query<{ seq: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[]) WITH ORDINALITY AS t(id, hash, body, published, source, pos)
+     ), numbered AS MATERIALIZED (
+       SELECT i.id, i.hash, nextval('document_version_seq') AS seq FROM (SELECT * FROM input ORDER BY pos OFFSET 0) i
+     ), changed AS (
+       INSERT INTO documents AS d (id, current_seq, content_hash)
+       SELECT id, seq, decode(hash, 'hex') FROM numbered ORDER BY id
+       ON CONFLICT (id) DO UPDATE SET current_seq = EXCLUDED.current_seq, content_hash = EXCLUDED.content_hash,
+         deleted = false, updated_at = now()
+         WHERE d.content_hash <> EXCLUDED.content_hash OR d.deleted
+       RETURNING d.id, d.current_seq
+     )
+     INSERT INTO document_versions (seq, doc_id, content_hash, body, published_at, batch, source)
+     SELECT changed.current_seq, i.id, decode(i.hash, 'hex'), i.body::json, i.published, $5, i.source
+     FROM changed JOIN input i USING (id)
+     RETURNING seq`,
+    [ids, hashes, bodies, published, batch, sources],
+  );
+  const written = rows.length;
+  if (!written) return { written: 0, unchanged: docs.length };
+  const seqs = rows.map((r) => Number(r.seq));
+  const job: IndexJobPayload = { batch, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), versions: written };
+  await enqueue(c, { kind: INDEX_JOB, payload: job, maxAttempts: 20 });
+  await enqueue(c, observeJob({ batch, first_seq: job.first_seq, last_seq: job.last_seq }));
+  return { written, unchanged: docs.length - written, job };
 }
