@@ -16,7 +16,7 @@ import type { Pool } from '../pg/connect.ts';
 import type { FacetValue, Hit, SearchResponse } from '../../server/backend.ts';
 
 /** A body PostgreSQL cannot turn into text (a \\u0000 or lone surrogate escape): its fields are not read. */
-export const UNREADABLE_BODY = `v.body::text ~* '\\\\u(0000|d[89a-f])'`;
+const UNREADABLE_BODY = `v.body::text ~* '\\\\u(0000|d[89a-f])'`;
 
 const field = (name: string) => `CASE WHEN ${UNREADABLE_BODY} THEN NULL WHEN json_typeof(v.body -> '${name}') = 'string' THEN v.body ->> '${name}' END AS ${name}`;
 

@@ -8,7 +8,7 @@
  * ("The web app over a cluster") lists what works.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Backend, SearchRequest, SearchResponse, StoredDocument, TrendsRequest, TrendsResponse } from '../../server/backend.ts';
+import type { Backend, SearchRequest, SearchResponse, StoredDocument, Suggestion, TrendsRequest, TrendsResponse } from '../../server/backend.ts';
 import { page } from '../../server/layout.ts';
 import { html } from '../../server/html.ts';
 import { AsyncSuggester } from '../../server/suggest.ts';
@@ -56,7 +56,6 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
     }
     return body as T;
   };
-  const suggester: AsyncSuggester = new AsyncSuggester((req) => Promise.resolve(backend.search(req)));
   const backend: Backend & { close(): Promise<void> } = {
     async search(req: SearchRequest): Promise<SearchResponse> {
       const limit = Math.max(1, Math.min(100, req.limit ?? 10));
@@ -79,7 +78,7 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
     },
     // Search-as-you-type: with --pg, the completion table of the titles (extras); else one
     // machine's completer over the coordinator's prefix searches.
-    suggest: extras.suggest ?? ((prefix: string, limit: number) => suggester.suggest(prefix, limit)),
+    suggest: extras.suggest ?? fallbackSuggest(),
     async get(id: string): Promise<StoredDocument | undefined> {
       return get<StoredDocument>(`/api/documents/${encodeURIComponent(id)}`, {});
     },
@@ -97,6 +96,11 @@ export function coordinatorBackend(base: string, opts: { timeoutMs?: number; ext
       await extras.close?.();
     },
   };
+  /** Completions from prefix searches through the coordinator (made only when extras has none). */
+  function fallbackSuggest(): (prefix: string, limit: number) => Promise<Suggestion[]> {
+    const suggester = new AsyncSuggester((req) => Promise.resolve(backend.search(req)));
+    return (prefix, limit) => suggester.suggest(prefix, limit);
+  }
   return backend;
 }
 
