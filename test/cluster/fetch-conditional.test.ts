@@ -8,16 +8,11 @@
 // nothing new, its next request plain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PG_SKIP, testSchema } from './pg.ts';
+import { PG_SKIP } from './pg.ts';
 import { until } from './procs.ts';
-import { startWebHosts, type HostSpec } from './webhosts.ts';
-import { DirBlobStore } from '../../src/cluster/blob/dir.ts';
-import { addUrls } from '../../src/cluster/frontier/hosts.ts';
-import { Fetcher } from '../../src/cluster/fetcher/fetcher.ts';
+import type { HostSpec } from './webhosts.ts';
+import { withFetcher } from './fetcher-run.ts';
 
 const FEED_INTERVAL_MS = 400;
 const RECHECK_MS = 15 * 60_000; // recheckDelay of an article known for less than 3 hours
@@ -34,8 +29,6 @@ interface UrlRow {
 }
 
 test('a fetcher re-fetches conditionally: 304 → revisit, changed page → new version and validators', { skip: PG_SKIP, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tra-conditional-'));
-  const s = await testSchema();
   const spec: HostSpec = {
     crawlDelayS: 0,
     latencyMs: 0,
@@ -47,32 +40,22 @@ test('a fetcher re-fetches conditionally: 304 → revisit, changed page → new 
       '/tin/1.html': { etag: '"x"', lastModified: 'Fri, 01 Aug 2025 03:00:00 GMT', always304: true },
     },
   };
-  const web = await startWebHosts([spec]);
-  const feed = web.feeds[0];
-  const [page, never] = web.articleUrls(0);
-  const blob = await new DirBlobStore(join(dir, 'blob')).open();
-  const ctl = new AbortController();
-  const lines: string[] = [];
-  const fetcher = new Fetcher({
-    pool: s.pool, blob, hosts: 1, leaseMs: 10_000, timeoutMs: 3_000, delayMs: 50, idleMs: 50,
-    feedIntervalMs: FEED_INTERVAL_MS, allowPrivateAddresses: true, signal: ctl.signal, log: (l) => lines.push(l),
-  });
-  let running: Promise<void> | undefined;
-  const row = async (url: string): Promise<UrlRow> => (await s.pool.query<UrlRow>(
-    `SELECT state, status, digest, etag, last_modified, attempts,
-       (extract(epoch FROM next_fetch_at - fetched_at) * 1000)::float8 AS next_in FROM urls WHERE url = $1`, [url])).rows[0];
-  const captures = async (url: string) => (await s.pool.query<{ status: number; digest: string; blob_key: string }>(
-    'SELECT status, digest, blob_key FROM captures WHERE url = $1 ORDER BY captured_at, id', [url])).rows;
-  const versions = async (path: string) => Number((await s.pool.query(
-    'SELECT count(*) AS n FROM document_versions WHERE doc_id LIKE $1', [`%//${web.hosts[0]}${path}%`])).rows[0].n);
-  /** The WARC records of a capture's blob, as text (each record a gzip member). */
-  const records = async (key: string) => gunzipSync((await blob.get(key))!).toString('latin1');
-  const asked = (path: string) => web.log.filter((r) => r.path === path && r.end > 0).sort((a, b) => a.start - b.start);
-  /** Make a URL due now (an article's re-check is 15 minutes away). */
-  const due = (url: string) => s.pool.query('UPDATE urls SET next_fetch_at = now() WHERE url = $1', [url]);
-  try {
-    await addUrls(s.pool, [feed], { kind: 'feed', crawlDelayMs: 50 });
-    running = fetcher.run();
+  await withFetcher([spec], { feedIntervalMs: FEED_INTERVAL_MS }, async ({ s, web, blob, fetcher, lines, start }) => {
+    const feed = web.feeds[0];
+    const [page, never] = web.articleUrls(0);
+    const row = async (url: string): Promise<UrlRow> => (await s.pool.query<UrlRow>(
+      `SELECT state, status, digest, etag, last_modified, attempts,
+         (extract(epoch FROM next_fetch_at - fetched_at) * 1000)::float8 AS next_in FROM urls WHERE url = $1`, [url])).rows[0];
+    const captures = async (url: string) => (await s.pool.query<{ status: number; digest: string; blob_key: string }>(
+      'SELECT status, digest, blob_key FROM captures WHERE url = $1 ORDER BY captured_at, id', [url])).rows;
+    const versions = async (path: string) => Number((await s.pool.query(
+      'SELECT count(*) AS n FROM document_versions WHERE doc_id LIKE $1', [`%//${web.hosts[0]}${path}%`])).rows[0].n);
+    /** The WARC records of a capture's blob, as text (each record a gzip member). */
+    const records = async (key: string) => gunzipSync((await blob.get(key))!).toString('latin1');
+    const asked = (path: string) => web.log.filter((r) => r.path === path && r.end > 0).sort((a, b) => a.start - b.start);
+    /** Make a URL due now (an article's re-check is 15 minutes away). */
+    const due = (url: string) => s.pool.query('UPDATE urls SET next_fetch_at = now() WHERE url = $1', [url]);
+    await start();
 
     // The feed: first a 200, then 304s at its interval.
     await until('the feed answered 304 and committed', async () => (await row(feed))?.status === 304 && (await row(page))?.status === 200 && (await row(never))?.state === 'fetched', 20_000, 50);
@@ -144,14 +127,5 @@ test('a fetcher re-fetches conditionally: 304 → revisit, changed page → new 
 
     assert.equal(fetcher.counters.errors, 0, lines.join('\n'));
     assert.equal(fetcher.counters.leaseLost, 0);
-  } catch (e) {
-    process.stderr.write(`--- fetcher log\n${lines.slice(-30).join('\n')}\n--- requests\n${web.log.slice(-30).map((r) => JSON.stringify(r)).join('\n')}\n`);
-    throw e;
-  } finally {
-    ctl.abort();
-    await running;
-    await web.close();
-    await s.drop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

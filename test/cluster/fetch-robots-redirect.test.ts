@@ -3,36 +3,19 @@
 // as unreachable and nothing of the host is fetched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PG_SKIP, testSchema } from './pg.ts';
+import { PG_SKIP } from './pg.ts';
 import { until } from './procs.ts';
-import { startWebHosts, type HostSpec } from './webhosts.ts';
-import { DirBlobStore } from '../../src/cluster/blob/dir.ts';
-import { addUrls } from '../../src/cluster/frontier/hosts.ts';
-import { Fetcher } from '../../src/cluster/fetcher/fetcher.ts';
+import type { HostSpec } from './webhosts.ts';
+import { withFetcher } from './fetcher-run.ts';
 
 test('robots.txt redirects: followed on the same host, not to another one', { skip: PG_SKIP, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tra-robots-redirect-'));
-  const s = await testSchema();
   const same: HostSpec = { crawlDelayS: 0, latencyMs: 0, articles: 2, redirects: { '/robots.txt': '/robots-moi.txt' }, robotsAlias: '/robots-moi.txt' };
   const other: HostSpec = { crawlDelayS: 0, latencyMs: 0, articles: 2 };
-  const web = await startWebHosts([same, other]);
-  other.redirects = { '/robots.txt': `http://${web.hosts[0]}/robots-moi.txt` };
-  const blob = await new DirBlobStore(join(dir, 'blob')).open();
-  const ctl = new AbortController();
-  const lines: string[] = [];
-  const fetcher = new Fetcher({
-    pool: s.pool, blob, hosts: 2, leaseMs: 10_000, timeoutMs: 3_000, delayMs: 50, idleMs: 50,
-    feedIntervalMs: 3_600_000, allowPrivateAddresses: true, signal: ctl.signal, log: (l) => lines.push(l),
-  });
-  let running: Promise<void> | undefined;
-  const state = async (url: string) => (await s.pool.query<{ state: string }>('SELECT state FROM urls WHERE url = $1', [url])).rows[0]?.state;
-  const robots = async (host: string) => (await s.pool.query<{ robots_status: number | null }>('SELECT robots_status FROM hosts WHERE host = $1', [host])).rows[0]?.robots_status;
-  try {
-    await addUrls(s.pool, web.feeds, { kind: 'feed', crawlDelayMs: 50 });
-    running = fetcher.run();
+  await withFetcher([same, other], { hosts: 2, feedIntervalMs: 3_600_000 }, async ({ s, web, fetcher, lines, start }) => {
+    other.redirects = { '/robots.txt': `http://${web.hosts[0]}/robots-moi.txt` };
+    const state = async (url: string) => (await s.pool.query<{ state: string }>('SELECT state FROM urls WHERE url = $1', [url])).rows[0]?.state;
+    const robots = async (host: string) => (await s.pool.query<{ robots_status: number | null }>('SELECT robots_status FROM hosts WHERE host = $1', [host])).rows[0]?.robots_status;
+    await start();
     const [a0, a1] = web.articleUrls(0);
     const secret = `http://${web.hosts[0]}/rieng/bi-mat.html`;
     await until('host A crawled', async () => (await state(a0)) === 'fetched' && (await state(a1)) === 'fetched' && (await state(secret)) === 'disallowed', 20_000, 50);
@@ -53,14 +36,5 @@ test('robots.txt redirects: followed on the same host, not to another one', { sk
     assert.equal(await state(web.feeds[1]), 'disallowed');
     assert.ok(lines.some((l) => l.includes('chuyển hướng sang')), lines.join('\n'));
     assert.equal(fetcher.counters.errors, 0, lines.join('\n'));
-  } catch (e) {
-    process.stderr.write(`--- fetcher log\n${lines.slice(-30).join('\n')}\n--- requests\n${web.log.slice(-30).map((r) => JSON.stringify(r)).join('\n')}\n`);
-    throw e;
-  } finally {
-    ctl.abort();
-    await running;
-    await web.close();
-    await s.drop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
