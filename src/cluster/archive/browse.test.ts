@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PG_SKIP, testSchema } from '../../../test/cluster/pg.ts';
 import { writeBatch } from '../ingest/write.ts';
-import { openEngine } from '../../engine/index.ts';
-import { DocStore } from '../../store/store.ts';
-import { SourceCatalog } from '../../server/source-catalog.ts';
 import type { DocInput } from '../../store/document.ts';
+import { oneMachineCatalog } from './test-fixtures.ts';
 import { clusterSources } from './sources.ts';
 import { clusterBrowse } from './browse.ts';
 import { migrate } from '../pg/migrate.ts';
@@ -40,17 +38,7 @@ test("browse: a source's latest articles are one machine's, page by page", { ski
     const later = [{ ...first[0], source: 'Người Lao Động' }, { ...first[2], published: '2025-10-01T09:00:00+07:00' }, { ...first[4], source: 'Người Lao Động' }];
     const gone = first[6].id;
 
-    const engine = await openEngine(dir);
-    try {
-      await engine.add(first);
-      await engine.add(later);
-      await engine.delete([gone]);
-    } finally {
-      engine.close();
-    }
-    const store = new DocStore(join(dir, 'store.sqlite'), { readOnly: true });
-    const catalog = SourceCatalog.build([...store.docsAfter(0)].map((r) => r.doc));
-    store.close();
+    const catalog = await oneMachineCatalog(dir, [first, later], [gone]);
 
     await writeBatch(s.pool, first);
     await writeBatch(s.pool, later);

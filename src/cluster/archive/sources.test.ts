@@ -7,10 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PG_SKIP, testSchema } from '../../../test/cluster/pg.ts';
 import { writeBatch } from '../ingest/write.ts';
-import { openEngine } from '../../engine/index.ts';
-import { DocStore } from '../../store/store.ts';
-import { SourceCatalog } from '../../server/source-catalog.ts';
 import type { DocInput } from '../../store/document.ts';
+import { oneMachineCatalog } from './test-fixtures.ts';
 import { clusterSources } from './sources.ts';
 
 const NAMES = ['VnExpress', 'Tuổi Trẻ', 'Dân Trí', 'Đà Nẵng', 'Thanh Niên', 'An Ninh'];
@@ -37,17 +35,7 @@ test('sources: every source with its live documents, most first, as one machine 
     const moved = [first[0], first[3]].map((d) => ({ ...d, source: 'Người Lao Động' }));
     const gone = first[5].id;
 
-    const engine = await openEngine(dir);
-    try {
-      await engine.add(first);
-      await engine.add(moved);
-      await engine.delete([gone]);
-    } finally {
-      engine.close();
-    }
-    const store = new DocStore(join(dir, 'store.sqlite'), { readOnly: true });
-    const expected = SourceCatalog.build([...store.docsAfter(0)].map((r) => r.doc)).sources();
-    store.close();
+    const expected = (await oneMachineCatalog(dir, [first, moved], [gone])).sources();
     assert.ok(expected.length === NAMES.length + 1 && expected.every((v) => v.count > 0), JSON.stringify(expected));
 
     await writeBatch(s.pool, first);
