@@ -19,7 +19,8 @@ const PAGE = 5_000;
 
 /** One page of versions by seq (every version, so pages are counted in versions), the title of the live ones. */
 const TITLES_SQL = `SELECT v.seq, CASE WHEN d.current_seq = v.seq AND NOT d.deleted AND json_typeof(v.body -> 'title') = 'string' THEN v.body ->> 'title' END AS title
-FROM (SELECT seq, doc_id, body FROM document_versions WHERE seq > $1 ORDER BY seq LIMIT $2) v JOIN documents d ON d.id = v.doc_id`;
+FROM (SELECT seq, doc_id, body FROM document_versions WHERE seq > $1 ORDER BY seq LIMIT $2) v JOIN documents d ON d.id = v.doc_id
+ORDER BY v.seq`;
 
 export interface ClusterCompletions {
   suggest(prefix: string, limit: number): Promise<Suggestion[]>;
@@ -39,13 +40,9 @@ export function clusterCompletions(pool: Pool, search: (req: SearchRequest) => P
     for (;;) {
       if (closed) return;
       const { rows } = await pool.query<{ seq: string; title: string | null }>(TITLES_SQL, [after, page]);
-      let last = BigInt(after);
-      for (const r of rows) {
-        if (r.title) t.add(r.title);
-        if (BigInt(r.seq) > last) last = BigInt(r.seq);
-      }
+      for (const r of rows) if (r.title) t.add(r.title);
       if (rows.length < page) break;
-      after = String(last);
+      after = rows[rows.length - 1].seq;
     }
     t.finish();
     table = t;
