@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openEngine, type DocInput } from './index.ts';
@@ -152,6 +152,48 @@ test('many small commits stay bounded by merging; results equal a single build',
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+test('merges never make a segment larger than maxSegmentBytes; full segments are left alone', async () => {
+  const dirs = [tmp(), tmp(), tmp()];
+  try {
+    const words = ['mưa', 'nắng', 'bão', 'lũ', 'gió', 'sông', 'núi', 'biển', 'đồng', 'rừng', 'phố', 'chợ'];
+    const batch = (b: number): DocInput[] =>
+      Array.from({ length: 40 }, (_, i) => {
+        const k = b * 40 + i;
+        return { id: `m${k}`, title: `${words[k % 12]} ${words[(k * 5) % 12]} số ${k}`, text: `${words[(k * 7) % 12]} và ${words[(k * 11) % 12]} ngày ${k} tin ${k * 13}` };
+      });
+    const sizes = (dir: string) => readdirSync(path.join(dir, 'index')).filter((f) => f.endsWith('.tseg')).map((f) => statSync(path.join(dir, 'index', f)).size);
+    // One commit's segment, to set the cap at about four of them.
+    const probe = await openEngine(dirs[0], { parallel: false });
+    await probe.add(batch(0));
+    const one = sizes(dirs[0])[0];
+    probe.close();
+    const cap = 4 * one;
+
+    const capped = await openEngine(dirs[1], { parallel: false, maxSegments: 2, maxSegmentBytes: cap });
+    const uncapped = await openEngine(dirs[2], { parallel: false, maxSegments: 2 });
+    for (let b = 0; b < 16; b++) {
+      await capped.add(batch(b));
+      await uncapped.add(batch(b));
+    }
+    const got = sizes(dirs[1]);
+    assert.ok(got.every((n) => n <= cap), `segments ${got} within ${cap}`);
+    assert.ok(got.filter((n) => n < cap / 2).length <= 2, `at most two segments not full: ${got}`);
+    assert.ok(got.length > 2, 'full segments are not merged further');
+    const before = sizes(dirs[2]);
+    assert.ok(before.length <= 2 && Math.max(...before) > cap, `without the cap the same commits make ${before}`);
+    for (const q of ['mưa', 'bão lũ', 'sông núi biển', 'số 77']) {
+      const a = capped.search({ query: q, limit: 1000 });
+      const b = uncapped.search({ query: q, limit: 1000 });
+      assert.equal(a.total, b.total, q);
+      assert.deepEqual(new Set(a.hits.map((h) => h.id)), new Set(b.hits.map((h) => h.id)), q);
+    }
+    capped.close();
+    uncapped.close();
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
 

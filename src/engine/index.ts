@@ -99,8 +99,14 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Flush a segment when the in-memory builder holds about this many bytes. */
   flushBytes?: number;
-  /** Merge when there are more segments than this. */
+  /** Merge when there are more segments than this that are not full (see maxSegmentBytes). */
   maxSegments?: number;
+  /**
+   * No merge makes a segment larger than this many bytes (default 1 GiB). A segment of at least
+   * half of it (its live part) is full: it is not counted against maxSegments and is merged only
+   * once deletions have made it small again.
+   */
+  maxSegmentBytes?: number;
   /** Analyse bulk additions in a worker thread (default: when the machine has 2+ cores). */
   parallel?: boolean;
   params?: ScoreParams;
@@ -140,6 +146,13 @@ export interface Engine {
 const ADJACENCY_SAMPLE = 4096;
 const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
+/**
+ * Largest segment a merge makes, bytes. Segment files stay well below what one read and the
+ * format's 32-bit offsets can address (2 GiB, 4 GiB): an index of 2M news articles (6.5 GB) once
+ * merged into segments of several GB that `tra serve` could not open. Lucene's TieredMergePolicy
+ * caps merged segments the same way (5 GB by default).
+ */
+const DEFAULT_MAX_SEGMENT_BYTES = 1 << 30;
 const BATCH = 1000;
 /** Documents per store transaction (a multiple of BATCH, so the builder's batches are unchanged). */
 const GROUP = 8 * BATCH;
@@ -160,6 +173,7 @@ class EngineImpl implements Engine {
   private dirtyDeletes = new Set<Segment>();
   private readonly flushBytes: number;
   private readonly maxSegments: number;
+  private readonly maxSegmentBytes: number;
   private readonly parallel: boolean;
   private restoreModel: RestoreModel;
   /** Writers hold DIR/write.lock from open to close (one writer per directory). */
@@ -173,6 +187,7 @@ class EngineImpl implements Engine {
     this.readOnly = opts.readOnly ?? false;
     this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH;
     this.maxSegments = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
     this.parallel = opts.parallel ?? availableParallelism() > 1;
     this.params = opts.params ?? structuredClone(DEFAULT_PARAMS);
     this.weights = opts.weights ?? { ...DEFAULT_WEIGHTS };
@@ -327,21 +342,28 @@ class EngineImpl implements Engine {
   }
 
   /**
-   * Merge policy: when there are more than maxSegments segments, merge the smallest adjacent
-   * pair-or-more whose combined size is smallest (segments stay in seq order, so seq ranges
-   * never overlap). Tiered in effect: small segments merge often, big ones rarely.
+   * Merge policy: while more than maxSegments segments are not full, merge the adjacent pair of
+   * smallest combined live size among the pairs that stay within maxSegmentBytes (segments stay
+   * in seq order, so seq ranges never overlap). Tiered in effect: small segments merge often, big
+   * ones rarely, full ones (half the cap or more) not at all until deletions shrink them.
    */
   private maybeMerge(): void {
-    while (this.segments.length > this.maxSegments) {
-      let best = 0;
+    const live = (s: Segment) => (s.docCount ? (s.bytes.length * s.liveCount) / s.docCount : 0);
+    const full = (s: Segment) => live(s) >= this.maxSegmentBytes / 2;
+    while (this.segments.filter((s) => !full(s)).length > this.maxSegments) {
+      let best = -1;
       let bestSize = Infinity;
       for (let i = 0; i + 1 < this.segments.length; i++) {
-        const size = this.segments[i].liveCount + this.segments[i + 1].liveCount;
-        if (size < bestSize) {
+        const a = this.segments[i];
+        const b = this.segments[i + 1];
+        if (full(a) && full(b)) continue;
+        const size = live(a) + live(b);
+        if (size <= this.maxSegmentBytes && size < bestSize) {
           bestSize = size;
           best = i;
         }
       }
+      if (best < 0) return;
       this.mergeRange(best, best + 2);
     }
   }

@@ -254,6 +254,9 @@ export function encodeSegment(d: SegmentData): Uint8Array {
       encodePostings(body, d.postings, start[i], start[i + 1], tmp, allLens, n);
     }
     postOff[nTerms] = body.pos - base;
+    // postOff holds 32-bit offsets: a larger postings section would be read back wrong. Merges
+    // stay far below this (index.ts, maxSegmentBytes); refuse rather than write a broken file.
+    if (body.pos - base > 0xffffffff) throw new RangeError(`segment postings of ${body.pos - base} bytes exceed the format's 4 GiB offsets`);
   });
   body.buf.set(new Uint8Array(postOff.buffer), postOffAt);
   section('exactCf', () => {

@@ -18,9 +18,9 @@
  * `receiveMessageOnPort`. If the main thread has not answered within `WAIT_MS`, the worker reads
  * its own copy: slower and larger, never stuck.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { setSegmentFileReader } from '../engine/segment-files.ts';
+import { readFully, readWholeFile, setSegmentFileReader } from '../engine/segment-files.ts';
 
 /** How long a worker waits for the main thread before reading a file itself. */
 const WAIT_MS = 30_000;
@@ -58,11 +58,7 @@ export class SharedFiles {
       const had = this.files.get(file);
       if (had && had.dev === st.dev && had.ino === st.ino && had.size === st.size && had.mtimeMs === st.mtimeMs) return had.bytes;
       const bytes = new Uint8Array(new SharedArrayBuffer(st.size));
-      for (let off = 0; off < st.size; ) {
-        const n = readSync(fd, bytes, off, st.size - off, off);
-        if (n === 0) throw Object.assign(new Error(`${file}: tệp ngắn hơn kích thước đã đọc (file shrank while read)`), { code: 'ESHORT' });
-        off += n;
-      }
+      readFully(fd, bytes, file);
       this.reads++;
       this.files.set(file, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, bytes });
       this.prune();
@@ -142,7 +138,7 @@ export function useSharedFiles(link: SharedFilesLink, waitMs = WAIT_MS): void {
         throw Object.assign(new Error(r.error), r.code ? { code: r.code } : {});
       }
       const left = until - Date.now();
-      if (left <= 0) return readFileSync(file);
+      if (left <= 0) return readWholeFile(file);
       Atomics.wait(flag, 0, seen, Math.min(left, 1000));
     }
   });

@@ -7,7 +7,7 @@
 // by the janitor; every article a document with its index job.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PG_SKIP, testSchema } from './pg.ts';
@@ -77,7 +77,19 @@ test('four fetchers: politeness across processes, a fetcher killed and one stall
       return rows.length === 1 && rows[0].blob_key !== staleKey;
     }, 45_000, 100);
     stalled.child.kill('SIGCONT');
-    await stalled.waitFor(/mất quyền thuê/, 60_000);
+    await stalled.waitFor(/mất quyền thuê/, 60_000).catch(async (e: Error) => {
+      // Once seen in CI: the resumed fetcher said nothing for a minute. Say where it and the
+      // database were, so that a next time can be explained.
+      let state = '';
+      try {
+        state = readFileSync(`/proc/${stalledPid}/status`, 'utf8').split('\n').filter((l) => /^(State|Threads):/.test(l)).join(', ');
+      } catch {
+        state = 'no /proc entry';
+      }
+      const act = await s.pool.query("SELECT pid, application_name, state, wait_event_type, wait_event, now() - xact_start AS xact, left(query, 160) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      const blocked = await s.pool.query('SELECT pid, pg_blocking_pids(pid) AS by FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0');
+      throw new Error(`${e.message}\nprocess ${stalledPid}: ${state}\nsessions: ${JSON.stringify(act.rows)}\nblocked: ${JSON.stringify(blocked.rows)}`);
+    });
 
     await until('every article fetched and stored', async () => {
       const docs = Number((await s.pool.query('SELECT count(*) AS n FROM documents')).rows[0].n);

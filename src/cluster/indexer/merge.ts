@@ -41,18 +41,23 @@ const MAX_PARTS = 64;
 export const MERGE_FLOOR_DOCS = 1000;
 /** A merge never makes a segment of more documents than this: larger segments stay as they are. */
 export const MAX_MERGED_DOCS = 2_000_000;
+/**
+ * Nor one of more bytes than this: the engine's own cap (src/engine/index.ts,
+ * maxSegmentBytes), which keeps files well inside one read and the format's 32-bit offsets.
+ */
+export const MAX_MERGED_BYTES = 1 << 30;
 
 /**
  * Which live segments of a shard to merge now, if any: segments are put in size classes by the
  * powers of `mergeAt` (with mergeAt 10: under 10,000 documents, under 100,000, under a million…),
  * and the `mergeAt` smallest of the smallest class holding `mergeAt` of them are merged, unless
- * the result would pass MAX_MERGED_DOCS. So a document is rewritten about once per size class
+ * the result would pass MAX_MERGED_DOCS or MAX_MERGED_BYTES. So a document is rewritten about once per size class
  * (log of the shard's size), never once per batch: merging the smallest segments whatever their
  * size — the rule before — took the shard's one large segment into nearly every merge, rewrote
  * the whole shard each time and held all of it in memory. A shard keeps fewer than `mergeAt`
  * segments per class (below MAX_MERGED_DOCS), ~mergeAt × log(size) in all.
  */
-export function pickMerge<T extends { doc_count: number; id: string }>(live: T[], mergeAt: number): T[] | undefined {
+export function pickMerge<T extends { doc_count: number; id: string; bytes?: number | string }>(live: T[], mergeAt: number): T[] | undefined {
   if (!(mergeAt > 1) || live.length < mergeAt) return undefined;
   const k = Math.min(MAX_PARTS, Math.max(mergeAt, 2));
   const classOf = (n: number) => Math.floor(Math.log(Math.max(n, MERGE_FLOOR_DOCS) / MERGE_FLOOR_DOCS) / Math.log(mergeAt) + 1e-9);
@@ -69,6 +74,7 @@ export function pickMerge<T extends { doc_count: number; id: string }>(live: T[]
     l.sort((a, b) => a.doc_count - b.doc_count || Number(a.id) - Number(b.id));
     const pick = l.slice(0, k);
     if (pick.reduce((n, s) => n + s.doc_count, 0) > MAX_MERGED_DOCS) continue;
+    if (pick.reduce((n, s) => n + Number(s.bytes ?? 0), 0) > MAX_MERGED_BYTES) continue;
     return pick;
   }
   return undefined;
@@ -94,7 +100,7 @@ export class StaleMerge extends ClusterError {
  */
 export async function enqueueMergeIfDue(c: Pick<Pool, 'query'>, shard: string, mergeAt: number): Promise<boolean> {
   if (!(mergeAt > 1)) return false;
-  const { rows } = await c.query<{ id: string; doc_count: number }>("SELECT id, doc_count FROM segments WHERE shard = $1 AND state = 'live'", [shard]);
+  const { rows } = await c.query<{ id: string; doc_count: number; bytes: string }>("SELECT id, doc_count, bytes FROM segments WHERE shard = $1 AND state = 'live'", [shard]);
   if (!pickMerge(rows, mergeAt)) return false;
   const payload: MergeJobPayload = { shard, merge_at: mergeAt };
   return (await enqueue(c, { kind: MERGE_JOB, payload, dedupeKey: `merge:${shard}`, maxAttempts: 20 })) !== undefined;

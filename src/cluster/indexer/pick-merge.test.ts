@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pickMerge, MAX_MERGED_DOCS } from './merge.ts';
+import { pickMerge, MAX_MERGED_BYTES, MAX_MERGED_DOCS } from './merge.ts';
 
 const segs = (...counts: number[]) => counts.map((doc_count, i) => ({ id: String(i + 1), doc_count }));
 
@@ -21,6 +21,10 @@ test('pickMerge merges the smallest size class that holds mergeAt segments, neve
   const big = Math.ceil(MAX_MERGED_DOCS / 4);
   assert.equal(pickMerge(segs(big, big, big, big, big), 5), undefined);
   assert.equal(pickMerge(segs(1, 1, 1), 0), undefined);
+  // Nor past MAX_MERGED_BYTES, however few the documents (bytes come from PostgreSQL as text).
+  const heavy = segs(2000, 2000, 2000).map((s) => ({ ...s, bytes: String(Math.ceil(MAX_MERGED_BYTES / 2)) }));
+  assert.equal(pickMerge(heavy, 3), undefined);
+  assert.equal(pickMerge(heavy.map((s) => ({ ...s, bytes: '1000' })), 3)?.length, 3);
   assert.equal(pickMerge(segs(1, 1, 1), 1), undefined);
 });
 
