@@ -80,7 +80,7 @@ test('four fetchers: politeness across processes, a fetcher killed and one stall
     await stalled.waitFor(/mất quyền thuê/, 60_000).catch(async (e: Error) => {
       // Once seen in CI: the resumed fetcher said nothing for a minute. Say where it and the
       // database were, so that a next time can be explained.
-      let state = '';
+      let state: string;
       try {
         state = readFileSync(`/proc/${stalledPid}/status`, 'utf8').split('\n').filter((l) => /^(State|Threads):/.test(l)).join(', ');
       } catch {
