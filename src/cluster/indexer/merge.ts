@@ -51,7 +51,7 @@ export const MAX_MERGED_BYTES = 1 << 30;
  * Which live segments of a shard to merge now, if any: segments are put in size classes by the
  * powers of `mergeAt` (with mergeAt 10: under 10,000 documents, under 100,000, under a million…),
  * and the `mergeAt` smallest of the smallest class holding `mergeAt` of them are merged, unless
- * the result would pass MAX_MERGED_DOCS or MAX_MERGED_BYTES. So a document is rewritten about once per size class
+ * the result would pass MAX_MERGED_DOCS or MAX_MERGED_BYTES (then as many of them as fit, if two do). So a document is rewritten about once per size class
  * (log of the shard's size), never once per batch: merging the smallest segments whatever their
  * size — the rule before — took the shard's one large segment into nearly every merge, rewrote
  * the whole shard each time and held all of it in memory. A shard keeps fewer than `mergeAt`
@@ -72,9 +72,19 @@ export function pickMerge<T extends { doc_count: number; id: string; bytes?: num
     const l = byClass.get(c)!;
     if (l.length < mergeAt) continue;
     l.sort((a, b) => a.doc_count - b.doc_count || Number(a.id) - Number(b.id));
-    const pick = l.slice(0, k);
-    if (pick.reduce((n, s) => n + s.doc_count, 0) > MAX_MERGED_DOCS) continue;
-    if (pick.reduce((n, s) => n + Number(s.bytes ?? 0), 0) > MAX_MERGED_BYTES) continue;
+    // As many of the smallest as fit under both caps: fewer than mergeAt when the class holds
+    // large segments (so a class of big segments still merges two or three at a time instead of
+    // growing without bound), none when not even two fit.
+    const pick: T[] = [];
+    let docs = 0;
+    let bytes = 0;
+    for (const s of l.slice(0, k)) {
+      docs += s.doc_count;
+      bytes += Number(s.bytes ?? 0);
+      if (docs > MAX_MERGED_DOCS || bytes > MAX_MERGED_BYTES) break;
+      pick.push(s);
+    }
+    if (pick.length < 2) continue;
     return pick;
   }
   return undefined;

@@ -17,14 +17,17 @@ test('pickMerge merges the smallest size class that holds mergeAt segments, neve
   assert.deepEqual(pickMerge(segs(...Array(10).fill(20_000), ...Array(10).fill(500)), 10)!.map((s) => s.doc_count), Array(10).fill(500));
   // Small test batches (a few documents) are all one class: merged as the smallest ones, as before.
   assert.deepEqual(pickMerge(segs(30, 3, 4, 5), 3)!.map((s) => s.doc_count), [3, 4, 5]);
-  // Never a merge past MAX_MERGED_DOCS; mergeAt 0 or 1: never.
-  const big = Math.ceil(MAX_MERGED_DOCS / 4);
-  assert.equal(pickMerge(segs(big, big, big, big, big), 5), undefined);
+  // Never a merge past MAX_MERGED_DOCS: as many of the smallest as fit, none when two do not;
+  // mergeAt 0 or 1: never.
+  const big = Math.ceil(MAX_MERGED_DOCS / 4) + 1;
+  assert.equal(pickMerge(segs(big, big, big, big, big), 5)?.length, 3);
+  assert.equal(pickMerge(segs(...Array(5).fill(Math.ceil(MAX_MERGED_DOCS / 2) + 1)), 5), undefined);
   assert.equal(pickMerge(segs(1, 1, 1), 0), undefined);
   // Nor past MAX_MERGED_BYTES, however few the documents (bytes come from PostgreSQL as text).
-  const heavy = segs(2000, 2000, 2000).map((s) => ({ ...s, bytes: String(Math.ceil(MAX_MERGED_BYTES / 2)) }));
-  assert.equal(pickMerge(heavy, 3), undefined);
-  assert.equal(pickMerge(heavy.map((s) => ({ ...s, bytes: '1000' })), 3)?.length, 3);
+  const heavy = (b: number) => segs(2000, 2000, 2000).map((s) => ({ ...s, bytes: String(b) }));
+  assert.equal(pickMerge(heavy(MAX_MERGED_BYTES / 2 + 1), 3), undefined);
+  assert.equal(pickMerge(heavy(MAX_MERGED_BYTES / 2), 3)?.length, 2);
+  assert.equal(pickMerge(heavy(1000), 3)?.length, 3);
   assert.equal(pickMerge(segs(1, 1, 1), 1), undefined);
 });
 
@@ -47,4 +50,24 @@ test('pickMerge keeps a shard of N batches at fewer than mergeAt segments per si
   assert.ok(live.length < 10 * 4, `${live.length} live segments`);
   // Each document is rewritten about once per size class (3 classes below 5M), not once per batch.
   assert.ok(rewritten / 5_000_000 <= 4, `write amplification ${rewritten / 5_000_000}`);
+});
+
+test('pickMerge keeps every merged segment within MAX_MERGED_BYTES, and the shard at a bounded count', () => {
+  // 5,000 batches of 1,000 documents of ~3.3 KB of segment each (the bench corpus): 16.5 GB.
+  const perDoc = 3300;
+  let live = [] as { id: string; doc_count: number; bytes: number }[];
+  let next = 1;
+  for (let b = 0; b < 5000; b++) {
+    live.push({ id: String(next++), doc_count: 1000, bytes: 1000 * perDoc });
+    for (let p = pickMerge(live, 10); p; p = pickMerge(live, 10)) {
+      const gone = new Set(p.map((s) => s.id));
+      const n = p.reduce((x, s) => x + s.doc_count, 0);
+      live = live.filter((s) => !gone.has(s.id));
+      live.push({ id: String(next++), doc_count: n, bytes: n * perDoc });
+    }
+  }
+  assert.equal(live.reduce((x, s) => x + s.doc_count, 0), 5_000_000);
+  assert.ok(live.every((s) => s.bytes <= MAX_MERGED_BYTES), 'no segment past the cap');
+  // At least 16.5 GB / 1 GiB full segments; the rest fewer than mergeAt per class.
+  assert.ok(live.length < 30, `${live.length} live segments`);
 });
