@@ -174,7 +174,7 @@ export class Searcher {
   /** Bring every shard's view to its published generation. */
   async sync(): Promise<void> {
     const client = await this.o.pool.connect();
-    const plans: { shard: string; generation: number; segs: { id: string; key: string; checksum: string; bytes: string }[]; deleted: Map<string, number[]>; live: number }[] = [];
+    const plans: { shard: string; generation: number; segs: { id: string; key: string; checksum: string; bytes: string; doc_count: number }[]; deleted: Map<string, number[]>; live: number }[] = [];
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const { rows } = await client.query<{ shard: string; generation: string }>(
@@ -184,8 +184,8 @@ export class Searcher {
       for (const r of rows) {
         const gen = Number(r.generation);
         if (this.views.get(r.shard)?.generation === gen) continue;
-        const segs = (await client.query<{ id: string; key: string; checksum: string; bytes: string }>(
-          "SELECT id, segment_key AS key, checksum, bytes FROM segments WHERE shard = $1 AND state = 'live' ORDER BY min_seq, id",
+        const segs = (await client.query<{ id: string; key: string; checksum: string; bytes: string; doc_count: number }>(
+          "SELECT id, segment_key AS key, checksum, bytes, doc_count FROM segments WHERE shard = $1 AND state = 'live' ORDER BY min_seq, id",
           [r.shard],
         )).rows;
         const del = (await client.query<{ segment_id: string; seq: string }>(
@@ -198,10 +198,11 @@ export class Searcher {
           if (!l) deleted.set(d.segment_id, (l = []));
           l.push(Number(d.seq));
         }
-        const live = Number((await client.query<{ n: string }>(
-          'SELECT count(*) AS n FROM document_versions WHERE segment_id = ANY($1::bigint[]) AND deleted_generation IS NULL',
-          [segs.map((s) => s.id)],
-        )).rows[0].n);
+        // Live versions: every version a live segment holds (publish and merge commit only when
+        // the versions pointed at a segment are exactly its doc_count) less the deleted ones read
+        // above. Counting the shard's version rows instead cost a scan of the whole shard on
+        // every generation: ~1M rows per publish at 2M documents on 2 shards.
+        const live = segs.reduce((n, s) => n + s.doc_count, 0) - del.length;
         plans.push({ shard: r.shard, generation: gen, segs, deleted, live });
       }
       await client.query('COMMIT');
