@@ -141,7 +141,7 @@ export function describeObserve(r: ObserveResult): string {
   if (r.already) return `observe batch ${r.batch}: counted already, nothing added${r.rebuilt ? ' (counts rebuilt for this version)' : ''}, ${r.ms} ms`;
   return (
     `observe batch ${r.batch}: ${r.versions} versions, ${r.added} counted, ${r.removed} taken out, ${r.stale} stale, ` +
-    `${r.duplicates} duplicates, ${r.undated} undated, ${r.deleted} deleted, ${r.newTerms} new terms, ${r.days} days` +
+    `${r.duplicates} duplicates, ${r.undated} undated, ${r.deleted} deleted, ${r.newTerms} new terms (${r.termsCached} known here, ${r.termsLooked} looked up), ${r.days} days` +
     `${r.rebuilt ? ' (counts rebuilt for this version: every batch enqueued again)' : ''}, ${r.ms} ms (lock: waited ${r.waitMs} ms, held ${r.heldMs} ms)`
   );
 }

@@ -449,6 +449,40 @@ test('term ids read before the lock are not used when the counts were rebuilt me
   }
 });
 
+test('term ids interned once are not asked of PostgreSQL again by this process; another epoch does not use them', opts, async () => {
+  const s = await testSchema();
+  const dirs: string[] = [];
+  try {
+    const docs = syntheticNews('2025-06-02', 4, 8) as Doc[];
+    const half = Math.ceil(docs.length / 2);
+    const a = await writeBatch(s.pool, docs.slice(0, half));
+    const r1 = await countBatch(s.pool, { batch: a.job!.batch }, undefined);
+    assert.equal(r1.termsCached, 0);
+    assert.ok(r1.termsLooked > 0 && r1.newTerms === r1.termsLooked, JSON.stringify(r1));
+    // The same kind of news again: its common terms come from the cache, only the others are asked.
+    const b = await writeBatch(s.pool, docs.slice(half));
+    const r2 = await countBatch(s.pool, { batch: b.job!.batch }, undefined);
+    assert.ok(r2.termsCached > 0, JSON.stringify(r2));
+    assert.equal(r2.termsLooked, r2.newTerms, 'only terms this process has not seen are looked up');
+    const fresh = freshMachine(docs);
+    dirs.push(fresh.dir);
+    assert.deepEqual(await clusterFigures(s.pool), fresh.figures);
+    // A rebuild (another epoch) renumbers the terms: the cached ids are not used.
+    await s.pool.query("UPDATE observe_meta SET value = $1 WHERE key = 'version'", [String(COUNTS_VERSION - 1)]);
+    await s.pool.query('DELETE FROM jobs');
+    assert.equal(await ensureCountsVersion(s.pool), true);
+    await s.pool.query("DELETE FROM jobs WHERE payload->>'batch' = $1", [String(b.job!.batch)]);
+    const r3 = await countBatch(s.pool, { batch: b.job!.batch }, undefined);
+    assert.equal(r3.termsCached, 0, 'nothing cached under the old epoch is used');
+    await drain(s.pool);
+    assert.deepEqual(await clusterFigures(s.pool), fresh.figures);
+    await checkConsistency(s.pool);
+  } finally {
+    await s.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('a source with a NUL and a text with lone surrogates are counted, not a batch failing forever', opts, async () => {
   const s = await testSchema();
   try {
