@@ -61,7 +61,7 @@ export async function publishSegments(pool: Pool, blob: BlobStore, job: ClaimedJ
 
 async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undefined, docIds: string[], built: BuiltSegment[], mergeAt: number): Promise<PublishResult> {
   const ids = [...new Set(docIds)].sort();
-  await c.query('SELECT id FROM documents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+  const locked = await c.query<{ deleted: boolean }>('SELECT id, deleted FROM documents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
   // Shards whose versions this publish may delete: those of the documents' other published versions.
   const { rows: other } = await c.query<{ shard: string }>(
     `SELECT DISTINCT v.shard FROM document_versions v
@@ -98,7 +98,12 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
   // and deleting the version published now would leave the document in no live segment until
   // then. The documents rows are locked, so no other publish of these documents interleaves, and
   // this statement sees the versions this transaction just published.
-  const del = await c.query(
+  // Nothing can be deleted when no document of the batch had a live published version before
+  // (`other`), none is deleted and none is twice in the batch: the usual case of new articles,
+  // whose check cost a probe of every document's versions (the most expensive statement of a
+  // publish, measured with pg_stat_statements).
+  const maybe = other.length > 0 || ids.length !== docIds.length || locked.rows.some((r) => r.deleted);
+  const del = !maybe ? { rowCount: 0 } : await c.query(
     `UPDATE document_versions v SET deleted_generation = g.gen
      FROM documents d, unnest($2::text[], $3::bigint[]) AS g(shard, gen)
      WHERE v.doc_id = d.id AND d.id = ANY($1::text[]) AND g.shard = v.shard
