@@ -73,7 +73,7 @@ export interface ObserveResult {
   undated: number;
   deleted: number;
   newTerms: number;
-  /** Distinct terms of the batch whose ids came from this process's cache / were looked up. */
+  /** Distinct terms of the batch whose ids came from this process's cache / were not in it (looked up). */
   termsCached: number;
   termsLooked: number;
   days: number;
@@ -175,7 +175,9 @@ export async function countBatch(pool: Pool, p: ObserveJobPayload, job: ClaimedJ
     if (id === undefined) misses.push(t);
     else hits.set(t, id);
   }
-  const known = await lookupTerms(pool, misses);
+  // A warm cache leaves mostly terms never seen before: asking for them here and again under the
+  // lock (where another writer may have added them meanwhile) doubled the lookups for nothing.
+  const known = cache ? new Map<string, number>() : await lookupTerms(pool, misses);
   for (const [t, id] of hits) known.set(t, id);
 
   // 2. Under the lock, one transaction.
