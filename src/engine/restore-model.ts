@@ -16,8 +16,12 @@ import { writeFileDurable } from './directory.ts';
 
 const MAGIC = 'TRARST01';
 
-function varints(bytes: Uint8Array): number[] {
-  const out: number[] = [];
+/**
+ * Calls `each` with every varint of `bytes`, in order, without building an array of them: the
+ * bigram section of a large segment holds tens of millions (an array of them took ~400 MB of a
+ * search worker's heap at 2M documents, and its last growth failed: the server died).
+ */
+function forEachVarint(bytes: Uint8Array, each: (v: number) => void): void {
   let pos = 0;
   while (pos < bytes.length) {
     let b = bytes[pos++];
@@ -28,15 +32,31 @@ function varints(bytes: Uint8Array): number[] {
       v += (b & 0x7f) * shift;
       shift *= 128;
     }
-    out.push(v);
+    each(v);
   }
-  return out;
 }
 
-/** Summed exact unigram and bigram counts over segments. */
-export function collectCounts(segments: Segment[]): { unigrams: Map<string, number>; bigrams: Map<string, number> } {
+/**
+ * Bigram types kept while summing (default). The restorer keeps at most 1M bigrams, the most
+ * frequent (src/vi/restore/tables.ts, maxBigrams), so rare pairs need not all be held: past this
+ * many, the rarest are dropped (lossy counting: pairs of count up to a rising threshold go, so a
+ * pair kept may be under-counted by at most that threshold, and a pair frequent enough to matter
+ * is kept). A V8 Map also cannot hold more than 2^24 entries.
+ */
+export const MAX_COLLECTED_BIGRAMS = 2_000_000;
+
+/** Summed exact unigram and bigram counts over segments (bigrams bounded: MAX_COLLECTED_BIGRAMS). */
+export function collectCounts(segments: Segment[], maxBigrams = MAX_COLLECTED_BIGRAMS): { unigrams: Map<string, number>; bigrams: Map<string, number>; bigramFloor: number } {
   const unigrams = new Map<string, number>();
   const bigrams = new Map<string, number>();
+  // Counts at or below this were dropped at least once (0: nothing dropped).
+  let floor = 0;
+  const prune = () => {
+    while (bigrams.size > maxBigrams / 2) {
+      floor++;
+      for (const [k, n] of bigrams) if (n <= floor) bigrams.delete(k);
+    }
+  };
   for (const seg of segments) {
     const names = new Map<number, string>();
     const name = (ord: number): string => {
@@ -47,21 +67,29 @@ export function collectCounts(segments: Segment[]): { unigrams: Map<string, numb
       }
       return s;
     };
-    const cf = varints(seg.section('exactCf'));
     let prev = 0;
-    for (let i = 0; i < cf.length; i += 2) {
-      const ord = prev + cf[i];
-      prev = ord;
+    let ord = -1;
+    forEachVarint(seg.section('exactCf'), (v) => {
+      if (ord < 0) {
+        ord = prev + v;
+        prev = ord;
+        return;
+      }
       const w = name(ord);
-      unigrams.set(w, (unigrams.get(w) ?? 0) + cf[i + 1]);
-    }
-    const bg = varints(seg.section('bigrams'));
-    for (let i = 0; i + 2 < bg.length; i += 3) {
-      const key = name(bg[i]) + ' ' + name(bg[i + 1]);
-      bigrams.set(key, (bigrams.get(key) ?? 0) + bg[i + 2]);
-    }
+      unigrams.set(w, (unigrams.get(w) ?? 0) + v);
+      ord = -1;
+    });
+    const triple: number[] = [];
+    forEachVarint(seg.section('bigrams'), (v) => {
+      triple.push(v);
+      if (triple.length < 3) return;
+      const key = name(triple[0]) + ' ' + name(triple[1]);
+      bigrams.set(key, (bigrams.get(key) ?? 0) + triple[2]);
+      triple.length = 0;
+      if (bigrams.size > maxBigrams) prune();
+    });
   }
-  return { unigrams, bigrams };
+  return { unigrams, bigrams, bigramFloor: floor };
 }
 
 export class RestoreModel {

@@ -213,7 +213,7 @@ export async function countBatch(pool: Pool, p: ObserveJobPayload, job: ClaimedJ
  * Term ids this process has read or interned, per pool (one schema) and epoch, least recently
  * used first. Within an epoch a term's id never changes (terms are only added; a rebuild raises
  * the epoch), so an id once committed can be used without asking again. A batch of 1,000 news
- * articles names ~60,000 distinct terms, most of them common ones: looking them all up was most
+ * articles names ~88,000 distinct terms, most of them common ones: looking them all up was most
  * of PostgreSQL's work while indexing (measured with pg_stat_statements, docs/SCALE.md).
  */
 interface TermCache {
