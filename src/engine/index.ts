@@ -450,6 +450,11 @@ class EngineImpl implements Engine {
     } finally {
       await builder?.close();
     }
+    // The accent restorer's model (index/restore.bin) is brought up to date here, by the writer,
+    // when the index has changed by more than a fifth since it was built: built by the first
+    // query typed without marks instead, it took a search worker ~1 min at 2M documents, past a
+    // search's deadline. A fresh model costs one comparison.
+    if (indexed > 0) this.restoreModel.get(this.segments, this.manifest.generation);
     return { indexed };
   }
 
