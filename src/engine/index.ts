@@ -148,9 +148,9 @@ const DEFAULT_FLUSH = Number(process.env.TRA_INDEX_MEM_MB ?? 256) * 1024 * 1024;
 const DEFAULT_MAX_SEGMENTS = 8;
 /**
  * Largest segment a merge makes, bytes. Segment files stay well below what one read and the
- * format's 32-bit offsets can address (2 GiB, 4 GiB): an index of 2M news articles (6.5 GB) once
- * merged into segments of several GB that `tra serve` could not open. Lucene's TieredMergePolicy
- * caps merged segments the same way (5 GB by default).
+ * format's 32-bit offsets can address (2 GiB, 4 GiB). With eight segments and no cap, an index
+ * past ~16 GB (some 8M news articles; 2M make 3.7 GB) would have merged into files `tra serve`
+ * could not read. Lucene's TieredMergePolicy caps merged segments the same way (5 GB by default).
  */
 const DEFAULT_MAX_SEGMENT_BYTES = 1 << 30;
 const BATCH = 1000;
