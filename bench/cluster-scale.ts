@@ -76,6 +76,7 @@ interface Options {
   bodySentences?: [number, number];
   /** Keep generated corpora here and reuse them (same size, seed and sentences) in later runs. */
   corpusDir?: string;
+  singleDir?: string;
 }
 
 const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
@@ -94,6 +95,8 @@ const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
   --pg URL             PostgreSQL (default TRA_TEST_PG_URL, else a private one)
   --parts LIST         single,cluster,indexers,searchers (default all)
   --corpus-dir DIR     keep the generated corpora in DIR and reuse them in later runs
+  --single-dir DIR     keep one machine's data directories in DIR and reuse them in later runs
+                       (indexing 2M documents takes ~45 min; its figures are kept beside it)
   --json               only the JSON line on stdout
 `;
 
@@ -133,6 +136,7 @@ function parse(argv: string[]): Options | undefined {
       o.bodySentences = [x, y ?? x];
     } else if (a === '--parts') o.parts = new Set(v().split(','));
     else if (a === '--corpus-dir') o.corpusDir = v();
+    else if (a === '--single-dir') o.singleDir = v();
     else if (a === '--json') o.json = true;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(HELP);
@@ -553,9 +557,22 @@ async function main(argv: string[]): Promise<number> {
       let singleTotals: Map<string, number> | undefined;
 
       if (o.parts.has('single')) {
-        say('  one machine: tra index --data …');
-        const dir = join(scratch, `single-${n}`);
-        const idx = await mustRun(['index', '--data', dir, corpus.file]);
+        // With --single-dir, a data directory indexed before from the same corpus is served again
+        // (bench-index.json beside it: the figures of that indexing, written once it succeeded).
+        const keptDir = o.singleDir ? join(o.singleDir, `single-${n}-seed${o.seed}-s${(o.bodySentences ?? [3, 10]).join('-')}`) : undefined;
+        const dir = keptDir ?? join(scratch, `single-${n}`);
+        const figures = keptDir ? join(keptDir, 'bench-index.json') : undefined;
+        let idx: { ms: number; last: Record<string, unknown> };
+        if (figures && existsSync(figures)) {
+          say(`  one machine: ${keptDir} (indexed before)`);
+          idx = JSON.parse(readFileSync(figures, 'utf8')) as typeof idx;
+        } else {
+          say('  one machine: tra index --data …');
+          if (keptDir) rmSync(keptDir, { recursive: true, force: true });
+          const r = await mustRun(['index', '--data', dir, corpus.file]);
+          idx = { ms: r.ms, last: r.last };
+          if (figures) writeFileSync(figures, JSON.stringify(idx));
+        }
         const stats = (await mustRun(['stats', '--data', dir, '--json'])).last;
         // The answer cache off (TRA_ANSWER_CACHE=0): the mix repeats query strings, and the
         // coordinator has no answer cache, so with it one machine would be timed on lookups.
@@ -575,7 +592,7 @@ async function main(argv: string[]): Promise<number> {
           };
         } finally {
           await serve.stop();
-          rmSync(dir, { recursive: true, force: true });
+          if (!keptDir) rmSync(dir, { recursive: true, force: true });
         }
       }
 
