@@ -119,6 +119,24 @@ test('hashtags typed without marks; paging by offset and max_id', async () => {
   assert.deepEqual(await found('lan', 'hoa binh the gioi', { min_id: newest[2], limit: '10' }), newest.slice(0, 2));
 });
 
+test('paging by max_id and min_id just after midnight in Vietnam (17:30 UTC): the day bounds are Vietnam days', async (t) => {
+  // The engine files posts by their day in Vietnam; bounds computed as UTC days left out the
+  // posts made between 00:00 and 07:00 there (this test failed every evening in UTC).
+  t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-07T17:30:00Z') });
+  try {
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      made.push((await post('lan', `Đêm khuya số ${i} bàn chuyện nửa đêm`)).id as string);
+      t.mock.timers.tick(60_000);
+    }
+    const newest = made.sort().reverse();
+    assert.deepEqual(await found('lan', 'nua dem', { max_id: newest[0], limit: '10' }), newest.slice(1));
+    assert.deepEqual(await found('lan', 'nua dem', { min_id: newest[3], limit: '10' }), newest.slice(0, 3));
+  } finally {
+    t.mock.timers.reset();
+  }
+});
+
 test('resolve=true answers what is local when federation has no resolver', async () => {
   const r = await search('lan', 'https://xa.example/@an/1', { resolve: 'true' });
   assert.ok(Array.isArray(r.statuses));

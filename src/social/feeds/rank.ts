@@ -19,12 +19,13 @@
  * candidates do not depend on the reader, the scored candidates and their placement; a reader's
  * own mutes and blocks are applied to the shared scoring (`ranked`).
  */
+import { vietnamDay } from '../../ingest/timestamps.ts';
 import { domainToUnicode } from 'node:url';
 import type { SocialStore } from '../store/index.ts';
 import type { AccountRow, StatusRow } from '../store/rows.ts';
 import { statusFromRow } from '../store/statuses.ts';
 import { accountFromRow } from '../store/accounts.ts';
-import { idAtTime } from '../store/ids.ts';
+import { idAtTime, timeOfId } from '../store/ids.ts';
 import { tagKey } from '../store/content.ts';
 import { postLinks } from '../search/post-doc.ts';
 import type { PostIndex } from '../search/post-index.ts';
@@ -226,8 +227,8 @@ export class FeedRunner {
       if (!index) return [];
       const authors = pool.everyone ? undefined : [...new Set([...pool.follows, ...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
       if (authors && authors.length === 0) return [];
-      const from = since ? new Date(Number(BigInt(since) >> 16n)).toISOString().slice(0, 10) : undefined;
-      const to = new Date(Number(BigInt(below) >> 16n)).toISOString().slice(0, 10);
+      const from = since ? vietnamDay(timeOfId(since)) : undefined;
+      const to = vietnamDay(timeOfId(below));
       const ids = index.search({ query: inc.query, limit: Math.min(MAX_SCAN, limit * 4 + 200), sort: 'date', authors, languages: inc.languages, from, to }).ids;
       return ids
         .filter((id) => id < below && (since === undefined || id >= since))
@@ -273,8 +274,8 @@ export class FeedRunner {
     const out = new Map<string, RisingStory>();
     const index = this.in.index;
     if (!index) return out;
-    const from = new Date(Number(BigInt(since) >> 16n)).toISOString().slice(0, 10);
-    const to = new Date(Number(BigInt(below) >> 16n)).toISOString().slice(0, 10);
+    const from = vietnamDay(timeOfId(since));
+    const to = vietnamDay(timeOfId(below));
     const match = () => {
       for (const story of this.in.rising) {
         const q = story.terms[0] ?? story.label;

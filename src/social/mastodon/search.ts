@@ -13,6 +13,7 @@
  * account or post by URL or handle), it is asked first and what it found leads the answer;
  * without the hook the answer is what is stored here.
  */
+import { vietnamDay } from '../../ingest/timestamps.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ApiOptions } from './routes.ts';
 import type { SocialContext } from '../http.ts';
@@ -46,7 +47,9 @@ function resolverOf(ctx: SocialContext): Resolver | undefined {
 const isStatus = (x: unknown): x is StatusRow => !!x && typeof x === 'object' && 'accountId' in x && 'visibility' in x;
 const isAccount = (x: unknown): x is AccountRow => !!x && typeof x === 'object' && 'username' in x && 'indexable' in x;
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+// The engine's day filters count days in Vietnam time (src/ingest/timestamps.ts), so must the
+// bounds: with UTC days, a post made between 00:00 and 07:00 in Vietnam fell outside `to`.
+const dayOf = (ms: number) => vietnamDay(ms);
 
 export interface StatusSearch {
   query: string;
