@@ -77,6 +77,7 @@ interface Options {
   /** Keep generated corpora here and reuse them (same size, seed and sentences) in later runs. */
   corpusDir?: string;
   singleDir?: string;
+  publishOnly: boolean;
 }
 
 const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
@@ -96,6 +97,8 @@ const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
   --parts LIST         single,cluster,indexers,searchers (default all)
   --corpus-dir DIR     keep the generated corpora in DIR and reuse them in later runs
   --single-dir DIR     keep one machine's data directories in DIR and reuse them in later runs
+  --publish-only       stop a cluster build once every batch is published: merges and the
+                       observatory's counting are not waited for ("until no job left" empty)
                        (indexing 2M documents takes ~45 min; its figures are kept beside it)
   --json               only the JSON line on stdout
 `;
@@ -103,7 +106,7 @@ const HELP = `node_modules/.bin/node bench/cluster-scale.ts [options]
 function parse(argv: string[]): Options | undefined {
   const o: Options = {
     quick: false, sizes: [150_000, 500_000, 2_000_000], scalingDocs: -1, queries: -1, warmup: -1, replayS: -1, concurrency: 8, indexers: 2,
-    seed: 14, parts: new Set(['single', 'cluster', 'indexers', 'searchers']), json: false,
+    seed: 14, parts: new Set(['single', 'cluster', 'indexers', 'searchers']), json: false, publishOnly: false,
   };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -137,6 +140,7 @@ function parse(argv: string[]): Options | undefined {
     } else if (a === '--parts') o.parts = new Set(v().split(','));
     else if (a === '--corpus-dir') o.corpusDir = v();
     else if (a === '--single-dir') o.singleDir = v();
+    else if (a === '--publish-only') o.publishOnly = true;
     else if (a === '--json') o.json = true;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(HELP);
@@ -326,7 +330,7 @@ interface Build {
   load1: number;
 }
 
-async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, scratch: string): Promise<{ build: Build; schema: Schema; blob: string }> {
+async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, scratch: string, publishOnly = false): Promise<{ build: Build; schema: Schema; blob: string }> {
   const schema = await newSchema(pgc.url, 'bench_scale');
   const blob = join(scratch, `blob-${schema.name}`);
   await mustRun(['migrate', '--pg', schema.url], undefined, false);
@@ -365,7 +369,7 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
         atFirst = done;
       }
       if (!tAll && pend.jobs === 0) tAll = now;
-      if (tAll && pend.all === 0) break;
+      if (tAll && (pend.all === 0 || publishOnly)) break;
       if (now - t0 > 6 * 3600_000) throw new Error('indexers did not finish in 6 h');
     }
     progress.end();
@@ -377,7 +381,7 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
       ingest_ms: Number(ing.last.ms ?? ing.ms),
       ingest_docs_per_s: Math.round(n / (Number(ing.last.ms ?? ing.ms) / 1000)),
       publish_docs_per_s: Math.round((total - atFirst) / Math.max(0.001, (tAll - tFirst) / 1000)),
-      settle_s: +((tSettled - t0) / 1000).toFixed(1),
+      settle_s: publishOnly ? Number.NaN : +((tSettled - t0) / 1000).toFixed(1),
       end_to_end_docs_per_s: Math.round(n / ((ing.ms + tAll - t0) / 1000)),
       segments: st.segments,
       segment_bytes: st.segment_bytes,
@@ -602,7 +606,7 @@ async function main(argv: string[]): Promise<number> {
         const builds: Build[] = [];
         let kept: { schema: Schema; blob: string } | undefined;
         for (const k of ks) {
-          const b = await clusterBuild(pgc, corpus.file, n, k, scratch);
+          const b = await clusterBuild(pgc, corpus.file, n, k, scratch, o.publishOnly);
           builds.push(b.build);
           if (k === o.indexers) kept = b;
           else {
