@@ -229,3 +229,16 @@ test('pages: the feed with its rules, "Vì sao tôi thấy bài này?" adding up
   const dir = await (await fetch(`${s.base}/bang-tin`)).text();
   assert.match(dir, /aria-current="page"/);
 });
+
+test('a saved query just after midnight in Vietnam: the post index is bounded by Vietnam days', async () => {
+  // 00:30 and 00:40 on 2 October in Vietnam, 17:30 and 17:40 on 1 October in UTC. With the
+  // bounds as UTC days (1 October) the engine, which files posts by Vietnam day, left them out.
+  const night = Date.UTC(2025, 9, 1, 17, 30);
+  const a = s.social.store.statuses.create({ accountId: ids.an, text: 'Mưa đêm khuya ở Huế', content: '<p>Mưa đêm khuya ở Huế</p>', visibility: 'public', createdAt: night, language: 'vi' });
+  const b = s.social.store.statuses.create({ accountId: ids.binh, text: 'Lại mưa đêm khuya', content: '<p>Lại mưa đêm khuya</p>', visibility: 'public', createdAt: night + 600_000, language: 'vi' });
+  await (await postIndexOf(s.social)).catchUp();
+  const made = await send('POST', '/api/v1/tra/feeds', 'doc', { spec: { name: 'Đêm', include: { everyone: true, query: 'mua dem khuya' }, order: 'chronological' } });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const t = await get(`/api/v1/tra/feeds/${made.body.id}/timeline?at=${night + 1_800_000}`, 'doc');
+  assert.deepEqual(t.body.map((st: Json) => st.id), [b.id, a.id]);
+});
