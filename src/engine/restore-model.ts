@@ -13,28 +13,9 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { AccentRestorer } from '../vi/restore.ts';
 import type { Segment } from './segment.ts';
 import { writeFileDurable } from './directory.ts';
+import { readVarint } from './bytes.ts';
 
 const MAGIC = 'TRARST01';
-
-/**
- * Calls `each` with every varint of `bytes`, in order, without building an array of them: the
- * bigram section of a large segment holds tens of millions (an array of them took ~400 MB of a
- * search worker's heap at 2M documents, and its last growth failed: the server died).
- */
-function forEachVarint(bytes: Uint8Array, each: (v: number) => void): void {
-  let pos = 0;
-  while (pos < bytes.length) {
-    let b = bytes[pos++];
-    let v = b & 0x7f;
-    let shift = 128;
-    while (b & 0x80) {
-      b = bytes[pos++];
-      v += (b & 0x7f) * shift;
-      shift *= 128;
-    }
-    each(v);
-  }
-}
 
 /**
  * Bigram types kept while summing (default). The restorer keeps at most 1M bigrams, the most
@@ -67,27 +48,23 @@ export function collectCounts(segments: Segment[], maxBigrams = MAX_COLLECTED_BI
       }
       return s;
     };
-    let prev = 0;
-    let ord = -1;
-    forEachVarint(seg.section('exactCf'), (v) => {
-      if (ord < 0) {
-        ord = prev + v;
-        prev = ord;
-        return;
-      }
+    // Decoded in place: an array of a large segment's bigram section (tens of millions of
+    // varints) took ~400 MB of a search worker's heap at 2M documents, and the server died.
+    const at = new Int32Array(1);
+    const cf = seg.section('exactCf');
+    let ord = 0;
+    while (at[0] < cf.length) {
+      ord += readVarint(cf, at[0], at);
       const w = name(ord);
-      unigrams.set(w, (unigrams.get(w) ?? 0) + v);
-      ord = -1;
-    });
-    const triple: number[] = [];
-    forEachVarint(seg.section('bigrams'), (v) => {
-      triple.push(v);
-      if (triple.length < 3) return;
-      const key = name(triple[0]) + ' ' + name(triple[1]);
-      bigrams.set(key, (bigrams.get(key) ?? 0) + triple[2]);
-      triple.length = 0;
+      unigrams.set(w, (unigrams.get(w) ?? 0) + readVarint(cf, at[0], at));
+    }
+    const bg = seg.section('bigrams');
+    at[0] = 0;
+    while (at[0] < bg.length) {
+      const key = name(readVarint(bg, at[0], at)) + ' ' + name(readVarint(bg, at[0], at));
+      bigrams.set(key, (bigrams.get(key) ?? 0) + readVarint(bg, at[0], at));
       if (bigrams.size > maxBigrams) prune();
-    });
+    }
   }
   return { unigrams, bigrams, bigramFloor: floor };
 }
