@@ -19,19 +19,18 @@
  * candidates do not depend on the reader, the scored candidates and their placement; a reader's
  * own mutes and blocks are applied to the shared scoring (`ranked`).
  */
-import { vietnamDay } from '../../ingest/timestamps.ts';
 import { domainToUnicode } from 'node:url';
 import type { SocialStore } from '../store/index.ts';
 import type { AccountRow, StatusRow } from '../store/rows.ts';
 import { statusFromRow } from '../store/statuses.ts';
 import { accountFromRow } from '../store/accounts.ts';
-import { idAtTime, timeOfId } from '../store/ids.ts';
+import { dayOfId, idAtTime } from '../store/ids.ts';
 import { tagKey } from '../store/content.ts';
 import { postLinks } from '../search/post-doc.ts';
 import type { PostIndex } from '../search/post-index.ts';
 import { specHash, type FeedSpec } from './spec.ts';
 import { SIGNALS, contributionMicro, type PostFacts, type SignalName } from './signals.ts';
-import { linkKey, vnDate, type RisingStory } from './rising.ts';
+import { linkKey, type RisingStory } from './rising.ts';
 import { domainMatches, moderationView, type ModerationView } from '../moderation/filter.ts';
 import { Heap } from './heap.ts';
 import { MAX_CANDIDATES, RISING_MATCHES_PER_STORY } from './limits.ts';
@@ -227,8 +226,8 @@ export class FeedRunner {
       if (!index) return [];
       const authors = pool.everyone ? undefined : [...new Set([...pool.follows, ...pool.accounts, ...(pool.selfId ? [pool.selfId] : [])])];
       if (authors && authors.length === 0) return [];
-      const from = since ? vietnamDay(timeOfId(since)) : undefined;
-      const to = vietnamDay(timeOfId(below));
+      const from = since ? dayOfId(since) : undefined;
+      const to = dayOfId(below);
       const ids = index.search({ query: inc.query, limit: Math.min(MAX_SCAN, limit * 4 + 200), sort: 'date', authors, languages: inc.languages, from, to }).ids;
       return ids
         .filter((id) => id < below && (since === undefined || id >= since))
@@ -274,8 +273,8 @@ export class FeedRunner {
     const out = new Map<string, RisingStory>();
     const index = this.in.index;
     if (!index) return out;
-    const from = vietnamDay(timeOfId(since));
-    const to = vietnamDay(timeOfId(below));
+    const from = dayOfId(since);
+    const to = dayOfId(below);
     const match = () => {
       for (const story of this.in.rising) {
         const q = story.terms[0] ?? story.label;
@@ -576,8 +575,6 @@ export class FeedRunner {
     return { refused: this.spec.caps.per_author ? `tác giả đã đủ ${this.spec.caps.per_author} bài trong bảng tin, hoặc bài nằm ngoài ${cap} bài mới nhất được xét` : `bài nằm ngoài ${cap} bài mới nhất được xét` };
   }
 }
-
-export { vnDate };
 
 /** A spec whose candidates are the same for every reader: no follows, no "self". */
 export function readerIndependent(spec: FeedSpec): boolean {

@@ -34,10 +34,6 @@ export function storiesOf(date: string, items: EmergingItem[]): RisingStory[] {
   }));
 }
 
-/** The day (Asia/Ho_Chi_Minh, as the observatory counts) of a time. */
-export function vnDate(ms: number): string {
-  return new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
-}
 
 /** The observatory of `dataDir` (read-only), or a source that knows no stories when there is none. */
 export function observatoryRising(dataDir: string, o: { ttlMs?: number; limit?: number } = {}): RisingSource & { close(): void } {

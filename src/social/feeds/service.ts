@@ -17,7 +17,8 @@ import { FeedStore, MAX_FEEDS_PER_ACCOUNT, MAX_VERSIONS, type FeedRow } from './
 import { normalizeSpec, SpecError, specHash, withWeights, type FeedSpec } from './spec.ts';
 import { FeedRunner, type FeedItem } from './rank.ts';
 import { SharedWork } from './shared.ts';
-import { observatoryRising, vnDate, type RisingSource, type RisingStory } from './rising.ts';
+import { observatoryRising, type RisingSource, type RisingStory } from './rising.ts';
+import { vietnamDay } from '../../ingest/timestamps.ts';
 import { BUILTIN_FEEDS } from './builtin.ts';
 import { describeSpec } from './describe.ts';
 import { fromMicro } from './signals.ts';
@@ -151,8 +152,8 @@ export class FeedService {
 
   private async risingFor(at: number, spec: FeedSpec): Promise<RisingStory[]> {
     if (!spec.include.rising && !spec.signals.some((s) => s.name === 'rising_story')) return [];
-    const today = vnDate(at);
-    const yesterday = vnDate(at - 86_400_000);
+    const today = vietnamDay(at);
+    const yesterday = vietnamDay(at - 86_400_000);
     const seen = new Set<string>();
     const out: RisingStory[] = [];
     for (const d of [today, yesterday]) {

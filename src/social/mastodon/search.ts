@@ -13,13 +13,12 @@
  * account or post by URL or handle), it is asked first and what it found leads the answer;
  * without the hook the answer is what is stored here.
  */
-import { vietnamDay } from '../../ingest/timestamps.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ApiOptions } from './routes.ts';
 import type { SocialContext } from '../http.ts';
 import type { AccountRow, StatusRow } from '../store/rows.ts';
 import { SocialError } from '../store/errors.ts';
-import { timeOfId } from '../store/ids.ts';
+import { dayOfId } from '../store/ids.ts';
 import { requireUser } from './auth.ts';
 import { bool, int, paramsOf, str } from './params.ts';
 import { normalizeId } from '../store/ids.ts';
@@ -47,10 +46,6 @@ function resolverOf(ctx: SocialContext): Resolver | undefined {
 const isStatus = (x: unknown): x is StatusRow => !!x && typeof x === 'object' && 'accountId' in x && 'visibility' in x;
 const isAccount = (x: unknown): x is AccountRow => !!x && typeof x === 'object' && 'username' in x && 'indexable' in x;
 
-// The engine's day filters count days in Vietnam time (src/ingest/timestamps.ts), so must the
-// bounds: with UTC days, a post made between 00:00 and 07:00 in Vietnam fell outside `to`.
-const dayOf = (ms: number) => vietnamDay(ms);
-
 export interface StatusSearch {
   query: string;
   limit: number;
@@ -77,8 +72,8 @@ export function searchStatuses(ctx: SocialContext, index: PostIndex, s: StatusSe
   }
   // Bounded by ids: the day filters cut the match set to the days of the bounds, the date order
   // walks it newest first, and the ids decide inside the boundary days.
-  const to = s.maxId !== undefined ? dayOf(timeOfId(s.maxId)) : undefined;
-  const from = s.minId !== undefined ? dayOf(timeOfId(s.minId)) : undefined;
+  const to = s.maxId !== undefined ? dayOfId(s.maxId) : undefined;
+  const from = s.minId !== undefined ? dayOfId(s.minId) : undefined;
   const want = s.offset + s.limit;
   for (let n = Math.max(64, want * 2); ; n *= 4) {
     const hits = index.search({ query: s.query, limit: n, sort: 'date', authors, from, to });

@@ -6,6 +6,7 @@
  * comparing them as numbers until the year 2255 — SQLite orders and compares them as text.
  */
 import { randomInt } from 'node:crypto';
+import { vietnamDay } from '../../ingest/timestamps.ts';
 
 export const ID_DIGITS = 18;
 const MAX_ID = 10n ** BigInt(ID_DIGITS) - 1n;
@@ -33,6 +34,15 @@ export function idAtTime(ms: number): string {
 /** The time an id was made at. */
 export function timeOfId(id: string): number {
   return Number(BigInt(id) >> 16n);
+}
+
+/**
+ * The day an id was made on, in Vietnam (YYYY-MM-DD): the engine files posts by Vietnam day, so
+ * its day filters take paging bounds in this form. As UTC days they left out the posts made
+ * between 00:00 and 07:00 in Vietnam.
+ */
+export function dayOfId(id: string): string {
+  return vietnamDay(timeOfId(id));
 }
 
 /**
