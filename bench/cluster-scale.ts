@@ -320,6 +320,9 @@ interface Build {
   ingest_docs_per_s: number;
   /** From the first index job seen done to the last (polled every 250 ms): versions per second. */
   publish_docs_per_s: number;
+  /** CPU ms per published document over the publish window: the indexers together, PostgreSQL (0 when its processes are not readable). */
+  indexer_cpu_ms_per_doc: number;
+  pg_cpu_ms_per_doc: number;
   /** Until no job is pending (merges included), from the indexers' start. */
   settle_s: number;
   end_to_end_docs_per_s: number;
@@ -330,7 +333,7 @@ interface Build {
   load1: number;
 }
 
-async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, scratch: string, publishOnly = false): Promise<{ build: Build; schema: Schema; blob: string }> {
+async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, scratch: string, publishOnly = false, postmaster?: number): Promise<{ build: Build; schema: Schema; blob: string }> {
   const schema = await newSchema(pgc.url, 'bench_scale');
   const blob = join(scratch, `blob-${schema.name}`);
   await mustRun(['migrate', '--pg', schema.url], undefined, false);
@@ -356,6 +359,8 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
     let tFirst = 0;
     let atFirst = 0;
     let tAll = 0;
+    let cpu0 = [0, 0];
+    let cpu1 = [0, 0];
     const progress = progressLine(`  publishing with ${k} indexer${k > 1 ? 's' : ''}`);
     for (;;) {
       await sleep(250);
@@ -367,8 +372,12 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
       if (!tFirst && done > 0) {
         tFirst = now;
         atFirst = done;
+        cpu0 = [cpuOf(procs.map((p) => p.pid)), cpuOfPostgres(postmaster)];
       }
-      if (!tAll && pend.jobs === 0) tAll = now;
+      if (!tAll && pend.jobs === 0) {
+        tAll = now;
+        cpu1 = [cpuOf(procs.map((p) => p.pid)), cpuOfPostgres(postmaster)];
+      }
       if (tAll && (pend.all === 0 || publishOnly)) break;
       if (now - t0 > 6 * 3600_000) throw new Error('indexers did not finish in 6 h');
     }
@@ -381,6 +390,8 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
       ingest_ms: Number(ing.last.ms ?? ing.ms),
       ingest_docs_per_s: Math.round(n / (Number(ing.last.ms ?? ing.ms) / 1000)),
       publish_docs_per_s: Math.round((total - atFirst) / Math.max(0.001, (tAll - tFirst) / 1000)),
+      indexer_cpu_ms_per_doc: +((cpu1[0] - cpu0[0]) / Math.max(1, total - atFirst)).toFixed(3),
+      pg_cpu_ms_per_doc: +((cpu1[1] - cpu0[1]) / Math.max(1, total - atFirst)).toFixed(3),
       settle_s: publishOnly ? Number.NaN : +((tSettled - t0) / 1000).toFixed(1),
       end_to_end_docs_per_s: Math.round(n / ((ing.ms + tAll - t0) / 1000)),
       segments: st.segments,
@@ -606,7 +617,7 @@ async function main(argv: string[]): Promise<number> {
         const builds: Build[] = [];
         let kept: { schema: Schema; blob: string } | undefined;
         for (const k of ks) {
-          const b = await clusterBuild(pgc, corpus.file, n, k, scratch, o.publishOnly);
+          const b = await clusterBuild(pgc, corpus.file, n, k, scratch, o.publishOnly, postmasterPid(pgc.dataDir));
           builds.push(b.build);
           if (k === o.indexers) kept = b;
           else {
@@ -846,11 +857,11 @@ function markdown(o: Options, r: Report): string {
   out.push(table(['docs', 'setup', 'keyword', 'newest first', 'date filter', 'counts (trends)', 'errors', 'partial', 'CPU ms/query by process', 'idle CPU ms/s', 'load'], lrows));
   out.push('');
   const brows: string[][] = [];
-  for (const s of r.sizes) for (const b of s.cluster?.builds ?? []) brows.push([f(s.docs), String(b.indexers), f(b.ingest_docs_per_s), f(b.publish_docs_per_s), f(b.end_to_end_docs_per_s), f(b.settle_s, 1), String(b.shards), String(b.segments), f(b.load1, 1)]);
+  for (const s of r.sizes) for (const b of s.cluster?.builds ?? []) brows.push([f(s.docs), String(b.indexers), f(b.ingest_docs_per_s), f(b.publish_docs_per_s), `${f(b.indexer_cpu_ms_per_doc, 3)} / ${f(b.pg_cpu_ms_per_doc, 3)}`, f(b.end_to_end_docs_per_s), f(b.settle_s, 1), String(b.shards), String(b.segments), f(b.load1, 1)]);
   if (brows.length) {
     out.push('## Cluster indexing');
     out.push('');
-    out.push(table(['docs', 'indexers', 'ingest docs/s (`tra index --pg`, durable)', 'publish docs/s', 'end to end docs/s', 'until no job left s (merges)', 'shards', 'live segments', 'load'], brows));
+    out.push(table(['docs', 'indexers', 'ingest docs/s (`tra index --pg`, durable)', 'publish docs/s', 'CPU ms/doc publishing: indexers / PostgreSQL', 'end to end docs/s', 'until no job left s (merges)', 'shards', 'live segments', 'load'], brows));
     out.push('');
     if (r.indexer_scaling) out.push(`**Indexer scaling** (publish docs/s): 2 ÷ 1 = **${f(r.indexer_scaling.r2_1, 2)}×** (target ≥ 1.6×), 4 ÷ 2 = **${f(r.indexer_scaling.r4_2, 2)}×** (target: no slower, ≥ 0.95×) — ${r.indexer_scaling.meets ? 'met' : '**not met**'}.\n`);
   }
