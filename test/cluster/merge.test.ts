@@ -95,12 +95,12 @@ test('queries during merges see every document exactly once', { skip: PG_SKIP, t
     assert.ok(by.live < 3, `live segments after merging: ${by.live}`);
     // Every current version is live in exactly one live segment; no other version is live.
     const { rows } = await s.pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM document_versions v JOIN segments g ON g.id = v.segment_id
+      `SELECT count(*) AS n FROM version_segments v JOIN segments g ON g.id = v.segment_id
        WHERE g.state = 'live' AND v.deleted_generation IS NULL`,
     );
     assert.equal(Number(rows[0].n), N);
     const cur = await s.pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM documents d JOIN document_versions v ON v.seq = d.current_seq JOIN segments g ON g.id = v.segment_id
+      `SELECT count(*) AS n FROM documents d JOIN version_segments v ON v.seq = d.current_seq JOIN segments g ON g.id = v.segment_id
        WHERE g.state = 'live' AND v.deleted_generation IS NULL`,
     );
     assert.equal(Number(cur.rows[0].n), N);

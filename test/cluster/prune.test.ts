@@ -28,7 +28,7 @@ async function batch(s: TestSchema): Promise<void> {
 async function settled(s: TestSchema): Promise<void> {
   await until('every job done', async () => {
     const { rows } = await s.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM jobs WHERE state IN ('ready', 'running')");
-    const unpublished = (await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM document_versions WHERE segment_id IS NULL')).rows[0].n;
+    const unpublished = (await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM document_versions v WHERE NOT EXISTS (SELECT 1 FROM version_segments m WHERE m.seq = v.seq)')).rows[0].n;
     return rows[0].n === 0 && unpublished === 0;
   }, 90_000, 200);
 }

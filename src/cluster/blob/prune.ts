@@ -3,7 +3,7 @@
  * `retired_generation`, src/cluster/indexer/merge.ts), but their blobs stayed in storage for ever.
  * This deletes the blob of a retired segment once nothing can still ask for it, and keeps the row
  * (stamped `pruned_at`): deleted versions dropped by the merge still name it
- * (`document_versions.segment_id`), and a version with no segment would read as unpublished.
+ * (`version_segments.segment_id`), and a version with no segment would read as unpublished.
  *
  * Who reads a segment's blob: a searcher copying the segments of the generation it syncs to (it
  * serves from its local copies afterwards, old views included), and a merge copying its inputs.

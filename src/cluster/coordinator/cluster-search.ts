@@ -655,7 +655,7 @@ export class ClusterSearch {
   async stats(): Promise<{ documents: number }> {
     const t = await this.topology();
     const { rows } = await this.o.pool.query<{ n: string }>(
-      "SELECT (SELECT coalesce(sum(doc_count), 0) FROM segments WHERE state = 'live') - (SELECT count(*) FROM document_versions v JOIN segments g ON g.id = v.segment_id WHERE v.deleted_generation IS NOT NULL AND g.state = 'live') AS n",
+      "SELECT (SELECT coalesce(sum(doc_count), 0) FROM segments WHERE state = 'live') - (SELECT count(*) FROM version_segments v JOIN segments g ON g.id = v.segment_id WHERE v.deleted_generation IS NOT NULL AND g.state = 'live') AS n",
     );
     void t;
     return { documents: Number(rows[0].n) };

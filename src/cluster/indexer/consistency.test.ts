@@ -77,7 +77,7 @@ async function served(s: TestSchema, blob: DirBlobStore): Promise<{ generation: 
     const docs = new Map<string, number[]>();
     const ids = new Map((await c.query<{ seq: string; doc_id: string }>('SELECT seq, doc_id FROM document_versions')).rows.map((r) => [Number(r.seq), r.doc_id]));
     for (const g of segs) {
-      const del = (await c.query<{ seq: string }>('SELECT seq FROM document_versions WHERE segment_id = $1 AND deleted_generation IS NOT NULL', [g.id])).rows.map((r) => Number(r.seq));
+      const del = (await c.query<{ seq: string }>('SELECT seq FROM version_segments WHERE segment_id = $1 AND deleted_generation IS NOT NULL', [g.id])).rows.map((r) => Number(r.seq));
       const seg = await fetchSegment(blob, g.key, g.checksum, Number(g.bytes));
       applyDeletions(seg, del);
       assert.equal(seg.deletedCount, del.length, `every deletion of segment ${g.id} names one of its documents`);

@@ -185,7 +185,7 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
     }
     inputs = pick;
     const del = (await client.query<{ segment_id: string; seq: string }>(
-      'SELECT segment_id, seq FROM document_versions WHERE segment_id = ANY($1::bigint[]) AND deleted_generation IS NOT NULL',
+      'SELECT segment_id, seq FROM version_segments WHERE segment_id = ANY($1::bigint[]) AND deleted_generation IS NOT NULL',
       [inputs.map((s) => s.id)],
     )).rows;
     for (const d of del) {
@@ -258,7 +258,7 @@ export async function mergeShard(pool: Pool, blob: BlobStore, shard: string, mer
       // (deleted_generation > g) move with their deletion, so a searcher reading the merged
       // segment's deletions finds them; those deleted by g stay with their retired segment.
       const moved = await c.query(
-        'UPDATE document_versions SET segment_id = $1 WHERE segment_id = ANY($2::bigint[]) AND (deleted_generation IS NULL OR deleted_generation > $3)',
+        'UPDATE version_segments SET segment_id = $1 WHERE segment_id = ANY($2::bigint[]) AND (deleted_generation IS NULL OR deleted_generation > $3)',
         [ins.rows[0].id, ids, generation],
       );
       if (moved.rowCount !== merged.docCount) {

@@ -6,7 +6,7 @@
  * Locks, always in this order so two publishers (or a publisher and an ingest, which also locks
  * documents in id order) cannot deadlock: the job's documents rows (id order), then the shard
  * checkpoints touched (name order). Under them:
- * - every version of the job must still be unpublished (`segment_id IS NULL`), else the job was
+ * - every version of the job must still be unpublished (no `version_segments` row), else the job was
  *   published already and this attempt rolls back whole (`AlreadyPublished`);
  * - each shard's generation is read under its row lock and set to generation + 1 (compare-and-
  *   set: no other publish of that shard can interleave);
@@ -64,8 +64,8 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
   const locked = await c.query<{ deleted: boolean }>('SELECT id, deleted FROM documents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
   // Shards whose versions this publish may delete: those of the documents' other published versions.
   const { rows: other } = await c.query<{ shard: string }>(
-    `SELECT DISTINCT v.shard FROM document_versions v
-     WHERE v.doc_id = ANY($1::text[]) AND v.segment_id IS NOT NULL AND v.deleted_generation IS NULL`,
+    `SELECT DISTINCT m.shard FROM document_versions v JOIN version_segments m ON m.seq = v.seq
+     WHERE v.doc_id = ANY($1::text[]) AND m.deleted_generation IS NULL`,
     [ids],
   );
   const shards = [...new Set([...built.map((b) => b.shard), ...other.map((r) => r.shard)])].sort();
@@ -86,8 +86,9 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'live', $8, $9) RETURNING id`,
       [b.shard, b.key, b.checksum, b.bytes, b.docCount, b.seqs[0], b.seqs[b.seqs.length - 1], gen, b.sumLen],
     );
+    // One narrow row per version (migration 9); its primary key refuses a version published twice.
     const r = await c.query(
-      'UPDATE document_versions SET segment_id = $1, shard = $2 WHERE seq = ANY($3::bigint[]) AND segment_id IS NULL',
+      'INSERT INTO version_segments (seq, segment_id, shard) SELECT unnest($3::bigint[]), $1, $2 ON CONFLICT (seq) DO NOTHING',
       [rows[0].id, b.shard, b.seqs],
     );
     if (r.rowCount !== b.seqs.length) throw new AlreadyPublished(job?.id ?? 0);
@@ -104,12 +105,12 @@ async function publishIn(c: PoolClient, blob: BlobStore, job: ClaimedJob | undef
   // publish, measured with pg_stat_statements).
   const maybe = other.length > 0 || ids.length !== docIds.length || locked.rows.some((r) => r.deleted);
   const del = !maybe ? { rowCount: 0 } : await c.query(
-    `UPDATE document_versions v SET deleted_generation = g.gen
-     FROM documents d, unnest($2::text[], $3::bigint[]) AS g(shard, gen)
-     WHERE v.doc_id = d.id AND d.id = ANY($1::text[]) AND g.shard = v.shard
-       AND v.segment_id IS NOT NULL AND v.deleted_generation IS NULL
-       AND (d.deleted OR EXISTS (SELECT 1 FROM document_versions w
-                                 WHERE w.doc_id = v.doc_id AND w.seq > v.seq AND w.segment_id IS NOT NULL))`,
+    `UPDATE version_segments m SET deleted_generation = g.gen
+     FROM document_versions v, documents d, unnest($2::text[], $3::bigint[]) AS g(shard, gen)
+     WHERE m.seq = v.seq AND v.doc_id = d.id AND d.id = ANY($1::text[]) AND g.shard = m.shard
+       AND m.deleted_generation IS NULL
+       AND (d.deleted OR EXISTS (SELECT 1 FROM document_versions w JOIN version_segments n ON n.seq = w.seq
+                                 WHERE w.doc_id = v.doc_id AND w.seq > v.seq))`,
     [ids, [...next.keys()], [...next.values()]],
   );
   for (const [s, gen] of next) {

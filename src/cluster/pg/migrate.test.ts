@@ -85,3 +85,30 @@ test('migrate names a search_path schema that does not exist', { skip: PG_SKIP, 
     await s.drop();
   }
 });
+
+test('migration 9 carries published versions, their segments and deletions into version_segments', { skip: PG_SKIP, timeout: 60_000 }, async () => {
+  const s = await testSchema({ migrated: false });
+  try {
+    await migrate(s.pool, MIGRATIONS.filter((m) => m.version < 9));
+    await s.pool.query(`INSERT INTO documents (id, current_seq, content_hash) VALUES ('a', 2, '\\x00'), ('b', 3, '\\x00')`);
+    await s.pool.query(`INSERT INTO document_versions (seq, doc_id, content_hash, body, batch) VALUES
+      (1, 'a', '\\x00', '{"title":"một"}', 1), (2, 'a', '\\x00', '{"title":"hai"}', 1), (3, 'b', '\\x00', '{"title":"ba"}', 2)`);
+    await s.pool.query(`INSERT INTO shards (shard, published_from, published_to) VALUES ('2026', '2026-01-01', '2027-01-01')`);
+    const seg = (await s.pool.query<{ id: string }>(
+      `INSERT INTO segments (shard, segment_key, checksum, bytes, doc_count, min_seq, max_seq, state, published_generation)
+       VALUES ('2026', 'segments/x.tseg', 'c', 1, 2, 1, 2, 'live', 1) RETURNING id`)).rows[0].id;
+    await s.pool.query(`UPDATE document_versions SET segment_id = $1, shard = '2026', deleted_generation = CASE seq WHEN 1 THEN 2 END WHERE seq IN (1, 2)`, [seg]);
+    const r = await migrate(s.pool);
+    assert.deepEqual(r.applied.map((a) => a.version), [9]);
+    const rows = (await s.pool.query('SELECT seq::int, segment_id::text, shard, deleted_generation::int FROM version_segments ORDER BY seq')).rows;
+    assert.deepEqual(rows, [
+      { seq: 1, segment_id: seg, shard: '2026', deleted_generation: 2 },
+      { seq: 2, segment_id: seg, shard: '2026', deleted_generation: null },
+    ]);
+    const cols = (await s.pool.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'document_versions'")).rows.map((c) => c.column_name);
+    for (const c of ['segment_id', 'shard', 'deleted_generation']) assert.ok(!cols.includes(c), `document_versions.${c} dropped`);
+    assert.equal((await s.pool.query('SELECT count(*)::int AS n FROM document_versions')).rows[0].n, 3, 'no version lost');
+  } finally {
+    await s.drop();
+  }
+});

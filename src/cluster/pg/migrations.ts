@@ -282,6 +282,32 @@ END;
 CREATE INDEX document_versions_source ON document_versions (source, published_at DESC NULLS LAST, doc_id) WHERE source IS NOT NULL;
 `;
 
+// Which segment holds each published version, in a narrow table of its own (publish.ts,
+// merge.ts). Migration 2 kept these three columns in document_versions, whose rows carry the body
+// and seven indexes: a publish rewrote each of its versions' rows whole (no HOT update: the
+// columns are indexed) and a merge rewrote every version of its inputs, under the shard's lock.
+// A publish now inserts one narrow row per version (its primary key refuses a second publish) and
+// a merge updates narrow rows. No foreign keys: only publish and merge write here, the versions
+// and the segment named are read or inserted in the same transaction, and versions and segment
+// rows are never deleted; per-row referential checks cost a publish ~1,000 trigger calls.
+// Runs in the migration's transaction: the copy takes seconds per million versions.
+const membership = `
+CREATE TABLE version_segments (
+  seq bigint PRIMARY KEY,           -- document_versions.seq
+  segment_id bigint NOT NULL,       -- segments.id: the live (or, once merged away, retired) segment holding it
+  shard text NOT NULL,
+  deleted_generation bigint         -- the shard's generation that deleted it (a newer version replaced it)
+);
+INSERT INTO version_segments (seq, segment_id, shard, deleted_generation)
+  SELECT seq, segment_id, shard, deleted_generation FROM document_versions WHERE segment_id IS NOT NULL;
+CREATE INDEX version_segments_segment ON version_segments (segment_id);
+CREATE INDEX version_segments_deleted ON version_segments (shard, deleted_generation) WHERE deleted_generation IS NOT NULL;
+DROP INDEX document_versions_segment;
+DROP INDEX document_versions_deleted;
+ALTER TABLE document_versions DROP COLUMN segment_id, DROP COLUMN shard, DROP COLUMN deleted_generation;
+ANALYZE version_segments;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'cluster: documents, frontier, captures, jobs, segments, searchers', sql: initial },
   { version: 2, name: 'cluster: published versions, deletions, segment statistics', sql: publishing },
@@ -291,6 +317,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'cluster: pruning retired segments', sql: pruning },
   { version: 7, name: 'cluster: validators of fetched URLs', sql: validators },
   { version: 8, name: "cluster: a source's latest articles", sql: browsing },
+  { version: 9, name: 'cluster: published versions in a narrow table', sql: membership },
 ];
 
 /** The schema version this program needs. */

@@ -35,13 +35,14 @@ export async function clusterStatistics(q: Queryable): Promise<ClusterStatistics
   const { rows } = await q.query<Record<string, string | null>>(`
     SELECT
       (SELECT count(*) FROM documents WHERE NOT deleted) AS documents,
-      (SELECT count(*) FROM documents d JOIN document_versions v ON v.seq = d.current_seq
-        WHERE NOT d.deleted AND v.segment_id IS NOT NULL AND v.deleted_generation IS NULL) AS published,
+      (SELECT count(*) FROM documents d JOIN version_segments m ON m.seq = d.current_seq
+        WHERE NOT d.deleted AND m.deleted_generation IS NULL) AS published,
       (SELECT count(*) FROM document_versions) AS versions,
       (SELECT count(*) FROM jobs WHERE kind = 'index' AND state IN ('ready', 'running')) AS jobs_pending,
       (SELECT count(*) FROM jobs WHERE kind = 'index' AND state = 'failed') AS jobs_failed,
       (SELECT coalesce(extract(epoch FROM now() - min(v.written_at)), 0) FROM documents d
-        JOIN document_versions v ON v.seq = d.current_seq WHERE NOT d.deleted AND v.segment_id IS NULL) AS lag_seconds,
+        JOIN document_versions v ON v.seq = d.current_seq
+        WHERE NOT d.deleted AND NOT EXISTS (SELECT 1 FROM version_segments m WHERE m.seq = v.seq)) AS lag_seconds,
       (SELECT count(*) FROM shard_checkpoints WHERE generation > 0) AS shards,
       (SELECT count(*) FROM segments WHERE state = 'live') AS segments,
       (SELECT coalesce(sum(bytes), 0) FROM segments WHERE state = 'live') AS segment_bytes,

@@ -189,7 +189,7 @@ export class Searcher {
           [r.shard],
         )).rows;
         const del = (await client.query<{ segment_id: string; seq: string }>(
-          'SELECT segment_id, seq FROM document_versions WHERE shard = $1 AND deleted_generation IS NOT NULL AND segment_id = ANY($2::bigint[])',
+          'SELECT segment_id, seq FROM version_segments WHERE shard = $1 AND deleted_generation IS NOT NULL AND segment_id = ANY($2::bigint[])',
           [r.shard, segs.map((s) => s.id)],
         )).rows;
         const deleted = new Map<string, number[]>();
