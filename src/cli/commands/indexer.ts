@@ -15,15 +15,16 @@ export function register(program: Command): void {
     .requiredOption('--blob <path>', 'kho blob dùng chung: thư mục, hoặc s3://bucket/prefix')
     .option('--lease-ms <n>', 'thời hạn nhận một việc, mili giây (mặc định 120000)', (v) => positive(v, '--lease-ms'))
     .option('--merge-at <n>', 'gộp các phân đoạn nhỏ nhất của một shard khi shard có từng ấy phân đoạn (mặc định 10; 0: không gộp)', (v) => nonNegative(v, '--merge-at'))
+    .option('--slots <n>', 'số việc các indexer trên cùng máy này chạy cùng lúc; indexer thừa chờ sẵn và thay khi một indexer dừng (mặc định: số lõi CPU; 0: không giới hạn)', (v) => nonNegative(v, '--slots'))
     .option('--port <n>', 'mở cổng HTTP cho /healthz và /metrics (0: một cổng còn trống; mặc định: không mở)', (v) => port(v))
     .option('--host <h>', 'địa chỉ nghe của /healthz và /metrics', '127.0.0.1')
     .option('--janitor-interval <s>', 'dọn kho blob mỗi bấy nhiêu giây: xoá blob mồ côi và blob của phân đoạn đã gộp mà không searcher nào còn cần (mặc định 600; 0: không dọn; cả cụm chỉ một indexer dọn một lúc)', (v) => nonNegative(v, '--janitor-interval'), 600)
-    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; port?: number; host: string; janitorInterval: number }) => {
+    .action(async (o: { pg: string; blob: string; leaseMs?: number; mergeAt?: number; slots?: number; port?: number; host: string; janitorInterval: number }) => {
       const { openRole, untilStopped, logLine, serveRoleHealth, RoleError } = await import('../../cluster/roles/role.ts');
       const { runIndexer } = await import('../../cluster/indexer/indexer.ts');
       let role;
       try {
-        role = await openRole({ pg: o.pg, blob: o.blob, name: 'indexer' });
+        role = await openRole({ pg: o.pg, blob: o.blob, name: 'indexer', connections: 5 }); // one held by its machine slot (slots.ts)
       } catch (e) {
         throw e instanceof RoleError ? new UserError(e.message) : e;
       }
@@ -49,7 +50,7 @@ export function register(program: Command): void {
         pool = watch.wrap(role.pool);
         log = watch.log(log);
       }
-      const running = runIndexer({ pool, blob: role.blob!, owner, leaseMs: o.leaseMs, mergeAt: o.mergeAt, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
+      const running = runIndexer({ pool, blob: role.blob!, owner, leaseMs: o.leaseMs, mergeAt: o.mergeAt, slots: o.slots, log, signal: ctl.signal, pauseBeforePublishMs: pause > 0 ? pause : undefined });
       process.stderr.write(`tra indexer: đang chạy (pid ${process.pid}); Ctrl+C để dừng\n`);
       const { runJanitorEvery } = await import('../../cluster/blob/janitor-loop.ts');
       const janitor = runJanitorEvery({ pool: role.pool, blob: role.blob!, everyMs: o.janitorInterval * 1000, log, signal: ctl.signal });

@@ -27,6 +27,7 @@ import { Segment } from '../../engine/segment.ts';
 import { ClusterError, LeaseLost } from '../errors.ts';
 import { shardOf } from './shard-key.ts';
 import { AlreadyPublished, publishSegments, type BuiltSegment } from './publish.ts';
+import { MachineSlots } from './slots.ts';
 import { DEFAULT_MERGE_AT, MERGE_JOB, StaleMerge, enqueueMergeIfDue, mergeShard, type MergeJobPayload } from './merge.ts';
 
 /** A merge whose shard keeps changing under it is retried this many times before the job backs off. */
@@ -72,6 +73,10 @@ export interface IndexerOptions {
   log?: (line: string) => void;
   /** Live segments of a shard that start a merge (default 10; 0: never merge). */
   mergeAt?: number;
+  /** Jobs run at once by the indexers of this machine (default: its cores; 0: no limit). slots.ts. */
+  slots?: number;
+  /** This machine's name for its slots (default: os.hostname()). */
+  machine?: string;
   /** Test hook: wait this long between upload and publish (to kill the process there). */
   pauseBeforePublishMs?: number;
   signal?: AbortSignal;
@@ -159,45 +164,62 @@ export async function runIndexer(o: IndexerOptions): Promise<void> {
     o.log?.(`observe: không kiểm tra được phiên bản số đếm (cannot check the counts' version): ${(e as Error).message}`);
   }
   let backoff = idleMs;
-  while (!o.signal?.aborted) {
-    let job: ClaimedJob | undefined;
-    try {
-      [job] = await claim(o.pool, { owner, kinds, leaseMs });
-      backoff = idleMs;
-    } catch (e) {
-      o.log?.(`không nhận được việc (cannot claim): ${(e as Error).message}`);
-      await sleep(backoff, undefined, { signal: o.signal }).catch(() => undefined);
-      backoff = Math.min(5_000, backoff * 2);
-      continue;
-    }
-    if (!job) {
-      await sleep(idleMs, undefined, { signal: o.signal }).catch(() => undefined);
-      continue;
-    }
-    const keep = setInterval(() => void extend(o.pool, job!, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
-    try {
-      const t0 = Date.now();
-      if (job.kind === MERGE_JOB) {
-        o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
-      } else if (job.kind === OBSERVE_JOB) {
-        o.log?.(`job ${job.id}: ${describeObserve(await observeBatch(o.pool, job))}`);
-      } else {
-        const r = await indexJob(o, job);
-        o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
+  const slots = new MachineSlots(o.pool, { slots: o.slots, machine: o.machine });
+  let standby = false;
+  try {
+    while (!o.signal?.aborted) {
+      let job: ClaimedJob | undefined;
+      try {
+        if (!(await slots.acquire())) {
+          if (!standby) o.log?.(`chờ: đã có ${slots.slots} indexer chạy trên máy ${slots.machine} (standby: every slot of this machine is taken)`);
+          standby = true;
+          await sleep(idleMs, undefined, { signal: o.signal }).catch(() => undefined);
+          continue;
+        }
+        if (standby) o.log?.(`nhận chỗ ${slots.number + 1}/${slots.slots} trên máy ${slots.machine} (took a slot)`);
+        standby = false;
+        [job] = await claim(o.pool, { owner, kinds, leaseMs });
+        backoff = idleMs;
+      } catch (e) {
+        o.log?.(`không nhận được việc (cannot claim): ${(e as Error).message}`);
+        await slots.release();
+        await sleep(backoff, undefined, { signal: o.signal }).catch(() => undefined);
+        backoff = Math.min(5_000, backoff * 2);
+        continue;
       }
-    } catch (e) {
-      if (e instanceof AlreadyPublished) {
-        // Published by an earlier attempt whose completion was lost: nothing left to do.
-        await complete(o.pool, job).catch(() => undefined);
-        o.log?.(e.message);
-      } else if (e instanceof LeaseLost) {
-        o.log?.(e.message);
-      } else {
-        o.log?.(`job ${job.id}: ${(e as Error).message}`);
-        await fail(o.pool, job, (e as Error).message).catch(() => undefined);
+      if (!job) {
+        // Idle: the slot goes back, so a standby here takes it as soon as there is work.
+        await slots.release();
+        await sleep(idleMs, undefined, { signal: o.signal }).catch(() => undefined);
+        continue;
       }
-    } finally {
-      clearInterval(keep);
+      const keep = setInterval(() => void extend(o.pool, job!, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
+      try {
+        const t0 = Date.now();
+        if (job.kind === MERGE_JOB) {
+          o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
+        } else if (job.kind === OBSERVE_JOB) {
+          o.log?.(`job ${job.id}: ${describeObserve(await observeBatch(o.pool, job))}`);
+        } else {
+          const r = await indexJob(o, job);
+          o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
+        }
+      } catch (e) {
+        if (e instanceof AlreadyPublished) {
+          // Published by an earlier attempt whose completion was lost: nothing left to do.
+          await complete(o.pool, job).catch(() => undefined);
+          o.log?.(e.message);
+        } else if (e instanceof LeaseLost) {
+          o.log?.(e.message);
+        } else {
+          o.log?.(`job ${job.id}: ${(e as Error).message}`);
+          await fail(o.pool, job, (e as Error).message).catch(() => undefined);
+        }
+      } finally {
+        clearInterval(keep);
+      }
     }
+  } finally {
+    await slots.release();
   }
 }
