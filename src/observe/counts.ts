@@ -104,6 +104,43 @@ export function keyHash(key: string): number {
   return b.readUIntBE(0, 6) * 32 + (b[6] >> 3);
 }
 
+/**
+ * What counting needs of one document, computed without the table: its article key's hash, its
+ * dating time, its source and its distinct terms. Pure, so it can run in a worker thread.
+ */
+export interface PreparedDoc {
+  seq?: number;
+  /** keyHash of its article key (canonical URL, else id); undefined: it has neither. */
+  key?: number;
+  /** The instant that dates it (ms); undefined: not counted. */
+  ms?: number;
+  /** With no `ms`: it has a date, outside the plausible window (else it has none). */
+  implausible: boolean;
+  source?: string;
+  /** Its distinct terms (termsOf's order); empty when it is not counted. */
+  terms: string[];
+  /**
+   * Instead of `terms`, when prepared in a worker (./prepare-workers.ts): its terms as that
+   * worker's ids, ids[from..to), resolved through `table`.
+   */
+  codes?: { ids: Int32Array; from: number; to: number; table: { global(id: number, intern: (term: string) => number): number } };
+}
+
+export function prepareObserved(doc: ObservedDoc, now: number, seq?: number): PreparedDoc {
+  const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
+  const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
+  const ms = datingTime(doc, now);
+  if (ms === undefined) return { seq, implausible: Number.isFinite(parseTime(doc.published)), terms: [] };
+  return {
+    seq,
+    key: key ? keyHash(key) : undefined,
+    ms,
+    implausible: false,
+    source: typeof doc.source === 'string' && doc.source ? doc.source : undefined,
+    terms: [...termsOf(observedText(doc))],
+  };
+}
+
 /** What a batch adds to one day before it is merged into the day's row. */
 interface PendingDay {
   docs: number;
@@ -197,46 +234,59 @@ export class ObserveCounts {
    * Count a batch of documents in one transaction. `seq` (optional, per document) is the store
    * row the document came from; `lastSeq` is recorded as read when given.
    */
+  private readonly intern = (term: string): number => this.dict.intern(term);
+
   add(docs: Iterable<{ doc: ObservedDoc; seq?: number }>, lastSeq?: number): AddResult {
-    const res: AddResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0 };
     const now = Date.now();
+    const prepared: PreparedDoc[] = [];
+    for (const { doc, seq } of docs) prepared.push(prepareObserved(doc, now, seq));
+    return this.addPrepared(prepared, lastSeq);
+  }
+
+  /**
+   * `add` for documents already read by `prepareObserved` (perhaps in another thread: ./sync.ts
+   * prepares a large catch-up in workers). The same counts as `add`, given the same order.
+   */
+  addPrepared(docs: Iterable<PreparedDoc>, lastSeq?: number): AddResult {
+    const res: AddResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0 };
     const srcDocs = new Map<string, number>();
     const seenGet = this.prep('seenGet', 'SELECT 1 AS x FROM seen WHERE h=?');
     const seenPut = this.prep('seenPut', 'INSERT INTO seen(h, seq) VALUES (?, ?)');
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const { doc, seq } of docs) {
-        const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
-        const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
-        const ms = datingTime(doc, now);
-        if (ms === undefined) {
-          if (Number.isFinite(parseTime(doc.published))) res.implausible++;
+      for (const d of docs) {
+        if (d.ms === undefined) {
+          if (d.implausible) res.implausible++;
           else res.undated++;
           continue;
         }
-        if (key) {
-          const h = keyHash(key);
-          if (seenGet.get(h)) {
+        if (d.key !== undefined) {
+          if (seenGet.get(d.key)) {
             res.duplicates++;
             continue;
           }
-          seenPut.run(h, seq ?? null);
+          seenPut.run(d.key, d.seq ?? null);
         }
-        const day = dayNumber(ms);
+        const day = dayNumber(d.ms);
         const p = this.pendingDay(day);
         p.docs++;
-        if (seq !== undefined) p.seqs.push(seq);
+        if (d.seq !== undefined) p.seqs.push(d.seq);
         res.counted++;
-        if (typeof doc.source === 'string' && doc.source) {
-          const k = doc.source + '\u0000' + day;
+        if (d.source) {
+          const k = d.source + '\u0000' + day;
           srcDocs.set(k, (srcDocs.get(k) ?? 0) + 1);
         }
-        for (const t of termsOf(observedText(doc))) {
-          const id = this.dict.intern(t);
+        const count = (id: number) => {
           const n = p.terms.get(id);
           if (n === undefined) this.pendingPairs++;
           p.terms.set(id, (n ?? 0) + 1);
           this.dict.addDf(id, 1);
+        };
+        if (d.codes) {
+          const { ids, from, to, table } = d.codes;
+          for (let j = from; j < to; j++) count(table.global(ids[j], this.intern));
+        } else {
+          for (const t of d.terms) count(this.dict.intern(t));
         }
       }
       if (!this.bulk || this.pendingPairs >= BULK_PENDING_PAIRS) this.flushPending();

@@ -11,11 +11,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocStore } from '../store/store.ts';
-import { ObserveCounts, dropObserveCounts, COUNTS_VERSION, type ObservedDoc, type AddResult } from './counts.ts';
+import { availableParallelism } from 'node:os';
+import { ObserveCounts, dropObserveCounts, COUNTS_VERSION, prepareObserved, type ObservedDoc, type AddResult, type PreparedDoc } from './counts.ts';
+import { preparedWindows } from './prepare-workers.ts';
 import { readJsonl } from './jsonl.ts';
 
 export const STORE_FILE = 'store.sqlite';
 const BATCH = 5000;
+/** Catch-ups of at least this many documents prepare them in worker threads. */
+const PARALLEL_MIN = 20_000;
 
 export interface SyncResult extends AddResult {
   rebuilt: boolean;
@@ -25,8 +29,19 @@ export interface SyncResult extends AddResult {
 /** Progress callback: documents read so far, out of total when known. */
 export type OnProgress = (done: number, total?: number) => void;
 
+export interface SyncOptions {
+  /** Worker threads reading and preparing documents (default: up to 2, for 20,000 or more; 0: none). */
+  workers?: number;
+  /** Store rows per worker window (default prepare-workers.ts WINDOW). */
+  window?: number;
+  /** Terms a worker's dictionary holds before it is emptied (default prepare-workers.ts MAX_CODES). */
+  maxCodes?: number;
+  /** Told when the workers are given up and the rest is prepared in this thread. */
+  log?: (line: string) => void;
+}
+
 /** Bring the observatory table of `dir` up to date with its store. */
-export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult {
+export function syncFromStore(dir: string, onProgress?: OnProgress, opts: SyncOptions = {}): SyncResult {
   const t0 = performance.now();
   const storePath = join(dir, STORE_FILE);
   const res: SyncResult = { counted: 0, duplicates: 0, undated: 0, implausible: 0, rebuilt: false, ms: 0 };
@@ -57,11 +72,12 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
     const total = store.lastSeq() - last;
     const bulk = counts.isEmpty();
     if (bulk) counts.beginBulk();
-    let batch: { doc: ObservedDoc; seq: number }[] = [];
+    let batch: PreparedDoc[] = [];
     let done = 0;
+    const now = Date.now();
     const flush = () => {
       if (batch.length === 0) return;
-      const r = counts.add(batch, batch[batch.length - 1].seq);
+      const r = counts.addPrepared(batch, batch[batch.length - 1].seq);
       res.counted += r.counted;
       res.duplicates += r.duplicates;
       res.undated += r.undated;
@@ -70,8 +86,21 @@ export function syncFromStore(dir: string, onProgress?: OnProgress): SyncResult 
       batch = [];
       onProgress?.(done, total);
     };
-    for (const { seq, doc } of store.docsAfter(last)) {
-      batch.push({ doc, seq });
+    // A long catch-up reads and prepares the documents in worker threads (./prepare-workers.ts);
+    // this thread counts them in seq order, so the counts are the same either way.
+    const upto = store.lastSeq();
+    const workers = opts.workers ?? (total >= PARALLEL_MIN ? Math.min(2, availableParallelism() - 1) : 0);
+    let from = last;
+    if (workers > 0 && upto > last) {
+      for (const docs of preparedWindows(storePath, last, upto, now, workers, { window: opts.window, maxCodes: opts.maxCodes, log: opts.log })) {
+        for (const d of docs) batch.push(d);
+        if (batch.length >= BATCH) flush();
+      }
+      from = upto;
+    }
+    // Then (or else) in this thread: everything after, rows written meanwhile included.
+    for (const { seq, doc } of store.docsAfter(from)) {
+      batch.push(prepareObserved(doc, now, seq));
       if (batch.length >= BATCH) flush();
     }
     flush();
