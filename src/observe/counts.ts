@@ -117,8 +117,8 @@ export interface PreparedDoc {
   /** With no `ms`: it has a date, outside the plausible window (else it has none). */
   implausible: boolean;
   source?: string;
-  /** Its distinct terms (termsOf's order); empty when it is not counted. */
-  terms: string[];
+  /** Its distinct terms (termsOf's set, in its order); empty when it is not counted. */
+  terms: ReadonlySet<string>;
   /**
    * Instead of `terms`, when prepared in a worker (./prepare-workers.ts): its terms as that
    * worker's ids, ids[from..to), resolved through `table`.
@@ -126,18 +126,20 @@ export interface PreparedDoc {
   codes?: { ids: Int32Array; from: number; to: number; table: { global(id: number, intern: (term: string) => number): number } };
 }
 
+const NO_TERMS: ReadonlySet<string> = new Set();
+
 export function prepareObserved(doc: ObservedDoc, now: number, seq?: number): PreparedDoc {
   const url = typeof doc.url === 'string' && doc.url ? doc.url : typeof doc.link === 'string' ? doc.link : '';
   const key = url ? canonicalArticleKey(url) : typeof doc.id === 'string' ? 'id:' + doc.id : '';
   const ms = datingTime(doc, now);
-  if (ms === undefined) return { seq, implausible: Number.isFinite(parseTime(doc.published)), terms: [] };
+  if (ms === undefined) return { seq, implausible: Number.isFinite(parseTime(doc.published)), terms: NO_TERMS };
   return {
     seq,
     key: key ? keyHash(key) : undefined,
     ms,
     implausible: false,
     source: typeof doc.source === 'string' && doc.source ? doc.source : undefined,
-    terms: [...termsOf(observedText(doc))],
+    terms: termsOf(observedText(doc)),
   };
 }
 
@@ -230,12 +232,12 @@ export class ObserveCounts {
     this.seqDays = undefined;
   }
 
+  private readonly intern = (term: string): number => this.dict.intern(term);
+
   /**
    * Count a batch of documents in one transaction. `seq` (optional, per document) is the store
    * row the document came from; `lastSeq` is recorded as read when given.
    */
-  private readonly intern = (term: string): number => this.dict.intern(term);
-
   add(docs: Iterable<{ doc: ObservedDoc; seq?: number }>, lastSeq?: number): AddResult {
     const now = Date.now();
     const prepared: PreparedDoc[] = [];
@@ -276,17 +278,11 @@ export class ObserveCounts {
           const k = d.source + '\u0000' + day;
           srcDocs.set(k, (srcDocs.get(k) ?? 0) + 1);
         }
-        const count = (id: number) => {
-          const n = p.terms.get(id);
-          if (n === undefined) this.pendingPairs++;
-          p.terms.set(id, (n ?? 0) + 1);
-          this.dict.addDf(id, 1);
-        };
         if (d.codes) {
           const { ids, from, to, table } = d.codes;
-          for (let j = from; j < to; j++) count(table.global(ids[j], this.intern));
+          for (let j = from; j < to; j++) this.countTerm(p, table.global(ids[j], this.intern));
         } else {
-          for (const t of d.terms) count(this.dict.intern(t));
+          for (const t of d.terms) this.countTerm(p, this.dict.intern(t));
         }
       }
       if (!this.bulk || this.pendingPairs >= BULK_PENDING_PAIRS) this.flushPending();
@@ -312,6 +308,14 @@ export class ObserveCounts {
    * Before counting many documents into an empty table: days are merged into their rows in
    * large steps (`endBulk` writes the rest), not after every batch.
    */
+  /** One more document of day `p` mentions term `id`. */
+  private countTerm(p: PendingDay, id: number): void {
+    const n = p.terms.get(id);
+    if (n === undefined) this.pendingPairs++;
+    p.terms.set(id, (n ?? 0) + 1);
+    this.dict.addDf(id, 1);
+  }
+
   beginBulk(): void {
     // Marked in the file: a load cut short (a crash, a kill) is found by `bulkUnfinished` and redone.
     this.setMeta('bulk', 1);

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DocStore } from '../store/store.ts';
-import { prepareWindow, TermCodes, type PreparedWindow } from './prepare-workers.ts';
+import { failedWindow, prepareWindow, TermCodes, type PreparedWindow } from './prepare-workers.ts';
 
 const { storePath, now, port, signal, maxCodes } = workerData as { storePath: string; now: number; port: MessagePort; signal: SharedArrayBuffer; maxCodes?: number };
 const posted = new Int32Array(signal);
@@ -20,7 +20,7 @@ parentPort!.on('message', ([from, to]: [number, number]) => {
     store ??= new DocStore(storePath, { readOnly: true });
     w = prepareWindow(store, from, to, now, codes);
   } catch (e) {
-    w = { seqs: [], ms: new Float64Array(0), implausible: new Uint8Array(0), keys: new Float64Array(0), sources: [], ids: new Int32Array(0), offsets: new Int32Array(1), reset: false, newTerms: [], error: e instanceof Error ? e.message : String(e) };
+    w = failedWindow(e instanceof Error ? e.message : String(e));
   }
   port.postMessage(w, [w.ids.buffer as ArrayBuffer]);
   Atomics.add(posted, 0, 1);

@@ -45,6 +45,13 @@ export interface PreparedWindow {
   error?: string;
 }
 
+const NO_TERMS: ReadonlySet<string> = new Set();
+
+/** A window that could not be read: `message` says why (the caller prepares it itself). */
+export function failedWindow(message: string): PreparedWindow {
+  return { seqs: [], ms: new Float64Array(0), implausible: new Uint8Array(0), keys: new Float64Array(0), sources: [], ids: new Int32Array(0), offsets: new Int32Array(1), reset: false, newTerms: [], error: message };
+}
+
 /** A worker's dictionary of terms, emptied past MAX_CODES (its memory stays bounded). */
 const MAX_CODES = 2_000_000;
 export class TermCodes {
@@ -90,7 +97,7 @@ export function prepareWindow(store: DocStore, from: number, to: number, now: nu
   }
   const n = docs.length;
   let terms = 0;
-  for (const d of docs) terms += d.terms.length;
+  for (const d of docs) terms += d.terms.size;
   const ids = new Int32Array(terms);
   const offsets = new Int32Array(n + 1);
   const w = { seqs: new Array<number>(n), ms: new Float64Array(n), implausible: new Uint8Array(n), keys: new Float64Array(n), sources: new Array<string | null>(n) };
@@ -159,7 +166,7 @@ export function unpackWindow(w: PreparedWindow, table: TermTable): PreparedDoc[]
       implausible: w.implausible[i] === 1,
       key: Number.isNaN(w.keys[i]) ? undefined : w.keys[i],
       source: w.sources[i] ?? undefined,
-      terms: [],
+      terms: NO_TERMS,
       codes: { ids: w.ids, from: w.offsets[i], to: w.offsets[i + 1], table: life },
     };
   }

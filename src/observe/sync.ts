@@ -69,7 +69,8 @@ export function syncFromStore(dir: string, onProgress?: OnProgress, opts: SyncOp
         }));
       }
     }
-    const total = store.lastSeq() - last;
+    const upto = store.lastSeq();
+    const total = upto - last;
     const bulk = counts.isEmpty();
     if (bulk) counts.beginBulk();
     let batch: PreparedDoc[] = [];
@@ -88,7 +89,6 @@ export function syncFromStore(dir: string, onProgress?: OnProgress, opts: SyncOp
     };
     // A long catch-up reads and prepares the documents in worker threads (./prepare-workers.ts);
     // this thread counts them in seq order, so the counts are the same either way.
-    const upto = store.lastSeq();
     const workers = opts.workers ?? (total >= PARALLEL_MIN ? Math.min(2, availableParallelism() - 1) : 0);
     let from = last;
     if (workers > 0 && upto > last) {
