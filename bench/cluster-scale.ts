@@ -365,6 +365,8 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
     let tFirst = 0;
     let atFirst = 0;
     let tAll = 0;
+    /** CPU ms so far: [the indexers, PostgreSQL]. */
+    const cpu = () => [cpuOf(procs.map((p) => p.pid)), cpuOfPostgres(postmaster)];
     let cpu0 = [0, 0];
     let cpu1 = [0, 0];
     const progress = progressLine(`  publishing with ${k} indexer${k > 1 ? 's' : ''}`);
@@ -378,11 +380,11 @@ async function clusterBuild(pgc: Postgres, file: string, n: number, k: number, s
       if (!tFirst && done > 0) {
         tFirst = now;
         atFirst = done;
-        cpu0 = [cpuOf(procs.map((p) => p.pid)), cpuOfPostgres(postmaster)];
+        cpu0 = cpu();
       }
       if (!tAll && pend.jobs === 0) {
         tAll = now;
-        cpu1 = [cpuOf(procs.map((p) => p.pid)), cpuOfPostgres(postmaster)];
+        cpu1 = cpu();
       }
       if (tAll && (pend.all === 0 || publishOnly)) break;
       if (now - t0 > 6 * 3600_000) throw new Error('indexers did not finish in 6 h');
@@ -774,12 +776,13 @@ function summarise(o: Options, sizes: SizeResult[], notes: string[], started: Da
     const sms = ss.direct[0].cpu_ms_per_call;
     const cms = ss.direct[0].client_cpu_ms_per_call;
     const cores = os.cpus().length;
+    // Cores one searcher and the client kept busy: a searcher's own threads (V8's collector,
+    // libuv) can take it past one core, and two searchers can then use at most the rest.
+    const used1 = (ss.direct[0].per_s * (sms + cms)) / 1000;
     rep.searcher_scaling = {
       r2_1: +r21.toFixed(2), r4_2: +r42.toFixed(2), meets: r21 >= 1.6 && r42 >= 0.95,
-      // Cores one searcher and the client kept busy: a searcher's own threads (V8's collector,
-      // libuv) can take it past one core, and two searchers can then use at most the rest.
-      cores_used_1: +((ss.direct[0].per_s * (sms + cms)) / 1000).toFixed(2),
-      ceiling_2_1: +Math.min(2, cores / Math.max(0.001, (ss.direct[0].per_s * (sms + cms)) / 1000)).toFixed(2),
+      cores_used_1: +used1.toFixed(2),
+      ceiling_2_1: +Math.min(2, cores / Math.max(0.001, used1)).toFixed(2),
       coordinator_r2_1: +(ss.coordinator[1].per_s / ss.coordinator[0].per_s).toFixed(2),
       coordinator_r4_2: +(ss.coordinator[2].per_s / ss.coordinator[1].per_s).toFixed(2),
     };

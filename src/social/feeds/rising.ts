@@ -34,7 +34,6 @@ export function storiesOf(date: string, items: EmergingItem[]): RisingStory[] {
   }));
 }
 
-
 /** The observatory of `dataDir` (read-only), or a source that knows no stories when there is none. */
 export function observatoryRising(dataDir: string, o: { ttlMs?: number; limit?: number } = {}): RisingSource & { close(): void } {
   const ttl = o.ttlMs ?? 10 * 60_000;
