@@ -151,6 +151,35 @@ export function describeObserve(r: ObserveResult): string {
   );
 }
 
+/** Run one claimed job under its lease (renewed meanwhile). Errors are logged; nothing throws. */
+async function runJob(o: IndexerOptions, job: ClaimedJob, leaseMs: number): Promise<void> {
+  const keep = setInterval(() => void extend(o.pool, job, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
+  try {
+    const t0 = Date.now();
+    if (job.kind === MERGE_JOB) {
+      o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
+    } else if (job.kind === OBSERVE_JOB) {
+      o.log?.(`job ${job.id}: ${describeObserve(await observeBatch(o.pool, job))}`);
+    } else {
+      const r = await indexJob(o, job);
+      o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
+    }
+  } catch (e) {
+    if (e instanceof AlreadyPublished) {
+      // Published by an earlier attempt whose completion was lost: nothing left to do.
+      await complete(o.pool, job).catch(() => undefined);
+      o.log?.(e.message);
+    } else if (e instanceof LeaseLost) {
+      o.log?.(e.message);
+    } else {
+      o.log?.(`job ${job.id}: ${(e as Error).message}`);
+      await fail(o.pool, job, (e as Error).message).catch(() => undefined);
+    }
+  } finally {
+    clearInterval(keep);
+  }
+}
+
 /** Claim and index jobs until `signal` aborts. Errors are logged and retried; nothing throws. */
 export async function runIndexer(o: IndexerOptions): Promise<void> {
   const owner = o.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -193,31 +222,7 @@ export async function runIndexer(o: IndexerOptions): Promise<void> {
         await sleep(idleMs, undefined, { signal: o.signal }).catch(() => undefined);
         continue;
       }
-      const keep = setInterval(() => void extend(o.pool, job!, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
-      try {
-        const t0 = Date.now();
-        if (job.kind === MERGE_JOB) {
-          o.log?.(`job ${job.id}: ${await mergeJob(o, job)}, ${Date.now() - t0} ms`);
-        } else if (job.kind === OBSERVE_JOB) {
-          o.log?.(`job ${job.id}: ${describeObserve(await observeBatch(o.pool, job))}`);
-        } else {
-          const r = await indexJob(o, job);
-          o.log?.(`job ${job.id}: ${r.versions} versions, ${r.segments} segments, ${r.deleted} replaced, ${Date.now() - t0} ms`);
-        }
-      } catch (e) {
-        if (e instanceof AlreadyPublished) {
-          // Published by an earlier attempt whose completion was lost: nothing left to do.
-          await complete(o.pool, job).catch(() => undefined);
-          o.log?.(e.message);
-        } else if (e instanceof LeaseLost) {
-          o.log?.(e.message);
-        } else {
-          o.log?.(`job ${job.id}: ${(e as Error).message}`);
-          await fail(o.pool, job, (e as Error).message).catch(() => undefined);
-        }
-      } finally {
-        clearInterval(keep);
-      }
+      await runJob(o, job, leaseMs);
     }
   } finally {
     await slots.release();
