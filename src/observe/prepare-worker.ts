@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DocStore } from '../store/store.ts';
+import { signalPosted } from '../threads/sync-message.ts';
 import { failedWindow, prepareWindow, TermCodes, type PreparedWindow } from './prepare-workers.ts';
 
 const { storePath, now, port, signal, maxCodes } = workerData as { storePath: string; now: number; port: MessagePort; signal: SharedArrayBuffer; maxCodes?: number };
@@ -23,6 +24,5 @@ parentPort!.on('message', ([from, to]: [number, number]) => {
     w = failedWindow(e instanceof Error ? e.message : String(e));
   }
   port.postMessage(w, [w.ids.buffer as ArrayBuffer]);
-  Atomics.add(posted, 0, 1);
-  Atomics.notify(posted, 0);
+  signalPosted(posted);
 });

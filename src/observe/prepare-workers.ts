@@ -6,12 +6,13 @@
  * (interning terms and adding pairs must happen in one order, for ids dense in order of first
  * sight), so the counts are exactly those of a catch-up in one thread.
  *
- * The API stays synchronous, like every caller of `syncFromStore`: the calling thread blocks on
- * `Atomics.wait` until a worker signals, then takes the answer with `receiveMessageOnPort`.
+ * The API stays synchronous, like every caller of `syncFromStore`: the calling thread blocks
+ * until a worker has answered (src/threads/sync-message.ts).
  * A worker that fails, or says nothing for STALL_MS, is stopped and the remaining windows are
  * prepared in the calling thread — slower, never different.
  */
-import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { receiveBefore } from '../threads/sync-message.ts';
 import { DocStore } from '../store/store.ts';
 import { prepareObserved, type ObservedDoc, type PreparedDoc } from './counts.ts';
 
@@ -177,9 +178,8 @@ interface Helper {
   worker: Worker;
   table: TermTable;
   port: MessagePort;
-  /** signal[0]: answers posted so far (the worker adds one and notifies after each). */
+  /** Changed by the worker after each answer it posts (src/threads/sync-message.ts). */
   signal: Int32Array;
-  taken: number;
 }
 
 /**
@@ -199,7 +199,7 @@ export function* preparedWindows(storePath: string, after: number, upto: number,
       transferList: [port2],
     });
     worker.unref();
-    helpers.push({ worker, table: new TermTable(), port: port1, signal, taken: 0 });
+    helpers.push({ worker, table: new TermTable(), port: port1, signal });
   }
   const stop = () => {
     for (const h of helpers) {
@@ -220,17 +220,7 @@ export function* preparedWindows(storePath: string, after: number, upto: number,
       if (helpers.length) {
         const h = helpers[i % helpers.length];
         table = h.table;
-        const t0 = Date.now();
-        for (;;) {
-          const m = receiveMessageOnPort(h.port);
-          if (m) {
-            w = m.message as PreparedWindow;
-            h.taken++;
-            break;
-          }
-          if (Date.now() - t0 > STALL_MS) break;
-          Atomics.wait(h.signal, 0, h.taken, 1_000);
-        }
+        w = receiveBefore(h.port, h.signal, Date.now() + STALL_MS)?.message as PreparedWindow | undefined;
         if (!w || w.error) {
           o.log?.(`đếm trong một luồng (preparing in this thread): ${w?.error ?? `a worker said nothing for ${STALL_MS / 1000} s`}`);
           stop();

@@ -19,7 +19,8 @@
  * its own copy: slower and larger, never stuck.
  */
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { receiveBefore, signalPosted } from '../threads/sync-message.ts';
 import { readFully, readWholeFile, setSegmentFileReader } from '../engine/segment-files.ts';
 
 /** How long a worker waits for the main thread before reading a file itself. */
@@ -100,8 +101,7 @@ export class SharedFiles {
       }
       this.served++;
       port1.postMessage(reply);
-      Atomics.store(f, 0, m.id);
-      Atomics.notify(f, 0);
+      signalPosted(f);
     });
     port1.on('close', () => this.ports.delete(port1));
     // The link must not keep the process alive by itself.
@@ -126,20 +126,13 @@ export function useSharedFiles(link: SharedFilesLink, waitMs = WAIT_MS): void {
     link.port.postMessage({ id, file });
     const until = Date.now() + waitMs;
     for (;;) {
-      // The flag is read before looking for the answer: an answer arriving in between changes
-      // it, so the wait below returns at once instead of sleeping.
-      const seen = Atomics.load(flag, 0);
+      const m = receiveBefore(link.port, flag, until);
+      if (!m) return readWholeFile(file);
+      const r = m.message as Reply;
       // Answers to earlier requests that timed out are skipped.
-      let m = receiveMessageOnPort(link.port);
-      while (m && (m.message as Reply).id !== id) m = receiveMessageOnPort(link.port);
-      if (m) {
-        const r = m.message as Reply;
-        if ('bytes' in r) return r.bytes;
-        throw Object.assign(new Error(r.error), r.code ? { code: r.code } : {});
-      }
-      const left = until - Date.now();
-      if (left <= 0) return readWholeFile(file);
-      Atomics.wait(flag, 0, seen, Math.min(left, 1000));
+      if (r.id !== id) continue;
+      if ('bytes' in r) return r.bytes;
+      throw Object.assign(new Error(r.error), r.code ? { code: r.code } : {});
     }
   });
 }
